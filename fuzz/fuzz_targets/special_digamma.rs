@@ -20,7 +20,10 @@ fuzz_target!(|bits: u64| {
         let lhs = digamma(x + 1.0);
         let rhs = y + 1.0 / x;
         let scale = lhs.abs().max(1.0 / x).max(y.abs());
-        assert!((lhs - rhs).abs() <= 1e-13 * scale + 1e-15 * (x + 1.0), "x={x:e} {lhs:e} {rhs:e}");
+        assert!(
+            (lhs - rhs).abs() <= 1e-13 * scale + 1e-15 * (x + 1.0),
+            "x={x:e} {lhs:e} {rhs:e}"
+        );
     }
     let _ = digamma(x as f32);
 });

@@ -18,7 +18,10 @@ fuzz_target!(|bits: u64| {
         let lhs = ln_gamma(x + 1.0);
         let rhs = y + x.ln();
         let scale = lhs.abs().max(y.abs()).max(x.ln().abs()).max(1.0);
-        assert!((lhs - rhs).abs() <= 1e-13 * scale, "x={x:e} {lhs:e} {rhs:e}");
+        assert!(
+            (lhs - rhs).abs() <= 1e-13 * scale,
+            "x={x:e} {lhs:e} {rhs:e}"
+        );
     }
     let _ = ln_gamma(x as f32);
 });

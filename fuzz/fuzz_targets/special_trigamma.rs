@@ -12,13 +12,19 @@ fuzz_target!(|bits: u64| {
         return;
     }
     if x > 0.0 && x.is_finite() {
-        assert!(y > 0.0 || (x > 1e300 && y >= 0.0), "trigamma({x:e}) = {y:e}");
+        assert!(
+            y > 0.0 || (x > 1e300 && y >= 0.0),
+            "trigamma({x:e}) = {y:e}"
+        );
     }
     if x > 1e-3 && x < 1e15 {
         let lhs = trigamma(x + 1.0);
         let rhs = y - 1.0 / (x * x);
         let scale = y.abs();
-        assert!((lhs - rhs).abs() <= 1e-13 * scale, "x={x:e} {lhs:e} {rhs:e}");
+        assert!(
+            (lhs - rhs).abs() <= 1e-13 * scale,
+            "x={x:e} {lhs:e} {rhs:e}"
+        );
     }
     let _ = trigamma(x as f32);
 });
