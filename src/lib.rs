@@ -29,6 +29,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod calibrate;
 pub mod float;
 pub mod special;
 
