@@ -138,6 +138,9 @@ mod tests {
         // near x = np the naive form cancels 12 digits; mpmath (50 digits) for the same doubles:
         // bd0(1000, 1000.001) = 4.9999966664326982787e-10. Bound: 1e-14 relative.
         let b = bd0(1000.0, 1000.001);
-        assert!((b / 4.999_996_666_432_698_3e-10 - 1.0).abs() < 1e-14, "{b:e}");
+        assert!(
+            (b / 4.999_996_666_432_698_3e-10 - 1.0).abs() < 1e-14,
+            "{b:e}"
+        );
     }
 }
