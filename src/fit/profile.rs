@@ -54,6 +54,22 @@ impl Acc {
         self.d -= w * (t * (2.0 + t) * r * r);
         self.t2 += w * (t * t);
     }
+    /// Adds a bin of weight w at mean x whose values spread with variance `var` around x:
+    /// [`add`](Self::add) plus the second-order (Sheppard-type) terms f''·var/2 of each
+    /// statistic, so a histogram does not lose the within-bin variance.
+    #[inline(always)]
+    pub fn add_spread(&mut self, x: f64, w: f64, var: f64, mean: f64, c: f64, inv_m: f64) {
+        self.add(x, w, mean, c, inv_m);
+        if var > 0.0 {
+            let r = 1.0 / ((x - c) * inv_m);
+            let vv = var * inv_m * inv_m;
+            let r2 = r * r;
+            self.l -= w * (0.5 * vv * r2);
+            self.b -= w * (vv * r2 * r);
+            self.d += w * (3.0 * vv * r2 * r2);
+            self.t2 += w * vv;
+        }
+    }
     /// Sum of two accumulators.
     #[inline(always)]
     pub fn plus(self, o: Acc) -> Acc {
