@@ -10,7 +10,7 @@
 
 use super::options::FitOptions;
 use super::result::Regime;
-use crate::dist::stable::{inv_minus_trigamma, kappa, log_minus_digamma};
+use crate::dist::stable::{inv_minus_trigamma, kappa, log1p_fast_r, log_minus_digamma};
 
 /// Per-observation sums of one pass at a shift c (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
