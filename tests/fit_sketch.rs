@@ -74,7 +74,12 @@ fn sketch_counts_and_exact_stats() {
     // ½ quantum added back), so |error| ≤ ½ quantum = ½·(2/256)·2⁻²⁰ ≈ 3.7e-9 for sure
     let mean = x.iter().sum::<f64>() / 1_000.0;
     let half_quantum = 0.5 * (2.0 / 256.0) / 1_048_576.0;
-    assert!((s.mean() - mean).abs() <= half_quantum, "{} vs {}", s.mean(), mean);
+    assert!(
+        (s.mean() - mean).abs() <= half_quantum,
+        "{} vs {}",
+        s.mean(),
+        mean
+    );
     // interval ends land in the first and the last bin
     let mut e = Sketch::<8>::new(-1.0, 1.0).unwrap();
     e.extend(&[-1.0, 1.0]).unwrap();

@@ -153,6 +153,7 @@ pub(crate) fn log1p_fast(x: f64) -> f64 {
 /// [`log1p_fast`] given r ≈ 1/(1 + x) (to a few ulp) from the caller, saving a division: r only
 /// scales the rounding-correction term, so its own rounding does not matter.
 #[inline(always)]
+#[allow(clippy::excessive_precision)] // musl's constants, kept digit for digit
 pub(crate) fn log1p_fast_r(x: f64, r: f64) -> f64 {
     const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
     const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
