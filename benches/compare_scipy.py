@@ -5,7 +5,7 @@ Usage (from the crate root):  python3 benches/compare_scipy.py [--repeats R] [FI
 
 Without FILES it uses tests/data/sims/*.f64 (26 real samples, n = 6544) and a synthetic
 N = 100,000 sample of (alpha 13.3, rate 35.5, shift -0.28) (numpy seed 20251006, written to a
-temp file). simstat is timed by `examples/fit_file.rs` (best of R in-process repeats, after
+temp file). simstat is timed by `examples/fit_file.rs` (best of max(R, 50) in-process repeats, after
 `cargo build --release --example fit_file`); scipy by the best of R calls of
 scipy.stats.gamma.fit(x) (loc free, its default Nelder-Mead). Both best-of, in one run, so the
 ratio is fair on a loaded machine. The log-likelihoods (untruncated, as scipy computes them)
@@ -65,7 +65,7 @@ def main():
     for path in files:
         x = np.fromfile(path, dtype="<f8")
         ts, a_s, loc_s, ll_s = scipy_fit(x, args.repeats)
-        tr, a_r, c_r, ll_r, passes, regime, tsk = simstat_fit(path, max(args.repeats, 20))
+        tr, a_r, c_r, ll_r, passes, regime, tsk = simstat_fit(path, max(args.repeats, 50))
         ratios.append(ts / tr)
         name = os.path.basename(path)
         print(f"| {name} | {len(x)} | {ts*1e3:.2f} | {tr*1e3:.3f} | {ts/tr:.0f}x | {ll_s:.3f} | {ll_r:.3f} | {tsk*1e3:.3f} | {passes} | {regime} |")

@@ -101,7 +101,7 @@ fn dist_new_invariants_all_shapes() {
 fn dist_invariants(seed: u64, min_shape: f64) {
     let mut rng = SplitMix64(seed);
     let mut ok = 0;
-    for _ in 0..3_000 {
+    for _ in 0..2_000 {
         let (a, l, c, lo, hi) = (
             nasty(&mut rng),
             nasty(&mut rng),
