@@ -32,7 +32,10 @@ fn parse(table: &str, n_args: usize) -> Vec<Domain> {
             continue;
         }
         if let Some(name) = line.strip_prefix('@') {
-            out.push(Domain { name: name.trim().to_string(), records: Vec::new() });
+            out.push(Domain {
+                name: name.trim().to_string(),
+                records: Vec::new(),
+            });
             continue;
         }
         let w: Vec<f64> = line.split_whitespace().map(parse_hex).collect();
@@ -40,10 +43,17 @@ fn parse(table: &str, n_args: usize) -> Vec<Domain> {
             continue;
         }
         if out.is_empty() {
-            out.push(Domain { name: "all".into(), records: Vec::new() });
+            out.push(Domain {
+                name: "all".into(),
+                records: Vec::new(),
+            });
         }
         if let Some(d) = out.last_mut() {
-            d.records.push(Record { args: w[..n_args].to_vec(), hi: w[n_args], lo: w[n_args + 1] });
+            d.records.push(Record {
+                args: w[..n_args].to_vec(),
+                hi: w[n_args],
+                lo: w[n_args + 1],
+            });
         }
     }
     out
@@ -57,7 +67,11 @@ fn ulp_error(y: f64, hi: f64, lo: f64) -> f64 {
     if !y.is_finite() {
         return f64::INFINITY;
     }
-    let e = if hi == 0.0 { -1074 } else { (libm_ilogb(hi) - 52).max(-1074) };
+    let e = if hi == 0.0 {
+        -1074
+    } else {
+        (libm_ilogb(hi) - 52).max(-1074)
+    };
     let ulp = 2f64.powi(e);
     (((y - hi) - lo) / ulp).abs()
 }
@@ -123,8 +137,14 @@ fn main() {
         include_str!("../tests/data/special_digamma.txt"),
         1,
         vec![
-            ("simstat", Box::new(|a: &[f64]| simstat::special::digamma(a[0]))),
-            ("statrs", Box::new(|a: &[f64]| statrs::function::gamma::digamma(a[0]))),
+            (
+                "simstat",
+                Box::new(|a: &[f64]| simstat::special::digamma(a[0])),
+            ),
+            (
+                "statrs",
+                Box::new(|a: &[f64]| statrs::function::gamma::digamma(a[0])),
+            ),
             ("special", Box::new(|a: &[f64]| a[0].digamma())),
         ],
     );
@@ -133,7 +153,10 @@ fn main() {
         include_str!("../tests/data/special_trigamma.txt"),
         1,
         vec![
-            ("simstat", Box::new(|a: &[f64]| simstat::special::trigamma(a[0]))),
+            (
+                "simstat",
+                Box::new(|a: &[f64]| simstat::special::trigamma(a[0])),
+            ),
             ("statrs", Box::new(|_: &[f64]| f64::NAN)),
             ("special", Box::new(|a: &[f64]| a[0].trigamma())),
         ],
@@ -143,9 +166,18 @@ fn main() {
         include_str!("../tests/data/special_ln_gamma.txt"),
         1,
         vec![
-            ("simstat", Box::new(|a: &[f64]| simstat::special::ln_gamma(a[0]))),
-            ("statrs", Box::new(|a: &[f64]| statrs::function::gamma::ln_gamma(a[0]))),
-            ("special", Box::new(|a: &[f64]| special::Gamma::ln_gamma(a[0]).0)),
+            (
+                "simstat",
+                Box::new(|a: &[f64]| simstat::special::ln_gamma(a[0])),
+            ),
+            (
+                "statrs",
+                Box::new(|a: &[f64]| statrs::function::gamma::ln_gamma(a[0])),
+            ),
+            (
+                "special",
+                Box::new(|a: &[f64]| special::Gamma::ln_gamma(a[0]).0),
+            ),
         ],
     );
 }

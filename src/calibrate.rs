@@ -6,9 +6,11 @@
 
 mod fdr;
 mod ks;
+mod model;
 
 pub use fdr::{bh_cutoff, FdrCutoff};
 pub use ks::{kolmogorov_sf, ks_uniform, KsTest};
+pub use model::{Calibrator, ScoreCutoff, MAX_CALIBRATION_COMPONENTS};
 
 /// Why a calibration call failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
