@@ -1,0 +1,514 @@
+//! The main job: calibrate a query's retrieval scores against the fitted background.
+//!
+//! ```sh
+//! cargo run --release --example calibrate                      # embedded real data
+//! cargo run --release --example calibrate -- --input FILE      # one score per line, or raw f64
+//! cargo run --release --example calibrate -- --json            # the same report as JSON
+//! cargo run --release --example calibrate -- --svg plot.svg    # histogram, fitted density, tail
+//! ```
+//! Options: `--fdr Q` (default 0.05), `--top N` (default 10).
+//!
+//! It fits the background distribution of the scores (a shifted gamma on [−1, 1]), prints its
+//! parameters and log-likelihood, AIC and BIC, the top scores with their tail p-values
+//! P(S ≥ s) under the background, the Benjamini–Hochberg cut-off, and the time each step took.
+//! The embedded data: cosine similarities of one real query (held-out docstring paragraph
+//! "h04") against 6544 CPython docstring paragraphs, all-MiniLM-L6-v2.
+use simstat::calibrate::Calibrator;
+use simstat::fit::{fit_gamma, FitOptions, GammaFit};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+const EMBEDDED: &[u8] = include_bytes!("../tests/data/sims/h04_minilm_l6.f64");
+const EMBEDDED_NAME: &str = "embedded: query h04 × 6544 docstring paragraphs (all-MiniLM-L6-v2)";
+
+struct Args {
+    input: Option<String>,
+    json: bool,
+    svg: Option<String>,
+    fdr: f64,
+    top: usize,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        input: None,
+        json: false,
+        svg: None,
+        fdr: 0.05,
+        top: 10,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--input" => a.input = Some(it.next().ok_or("--input needs a file")?),
+            "--json" => a.json = true,
+            "--svg" => a.svg = Some(it.next().ok_or("--svg needs a file")?),
+            "--fdr" => {
+                a.fdr = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--fdr needs a number")?;
+                if !(a.fdr > 0.0 && a.fdr < 1.0) {
+                    return Err("--fdr must be in (0, 1)".into());
+                }
+            }
+            "--top" => {
+                a.top = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--top needs a count")?
+            }
+            "-h" | "--help" => {
+                println!(
+                    "usage: calibrate [--input FILE] [--json] [--svg FILE] [--fdr Q] [--top N]"
+                );
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok(a)
+}
+
+fn raw_f64(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect()
+}
+
+/// Reads scores: text (one number per line; blank lines and `#` comments skipped) or, when the
+/// file is not text, raw little-endian f64. Prints a progress line for large inputs.
+fn read_scores(path: &str) -> Result<Vec<f64>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        if bytes.len() % 8 != 0 {
+            return Err(format!(
+                "{path}: neither text nor raw f64 (size {} not a multiple of 8)",
+                bytes.len()
+            ));
+        }
+        return Ok(raw_f64(&bytes));
+    };
+    let t0 = Instant::now();
+    let mut last = t0;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let v: f64 = line
+            .parse()
+            .map_err(|_| format!("{path}:{}: not a number: {line:?}", i + 1))?;
+        out.push(v);
+        if out.len() % (1 << 20) == 0 && last.elapsed().as_secs_f64() > 1.0 {
+            last = Instant::now();
+            let done = line.as_ptr() as usize - text.as_ptr() as usize;
+            eprint!(
+                "\rread {} scores ({:.0} %)…",
+                out.len(),
+                100.0 * done as f64 / text.len() as f64
+            );
+        }
+    }
+    if t0.elapsed().as_secs_f64() > 1.0 {
+        eprintln!(
+            "\rread {} scores in {:.1} s",
+            out.len(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(out)
+}
+
+struct Report {
+    source: String,
+    n: usize,
+    fit: GammaFit<f64>,
+    aic: f64,
+    bic: f64,
+    top: Vec<(usize, f64, f64)>,
+    cutoff: simstat::calibrate::ScoreCutoff,
+    fdr: f64,
+    timings: Vec<(&'static str, f64)>,
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("calibrate: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let (scores, source) = match &args.input {
+        None => (raw_f64(EMBEDDED), EMBEDDED_NAME.to_string()),
+        Some(p) => match read_scores(p) {
+            Ok(s) => (s, p.clone()),
+            Err(e) => {
+                eprintln!("calibrate: {e}");
+                std::process::exit(1);
+            }
+        },
+    };
+    timings.push(("read", t.elapsed().as_secs_f64()));
+
+    let t = Instant::now();
+    let fit = match fit_gamma(&scores, &FitOptions::default()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("calibrate: cannot fit the background: {e}");
+            std::process::exit(1);
+        }
+    };
+    timings.push(("fit background", t.elapsed().as_secs_f64()));
+    let cal = Calibrator::from_gamma_fit(&fit);
+    let n = scores.len();
+    let ll = fit.log_likelihood();
+    let (aic, bic) = (2.0 * 3.0 - 2.0 * ll, 3.0 * (n as f64).ln() - 2.0 * ll);
+
+    let t = Instant::now();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let top: Vec<(usize, f64, f64)> = order
+        .iter()
+        .take(args.top)
+        .map(|&i| (i, scores[i], cal.p_value(scores[i])))
+        .collect();
+    timings.push(("p-values of top scores", t.elapsed().as_secs_f64()));
+
+    let t = Instant::now();
+    let mut scratch = vec![0.0; n];
+    let cutoff = match cal.fdr_cutoff(&scores, args.fdr, &mut scratch) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("calibrate: FDR cut-off failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    timings.push(("FDR cut-off (all scores)", t.elapsed().as_secs_f64()));
+
+    let report = Report {
+        source,
+        n,
+        fit,
+        aic,
+        bic,
+        top,
+        cutoff,
+        fdr: args.fdr,
+        timings,
+    };
+    if let Some(path) = &args.svg {
+        let t = Instant::now();
+        let svg = render_svg(&scores, &report, &cal);
+        if let Err(e) = std::fs::write(path, svg) {
+            eprintln!("calibrate: cannot write {path}: {e}");
+            std::process::exit(1);
+        }
+        eprintln!("wrote {path} ({:.1} ms)", 1e3 * t.elapsed().as_secs_f64());
+    }
+    if args.json {
+        println!("{}", to_json(&report));
+    } else {
+        print_text(&report);
+    }
+}
+
+fn print_text(r: &Report) {
+    let f = &r.fit;
+    println!("scores: {} ({})", r.n, r.source);
+    println!();
+    println!("background: shifted gamma on [-1, 1]");
+    println!(
+        "  shape α = {:.6}, rate λ = {:.6}, shift c = {:.6}   ({:?}, {} passes, converged: {})",
+        f.shape(),
+        f.rate(),
+        f.shift(),
+        f.regime(),
+        f.passes(),
+        f.converged()
+    );
+    println!(
+        "  log-likelihood = {:.4}, AIC = {:.2}, BIC = {:.2}",
+        f.log_likelihood(),
+        r.aic,
+        r.bic
+    );
+    println!();
+    println!("top {} scores:", r.top.len());
+    println!(
+        "  {:>6}  {:>8}  {:>12}  {}",
+        "row", "score", "p-value", "discovery"
+    );
+    for &(i, s, p) in &r.top {
+        println!(
+            "  {i:>6}  {s:>8.4}  {p:>12.3e}  {}",
+            if r.cutoff.fdr.is_discovery(p) {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+    }
+    println!();
+    let c = &r.cutoff;
+    if c.fdr.discoveries > 0 {
+        println!(
+            "Benjamini–Hochberg at FDR {}: {} of {} scores are discoveries (score ≥ {:.4}, p ≤ {:.3e})",
+            r.fdr, c.fdr.discoveries, c.fdr.tests, c.score_threshold, c.fdr.p_threshold
+        );
+    } else {
+        println!(
+            "Benjamini–Hochberg at FDR {}: no discoveries among {} scores",
+            r.fdr, c.fdr.tests
+        );
+    }
+    println!();
+    println!("time:");
+    for (what, s) in &r.timings {
+        println!("  {what:<26} {:>9.3} ms", 1e3 * s);
+    }
+}
+
+fn json_num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:e}")
+    } else {
+        "null".into()
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut o = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn to_json(r: &Report) -> String {
+    let f = &r.fit;
+    let mut o = String::new();
+    let _ = write!(o, "{{\"source\":{},\"n\":{},", json_str(&r.source), r.n);
+    let _ = write!(
+        o,
+        "\"background\":{{\"model\":\"shifted_gamma\",\"components\":1,\"lo\":-1,\"hi\":1,\"shape\":{},\"rate\":{},\"shift\":{},\"log_likelihood\":{},\"aic\":{},\"bic\":{},\"passes\":{},\"regime\":\"{:?}\",\"converged\":{}}},",
+        json_num(f.shape()),
+        json_num(f.rate()),
+        json_num(f.shift()),
+        json_num(f.log_likelihood()),
+        json_num(r.aic),
+        json_num(r.bic),
+        f.passes(),
+        f.regime(),
+        f.converged()
+    );
+    o.push_str("\"top\":[");
+    for (k, &(i, s, p)) in r.top.iter().enumerate() {
+        if k > 0 {
+            o.push(',');
+        }
+        let _ = write!(
+            o,
+            "{{\"row\":{i},\"score\":{},\"p_value\":{},\"discovery\":{}}}",
+            json_num(s),
+            json_num(p),
+            r.cutoff.fdr.is_discovery(p)
+        );
+    }
+    let c = &r.cutoff;
+    let _ = write!(
+        o,
+        "],\"fdr\":{{\"level\":{},\"tests\":{},\"discoveries\":{},\"p_threshold\":{},\"score_threshold\":{}}},",
+        json_num(r.fdr),
+        c.fdr.tests,
+        c.fdr.discoveries,
+        json_num(c.fdr.p_threshold),
+        json_num(c.score_threshold)
+    );
+    o.push_str("\"timings_ms\":{");
+    for (k, (what, s)) in r.timings.iter().enumerate() {
+        if k > 0 {
+            o.push(',');
+        }
+        let _ = write!(o, "{}:{}", json_str(what), json_num(1e3 * s));
+    }
+    o.push_str("}}");
+    o
+}
+
+/// Two panels: left, the histogram of the scores with the fitted density (counts scale);
+/// right, the upper tail on a log axis: empirical P(S ≥ s) and the background's p-value curve,
+/// with the FDR cut-off marked.
+fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
+    let (w, h) = (1100.0, 480.0);
+    let (pl, pr, pt, pb) = (60.0, 20.0, 50.0, 50.0);
+    let panel_w = (w - 2.0 * pl - 2.0 * pr) / 2.0;
+    let ph = h - pt - pb;
+    let lo = scores.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let span = (hi - lo).max(1e-9);
+    let (x0, x1) = (lo - 0.05 * span, hi + 0.05 * span);
+    let bins = 80usize;
+    let bw = (x1 - x0) / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for &s in scores {
+        let b = (((s - x0) / bw) as usize).min(bins - 1);
+        counts[b] += 1;
+    }
+    let d = r.fit.distribution();
+    let n = scores.len() as f64;
+    let dens: Vec<(f64, f64)> = (0..=400)
+        .map(|i| x0 + (x1 - x0) * i as f64 / 400.0)
+        .map(|x| (x, n * bw * d.pdf(x)))
+        .collect();
+    let ymax = counts
+        .iter()
+        .map(|&c| c as f64)
+        .chain(dens.iter().map(|p| p.1))
+        .fold(1.0, f64::max)
+        * 1.08;
+    let sx = |x: f64| pl + (x - x0) / (x1 - x0) * panel_w;
+    let sy = |y: f64| pt + ph - y / ymax * ph;
+    let mut o = String::new();
+    let _ = write!(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">");
+    let _ = write!(o, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+    let _ = write!(o, "<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">Scores and fitted background (shifted gamma: α = {:.2}, λ = {:.2}, c = {:.3})</text>", pl, r.fit.shape(), r.fit.rate(), r.fit.shift());
+    // Left panel: histogram + density.
+    for (b, &c) in counts.iter().enumerate() {
+        let xa = sx(x0 + b as f64 * bw);
+        let _ = write!(o, "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#9ecae1\" stroke=\"#6baed6\" stroke-width=\"0.5\"/>", xa, sy(c as f64), sx(x0 + (b + 1) as f64 * bw) - xa, sy(0.0) - sy(c as f64));
+    }
+    let path: Vec<String> = dens
+        .iter()
+        .map(|&(x, y)| format!("{:.2},{:.2}", sx(x), sy(y)))
+        .collect();
+    let _ = write!(
+        o,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>",
+        path.join(" ")
+    );
+    if r.cutoff.fdr.discoveries > 0 {
+        let xc = sx(r.cutoff.score_threshold);
+        let _ = write!(o, "<line x1=\"{xc:.2}\" y1=\"{pt}\" x2=\"{xc:.2}\" y2=\"{}\" stroke=\"#2ca02c\" stroke-dasharray=\"5,4\" stroke-width=\"1.5\"/>", pt + ph);
+    }
+    for i in 0..=4 {
+        let v = ymax / 1.08 * f64::from(i) / 4.0;
+        let _ = write!(o, "<line x1=\"{:.2}\" y1=\"{:.2}\" x2=\"{pl}\" y2=\"{:.2}\" stroke=\"#333\"/><text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"end\">{v:.0}</text>", pl - 5.0, sy(v), sy(v), pl - 8.0, sy(v) + 4.0);
+    }
+    axes(
+        &mut o,
+        pl,
+        pt,
+        panel_w,
+        ph,
+        x0,
+        x1,
+        "score (cosine similarity)",
+        "count per bin",
+    );
+    let _ = write!(o, "<g transform=\"translate({},{})\"><rect width=\"12\" height=\"12\" fill=\"#9ecae1\"/><text x=\"18\" y=\"11\">histogram ({} scores)</text><line x1=\"0\" y1=\"26\" x2=\"12\" y2=\"26\" stroke=\"#d62728\" stroke-width=\"2\"/><text x=\"18\" y=\"30\">fitted density × N × bin width</text></g>", pl + panel_w - 200.0, pt + 8.0, scores.len());
+    // Right panel: tail on log scale.
+    let ox = 2.0 * pl + pr + panel_w;
+    let mut sorted: Vec<f64> = scores.to_vec();
+    sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+    let t0 = sorted.get(sorted.len() / 10).copied().unwrap_or(lo); // top 10 % of scores
+    let (tx0, tx1) = (t0, x1.max(t0 + 1e-9));
+    let pmin = sorted
+        .first()
+        .map(|&s| cal.p_value(s))
+        .unwrap_or(1e-12)
+        .clamp(1e-300, 1e-3)
+        .log10()
+        .floor()
+        .min(-(n.log10().ceil()) - 1.0);
+    let ly = |p: f64| pt + (p.max(1e-300).log10() / pmin).clamp(0.0, 1.0) * ph;
+    let lx = |x: f64| ox + (x - tx0) / (tx1 - tx0) * panel_w;
+    let decades = (-pmin) as i32;
+    let step = (decades / 8).max(1);
+    for k in (0..=decades).step_by(step as usize) {
+        let y = ly(10f64.powi(-k));
+        let _ = write!(o, "<line x1=\"{ox}\" y1=\"{y:.2}\" x2=\"{:.2}\" y2=\"{y:.2}\" stroke=\"#eee\"/><text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"end\">{}</text>", ox + panel_w, ox - 6.0, y + 4.0, if k == 0 { "1".to_string() } else { format!("1e-{k}") });
+    }
+    let mut emp = Vec::new();
+    for (k, &s) in sorted.iter().enumerate() {
+        if s < tx0 {
+            break;
+        }
+        emp.push(format!("{:.2},{:.2}", lx(s), ly((k + 1) as f64 / n)));
+    }
+    let _ = write!(
+        o,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/>",
+        emp.join(" ")
+    );
+    let model: Vec<String> = (0..=300)
+        .map(|i| tx0 + (tx1 - tx0) * i as f64 / 300.0)
+        .map(|x| format!("{:.2},{:.2}", lx(x), ly(cal.p_value(x))))
+        .collect();
+    let _ = write!(
+        o,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>",
+        model.join(" ")
+    );
+    if r.cutoff.fdr.discoveries > 0 {
+        let xc = lx(r.cutoff.score_threshold);
+        let _ = write!(o, "<line x1=\"{xc:.2}\" y1=\"{pt}\" x2=\"{xc:.2}\" y2=\"{}\" stroke=\"#2ca02c\" stroke-dasharray=\"5,4\" stroke-width=\"1.5\"/><text x=\"{:.2}\" y=\"{}\" fill=\"#2ca02c\">BH cut-off, FDR {}: {} hits</text>", pt + ph, xc + 4.0, pt + 14.0, r.fdr, r.cutoff.fdr.discoveries);
+    }
+    axes(
+        &mut o,
+        ox,
+        pt,
+        panel_w,
+        ph,
+        tx0,
+        tx1,
+        "score (top 10 %)",
+        "",
+    );
+    let _ = write!(o, "<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\">P(S ≥ s), log scale</text>", ox - 48.0, pt + ph / 2.0);
+    let _ = write!(o, "<g transform=\"translate({},{})\"><line x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/><text x=\"18\" y=\"10\">empirical tail</text><line x1=\"0\" y1=\"24\" x2=\"12\" y2=\"24\" stroke=\"#d62728\" stroke-width=\"2\"/><text x=\"18\" y=\"28\">background p-value (sf)</text></g>", ox + panel_w - 190.0, pt + ph - 50.0);
+    o.push_str("</svg>\n");
+    o
+}
+
+#[allow(clippy::too_many_arguments)]
+fn axes(
+    o: &mut String,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    v0: f64,
+    v1: f64,
+    xlabel: &str,
+    ylabel: &str,
+) {
+    let _ = write!(o, "<rect x=\"{x}\" y=\"{y}\" width=\"{w:.2}\" height=\"{h:.2}\" fill=\"none\" stroke=\"#333\"/>");
+    for i in 0..=5 {
+        let v = v0 + (v1 - v0) * f64::from(i) / 5.0;
+        let xx = x + w * f64::from(i) / 5.0;
+        let _ = write!(o, "<line x1=\"{xx:.2}\" y1=\"{:.2}\" x2=\"{xx:.2}\" y2=\"{:.2}\" stroke=\"#333\"/><text x=\"{xx:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{v:.2}</text>", y + h, y + h + 5.0, y + h + 18.0);
+    }
+    let _ = write!(
+        o,
+        "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{xlabel}</text>",
+        x + w / 2.0,
+        y + h + 38.0
+    );
+    if !ylabel.is_empty() {
+        let _ = write!(o, "<text transform=\"translate({:.2},{:.2}) rotate(-90)\" text-anchor=\"middle\">{ylabel}</text>", x - 48.0, y + h / 2.0);
+    }
+}
