@@ -6,39 +6,258 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * Status code of every pointer-taking C function.
+ */
+typedef enum SimstatStatus {
+  /**
+   * Success.
+   */
+  SIMSTAT_STATUS_OK = 0,
+  /**
+   * A required pointer was null.
+   */
+  SIMSTAT_STATUS_NULL_POINTER = 1,
+  /**
+   * A length was 0 where data is needed, too short, or too large.
+   */
+  SIMSTAT_STATUS_BAD_LENGTH = 2,
+  /**
+   * A distribution or option parameter is out of its domain.
+   */
+  SIMSTAT_STATUS_BAD_PARAMETER = 3,
+  /**
+   * An input value is NaN or infinite.
+   */
+  SIMSTAT_STATUS_NON_FINITE = 4,
+  /**
+   * A data value lies outside the fit interval.
+   */
+  SIMSTAT_STATUS_OUT_OF_INTERVAL = 5,
+  /**
+   * Too few observations for the model.
+   */
+  SIMSTAT_STATUS_TOO_FEW_SAMPLES = 6,
+  /**
+   * All observations are equal.
+   */
+  SIMSTAT_STATUS_ALL_EQUAL = 7,
+  /**
+   * A probability (p-value, FDR level) is outside its range.
+   */
+  SIMSTAT_STATUS_BAD_PROBABILITY = 8,
+} SimstatStatus;
+
+/**
+ * Parameters of a shifted gamma X = shift + Gamma(shape, rate) truncated to [lo, hi].
+ */
+typedef struct SimstatGammaParams {
+  /**
+   * Shape α > 0.
+   */
+  double shape;
+  /**
+   * Rate λ > 0.
+   */
+  double rate;
+  /**
+   * Shift c.
+   */
+  double shift;
+  /**
+   * Lower end of the truncation interval.
+   */
+  double lo;
+  /**
+   * Upper end of the truncation interval (> lo, > shift).
+   */
+  double hi;
+} SimstatGammaParams;
+
+/**
+ * Options of `simstat_fit_gamma`; `simstat_fit_options_default` fills the defaults.
+ */
+typedef struct SimstatFitOptions {
+  /**
+   * Lower end of the data interval (default −1).
+   */
+  double lo;
+  /**
+   * Upper end of the data interval (default 1).
+   */
+  double hi;
+  /**
+   * Maximum number of exact passes over the data (default 100).
+   */
+  uint32_t max_passes;
+  /**
+   * Cap on the shape α (default 1e7; the fit reports the normal limit when it reaches it).
+   */
+  double shape_cap;
+  /**
+   * Non-zero: warm-start from a histogram sketch (default 1).
+   */
+  uint32_t warm_start;
+} SimstatFitOptions;
+
+/**
+ * Result of `simstat_fit_gamma`.
+ */
+typedef struct SimstatGammaFit {
+  /**
+   * The fitted distribution (truncated to the options' interval).
+   */
+  struct SimstatGammaParams params;
+  /**
+   * Log-likelihood of the truncated model, summed over the data.
+   */
+  double log_likelihood;
+  /**
+   * Final gradient of the profile likelihood.
+   */
+  double gradient;
+  /**
+   * Exact passes over the data.
+   */
+  uint32_t passes;
+  /**
+   * 0 regular, 1 shape ≤ 1 boundary fallback, 2 normal limit (shape at its cap).
+   */
+  uint32_t regime;
+  /**
+   * 1 when the fit converged.
+   */
+  uint32_t converged;
+} SimstatGammaFit;
+
+/**
+ * Result of `simstat_fdr_cutoff`.
+ */
+typedef struct SimstatFdrCutoff {
+  /**
+   * Number of scores tested.
+   */
+  size_t tests;
+  /**
+   * Number of discoveries (scores ≥ `score_threshold`).
+   */
+  size_t discoveries;
+  /**
+   * Largest p-value among the discoveries (0 when there are none).
+   */
+  double p_threshold;
+  /**
+   * Smallest discovered score (+inf when there are none).
+   */
+  double score_threshold;
+} SimstatFdrCutoff;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * ψ(x) for C: `double simstat_digamma(double x)`.
+ * ψ(x).
  */
 double simstat_digamma(double x);
 
 /**
- * ψ′(x) for C.
+ * ψ′(x).
  */
 double simstat_trigamma(double x);
 
 /**
- * ln |Γ(x)| for C.
+ * ln |Γ(x)|.
  */
 double simstat_ln_gamma(double x);
 
 /**
- * P(a, x) for C.
+ * Regularized lower incomplete gamma P(a, x).
  */
 double simstat_gamma_p(double a, double x);
 
 /**
- * Q(a, x) for C.
+ * Regularized upper incomplete gamma Q(a, x), computed directly.
  */
 double simstat_gamma_q(double a, double x);
 
 /**
- * P⁻¹(a, p) in x for C.
+ * Inverse of P in x: P(a, x) = p.
  */
 double simstat_gamma_p_inv(double a, double p);
+
+/**
+ * Checks the parameters of a truncated shifted gamma: `SIMSTAT_STATUS_OK` when
+ * `simstat_gamma_*` accept them, `SIMSTAT_STATUS_BAD_PARAMETER` otherwise.
+ */
+enum SimstatStatus simstat_gamma_check(const struct SimstatGammaParams *params);
+
+/**
+ * ln pdf of the truncated shifted gamma at `n` points `x` into `out` (−inf outside [lo, hi]).
+ */
+enum SimstatStatus simstat_gamma_ln_pdf(const struct SimstatGammaParams *params,
+                                        const double *x,
+                                        size_t n,
+                                        double *out);
+
+/**
+ * cdf of the truncated shifted gamma at `n` points.
+ */
+enum SimstatStatus simstat_gamma_cdf(const struct SimstatGammaParams *params,
+                                     const double *x,
+                                     size_t n,
+                                     double *out);
+
+/**
+ * Survival function P(X > x) of the truncated shifted gamma at `n` points (computed
+ * directly: tail values keep their relative accuracy).
+ */
+enum SimstatStatus simstat_gamma_sf(const struct SimstatGammaParams *params,
+                                    const double *x,
+                                    size_t n,
+                                    double *out);
+
+/**
+ * Quantile of the truncated shifted gamma at `n` probabilities `p` (NaN for p outside [0, 1]).
+ */
+enum SimstatStatus simstat_gamma_quantile(const struct SimstatGammaParams *params,
+                                          const double *p,
+                                          size_t n,
+                                          double *out);
+
+/**
+ * Fills `opts` with the default fit options (interval [−1, 1]).
+ */
+enum SimstatStatus simstat_fit_options_default(struct SimstatFitOptions *opts);
+
+/**
+ * Fits one shifted gamma to `n` values by maximum likelihood; `opts` may be null for the
+ * defaults. Writes the result to `out`.
+ */
+enum SimstatStatus simstat_fit_gamma(const double *data,
+                                     size_t n,
+                                     const struct SimstatFitOptions *opts,
+                                     struct SimstatGammaFit *out);
+
+/**
+ * Tail p-values P(S ≥ s) of `n` scores under a background shifted gamma, into `out`.
+ */
+enum SimstatStatus simstat_p_values(const struct SimstatGammaParams *background,
+                                    const double *scores,
+                                    size_t n,
+                                    double *out);
+
+/**
+ * Benjamini–Hochberg cut-off at FDR level `q` over `n` scores under a background shifted
+ * gamma; `scratch` must hold `scratch_len ≥ n` doubles (it receives the sorted scores).
+ */
+enum SimstatStatus simstat_fdr_cutoff(const struct SimstatGammaParams *background,
+                                      const double *scores,
+                                      size_t n,
+                                      double q,
+                                      double *scratch,
+                                      size_t scratch_len,
+                                      struct SimstatFdrCutoff *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,0 +1,125 @@
+/* C test of simstat's C ABI: compiled against include/simstat.h and libsimstat.a, run in CI
+ * under valgrind. Checks values against closed forms and the Rust results, and that bad
+ * arguments come back as status codes. Exit status 0 = all checks passed. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "simstat.h"
+
+static int failures = 0;
+static int checks = 0;
+
+static void check_close(const char *what, double got, double want, double rel) {
+  checks++;
+  double err = fabs(got - want) / fmax(fabs(want), 1e-300);
+  if (!(err <= rel)) {
+    failures++;
+    printf("FAIL %s: got %.17g want %.17g (rel err %.3g > %.3g)\n", what, got, want, err, rel);
+  }
+}
+
+static void check_status(const char *what, SimstatStatus got, SimstatStatus want) {
+  checks++;
+  if (got != want) {
+    failures++;
+    printf("FAIL %s: status %d, want %d\n", what, (int)got, (int)want);
+  }
+}
+
+/* Deterministic uniform(0,1) (SplitMix64). */
+static uint64_t rng_state = 12345;
+static double uniform(void) {
+  uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+
+int main(void) {
+  /* Special functions: closed forms. */
+  check_close("digamma(1) = -gamma", simstat_digamma(1.0), -0.57721566490153286061, 4e-16);
+  check_close("trigamma(1) = pi^2/6", simstat_trigamma(1.0), 1.6449340668482264365, 4e-16);
+  check_close("ln_gamma(10) = ln 9!", simstat_ln_gamma(10.0), log(362880.0), 4e-16);
+  check_close("Q(1, 700) = e^-700", simstat_gamma_q(1.0, 700.0), exp(-700.0), 1e-13);
+  check_close("P(3, 2)", simstat_gamma_p(3.0, 2.0), 1.0 - 5.0 * exp(-2.0), 1e-15);
+  check_close("P(4.5, P^-1(4.5, 0.3))", simstat_gamma_p(4.5, simstat_gamma_p_inv(4.5, 0.3)), 0.3, 1e-13);
+  checks++;
+  if (!isnan(simstat_gamma_p(-1.0, 1.0))) { failures++; printf("FAIL P(-1, 1) is not NaN\n"); }
+
+  /* Truncated shifted gamma with shape 1: an exponential, closed-form sf. */
+  SimstatGammaParams g = {.shape = 1.0, .rate = 10.0, .shift = -0.5, .lo = -1.0, .hi = 1.0};
+  check_status("gamma_check(valid)", simstat_gamma_check(&g), SIMSTAT_STATUS_OK);
+  double x[3] = {-0.2, 0.3, 0.9}, out[3];
+  check_status("gamma_sf", simstat_gamma_sf(&g, x, 3, out), SIMSTAT_STATUS_OK);
+  double z = 1.0 - exp(-10.0 * 1.5); /* mass of [-0.5, 1] */
+  for (int i = 0; i < 3; i++) {
+    double want = (exp(-10.0 * (x[i] + 0.5)) - exp(-15.0)) / z;
+    check_close("truncated exponential sf", out[i], want, 1e-13);
+  }
+  /* In place: out == x is allowed. */
+  double y[3] = {-0.2, 0.3, 0.9};
+  check_status("gamma_cdf in place", simstat_gamma_cdf(&g, y, 3, y), SIMSTAT_STATUS_OK);
+  for (int i = 0; i < 3; i++) check_close("cdf + sf = 1", y[i] + out[i], 1.0, 1e-15);
+
+  /* Bad arguments are status codes, never crashes. */
+  SimstatGammaParams bad = g;
+  bad.shape = -1.0;
+  check_status("negative shape", simstat_gamma_check(&bad), SIMSTAT_STATUS_BAD_PARAMETER);
+  bad = g;
+  bad.rate = NAN;
+  check_status("NaN rate", simstat_gamma_sf(&bad, x, 3, out), SIMSTAT_STATUS_BAD_PARAMETER);
+  check_status("null params", simstat_gamma_sf(NULL, x, 3, out), SIMSTAT_STATUS_NULL_POINTER);
+  check_status("null x", simstat_gamma_sf(&g, NULL, 3, out), SIMSTAT_STATUS_NULL_POINTER);
+  check_status("zero length", simstat_gamma_sf(&g, x, 0, out), SIMSTAT_STATUS_BAD_LENGTH);
+  check_status("overlap", simstat_gamma_sf(&g, x, 3, x + 1), SIMSTAT_STATUS_BAD_LENGTH);
+
+  /* Fit: data from shift -0.28 + Gamma(13.3, rate 35.5) by inverting P. */
+  enum { N = 20000 };
+  static double data[N], scratch[N];
+  for (int i = 0; i < N; i++) data[i] = -0.28 + simstat_gamma_p_inv(13.3, uniform()) / 35.5;
+  SimstatFitOptions opts;
+  check_status("fit options default", simstat_fit_options_default(&opts), SIMSTAT_STATUS_OK);
+  SimstatGammaFit fit;
+  check_status("fit_gamma", simstat_fit_gamma(data, N, &opts, &fit), SIMSTAT_STATUS_OK);
+  check_close("fit shape", fit.params.shape, 13.3, 0.15);
+  check_close("fit rate", fit.params.rate, 35.5, 0.15);
+  check_close("fit shift", fit.params.shift, -0.28, 0.1);
+  checks++;
+  if (fit.converged != 1) { failures++; printf("FAIL fit did not converge\n"); }
+  SimstatGammaFit fit_null_opts;
+  check_status("fit_gamma(opts = NULL)", simstat_fit_gamma(data, N, NULL, &fit_null_opts), SIMSTAT_STATUS_OK);
+  check_close("same fit with NULL opts", fit_null_opts.log_likelihood, fit.log_likelihood, 1e-15);
+  double two[2] = {0.1, 0.2};
+  check_status("fit with 2 points", simstat_fit_gamma(two, 2, NULL, &fit), SIMSTAT_STATUS_TOO_FEW_SAMPLES);
+  double nan_data[4] = {0.1, NAN, 0.2, 0.3};
+  check_status("fit with NaN", simstat_fit_gamma(nan_data, 4, NULL, &fit), SIMSTAT_STATUS_NON_FINITE);
+  double outside[4] = {0.1, 1.5, 0.2, 0.3};
+  check_status("fit out of interval", simstat_fit_gamma(outside, 4, NULL, &fit), SIMSTAT_STATUS_OUT_OF_INTERVAL);
+
+  /* Calibration: p-values and the BH cut-off under the fitted background. */
+  double scores[5] = {0.0, 0.2, 0.6, 0.9, 0.95}, p[5];
+  check_status("p_values", simstat_p_values(&fit_null_opts.params, scores, 5, p), SIMSTAT_STATUS_OK);
+  for (int i = 0; i < 5; i++) {
+    double sf;
+    simstat_gamma_sf(&fit_null_opts.params, &scores[i], 1, &sf);
+    check_close("p-value = sf", p[i], sf, 0.0);
+  }
+  checks++;
+  if (!(p[4] < 1e-6 && p[0] > 0.1)) { failures++; printf("FAIL p-values %g %g\n", p[0], p[4]); }
+  for (int i = 0; i < 100; i++) data[i] = 0.9 + 0.0005 * i; /* plant 100 strong hits */
+  SimstatFdrCutoff cut;
+  check_status("fdr_cutoff", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 0.05, scratch, N, &cut), SIMSTAT_STATUS_OK);
+  checks++;
+  if (!(cut.discoveries >= 100 && cut.score_threshold <= 0.9)) {
+    failures++;
+    printf("FAIL fdr: %zu discoveries, threshold %g\n", cut.discoveries, cut.score_threshold);
+  }
+  check_status("fdr scratch too small", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 0.05, scratch, N - 1, &cut), SIMSTAT_STATUS_BAD_LENGTH);
+  check_status("fdr bad level", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 1.5, scratch, N, &cut), SIMSTAT_STATUS_BAD_PROBABILITY);
+
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}
