@@ -170,7 +170,11 @@ fn digamma_neg(x: f64) -> f64 {
     let (ah, al) = if u < 1.0 {
         (psi_1p(u), 0.0)
     } else {
-        let p = if u >= 2.0 { psi_ge2(u) } else { psi_1p(u - 1.0) };
+        let p = if u >= 2.0 {
+            psi_ge2(u)
+        } else {
+            psi_1p(u - 1.0)
+        };
         // 1/u as q + q_lo
         let q = 1.0 / u;
         let (m, me) = two_prod(q, u);
