@@ -313,3 +313,109 @@ fn ln_gamma_accuracy() {
         assert!(m64 <= 4.0, "lnΓ {name}: {m64} ULP > 4");
     }
 }
+
+/// xorshift64* in [0, 1): deterministic points for the identity tests.
+fn unit(state: &mut u64) -> f64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[test]
+fn recurrence_identities() {
+    // ψ(x+1) = ψ(x) + 1/x and ψ′(x+1) = ψ′(x) − 1/x², x on a 2^-20 grid in (0, 64] so that
+    // x + 1 is exact. Tolerance: 8 ε times the sum of the magnitudes of the three terms (each
+    // side is a few ULP; the terms cancel near ψ's root, so the bound is absolute in them).
+    let eps = f64::EPSILON;
+    let mut st = 0x1234_5678_9abc_def1u64;
+    for _ in 0..20000 {
+        let x = ((unit(&mut st) * 64.0 * 1048576.0).floor() + 1.0) / 1048576.0;
+        let (a, b, c) = (digamma_f64(x + 1.0), digamma_f64(x), 1.0 / x);
+        let tol = 8.0 * eps * (a.abs() + b.abs() + c);
+        assert!(
+            (a - b - c).abs() <= tol,
+            "ψ recurrence at {x}: {}",
+            a - b - c
+        );
+        let (a, b, c) = (trigamma_f64(x + 1.0), trigamma_f64(x), 1.0 / (x * x));
+        let tol = 8.0 * eps * (a + b + c);
+        assert!(
+            (a - b + c).abs() <= tol,
+            "ψ′ recurrence at {x}: {}",
+            a - b + c
+        );
+    }
+    // x < 0 (non-integer, |x| ≤ 50): ψ′ keeps relative accuracy there, so the same rule holds
+    // with 32 ε (the x < 0 bound is 16 ULP).
+    for _ in 0..20000 {
+        let x = -((unit(&mut st) * 50.0 * 1048576.0).floor() + 0.5) / 1048576.0;
+        let (a, b, c) = (trigamma_f64(x + 1.0), trigamma_f64(x), 1.0 / (x * x));
+        let tol = 32.0 * eps * (a + b + c);
+        assert!(
+            (a - b + c).abs() <= tol,
+            "ψ′ recurrence at {x}: {}",
+            a - b + c
+        );
+    }
+}
+
+#[test]
+fn domain_rules() {
+    let nan = f64::NAN;
+    let inf = f64::INFINITY;
+    // NaN in → NaN out
+    assert!(digamma_f64(nan).is_nan());
+    assert!(trigamma_f64(nan).is_nan());
+    assert!(ln_gamma_f64(nan).is_nan());
+    assert!(digamma(f32::NAN).is_nan());
+    // poles: NaN for ψ, ψ′ (libm-like); +inf for ln Γ
+    for p in [
+        0.0,
+        -0.0,
+        -1.0,
+        -2.0,
+        -17.0,
+        -1e6,
+        -4503599627370496.0,
+        -1e300,
+    ] {
+        assert!(digamma_f64(p).is_nan(), "ψ({p})");
+        assert!(trigamma_f64(p).is_nan(), "ψ′({p})");
+        assert_eq!(ln_gamma_f64(p), inf, "lnΓ({p})");
+        assert!(digamma(p as f32).is_nan());
+        assert!(trigamma(p as f32).is_nan());
+    }
+    // infinities
+    assert_eq!(digamma_f64(inf), inf);
+    assert_eq!(trigamma_f64(inf), 0.0);
+    assert_eq!(ln_gamma_f64(inf), inf);
+    assert!(digamma_f64(-inf).is_nan());
+    assert!(trigamma_f64(-inf).is_nan());
+    assert_eq!(ln_gamma_f64(-inf), inf);
+    assert_eq!(digamma(f32::INFINITY), f32::INFINITY);
+    // tiny x: ψ ≈ −1/x − γ, ψ′ ≈ 1/x², lnΓ ≈ −ln x (exact to rounding at these sizes)
+    let close = |a: f64, b: f64, ulps: f64| (a - b).abs() <= ulps * f64::EPSILON * b.abs();
+    assert!(close(digamma_f64(1e-300), -1.0 / 1e-300, 1.0));
+    assert!(close(trigamma_f64(1e-150), 1.0 / 1e-150 / 1e-150, 2.0));
+    assert_eq!(ln_gamma_f64(1e-300), -(1e-300f64).ln());
+    let sub = 5e-324; // smallest subnormal
+    assert_eq!(ln_gamma_f64(sub), -sub.ln());
+    assert_eq!(digamma_f64(sub), -inf); // true value −2e323 < −f64::MAX
+    assert_eq!(trigamma_f64(1e-300), inf); // true value 1e600 > f64::MAX
+    let g = 0.577_215_664_901_532_9;
+    assert!((digamma_f64(1e-10) - (-1e10 - g)).abs() <= 2.0 * 1e10 * f64::EPSILON);
+    // f32: subnormal input, overflow to −inf; ψ′ of a tiny f32 overflows f32
+    assert_eq!(digamma(1e-40f32), f32::NEG_INFINITY);
+    assert_eq!(trigamma(1e-20f32), f32::INFINITY);
+    assert_eq!(ln_gamma(1e-40f32), -(1e-40f32 as f64).ln() as f32);
+    // exact points
+    assert_eq!(ln_gamma_f64(1.0), 0.0);
+    assert_eq!(ln_gamma_f64(2.0), 0.0);
+    assert!((digamma_f64(1.0) + g).abs() <= f64::EPSILON * g);
+    // huge x stays finite where the value is: lnΓ overflows only past ~2.55e305
+    assert!(ln_gamma_f64(1e305).is_finite());
+    assert_eq!(ln_gamma_f64(f64::MAX), inf);
+    assert!((digamma_f64(f64::MAX) - f64::MAX.ln()).abs() <= 2.0 * f64::EPSILON * 710.0);
+    assert!((trigamma_f64(1e300) - 1e-300).abs() <= 2.0 * f64::EPSILON * 1e-300);
+}
