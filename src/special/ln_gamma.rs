@@ -91,6 +91,8 @@ const S_Q: [f64; 4] = [
     0.625_765_072_571_213_2,
 ];
 
+use super::digamma::ln_ge1;
+
 /// (ln(2π) − 1)/2.
 const HALF_LN_2PI_M_HALF: f64 = 0.418_938_533_204_672_7;
 
@@ -112,9 +114,8 @@ fn h(i: usize, t: f64) -> f64 {
 /// ln Γ(x) for x ≥ 8 (and +inf).
 #[inline(always)]
 fn stirling(x: f64) -> f64 {
-    let l = libm::log(x);
-    let base = (x - 0.5) * (l - 1.0) + HALF_LN_2PI_M_HALF;
     if x < 1e17 {
+        let base = (x - 0.5) * (ln_ge1(x) - 1.0) + HALF_LN_2PI_M_HALF;
         // S(1/x²)/x = P̂(w)/(x·Q̂(w)), w = x², P̂(w) = w³·P(1/w)
         let w = x * x;
         let w2 = w * w;
@@ -122,7 +123,8 @@ fn stirling(x: f64) -> f64 {
         let q = (S_Q[0] * w + S_Q[1]) * w2 + (S_Q[2] * w + S_Q[3]);
         base + p / (x * q)
     } else {
-        base + (1.0 / 12.0) / x
+        // also +inf; overflows to +inf past ~2.55e305 as it should
+        (x - 0.5) * (libm::log(x) - 1.0) + HALF_LN_2PI_M_HALF + (1.0 / 12.0) / x
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Method (coefficients from `tests/data/make_special.py fit`):
 //! * `x ≥ 2`: `ψ′(x) = y·(1 + y·(1/2 + y·R(y)))`, `y = 1/x`, `R` a (7,7) rational fit of
-//!   `(x·ψ′(x) − 1 − y/2)/y²` on `y ∈ [0, 1/2]`. One formula up to +inf, no overflow.
+//!   `(x·ψ′(x) − 1 − y/2)/y²` on `y ∈ [0, 1/2]`, evaluated as reversed polynomials in x with a
+//!   single division. One formula from 2 to 1e30, no loop.
 //! * `1 ≤ x < 2`: `ψ′(1+t) = P(t)/Q(t)`, (7,7) fit on `t ∈ [0, 1]`, `t = x − 1` exact.
 //! * `0 < x < 1`: `ψ′(x) = ψ′(1+x) + 1/x²` (fit at `t = x`, exact).
 //! * `x < 0`: `ψ′(x) = π²/sin²(πr) − ψ′(1−x)`, `r = x − round(x)` exact; the two terms never
@@ -10,7 +11,7 @@
 //!
 //! Domain (libm-like): NaN → NaN; poles (0, −0, negative integers, every x ≤ −2^52) → NaN;
 //! −inf → NaN; +inf → 0; `0 < x < 1.5e-154` → +inf (the true value exceeds `f64::MAX`).
-use super::digamma::{poly8, two_prod};
+use super::digamma::{poly8, poly8_rev, two_prod};
 use core::f64::consts::PI;
 
 /// Numerator of ψ′(1+t), t ∈ [0, 1], lowest degree first.
@@ -66,11 +67,19 @@ fn tg_1p(t: f64) -> f64 {
 }
 
 /// ψ′(x) for x ≥ 2 (including +inf).
+///
+/// `y(1 + y(1/2 + y·P(y)/Q(y)))`, `y = 1/x`, with reversed polynomials `P̂(x) = x⁷P(1/x)`,
+/// `Q̂(x) = x⁷Q(1/x)`: `(x(x + 1/2)·Q̂ + P̂)/(x³·Q̂)`, one division.
 #[inline(always)]
 fn tg_ge2(x: f64) -> f64 {
-    let y = 1.0 / x;
-    let r = poly8(&R_P, y) / poly8(&R_Q, y);
-    y * (1.0 + y * (0.5 + y * r))
+    if x < 1e30 {
+        let p = poly8_rev(&R_P, x);
+        let q = poly8_rev(&R_Q, x);
+        (x * (x + 0.5) * q + p) / (x * x * x * q)
+    } else {
+        // 1/x + 1/(2x²) with the rest below 2^-190 relative; +inf → 0
+        (1.0 + 0.5 / x) / x
+    }
 }
 
 /// ψ′(x) in f64. NaN for NaN, −inf and the poles x ∈ {0, −1, −2, …}; 0 for +inf.
