@@ -8,7 +8,7 @@
 //!   without division (`ln_ge1`). One formula from 2 to 1e30: no asymptotic cut-over, no loop.
 //! * `1 ≤ x < 2`: `ψ(x) = (t − c)·F(t)`, `t = x − 1` (exact), `c = x0 − 1` split in two doubles
 //!   so that `t − c` is exact near the root `x0 = 1.46163214496836234…`: relative accuracy holds
-//!   right at the root. `F` is a (7,7) rational fit of `ψ(1+t)/(1+t−x0)` on `[0, 1]`.
+//!   right at the root. `F = 1 + P/Q`, a (6,6) rational fit of `ψ(1+t)/(1+t−x0) − 1` on `[0, 1]`.
 //! * `0 < x < 1`: `ψ(x) = ψ(1+x) − 1/x` with `ψ(1+x)` from the same fit at `t = x` (exact: `1+x`
 //!   is never formed).
 //! * `x < 0`: reflection `ψ(x) = ψ(1−x) − π·cot(πx)`, with `r = x − round(x)` (exact) so that
@@ -24,27 +24,27 @@ use core::f64::consts::PI;
 const C_HI: f64 = 0.461_632_144_968_362_36;
 const C_LO: f64 = -1.552_234_816_285_867_7e-17;
 
-/// Numerator of F(t) ≈ ψ(1+t)/(1+t−x0), t ∈ [0, 1], lowest degree first.
-const F_P: [f64; 8] = [
-    1.250_380_137_503_405_4,
-    2.043_101_032_471_713,
-    1.226_023_168_216_28,
-    0.343_015_731_461_825_57,
-    0.046_253_081_124_592_844,
-    0.002_747_716_213_910_309,
-    5.326_725_194_311_244e-5,
-    6.538_039_143_354_024e-8,
+/// F(t) ≈ ψ(1+t)/(1+t−x0) = 1 + P(t)/Q(t), t ∈ [0, 1], a (6,6) fit of F − 1 weighted relative
+/// to F (F ∈ [0.78, 1.25], so the correction P/Q carries at most a quarter of F and its rounding
+/// errors shrink accordingly). Lowest degree first.
+const F_P: [f64; 7] = [
+    0.250_380_137_503_405_4,
+    -0.309_091_663_347_124_35,
+    -0.692_616_387_173_786_6,
+    -0.355_950_225_620_816_9,
+    -0.071_645_238_526_441_39,
+    -0.005_585_288_566_130_071,
+    -0.000_121_598_332_189_460_09,
 ];
-/// Denominator of F(t).
-const F_Q: [f64; 8] = [
+/// Denominator of F − 1.
+const F_Q: [f64; 7] = [
     1.0,
-    2.317_530_730_182_131,
-    1.962_869_490_956_715_5,
-    0.792_830_588_541_550_5,
-    0.163_541_991_368_089_14,
-    0.016_794_490_915_090_353,
-    0.000_754_601_152_296_674,
-    1.027_381_385_108_443_8e-5,
+    2.179_093_368_567_394_3,
+    1.666_953_213_397_809_3,
+    0.573_630_597_290_855_6,
+    0.091_824_536_428_809_58,
+    0.006_176_499_910_364_831_5,
+    0.000_122_718_637_920_628_2,
 ];
 
 /// Numerator of R(y) ≈ (x(ln x − ψ(x)) − 1/2)/y, y = 1/x ∈ [0, 1/2].
@@ -82,11 +82,19 @@ pub(crate) fn poly8(c: &[f64; 8], x: f64) -> f64 {
     (a + b * x2) + (d + e * x2) * x4
 }
 
+/// Degree-6 polynomial, lowest coefficient first (Estrin).
+#[inline(always)]
+pub(crate) fn poly7(c: &[f64; 7], x: f64) -> f64 {
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    (c[0] + c[1] * x) + (c[2] + c[3] * x) * x2 + ((c[4] + c[5] * x) + c[6] * x2) * x4
+}
+
 /// ψ(1+t) for t ∈ [0, 1] (t exact).
 #[inline(always)]
 fn psi_1p(t: f64) -> f64 {
     let g = (t - C_HI) - C_LO;
-    g * (poly8(&F_P, t) / poly8(&F_Q, t))
+    g * (1.0 + poly7(&F_P, t) / poly7(&F_Q, t))
 }
 
 /// ψ(x) for x ≥ 2 (including +inf).
@@ -420,9 +428,9 @@ pub fn digamma_f64(x: f64) -> f64 {
         // that q·x cannot underflow (−1/x then dominates to the last bit anyway).
         if x > 1e-270 {
             let g = (x - C_HI) - C_LO;
-            let p = poly8(&F_P, x);
-            let q = poly8(&F_Q, x);
-            (g * p * x - q) / (q * x)
+            let p = poly7(&F_P, x);
+            let q = poly7(&F_Q, x);
+            (g * (q + p) * x - q) / (q * x)
         } else {
             psi_1p(x) - 1.0 / x
         }

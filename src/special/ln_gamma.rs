@@ -91,18 +91,10 @@ const S_Q: [f64; 4] = [
     0.625_765_072_571_213_2,
 ];
 
-use super::digamma::ln_ge1;
+use super::digamma::{ln_ge1, poly7};
 
 /// (ln(2π) − 1)/2.
 const HALF_LN_2PI_M_HALF: f64 = 0.418_938_533_204_672_7;
-
-/// Degree-6 polynomial, lowest coefficient first (Estrin).
-#[inline(always)]
-fn poly7(c: &[f64; 7], x: f64) -> f64 {
-    let x2 = x * x;
-    let x4 = x2 * x2;
-    (c[0] + c[1] * x) + (c[2] + c[3] * x) * x2 + ((c[4] + c[5] * x) + c[6] * x2) * x4
-}
 
 /// H(x) = ln Γ(x)/((x−1)(x−2)) for x ∈ [0, 8): piece `i` at `t = x − H_C[i]`.
 #[inline(always)]

@@ -268,7 +268,7 @@ def fit_all():
     x0 = mp.findroot(mp.digamma, mp.mpf('1.4616321449683623'))
     tiny = mp.mpf(10) ** -12
 
-    def psi_F(t):  # digamma.rs F: ψ(1+t)/(1+t−x0)
+    def psi_F(t):  # digamma.rs F: ψ(1+t)/(1+t−x0) (1 + P/Q)
         x = 1 + t
         return mp.psi(1, x0) if abs(x - x0) < mp.mpf(10) ** -30 else mp.digamma(x) / (x - x0)
 
@@ -301,7 +301,8 @@ def fit_all():
         return (mp.loggamma(x) - (x - mp.mpf(0.5)) * mp.log(x) + x - mp.log(2 * mp.pi) / 2) * x
 
     print('x0 - 1 = hi + lo:', repr(float(x0 - 1)), repr(float(x0 - 1 - mp.mpf(float(x0 - 1)))))
-    _report('digamma F', psi_F, 0, 1, 7, 7)
+    # F = 1 + P/Q: fit F − 1, error weighted relative to F
+    _report('digamma F-1', lambda t: psi_F(t) - 1, 0, 1, 6, 6, wfun=lambda t: 1 / abs(psi_F(t)))
     _report('digamma R', psi_R, 0, 0.5, 7, 7)
     _report('trigamma T', tri_1p, 0, 1, 7, 7)
     _report('trigamma R', tri_R, 0, 0.5, 7, 7)
