@@ -106,6 +106,7 @@ fn psi_ge2(x: f64) -> f64 {
     if x < 1e30 {
         let p = poly8_rev(&R_P, x);
         let q = poly8_rev(&R_Q, x);
+        // x² is formed beside the polynomials: one multiplication after Q̂ (short chain)
         ln_ge1(x) - (0.5 * x * q + p) / (x * x * q)
     } else {
         // beyond 1e30 the y² term is below 2^-190 of ln x; also covers +inf

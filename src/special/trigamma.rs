@@ -75,6 +75,7 @@ fn tg_ge2(x: f64) -> f64 {
     if x < 1e30 {
         let p = poly8_rev(&R_P, x);
         let q = poly8_rev(&R_Q, x);
+        // powers of x formed beside the polynomials, one multiplication after Q̂: short chain
         (x * (x + 0.5) * q + p) / (x * x * x * q)
     } else {
         // 1/x + 1/(2x²) with the rest below 2^-190 relative; +inf → 0
