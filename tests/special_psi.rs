@@ -412,6 +412,17 @@ fn domain_rules() {
     assert_eq!(digamma(1e-40f32), f32::NEG_INFINITY);
     assert_eq!(trigamma(1e-20f32), f32::INFINITY);
     assert_eq!(ln_gamma(1e-40f32), -(1e-40f32 as f64).ln() as f32);
+    // tiny negative x: ψ ≈ −1/x, ψ′ ≈ 1/x², overflowing to ±inf where the value does
+    assert!(close(digamma_f64(-1e-300), -1.0 / -1e-300, 1.0));
+    assert_eq!(digamma_f64(-1e-320), inf);
+    assert!(close(digamma_f64(-1e-250), 1e250, 1.0));
+    assert!(close(trigamma_f64(-1e-100), 1.0 / 1e-100 / 1e-100, 2.0));
+    assert_eq!(trigamma_f64(-1e-300), inf);
+    assert_eq!(trigamma_f64(-5e-324), inf);
+    assert!(close(ln_gamma_f64(-1e-300), -(1e-300f64).ln(), 1.0));
+    // large negative non-integers stay finite
+    assert!(digamma_f64(-1e15 - 0.5).is_finite());
+    assert!(trigamma_f64(-1e15 - 0.5).is_finite());
     // exact points
     assert_eq!(ln_gamma_f64(1.0), 0.0);
     assert_eq!(ln_gamma_f64(2.0), 0.0);
@@ -421,4 +432,25 @@ fn domain_rules() {
     assert_eq!(ln_gamma_f64(f64::MAX), inf);
     assert!((digamma_f64(f64::MAX) - f64::MAX.ln()).abs() <= 2.0 * f64::EPSILON * 710.0);
     assert!((trigamma_f64(1e300) - 1e-300).abs() <= 2.0 * f64::EPSILON * 1e-300);
+}
+
+#[test]
+fn no_spurious_nan_over_all_bit_patterns() {
+    // 300k random bit patterns (every exponent, both signs, subnormals): a NaN comes out only
+    // for NaN, −inf or a pole; every other input gives a number or the right infinity.
+    let mut st = 0x0dd_ba11_cafe_f00du64;
+    for _ in 0..300_000 {
+        st ^= st >> 12;
+        st ^= st << 25;
+        st ^= st >> 27;
+        let x = f64::from_bits(st.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let pole = x <= 0.0 && x == x.round();
+        let expect_nan = x.is_nan() || x == f64::NEG_INFINITY || pole;
+        assert_eq!(digamma_f64(x).is_nan(), expect_nan, "ψ({x:e})");
+        assert_eq!(trigamma_f64(x).is_nan(), expect_nan, "ψ′({x:e})");
+        assert_eq!(ln_gamma_f64(x).is_nan(), x.is_nan(), "lnΓ({x:e})");
+        if x > 0.0 {
+            assert!(trigamma_f64(x) > 0.0, "ψ′({x:e}) > 0");
+        }
+    }
 }

@@ -507,6 +507,11 @@ fn digamma_neg(x: f64) -> f64 {
         let (s, e) = two_sum(p, q);
         (s, e + q_lo)
     };
+    if r.abs() < 1e-200 {
+        // π·cot(π r) = 1/r − π² r/3 − …: 1/r to the last bit (and ±inf past 1/f64::MAX); the
+        // double-double path would overflow its splitting constant here
+        return (ah + al) - 1.0 / r;
+    }
     let (bh, bl) = pi_cot_pi(r);
     let (s, e) = two_sum(ah, -bh);
     s + (e + (al - bl))
