@@ -315,6 +315,16 @@ def fit_all():
                 wfun=lambda t, c=c: 1 / abs(lg_H(t + c)))
     _report('ln_gamma Stirling S', st, 0, mp.mpf(1) / 64, 3, 3)
     print('(ln(2pi) - 1)/2 =', repr(float(mp.log(2 * mp.pi) / 2 - mp.mpf(0.5))))
+    print('zeros of psi in (-k, -k+1), k = 1..30, [hi, lo], and Taylor coefficients psi^(j)(z)/j!,'
+          ' j = 1..16 (digamma.rs NEG_ZEROS, NEG_ZERO_TAYLOR); safe radius: truncation < 2^-56:')
+    for k in range(1, 31):
+        z = mp.findroot(mp.digamma, (mp.mpf(-k) + mp.mpf('1e-9'), mp.mpf(-k + 1) - mp.mpf('1e-9')),
+                        solver='anderson')
+        c = [mp.psi(j, z) / mp.factorial(j) for j in range(1, 18)]
+        rho = (mp.mpf(2) ** -56 * abs(c[0]) / abs(c[16])) ** (mp.mpf(1) / 16)
+        zh = float(z)
+        print('    k=%d [%r, %r] radius %s' % (k, zh, float(z - zh), mp.nstr(rho, 4)))
+        print('    [' + ', '.join(repr(float(v)) for v in c[:16]) + '],')
     print('log table (digamma.rs LOG_TAB): for i in 0..256, c = 1 + (i + 1/2)/256:')
     for i in range(256):
         c = 1 + (mp.mpf(i) + mp.mpf(0.5)) / 256
