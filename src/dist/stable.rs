@@ -62,7 +62,11 @@ pub(crate) fn ln_std_gamma_pdf(alpha: f64, z: f64, dz: f64) -> f64 {
     let k = alpha - 1.0;
     if alpha >= 16.0 {
         // z^k e^{−z}/Γ(k+1) = exp(−stirlerr(k) − bd0(k, z)) / √(2πk); d bd0/dz = 1 − k/z.
-        let b = bd0(k, z) + (1.0 - k / z) * dz;
+        // First-order correction for the caller's rounding of z; dropped where it is not finite
+        // (k/z overflows for extreme parameters, and inf·0 or inf − inf would be NaN).
+        let corr = (1.0 - k / z) * dz;
+        let corr = if corr.is_finite() { corr } else { 0.0 };
+        let b = bd0(k, z) + corr;
         -stirlerr(k) - b - LN_SQRT_2PI - 0.5 * libm::log(k)
     } else {
         k * (libm::log(z) + dz / z) - z - dz - ln_gamma(alpha)
