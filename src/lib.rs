@@ -4,6 +4,8 @@
 //!
 //! * [`special`]: digamma, trigamma, ln Γ, regularized incomplete gamma P/Q and the inverse of P,
 //!   generic over `f32`/`f64` (f32 evaluates the f64 kernel and rounds once).
+//! * [`geometry`]: SIMD cosine/angle kernels with runtime CPU dispatch, blocked N×N angle matrices,
+//!   the fused angular dispersion loss and gradient, condensation metrics, signature alignment.
 //!
 //! ## Features
 //! | feature | default | what it adds |
@@ -30,6 +32,8 @@
 extern crate std;
 
 pub mod float;
+#[allow(unsafe_code)]
+pub mod geometry;
 pub mod special;
 
 #[cfg(feature = "ffi")]

@@ -1,0 +1,2 @@
+//! Geometry benches (placeholder until the criterion groups land).
+fn main() {}
