@@ -22,6 +22,8 @@ pub enum GeometryError {
     Unsupported,
     /// `n * f` (or a scratch size) overflows `usize`.
     Overflow,
+    /// A correlation is undefined: an input is constant (zero variance) or has fewer than 2 points.
+    Degenerate,
 }
 
 impl fmt::Display for GeometryError {
@@ -35,6 +37,7 @@ impl fmt::Display for GeometryError {
             Self::InvalidParameter => "parameter out of domain",
             Self::Unsupported => "backend not supported on this CPU",
             Self::Overflow => "size overflows usize",
+            Self::Degenerate => "correlation undefined: constant input or too few points",
         };
         f.write_str(s)
     }

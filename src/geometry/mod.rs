@@ -6,12 +6,15 @@
 //! always clamped to [−1, 1] before arccos, so no NaN reaches a sum from finite input.
 
 mod bf16;
+mod condensation;
 mod dispatch;
 mod dispersion;
 mod error;
 mod pair;
 mod pairwise;
+mod rank;
 mod scalar;
+mod signature;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -21,6 +24,7 @@ mod avx512;
 mod neon;
 
 pub use bf16::Bf16;
+pub use condensation::{mean_cosine, MeanCosine, CONDENSATION_NORM_FLOOR};
 pub use dispatch::{best_backend, cpu_features, Backend, CpuFeatures};
 pub use dispersion::{
     dispersion_loss, dispersion_loss_f64, dispersion_loss_grad, dispersion_loss_grad_f64,
@@ -37,3 +41,5 @@ pub use pairwise::{
     cross, cross_scratch_len, cross_with, pairwise_angles, pairwise_cosine, pairwise_scratch_len,
     pairwise_with, Layout, PairValue,
 };
+pub use rank::{kendall_tau_b, spearman_rho};
+pub use signature::{signature_alignment, BinStats};
