@@ -189,3 +189,15 @@ fn f64_accumulation_resolves_small_angles() {
         "{got} vs {theta}"
     );
 }
+
+#[test]
+fn f64_extreme_magnitudes_keep_exact_cosine() {
+    for be in backends() {
+        for s in [1e-160f64, 1e150] {
+            let a = [3.0 * s, 4.0 * s];
+            let b = [4.0 * s, 3.0 * s];
+            let c = cosine_similarity_with(be, &a, &b).unwrap();
+            assert!((c - 24.0 / 25.0).abs() < 1e-15, "{be:?} scale {s}: {c}");
+        }
+    }
+}

@@ -13,7 +13,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::pairwise::TILE;
-use super::pairwise::{gram_tiles, pack, round_up, Scale, MR, NR};
+use super::pairwise::{gram_tiles, pack, round_up, Scale, GRAM_ACC, MR, NR};
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
 use core::f64::consts::PI;
@@ -453,9 +453,8 @@ fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
     let rows = mp.max(np).checked_add(8).ok_or(o)?;
     let a = mp.checked_mul(f).ok_or(o)?;
     let b = np.checked_mul(f).ok_or(o)?;
-    let c = mp.checked_mul(NR).ok_or(o)?;
     let z = rows.checked_mul(f).ok_or(o)?;
-    Ok((Dims { mp, np, rows }, [a, b, c, z, z]))
+    Ok((Dims { mp, np, rows }, [a, b, GRAM_ACC, z, z]))
 }
 
 /// f32 scratch floats for [`dispersion_loss`] (`grad = false`) or [`dispersion_loss_grad`]

@@ -110,7 +110,14 @@ fn cos_from(d: [f64; 3]) -> Result<f64> {
     if d[1] <= 0.0 || d[2] <= 0.0 {
         return Err(GeometryError::ZeroNorm);
     }
-    let c = d[0] / (libm::sqrt(d[1]) * libm::sqrt(d[2]));
+    // One f64 sqrt when d[1]·d[2] is a normal number (always for f32 inputs); two otherwise
+    // (f64 inputs near the overflow/underflow limits).
+    let p = d[1] * d[2];
+    let c = if p.is_normal() {
+        d[0] / libm::sqrt(p)
+    } else {
+        d[0] / (libm::sqrt(d[1]) * libm::sqrt(d[2]))
+    };
     if !c.is_finite() {
         return Err(GeometryError::NonFinite);
     }

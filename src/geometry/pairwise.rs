@@ -103,25 +103,23 @@ pub(crate) fn pack(
     if dst.len() < padded * f || x.len() < rows * f {
         return Err(GeometryError::BufferTooSmall);
     }
+    let mut inv = [0.0f32; NR];
+    let mut src: [&[f32]; NR] = [&[]; NR];
     for (p, panel) in dst.chunks_exact_mut(w * f).take(padded / w).enumerate() {
+        let w = w.min(NR);
         for r in 0..w {
             let i = p * w + r;
-            if i < rows {
-                let row = x
-                    .get(i * f..(i + 1) * f)
-                    .ok_or(GeometryError::LengthMismatch)?;
-                let inv = row_inv(backend, row, scale)?;
-                for (k, v) in row.iter().enumerate() {
-                    if let Some(d) = panel.get_mut(k * w + r) {
-                        *d = v * inv;
-                    }
-                }
-            } else {
-                for k in 0..f {
-                    if let Some(d) = panel.get_mut(k * w + r) {
-                        *d = 0.0;
-                    }
-                }
+            let (row, s) = match x.get(i * f..(i + 1) * f) {
+                Some(row) if i < rows => (row, row_inv(backend, row, scale)?),
+                _ => (&[][..], 0.0),
+            };
+            src[r] = row;
+            inv[r] = s;
+        }
+        // k outer, r inner: contiguous writes, `w` sequential read streams.
+        for (k, d) in panel.chunks_exact_mut(w).enumerate() {
+            for (r, dv) in d.iter_mut().enumerate() {
+                *dv = src[r].get(k).map_or(0.0, |v| v * inv[r]);
             }
         }
     }
@@ -162,9 +160,16 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
     }
 }
 
+/// Row tiles per block: the A block (8 × 6 rows × f) stays in L2 while each 16 × 256 B k-slab
+/// (16 KiB, L1) is reused by its 8 row tiles.
+const MB: usize = 8;
+/// Scratch floats of the per-block accumulator tiles.
+pub(crate) const GRAM_ACC: usize = MB * TILE;
+
 /// Drive the blocked Gram product of packed A (`mp` rows, 6-wide panels) and packed B (`np` rows,
-/// 16-wide panels) over depth `f`; `acc` holds `mp * NR` floats. With `upper`, only tiles that
-/// contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished 6×16 tile.
+/// 16-wide panels) over depth `f`; `acc` holds at least `MB * TILE` floats. With `upper`, only
+/// tiles that contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished
+/// 6×16 tile. Loop order: row block (48 rows) → column panel → 256-deep k slab → row tile.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32])>(
     backend: Backend,
@@ -178,30 +183,43 @@ pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32])>(
     mut epi: E,
 ) {
     let n_ip = mp / MR;
-    for jp in 0..np / NR {
-        let j0 = jp * NR;
-        let ip_end = if upper {
-            n_ip.min((j0 + NR - 1) / MR + 1)
-        } else {
-            n_ip
-        };
-        let bpanel = b.get(j0 * f..(j0 + NR) * f).unwrap_or(&[]);
-        let mut kb = 0;
-        while kb < f {
-            let kc = KC.min(f - kb);
-            let bk = bpanel.get(kb * NR..).unwrap_or(&[]);
-            for ip in 0..ip_end {
-                let ak = a.get(ip * MR * f + kb * MR..).unwrap_or(&[]);
-                let c = acc.get_mut(ip * TILE..(ip + 1) * TILE).unwrap_or(&mut []);
-                micro(backend, ak, bk, kc, c, kb == 0);
+    let mut ib = 0;
+    while ib < n_ip {
+        let ie = (ib + MB).min(n_ip);
+        // First column panel that meets this row block's upper triangle: j0 + NR − 1 ≥ ib·MR.
+        let jp0 = if upper { ib * MR / NR } else { 0 };
+        for jp in jp0..np / NR {
+            let j0 = jp * NR;
+            // Row tiles of the block with i0 ≤ j0 + NR − 1.
+            let ip_end = if upper {
+                ie.min((j0 + NR - 1) / MR + 1)
+            } else {
+                ie
+            };
+            if ip_end <= ib {
+                continue;
             }
-            kb += kc;
-        }
-        for ip in 0..ip_end {
-            if let Some(c) = acc.get_mut(ip * TILE..(ip + 1) * TILE) {
-                epi(ip * MR, j0, c);
+            let bpanel = b.get(j0 * f..(j0 + NR) * f).unwrap_or(&[]);
+            let mut kb = 0;
+            while kb < f {
+                let kc = KC.min(f - kb);
+                let bk = bpanel.get(kb * NR..).unwrap_or(&[]);
+                for ip in ib..ip_end {
+                    let ak = a.get(ip * MR * f + kb * MR..).unwrap_or(&[]);
+                    let t = ip - ib;
+                    let c = acc.get_mut(t * TILE..(t + 1) * TILE).unwrap_or(&mut []);
+                    micro(backend, ak, bk, kc, c, kb == 0);
+                }
+                kb += kc;
+            }
+            for ip in ib..ip_end {
+                let t = ip - ib;
+                if let Some(c) = acc.get_mut(t * TILE..(t + 1) * TILE) {
+                    epi(ip * MR, j0, c);
+                }
             }
         }
+        ib = ie;
     }
 }
 
@@ -249,8 +267,9 @@ pub fn cross_scratch_len(m: usize, n: usize, f: usize) -> Result<usize> {
     let np = round_up(n, NR).ok_or(o)?;
     let a = mp.checked_mul(f).ok_or(o)?;
     let b = np.checked_mul(f).ok_or(o)?;
-    let c = mp.checked_mul(NR).ok_or(o)?;
-    a.checked_add(b).and_then(|s| s.checked_add(c)).ok_or(o)
+    a.checked_add(b)
+        .and_then(|s| s.checked_add(MB * TILE))
+        .ok_or(o)
 }
 
 fn diag_value(value: PairValue) -> f32 {
@@ -299,7 +318,6 @@ pub fn pairwise_with(
     let (bpack, acc) = rest.split_at_mut(np * f);
     pack(backend, x, n, f, MR, Scale::Unit, apack)?;
     pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
-    let dv = diag_value(value);
     gram_tiles(backend, apack, mp, bpack, np, f, acc, true, |i0, j0, t| {
         transform_tile(backend, t, value);
         for r in 0..MR {
@@ -313,22 +331,12 @@ pub fn pairwise_with(
             let jhi = (j0 + NR).min(n);
             match layout {
                 Layout::Full => {
-                    if i >= j0 && i < j0 + NR {
-                        if let Some(d) = out.get_mut(i * n + i) {
-                            *d = dv;
-                        }
-                    }
                     if jlo < jhi {
                         if let (Some(d), Some(s)) = (
                             out.get_mut(i * n + jlo..i * n + jhi),
                             row.get(jlo - j0..jhi - j0),
                         ) {
                             d.copy_from_slice(s);
-                        }
-                        for j in jlo..jhi {
-                            if let (Some(d), Some(s)) = (out.get_mut(j * n + i), row.get(j - j0)) {
-                                *d = *s;
-                            }
                         }
                     }
                 }
@@ -346,7 +354,38 @@ pub fn pairwise_with(
             }
         }
     });
+    if layout == Layout::Full {
+        mirror_upper(out, n, diag_value(value));
+    }
     Ok(())
+}
+
+/// Copy the strict upper triangle of the n×n row-major `out` to the lower one in 32×32 blocks
+/// (both blocks stay in L1) and set the diagonal to `dv`.
+fn mirror_upper(out: &mut [f32], n: usize, dv: f32) {
+    const B: usize = 32;
+    let mut bi = 0;
+    while bi < n {
+        let mut bj = bi;
+        while bj < n {
+            for i in bi..(bi + B).min(n) {
+                for j in bj.max(i + 1)..(bj + B).min(n) {
+                    if let Some(v) = out.get(i * n + j).copied() {
+                        if let Some(d) = out.get_mut(j * n + i) {
+                            *d = v;
+                        }
+                    }
+                }
+            }
+            bj += B;
+        }
+        bi += B;
+    }
+    for i in 0..n {
+        if let Some(d) = out.get_mut(i * n + i) {
+            *d = dv;
+        }
+    }
 }
 
 /// [`pairwise_with`] on [`best_backend`](super::best_backend), cosines.
