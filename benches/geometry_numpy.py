@@ -1,6 +1,7 @@
 """numpy side-by-side for benches/geometry.rs (single thread: OMP/OPENBLAS/MKL threads = 1).
 
 Run:  OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 python3 benches/geometry_numpy.py
+      (add GEOMETRY_CPU_TIME=1 to time process CPU time instead of wall time)
 Times (best of `reps` runs, seconds, like criterion's lower estimates) for:
   - pair cosine f32 (np.dot x3 on 1-D arrays), F in {384, 768, 1024, 4096}
   - N x N angles: normalise + X @ X.T + clip + arccos (the same work as pairwise_angles Full)
@@ -16,10 +17,14 @@ try:
 except Exception:
     pass
 
+CLOCK = time.process_time if os.environ.get("GEOMETRY_CPU_TIME") else time.perf_counter
+
 def best(fn, reps):
+    """Best of `reps`; wall clock, or process CPU time with GEOMETRY_CPU_TIME=1 (fairer on a
+    shared machine: single-threaded numpy, so CPU time = its own work)."""
     t = []
     for _ in range(reps):
-        s = time.perf_counter(); fn(); t.append(time.perf_counter() - s)
+        s = CLOCK(); fn(); t.append(CLOCK() - s)
     return min(t)
 
 rng = np.random.default_rng(3)

@@ -13,7 +13,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::pairwise::TILE;
-use super::pairwise::{gram_tiles, pack, round_up, Scale, GRAM_ACC, MR, NR};
+use super::pairwise::{gram_acc_len, gram_tiles, pack, round_up, Scale, MB, MR, NR};
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
 use core::f64::consts::PI;
@@ -454,7 +454,8 @@ fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
     let a = mp.checked_mul(f).ok_or(o)?;
     let b = np.checked_mul(f).ok_or(o)?;
     let z = rows.checked_mul(f).ok_or(o)?;
-    Ok((Dims { mp, np, rows }, [a, b, GRAM_ACC, z, z]))
+    let c = gram_acc_len(np).ok_or(o)?;
+    Ok((Dims { mp, np, rows }, [a, b, c, z, z]))
 }
 
 /// f32 scratch floats for [`dispersion_loss`] (`grad = false`) or [`dispersion_loss_grad`]
@@ -656,19 +657,29 @@ fn fused(
     // Pass 1: streaming log-sum-exp over unordered pairs (running max per tile).
     let mut m_run = f32::NEG_INFINITY;
     let mut s_run = 0.0f64;
-    gram_tiles(be, apack, d.mp, bpack, d.np, f, acc, true, |i0, j0, t| {
-        let valid = tile_valid(i0, j0, n);
-        if valid.iter().all(|v| *v == 0) {
-            return;
-        }
-        let dmin = tile_d(be, t, &valid, lo, hi);
-        let m_tile = dmin * k;
-        if m_tile > m_run {
-            s_run *= libm::exp(f64::from(m_run) - f64::from(m_tile));
-            m_run = m_tile;
-        }
-        s_run += tile_sum(be, t, &valid, k, m_run);
-    });
+    gram_tiles(
+        be,
+        apack,
+        d.mp,
+        bpack,
+        d.np,
+        f,
+        acc,
+        true,
+        |i0, j0, t, _| {
+            let valid = tile_valid(i0, j0, n);
+            if valid.iter().all(|v| *v == 0) {
+                return;
+            }
+            let dmin = tile_d(be, t, &valid, lo, hi);
+            let m_tile = dmin * k;
+            if m_tile > m_run {
+                s_run *= libm::exp(f64::from(m_run) - f64::from(m_tile));
+                m_run = m_tile;
+            }
+            s_run += tile_sum(be, t, &valid, k, m_run);
+        },
+    );
     if !(s_run > 0.0 && s_run.is_finite()) {
         return Err(GeometryError::NonFinite);
     }
@@ -698,40 +709,60 @@ fn fused(
     }
     // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
     let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
-    let mut gt = [0.0f32; 18 * MR];
-    gram_tiles(be, apack, d.mp, bpack, d.np, f, acc, true, |i0, j0, t| {
-        let valid = tile_valid(i0, j0, n);
-        if valid.iter().all(|v| *v == 0) {
-            return;
-        }
-        tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
-        // U_I (6 rows) += G (6×16) · Ẑ_J (16 rows).
-        if let (Some(out), Some(inp)) = (
-            u.get_mut(i0 * f..(i0 + MR) * f),
-            zrows.get(j0 * f..(j0 + NR) * f),
-        ) {
-            rank_update(be, out, t, NR, 1, inp, NR, f);
-        }
-        // U_J (16 rows, as 3 groups of 6, the last padded) += Gᵀ · Ẑ_I (6 rows).
-        gt.fill(0.0);
-        for r in 0..MR {
-            for c in 0..NR {
-                if let (Some(dst), Some(src)) = (gt.get_mut(c * MR + r), t.get(r * NR + c)) {
-                    *dst = *src;
+    // Gᵀ of the current row block × column panel (16 (+2 zero) rows × 48 columns): the U_J update
+    // runs once per panel with q = up to 48 input rows instead of once per 6-row tile.
+    const BLK: usize = MB * MR;
+    let mut gblk = [0.0f32; (NR + 2) * BLK];
+    let mut blk0: Option<usize> = None;
+    gram_tiles(
+        be,
+        apack,
+        d.mp,
+        bpack,
+        d.np,
+        f,
+        acc,
+        true,
+        |i0, j0, t, last| {
+            let b0 = *blk0.get_or_insert(i0);
+            let valid = tile_valid(i0, j0, n);
+            if valid.iter().any(|v| *v != 0) {
+                tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
+                // U_I (6 rows) += G (6×16) · Ẑ_J (16 rows).
+                if let (Some(out), Some(inp)) = (
+                    u.get_mut(i0 * f..(i0 + MR) * f),
+                    zrows.get(j0 * f..(j0 + NR) * f),
+                ) {
+                    rank_update(be, out, t, NR, 1, inp, NR, f);
+                }
+                for r in 0..MR {
+                    for c in 0..NR {
+                        if let (Some(dst), Some(src)) =
+                            (gblk.get_mut(c * BLK + (i0 - b0) + r), t.get(r * NR + c))
+                        {
+                            *dst = *src;
+                        }
+                    }
                 }
             }
-        }
-        for grp in 0..3 {
-            let jr = j0 + grp * MR;
-            if let (Some(out), Some(inp), Some(w)) = (
-                u.get_mut(jr * f..(jr + MR) * f),
-                zrows.get(i0 * f..(i0 + MR) * f),
-                gt.get(grp * MR * MR..),
-            ) {
-                rank_update(be, out, w, MR, 1, inp, MR, f);
+            if last {
+                blk0 = None;
+                let q = i0 + MR - b0;
+                // U_J (16 rows, as 3 groups of 6, the last padded with zero weights) += Gᵀ · Ẑ_block.
+                for grp in 0..3 {
+                    let jr = j0 + grp * MR;
+                    if let (Some(out), Some(inp), Some(w)) = (
+                        u.get_mut(jr * f..(jr + MR) * f),
+                        zrows.get(b0 * f..(b0 + q) * f),
+                        gblk.get(grp * MR * BLK..),
+                    ) {
+                        rank_update(be, out, w, BLK, 1, inp, q, f);
+                    }
+                }
+                gblk.fill(0.0);
             }
-        }
-    });
+        },
+    );
     if let Some(src) = u.get(..n * f) {
         g.copy_from_slice(src);
     }

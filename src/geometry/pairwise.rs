@@ -160,18 +160,22 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
     }
 }
 
-/// Row tiles per block: the A block (8 × 6 rows × f) stays in L2 while each 16 × 256 B k-slab
-/// (16 KiB, L1) is reused by its 8 row tiles.
-const MB: usize = 8;
-/// Scratch floats of the per-block accumulator tiles.
-pub(crate) const GRAM_ACC: usize = MB * TILE;
+/// Row tiles per block: the block's 48 × 256 A k-slab (48 KiB) stays in L1/L2 while the 16 × 256
+/// B k-slabs (16 KiB) stream past it, each reused by the block's 8 row tiles.
+pub(crate) const MB: usize = 8;
+/// Scratch floats of the accumulator tiles of one row block × all column panels (48 × np): a
+/// row panel of the Gram matrix, never the N×N matrix.
+pub(crate) fn gram_acc_len(np: usize) -> Option<usize> {
+    np.checked_mul(MB * MR)
+}
 
 /// Drive the blocked Gram product of packed A (`mp` rows, 6-wide panels) and packed B (`np` rows,
-/// 16-wide panels) over depth `f`; `acc` holds at least `MB * TILE` floats. With `upper`, only
+/// 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
 /// tiles that contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished
-/// 6×16 tile. Loop order: row block (48 rows) → column panel → 256-deep k slab → row tile.
+/// 6×16 tile, `last` = the last tile of this column panel within the row block. Loop order:
+/// row block (48 rows) → 256-deep k slab → column panel → row tile.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32])>(
+pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32], bool)>(
     backend: Backend,
     a: &[f32],
     mp: usize,
@@ -183,39 +187,42 @@ pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32])>(
     mut epi: E,
 ) {
     let n_ip = mp / MR;
+    let n_jp = np / NR;
     let mut ib = 0;
     while ib < n_ip {
         let ie = (ib + MB).min(n_ip);
         // First column panel that meets this row block's upper triangle: j0 + NR − 1 ≥ ib·MR.
         let jp0 = if upper { ib * MR / NR } else { 0 };
-        for jp in jp0..np / NR {
-            let j0 = jp * NR;
-            // Row tiles of the block with i0 ≤ j0 + NR − 1.
-            let ip_end = if upper {
+        // Row tiles of the block with i0 ≤ j0 + NR − 1.
+        let ip_end = |j0: usize| {
+            if upper {
                 ie.min((j0 + NR - 1) / MR + 1)
             } else {
                 ie
-            };
-            if ip_end <= ib {
-                continue;
             }
-            let bpanel = b.get(j0 * f..(j0 + NR) * f).unwrap_or(&[]);
-            let mut kb = 0;
-            while kb < f {
-                let kc = KC.min(f - kb);
-                let bk = bpanel.get(kb * NR..).unwrap_or(&[]);
-                for ip in ib..ip_end {
+        };
+        let mut kb = 0;
+        while kb < f {
+            let kc = KC.min(f - kb);
+            for jp in jp0..n_jp {
+                let j0 = jp * NR;
+                let bk = b.get(j0 * f + kb * NR..).unwrap_or(&[]);
+                for ip in ib..ip_end(j0) {
                     let ak = a.get(ip * MR * f + kb * MR..).unwrap_or(&[]);
-                    let t = ip - ib;
+                    let t = (jp - jp0) * MB + (ip - ib);
                     let c = acc.get_mut(t * TILE..(t + 1) * TILE).unwrap_or(&mut []);
                     micro(backend, ak, bk, kc, c, kb == 0);
                 }
-                kb += kc;
             }
-            for ip in ib..ip_end {
-                let t = ip - ib;
+            kb += kc;
+        }
+        for jp in jp0..n_jp {
+            let j0 = jp * NR;
+            let end = ip_end(j0);
+            for ip in ib..end {
+                let t = (jp - jp0) * MB + (ip - ib);
                 if let Some(c) = acc.get_mut(t * TILE..(t + 1) * TILE) {
-                    epi(ip * MR, j0, c);
+                    epi(ip * MR, j0, c, ip + 1 == end);
                 }
             }
         }
@@ -267,9 +274,8 @@ pub fn cross_scratch_len(m: usize, n: usize, f: usize) -> Result<usize> {
     let np = round_up(n, NR).ok_or(o)?;
     let a = mp.checked_mul(f).ok_or(o)?;
     let b = np.checked_mul(f).ok_or(o)?;
-    a.checked_add(b)
-        .and_then(|s| s.checked_add(MB * TILE))
-        .ok_or(o)
+    let c = gram_acc_len(np).ok_or(o)?;
+    a.checked_add(b).and_then(|s| s.checked_add(c)).ok_or(o)
 }
 
 fn diag_value(value: PairValue) -> f32 {
@@ -318,42 +324,52 @@ pub fn pairwise_with(
     let (bpack, acc) = rest.split_at_mut(np * f);
     pack(backend, x, n, f, MR, Scale::Unit, apack)?;
     pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
-    gram_tiles(backend, apack, mp, bpack, np, f, acc, true, |i0, j0, t| {
-        transform_tile(backend, t, value);
-        for r in 0..MR {
-            let i = i0 + r;
-            if i >= n {
-                break;
-            }
-            let row = t.get(r * NR..(r + 1) * NR).unwrap_or(&[]);
-            // Columns j in [max(j0, i+1), min(j0+NR, n)).
-            let jlo = j0.max(i + 1);
-            let jhi = (j0 + NR).min(n);
-            match layout {
-                Layout::Full => {
-                    if jlo < jhi {
-                        if let (Some(d), Some(s)) = (
-                            out.get_mut(i * n + jlo..i * n + jhi),
-                            row.get(jlo - j0..jhi - j0),
-                        ) {
-                            d.copy_from_slice(s);
+    gram_tiles(
+        backend,
+        apack,
+        mp,
+        bpack,
+        np,
+        f,
+        acc,
+        true,
+        |i0, j0, t, _| {
+            transform_tile(backend, t, value);
+            for r in 0..MR {
+                let i = i0 + r;
+                if i >= n {
+                    break;
+                }
+                let row = t.get(r * NR..(r + 1) * NR).unwrap_or(&[]);
+                // Columns j in [max(j0, i+1), min(j0+NR, n)).
+                let jlo = j0.max(i + 1);
+                let jhi = (j0 + NR).min(n);
+                match layout {
+                    Layout::Full => {
+                        if jlo < jhi {
+                            if let (Some(d), Some(s)) = (
+                                out.get_mut(i * n + jlo..i * n + jhi),
+                                row.get(jlo - j0..jhi - j0),
+                            ) {
+                                d.copy_from_slice(s);
+                            }
+                        }
+                    }
+                    Layout::UpperPacked => {
+                        if jlo < jhi {
+                            let base = i * n - i * (i + 1) / 2;
+                            let (lo, hi) = (base + jlo - i - 1, base + jhi - i - 1);
+                            if let (Some(d), Some(s)) =
+                                (out.get_mut(lo..hi), row.get(jlo - j0..jhi - j0))
+                            {
+                                d.copy_from_slice(s);
+                            }
                         }
                     }
                 }
-                Layout::UpperPacked => {
-                    if jlo < jhi {
-                        let base = i * n - i * (i + 1) / 2;
-                        let (lo, hi) = (base + jlo - i - 1, base + jhi - i - 1);
-                        if let (Some(d), Some(s)) =
-                            (out.get_mut(lo..hi), row.get(jlo - j0..jhi - j0))
-                        {
-                            d.copy_from_slice(s);
-                        }
-                    }
-                }
             }
-        }
-    });
+        },
+    );
     if layout == Layout::Full {
         mirror_upper(out, n, diag_value(value));
     }
@@ -478,22 +494,32 @@ pub fn cross_with(
     let (bpack, acc) = rest.split_at_mut(np * f);
     pack(backend, q, m, f, MR, Scale::Unit, apack)?;
     pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
-    gram_tiles(backend, apack, mp, bpack, np, f, acc, false, |i0, j0, t| {
-        transform_tile(backend, t, value);
-        let jhi = (j0 + NR).min(n);
-        for r in 0..MR {
-            let i = i0 + r;
-            if i >= m {
-                break;
+    gram_tiles(
+        backend,
+        apack,
+        mp,
+        bpack,
+        np,
+        f,
+        acc,
+        false,
+        |i0, j0, t, _| {
+            transform_tile(backend, t, value);
+            let jhi = (j0 + NR).min(n);
+            for r in 0..MR {
+                let i = i0 + r;
+                if i >= m {
+                    break;
+                }
+                if let (Some(d), Some(s)) = (
+                    out.get_mut(i * n + j0..i * n + jhi),
+                    t.get(r * NR..r * NR + (jhi - j0)),
+                ) {
+                    d.copy_from_slice(s);
+                }
             }
-            if let (Some(d), Some(s)) = (
-                out.get_mut(i * n + j0..i * n + jhi),
-                t.get(r * NR..r * NR + (jhi - j0)),
-            ) {
-                d.copy_from_slice(s);
-            }
-        }
-    });
+        },
+    );
     Ok(())
 }
 
