@@ -434,3 +434,78 @@ pub(crate) unsafe fn rank_update_6(
         k += 1;
     }
 }
+
+#[inline(always)]
+unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+    let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+    let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+    let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+    let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+    let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+    let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+    let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+    let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+    let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+    let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+    let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+    let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+    [
+        _mm256_permute2f128_ps::<0x20>(s0, s4),
+        _mm256_permute2f128_ps::<0x20>(s1, s5),
+        _mm256_permute2f128_ps::<0x20>(s2, s6),
+        _mm256_permute2f128_ps::<0x20>(s3, s7),
+        _mm256_permute2f128_ps::<0x31>(s0, s4),
+        _mm256_permute2f128_ps::<0x31>(s1, s5),
+        _mm256_permute2f128_ps::<0x31>(s2, s6),
+        _mm256_permute2f128_ps::<0x31>(s3, s7),
+    ]
+}
+
+/// Pack one panel: dst[k*w + r] = rows[r][k] · inv[r] for k < f, r < w (w = 6 or 16), by 8×8
+/// register transposes (k in chunks of 8; scalar tail).
+///
+/// # Safety
+/// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 16 (padding rows may
+/// alias a real row with `inv[r] = 0`); `dst` writable for `w * f` floats; `w` is 6 or 16.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn pack_panel(
+    rows: &[*const f32; 16],
+    inv: &[f32; 16],
+    w: usize,
+    f: usize,
+    dst: *mut f32,
+) {
+    let mut k = 0;
+    let vinv: [__m256; 16] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
+    let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    while k + 8 <= f {
+        let lo = transpose8(core::array::from_fn(|r| {
+            _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
+        }));
+        if w == 16 {
+            let hi = transpose8(core::array::from_fn(|r| {
+                _mm256_mul_ps(_mm256_loadu_ps(rows[r + 8].add(k)), vinv[r + 8])
+            }));
+            for kk in 0..8 {
+                let d = dst.add((k + kk) * 16);
+                _mm256_storeu_ps(d, lo[kk]);
+                _mm256_storeu_ps(d.add(8), hi[kk]);
+            }
+        } else {
+            for (kk, v) in lo.iter().enumerate() {
+                _mm256_maskstore_ps(dst.add((k + kk) * w), mask6, *v);
+            }
+        }
+        k += 8;
+    }
+    while k < f {
+        for r in 0..w {
+            *dst.add(k * w + r) = *rows[r].add(k) * inv[r];
+        }
+        k += 1;
+    }
+}

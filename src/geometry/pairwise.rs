@@ -103,23 +103,40 @@ pub(crate) fn pack(
     if dst.len() < padded * f || x.len() < rows * f {
         return Err(GeometryError::BufferTooSmall);
     }
+    if x.is_empty() {
+        return Err(GeometryError::Empty);
+    }
     let mut inv = [0.0f32; NR];
     let mut src: [&[f32]; NR] = [&[]; NR];
     for (p, panel) in dst.chunks_exact_mut(w * f).take(padded / w).enumerate() {
         let w = w.min(NR);
-        for r in 0..w {
+        for r in 0..NR {
             let i = p * w + r;
             let (row, s) = match x.get(i * f..(i + 1) * f) {
-                Some(row) if i < rows => (row, row_inv(backend, row, scale)?),
-                _ => (&[][..], 0.0),
+                Some(row) if i < rows && r < w => (row, row_inv(backend, row, scale)?),
+                // Padding: alias row 0 (finite, length f) with weight 0.
+                _ => (x.get(..f).unwrap_or(&[]), 0.0),
             };
             src[r] = row;
             inv[r] = s;
         }
-        // k outer, r inner: contiguous writes, `w` sequential read streams.
-        for (k, d) in panel.chunks_exact_mut(w).enumerate() {
-            for (r, dv) in d.iter_mut().enumerate() {
-                *dv = src[r].get(k).map_or(0.0, |v| v * inv[r]);
+        match backend {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: backend available (entry point check); every `src[r]` has length f (row 0
+            // exists: x.len() == rows·f ≥ f); `panel` has w·f floats; w ∈ {6, 16} (MR, NR).
+            Backend::Avx2 | Backend::Avx512
+                if (w == MR || w == NR) && src.iter().all(|r| r.len() == f) =>
+            unsafe {
+                let ptrs: [*const f32; NR] = core::array::from_fn(|r| src[r].as_ptr());
+                super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr());
+            },
+            _ => {
+                // k outer, r inner: contiguous writes, `w` sequential read streams.
+                for (k, d) in panel.chunks_exact_mut(w).enumerate() {
+                    for (r, dv) in d.iter_mut().enumerate() {
+                        *dv = src[r].get(k).map_or(0.0, |v| v * inv[r]);
+                    }
+                }
             }
         }
     }
