@@ -122,14 +122,14 @@ pub(crate) fn pack(
         }
         match backend {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: backend available (entry point check); every `src[r]` has length f (row 0
-            // exists: x.len() == rows·f ≥ f); `panel` has w·f floats; w ∈ {6, 16} (MR, NR).
             Backend::Avx2 | Backend::Avx512
                 if (w == MR || w == NR) && src.iter().all(|r| r.len() == f) =>
-            unsafe {
+            {
                 let ptrs: [*const f32; NR] = core::array::from_fn(|r| src[r].as_ptr());
-                super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr());
-            },
+                // SAFETY: backend available (entry point check); every `src[r]` has length f
+                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has w·f floats; w ∈ {6, 16}.
+                unsafe { super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr()) };
+            }
             _ => {
                 // k outer, r inner: contiguous writes, `w` sequential read streams.
                 for (k, d) in panel.chunks_exact_mut(w).enumerate() {
