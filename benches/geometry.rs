@@ -5,7 +5,12 @@
 //! flop/s): pair cosine 6·F (3 FMAs per element); N×N Gram N(N−1)/2 pairs × 2F (the upper triangle
 //! actually needed); dispersion forward the same, forward+backward 4× that (4 Gram-equivalents).
 //! Short settings: the machine is shared (2 cores, other agents): numbers are noisy.
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+//!
+//! `GEOMETRY_BENCH_CPU_TIME=1 cargo bench --bench geometry` measures this thread's CPU time
+//! (`CLOCK_THREAD_CPUTIME_ID`) instead of wall time: on a loaded machine it excludes the time the
+//! thread waits for a core (the numpy script has the same switch, `GEOMETRY_CPU_TIME=1`).
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use simsimd::SpatialSimilarity;
 use simstat::geometry::*;
 use std::hint::black_box;
@@ -23,7 +28,72 @@ fn data(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-fn pair(c: &mut Criterion) {
+/// Thread CPU time in nanoseconds.
+struct CpuTime;
+
+#[allow(unsafe_code)]
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID is supported on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+struct NsFormatter;
+impl ValueFormatter for NsFormatter {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (div, unit) = if typical < 1e3 {
+            (1.0, "ns cpu")
+        } else if typical < 1e6 {
+            (1e3, "µs cpu")
+        } else {
+            (1e6, "ms cpu")
+        };
+        values.iter_mut().for_each(|v| *v /= div);
+        unit
+    }
+    fn scale_throughputs(&self, typical: f64, t: &Throughput, values: &mut [f64]) -> &'static str {
+        let per = match t {
+            Throughput::Elements(e) | Throughput::ElementsAndBytes { elements: e, .. } => *e as f64,
+            Throughput::Bytes(b) | Throughput::BytesDecimal(b) => *b as f64,
+            _ => 1.0,
+        };
+        let _ = typical;
+        values.iter_mut().for_each(|v| *v = per / *v); // per ns = G per s
+        "Gelem/s (cpu)"
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, i: u64) -> u64 {
+        thread_cpu_ns().saturating_sub(i)
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NsFormatter
+    }
+}
+
+fn pair<M: Measurement>(c: &mut Criterion<M>) {
     let mut g = c.benchmark_group("pair_cosine");
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
@@ -62,7 +132,7 @@ fn pair(c: &mut Criterion) {
     g.finish();
 }
 
-fn nxn(c: &mut Criterion) {
+fn nxn<M: Measurement>(c: &mut Criterion<M>) {
     let mut g = c.benchmark_group("nxn_angles");
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3))
@@ -112,7 +182,7 @@ fn nxn(c: &mut Criterion) {
     g.finish();
 }
 
-fn dispersion(c: &mut Criterion) {
+fn dispersion<M: Measurement>(c: &mut Criterion<M>) {
     let mut g = c.benchmark_group("dispersion");
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
@@ -136,5 +206,19 @@ fn dispersion(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, pair, nxn, dispersion);
-criterion_main!(benches);
+fn run<M: Measurement>(mut c: Criterion<M>) {
+    pair(&mut c);
+    nxn(&mut c);
+    dispersion(&mut c);
+    c.final_summary();
+}
+
+fn main() {
+    if std::env::var_os("GEOMETRY_BENCH_CPU_TIME").is_some() {
+        run(Criterion::default()
+            .with_measurement(CpuTime)
+            .configure_from_args());
+    } else {
+        run(Criterion::<WallTime>::default().configure_from_args());
+    }
+}
