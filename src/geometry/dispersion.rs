@@ -13,7 +13,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::pairwise::TILE;
-use super::pairwise::{gram_acc_len, gram_tiles, pack, round_up, Scale, MB, MR, NR};
+use super::pairwise::{gram_acc_len, gram_tiles, pack, packed_len, round_up, Scale, MB, MR, NR};
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
 use core::f64::consts::PI;
@@ -451,8 +451,8 @@ fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
     let mp = round_up(n, MR).ok_or(o)?;
     let np = round_up(n, NR).ok_or(o)?;
     let rows = mp.max(np).checked_add(8).ok_or(o)?;
-    let a = mp.checked_mul(f).ok_or(o)?;
-    let b = np.checked_mul(f).ok_or(o)?;
+    let a = packed_len(mp, MR, f).ok_or(o)?;
+    let b = packed_len(np, NR, f).ok_or(o)?;
     let z = rows.checked_mul(f).ok_or(o)?;
     let c = gram_acc_len(np).ok_or(o)?;
     Ok((Dims { mp, np, rows }, [a, b, c, z, z]))

@@ -38,6 +38,20 @@ pub enum Layout {
     UpperPacked,
 }
 
+/// Floats of padding after each packed panel: breaks the power-of-two panel stride (e.g. 6·4096·4
+/// bytes) that made the 8 A slabs of a row block alias the same L1 sets.
+const PANEL_PAD: usize = 16;
+
+/// Floats of one packed panel of width `w` and depth `f`, padding included.
+pub(crate) fn panel_len(w: usize, f: usize) -> Option<usize> {
+    w.checked_mul(f)?.checked_add(PANEL_PAD)
+}
+
+/// Floats of `padded` rows packed in panels of width `w` (`padded` a multiple of `w`).
+pub(crate) fn packed_len(padded: usize, w: usize, f: usize) -> Option<usize> {
+    (padded / w).checked_mul(panel_len(w, f)?)
+}
+
 pub(crate) fn round_up(n: usize, m: usize) -> Option<usize> {
     n.checked_add(m - 1).map(|x| x / m * m)
 }
@@ -100,7 +114,8 @@ pub(crate) fn pack(
     dst: &mut [f32],
 ) -> Result<()> {
     let padded = round_up(rows, w).ok_or(GeometryError::Overflow)?;
-    if dst.len() < padded * f || x.len() < rows * f {
+    let plen = panel_len(w, f).ok_or(GeometryError::Overflow)?;
+    if dst.len() < packed_len(padded, w, f).ok_or(GeometryError::Overflow)? || x.len() < rows * f {
         return Err(GeometryError::BufferTooSmall);
     }
     if x.is_empty() {
@@ -108,7 +123,10 @@ pub(crate) fn pack(
     }
     let mut inv = [0.0f32; NR];
     let mut src: [&[f32]; NR] = [&[]; NR];
-    for (p, panel) in dst.chunks_exact_mut(w * f).take(padded / w).enumerate() {
+    for (p, panel) in dst.chunks_exact_mut(plen).take(padded / w).enumerate() {
+        let Some(panel) = panel.get_mut(..w * f) else {
+            continue;
+        };
         let w = w.min(NR);
         for r in 0..NR {
             let i = p * w + r;
@@ -205,6 +223,7 @@ pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32], bool)>(
 ) {
     let n_ip = mp / MR;
     let n_jp = np / NR;
+    let (sa, sb) = (MR * f + PANEL_PAD, NR * f + PANEL_PAD);
     let mut ib = 0;
     while ib < n_ip {
         let ie = (ib + MB).min(n_ip);
@@ -223,9 +242,9 @@ pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32], bool)>(
             let kc = KC.min(f - kb);
             for jp in jp0..n_jp {
                 let j0 = jp * NR;
-                let bk = b.get(j0 * f + kb * NR..).unwrap_or(&[]);
+                let bk = b.get(jp * sb + kb * NR..).unwrap_or(&[]);
                 for ip in ib..ip_end(j0) {
-                    let ak = a.get(ip * MR * f + kb * MR..).unwrap_or(&[]);
+                    let ak = a.get(ip * sa + kb * MR..).unwrap_or(&[]);
                     let t = (jp - jp0) * MB + (ip - ib);
                     let c = acc.get_mut(t * TILE..(t + 1) * TILE).unwrap_or(&mut []);
                     micro(backend, ak, bk, kc, c, kb == 0);
@@ -289,8 +308,8 @@ pub fn cross_scratch_len(m: usize, n: usize, f: usize) -> Result<usize> {
     let o = GeometryError::Overflow;
     let mp = round_up(m, MR).ok_or(o)?;
     let np = round_up(n, NR).ok_or(o)?;
-    let a = mp.checked_mul(f).ok_or(o)?;
-    let b = np.checked_mul(f).ok_or(o)?;
+    let a = packed_len(mp, MR, f).ok_or(o)?;
+    let b = packed_len(np, NR, f).ok_or(o)?;
     let c = gram_acc_len(np).ok_or(o)?;
     a.checked_add(b).and_then(|s| s.checked_add(c)).ok_or(o)
 }
@@ -337,8 +356,8 @@ pub fn pairwise_with(
     }
     let mp = round_up(n, MR).ok_or(GeometryError::Overflow)?;
     let np = round_up(n, NR).ok_or(GeometryError::Overflow)?;
-    let (apack, rest) = scratch.split_at_mut(mp * f);
-    let (bpack, acc) = rest.split_at_mut(np * f);
+    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(GeometryError::Overflow)?);
+    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(GeometryError::Overflow)?);
     pack(backend, x, n, f, MR, Scale::Unit, apack)?;
     pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
     gram_tiles(
@@ -507,8 +526,8 @@ pub fn cross_with(
     }
     let mp = round_up(m, MR).ok_or(GeometryError::Overflow)?;
     let np = round_up(n, NR).ok_or(GeometryError::Overflow)?;
-    let (apack, rest) = scratch.split_at_mut(mp * f);
-    let (bpack, acc) = rest.split_at_mut(np * f);
+    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(GeometryError::Overflow)?);
+    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(GeometryError::Overflow)?);
     pack(backend, q, m, f, MR, Scale::Unit, apack)?;
     pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
     gram_tiles(
