@@ -140,7 +140,14 @@ fn max_abs(v: &[f64]) -> f64 {
 #[test]
 fn fused_f32_matches_f64_reference_loss_1e6_grad_1e5() {
     let mut rng = Rng(5);
-    for &(n, f) in &[(2usize, 3usize), (7, 16), (23, 40), (40, 300), (70, 64)] {
+    for &(n, f) in &[
+        (2usize, 3usize),
+        (7, 16),
+        (23, 40),
+        (40, 300),
+        (70, 64),
+        (9, 1030),
+    ] {
         // Correlated rows (a shared direction) so cosines spread over (−0.5, 0.95).
         let common: Vec<f64> = (0..f).map(|_| rng.next()).collect();
         let x32: Vec<f32> = (0..n * f)

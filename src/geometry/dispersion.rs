@@ -440,6 +440,9 @@ pub fn dispersion_loss_grad_f64(
 // Fused f32 path (angular variant): blocked Gram tiles, vectorised epilogues.
 // ---------------------------------------------------------------------------------------------
 
+/// Padding (floats) of the row stride of the normalised rows and of U in the backward pass.
+const ROW_PAD: usize = 16;
+
 struct Dims {
     mp: usize,
     np: usize,
@@ -453,7 +456,9 @@ fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
     let rows = mp.max(np).checked_add(8).ok_or(o)?;
     let a = packed_len(mp, MR, f).ok_or(o)?;
     let b = packed_len(np, NR, f).ok_or(o)?;
-    let z = rows.checked_mul(f).ok_or(o)?;
+    let z = rows
+        .checked_mul(f.checked_add(ROW_PAD).ok_or(o)?)
+        .ok_or(o)?;
     let c = gram_acc_len(np).ok_or(o)?;
     Ok((Dims { mp, np, rows }, [a, b, c, z, z]))
 }
@@ -578,7 +583,7 @@ fn tile_grad(
     }
 }
 
-/// out[r][..f] += Σ_c w[r*ws + c*wc]·inp[c][..f], r < 6, c < q (rows at stride f).
+/// out[r][..len] += Σ_c w[r*ws + c*wc]·inp[c][..len], r < 6, c < q; rows at stride `stride`.
 #[allow(clippy::too_many_arguments)]
 fn rank_update(
     be: Backend,
@@ -588,9 +593,14 @@ fn rank_update(
     wc: usize,
     inp: &[f32],
     q: usize,
-    f: usize,
+    stride: usize,
+    len: usize,
 ) {
-    if out.len() < MR * f || inp.len() < q * f || w.len() < (MR - 1) * ws + (q - 1) * wc + 1 {
+    if q == 0
+        || out.len() < (MR - 1) * stride + len
+        || inp.len() < (q - 1) * stride + len
+        || w.len() < (MR - 1) * ws + (q - 1) * wc + 1
+    {
         return;
     }
     match be {
@@ -599,24 +609,28 @@ fn rank_update(
         Backend::Avx2 | Backend::Avx512 => unsafe {
             super::avx2::rank_update_6(
                 out.as_mut_ptr(),
-                f,
+                stride,
                 w.as_ptr(),
                 ws,
                 wc,
                 inp.as_ptr(),
-                f,
+                stride,
                 q,
-                f,
+                len,
             );
         },
         _ => {
             for r in 0..MR {
                 for c in 0..q {
-                    let wv = w[r * ws + c * wc];
+                    let wv = w.get(r * ws + c * wc).copied().unwrap_or(0.0);
                     if wv != 0.0 {
-                        let (o, s) = (&mut out[r * f..(r + 1) * f], &inp[c * f..(c + 1) * f]);
-                        for (a, b) in o.iter_mut().zip(s) {
-                            *a += wv * b;
+                        if let (Some(o), Some(s)) = (
+                            out.get_mut(r * stride..r * stride + len),
+                            inp.get(c * stride..c * stride + len),
+                        ) {
+                            for (a, b) in o.iter_mut().zip(s) {
+                                *a += wv * b;
+                            }
                         }
                     }
                 }
@@ -679,6 +693,7 @@ fn fused(
             }
             s_run += tile_sum(be, t, &valid, k, m_run);
         },
+        |_, _, _, _| {},
     );
     if !(s_run > 0.0 && s_run.is_finite()) {
         return Err(GeometryError::NonFinite);
@@ -692,16 +707,18 @@ fn fused(
         return Err(GeometryError::LengthMismatch);
     }
     // Pass 2: G tiles and U = ∂L/∂ẑ by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I.
-    let (zrows, rest) = rest.split_at_mut(d.rows * f);
+    // Row stride f + 16: rows of power-of-two length would alias the same L1 sets.
+    let fs = f + ROW_PAD;
+    let (zrows, rest) = rest.split_at_mut(d.rows * fs);
     let u = rest
-        .get_mut(..d.rows * f)
+        .get_mut(..d.rows * fs)
         .ok_or(GeometryError::BufferTooSmall)?;
     u.fill(0.0);
     zrows.fill(0.0);
     for i in 0..n {
         let r = row(x, i, f);
         let inv = super::pairwise::row_inv(be, r, scale)?;
-        if let Some(dst) = zrows.get_mut(i * f..(i + 1) * f) {
+        if let Some(dst) = zrows.get_mut(i * fs..i * fs + f) {
             for (a, b) in dst.iter_mut().zip(r) {
                 *a = b * inv;
             }
@@ -709,11 +726,14 @@ fn fused(
     }
     // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
     let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
-    // Gᵀ of the current row block × column panel (16 (+2 zero) rows × 48 columns): the U_J update
-    // runs once per panel with q = up to 48 input rows instead of once per 6-row tile.
+    // The tile epilogue turns each Gram tile into G in place; once a row block's G panel
+    // (48 rows × all column panels) is complete, `block_done` applies it by k-chunked rank updates:
+    // U_I += G_IJ Ẑ_J (per 6-row tile, q = 16) and U_J += G_·Jᵀ Ẑ_block (q ≤ 48), so the U and Ẑ
+    // chunks (CH floats per row) stay in L1 across column panels.
     const BLK: usize = MB * MR;
+    const CH: usize = 256;
     let mut gblk = [0.0f32; (NR + 2) * BLK];
-    let mut blk0: Option<usize> = None;
+    let n_jp = d.np / NR;
     gram_tiles(
         be,
         apack,
@@ -723,48 +743,72 @@ fn fused(
         f,
         acc,
         true,
-        |i0, j0, t, last| {
-            let b0 = *blk0.get_or_insert(i0);
+        |i0, j0, t, _| {
             let valid = tile_valid(i0, j0, n);
-            if valid.iter().any(|v| *v != 0) {
-                tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
-                // U_I (6 rows) += G (6×16) · Ẑ_J (16 rows).
-                if let (Some(out), Some(inp)) = (
-                    u.get_mut(i0 * f..(i0 + MR) * f),
-                    zrows.get(j0 * f..(j0 + NR) * f),
-                ) {
-                    rank_update(be, out, t, NR, 1, inp, NR, f);
-                }
-                for r in 0..MR {
-                    for c in 0..NR {
-                        if let (Some(dst), Some(src)) =
-                            (gblk.get_mut(c * BLK + (i0 - b0) + r), t.get(r * NR + c))
-                        {
-                            *dst = *src;
+            tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
+        },
+        |ib, ie, jp0, acc| {
+            let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
+            let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
+            let mut k0 = 0;
+            while k0 < f {
+                let len = CH.min(f - k0);
+                for ip in ib..ie {
+                    for jp in jp0..n_jp {
+                        let j0 = jp * NR;
+                        if ip >= ip_end(j0) {
+                            continue;
+                        }
+                        let t0 = tile(ip, jp);
+                        if let (Some(out), Some(w), Some(inp)) = (
+                            u.get_mut(ip * MR * fs + k0..),
+                            acc.get(t0..t0 + TILE),
+                            zrows.get(j0 * fs + k0..),
+                        ) {
+                            rank_update(be, out, w, NR, 1, inp, NR, fs, len);
                         }
                     }
                 }
-            }
-            if last {
-                blk0 = None;
-                let q = i0 + MR - b0;
-                // U_J (16 rows, as 3 groups of 6, the last padded with zero weights) += Gᵀ · Ẑ_block.
-                for grp in 0..3 {
-                    let jr = j0 + grp * MR;
-                    if let (Some(out), Some(inp), Some(w)) = (
-                        u.get_mut(jr * f..(jr + MR) * f),
-                        zrows.get(b0 * f..(b0 + q) * f),
-                        gblk.get(grp * MR * BLK..),
-                    ) {
-                        rank_update(be, out, w, BLK, 1, inp, q, f);
+                for jp in jp0..n_jp {
+                    let j0 = jp * NR;
+                    let end = ip_end(j0);
+                    if end <= ib {
+                        continue;
+                    }
+                    gblk.fill(0.0);
+                    for ip in ib..end {
+                        let t0 = tile(ip, jp);
+                        for r in 0..MR {
+                            for c in 0..NR {
+                                if let (Some(dst), Some(src)) = (
+                                    gblk.get_mut(c * BLK + (ip - ib) * MR + r),
+                                    acc.get(t0 + r * NR + c),
+                                ) {
+                                    *dst = *src;
+                                }
+                            }
+                        }
+                    }
+                    let q = (end - ib) * MR;
+                    for grp in 0..3 {
+                        let jr = j0 + grp * MR;
+                        if let (Some(out), Some(inp), Some(w)) = (
+                            u.get_mut(jr * fs + k0..),
+                            zrows.get(ib * MR * fs + k0..),
+                            gblk.get(grp * MR * BLK..),
+                        ) {
+                            rank_update(be, out, w, BLK, 1, inp, q, fs, len);
+                        }
                     }
                 }
-                gblk.fill(0.0);
+                k0 += len;
             }
         },
     );
-    if let Some(src) = u.get(..n * f) {
-        g.copy_from_slice(src);
+    for (gr, ur) in g.chunks_exact_mut(f).zip(u.chunks_exact(fs)) {
+        if let Some(src) = ur.get(..f) {
+            gr.copy_from_slice(src);
+        }
     }
     chain_normalise(be, x, g, n, f, o);
     if g.iter().any(|v| !v.is_finite()) {

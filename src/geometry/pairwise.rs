@@ -207,10 +207,12 @@ pub(crate) fn gram_acc_len(np: usize) -> Option<usize> {
 /// Drive the blocked Gram product of packed A (`mp` rows, 6-wide panels) and packed B (`np` rows,
 /// 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
 /// tiles that contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished
-/// 6×16 tile, `last` = the last tile of this column panel within the row block. Loop order:
+/// 6×16 tile, `last` = the last tile of this column panel within the row block;
+/// `block_done(ib, ie, jp0, acc)` runs after the epilogues of row tiles ib..ie (tile (ip, jp) at
+/// `acc[((jp − jp0)·MB + ip − ib)·TILE..]`). Loop order:
 /// row block (48 rows) → 256-deep k slab → column panel → row tile.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32], bool)>(
+pub(crate) fn gram_tiles<E, D>(
     backend: Backend,
     a: &[f32],
     mp: usize,
@@ -220,7 +222,11 @@ pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32], bool)>(
     acc: &mut [f32],
     upper: bool,
     mut epi: E,
-) {
+    mut block_done: D,
+) where
+    E: FnMut(usize, usize, &mut [f32], bool),
+    D: FnMut(usize, usize, usize, &mut [f32]),
+{
     let n_ip = mp / MR;
     let n_jp = np / NR;
     let (sa, sb) = (MR * f + PANEL_PAD, NR * f + PANEL_PAD);
@@ -262,6 +268,7 @@ pub(crate) fn gram_tiles<E: FnMut(usize, usize, &mut [f32], bool)>(
                 }
             }
         }
+        block_done(ib, ie, jp0, acc);
         ib = ie;
     }
 }
@@ -405,6 +412,7 @@ pub fn pairwise_with(
                 }
             }
         },
+        |_, _, _, _| {},
     );
     if layout == Layout::Full {
         mirror_upper(out, n, diag_value(value));
@@ -555,6 +563,7 @@ pub fn cross_with(
                 }
             }
         },
+        |_, _, _, _| {},
     );
     Ok(())
 }
