@@ -137,16 +137,6 @@ unsafe fn load_bf16(p: *const Bf16) -> __m512 {
     let h = _mm256_loadu_si256(p.cast::<__m256i>());
     _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
 }
-#[inline(always)]
-unsafe fn mload_bf16(m: u16, p: *const Bf16) -> __m512 {
-    let x = _mm512_maskz_loadu_epi32(m, p.cast::<i32>());
-    // The masked 32-bit load reads pairs of bf16; only used on whole pairs (see callers).
-    _mm512_castsi512_ps(_mm512_slli_epi32(
-        _mm512_cvtepu16_epi32(_mm512_castsi512_si256(x)),
-        16,
-    ))
-}
-
 /// bf16 dot by widening to f32 (AVX-512F only, no BF16 extension).
 #[target_feature(enable = "avx512f")]
 unsafe fn dot3_bf16_widen(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
@@ -173,7 +163,6 @@ unsafe fn dot3_bf16_widen(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
         sb[0] = _mm512_fmadd_ps(y, y, sb[0]);
         i += 16;
     }
-    let _ = mload_bf16;
     let (mut t, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
     while i < n {
         let (p, q) = ((*pa.add(i)).to_f32(), (*pb.add(i)).to_f32());

@@ -11,7 +11,6 @@
 //! The softmax is a streaming log-sum-exp: each tile's max shifts the running sum, so no term
 //! overflows and underflow only drops terms below 1e-38 of the largest.
 
-#[cfg(target_arch = "x86_64")]
 use super::pairwise::TILE;
 use super::pairwise::{gram_acc_len, gram_tiles, pack, packed_len, round_up, Scale, MB, MR, NR};
 use super::{scalar, Backend, Element, GeometryError, Result};

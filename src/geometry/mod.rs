@@ -3,7 +3,31 @@
 //!
 //! Zero-norm vectors: every checked cosine/angle API returns [`GeometryError::ZeroNorm`]; the
 //! dispersion loss follows the reference code's ε-normalisation ẑ = z/(‖z‖+ε) instead. Cosines are
-//! always clamped to [−1, 1] before arccos, so no NaN reaches a sum from finite input.
+//! always clamped to [−1, 1] before arccos, so no NaN reaches a sum from finite input; NaN/∞
+//! input gives [`GeometryError::NonFinite`]. Nothing here allocates or panics.
+//!
+//! | job | entry points |
+//! |---|---|
+//! | one pair (f32, f64, [`Bf16`]) | [`dot`], [`cosine_similarity`], [`angular_distance`], `*_f64acc`, `*_with(Backend, ..)` |
+//! | N×N / queries×corpus | [`pairwise_cosine`], [`pairwise_angles`], [`pairwise_with`], [`cross`] (caller `out` + scratch) |
+//! | dispersion loss | [`dispersion_loss`], [`dispersion_loss_grad`] (fused f32), [`dispersion_loss_f64`] (exact) |
+//! | condensation | [`mean_cosine`], [`spearman_rho`], [`kendall_tau_b`] |
+//! | signatures | [`signature_alignment`], [`BinStats`] |
+//!
+//! Dispatch: [`best_backend`] detects AVX-512F / AVX512-BF16 / AVX2+FMA once (cpuid + xgetbv,
+//! cached in an atomic) or uses NEON on aarch64; [`Backend::Scalar`] is the only path elsewhere.
+//!
+//! ```
+//! use simstat::geometry::{pairwise_angles, pairwise_scratch_len, Layout, cosine_similarity};
+//! let (n, f) = (4, 3);
+//! let x = [1.0_f32, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, -1.0, 0.0, 0.0];
+//! let mut scratch = vec![0.0; pairwise_scratch_len(n, f).unwrap()];
+//! let mut angles = vec![0.0; n * (n - 1) / 2]; // (0,1) (0,2) (0,3) (1,2) (1,3) (2,3)
+//! pairwise_angles(&x, n, f, Layout::UpperPacked, &mut angles, &mut scratch).unwrap();
+//! assert!((angles[0] - core::f32::consts::FRAC_PI_2).abs() < 1e-6);
+//! assert!((angles[2] - core::f32::consts::PI).abs() < 1e-6);
+//! assert!((cosine_similarity(&x[0..3], &x[6..9]).unwrap() - 0.70710677).abs() < 1e-6);
+//! ```
 
 mod bf16;
 mod condensation;
