@@ -7,6 +7,8 @@
 //! * [`dist`]: shifted and truncated gamma distributions (ln pdf, cdf, sf, quantile, sampling).
 //! * [`fit`]: shifted-gamma maximum likelihood (profile-likelihood Newton), exact or from a
 //!   mergeable histogram [`fit::Sketch`].
+//! * [`geometry`]: SIMD cosine/angle kernels with runtime CPU dispatch, blocked N×N angle matrices,
+//!   the fused angular dispersion loss and gradient, condensation metrics, signature alignment.
 //!
 //! ## Features
 //! | feature | default | what it adds |
@@ -36,6 +38,8 @@ pub mod calibrate;
 pub mod dist;
 pub mod fit;
 pub mod float;
+#[allow(unsafe_code)]
+pub mod geometry;
 pub mod special;
 
 #[cfg(feature = "ffi")]

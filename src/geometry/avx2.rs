@@ -1,0 +1,511 @@
+//! x86-64 AVX2 + FMA kernels: pair dots (4×8 lanes × up to 3 sums = 12 independent accumulators),
+//! the 6×16 Gram microkernel, and vectorised clamp/arccos/exp epilogues.
+//!
+//! Every function is `unsafe` because it is compiled with `#[target_feature(enable = "avx2,fma")]`:
+//! callers must have checked [`Backend::Avx2`](super::Backend::Avx2) is available and that paired
+//! slices have equal length (kernels read `a.len().min(b.len())` elements only).
+
+use super::Bf16;
+use core::arch::x86_64::*;
+
+#[inline(always)]
+unsafe fn hsum(v: __m256) -> f32 {
+    let lo = _mm256_castps256_ps128(v);
+    let hi = _mm256_extractf128_ps(v, 1);
+    let s = _mm_add_ps(lo, hi);
+    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    _mm_cvtss_f32(s)
+}
+
+#[inline(always)]
+unsafe fn hsumd(v: __m256d) -> f64 {
+    let lo = _mm256_castpd256_pd128(v);
+    let hi = _mm256_extractf128_pd(v, 1);
+    let s = _mm_add_pd(lo, hi);
+    let s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
+    _mm_cvtsd_f64(s)
+}
+
+#[inline(always)]
+unsafe fn red4(v: [__m256; 4]) -> __m256 {
+    _mm256_add_ps(_mm256_add_ps(v[0], v[1]), _mm256_add_ps(v[2], v[3]))
+}
+
+#[inline(always)]
+unsafe fn red4d(v: [__m256d; 4]) -> __m256d {
+    _mm256_add_pd(_mm256_add_pd(v[0], v[1]), _mm256_add_pd(v[2], v[3]))
+}
+
+/// Load 8 bf16 values and widen to 8 f32 (exact).
+#[inline(always)]
+unsafe fn load_bf16(p: *const Bf16) -> __m256 {
+    let h = _mm_loadu_si128(p.cast::<__m128i>());
+    _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
+}
+
+macro_rules! avx2_dot {
+    ($name:ident, $name3:ident, $t:ty, $out:ty, $vec:ty, $w:expr, $zero:ident, $load:expr,
+     $fma:ident, $red:ident, $hsum:ident, $cv:expr) => {
+        /// Σ aᵢbᵢ, 4 unrolled vectors = 4 independent vector accumulators (8 with the two FMA pipes'
+        /// latency hidden by 2 loads per FMA).
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn $name(a: &[$t], b: &[$t]) -> $out {
+            let n = a.len().min(b.len());
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let mut s = [$zero(); 8];
+            let mut i = 0;
+            while i + 8 * $w <= n {
+                for u in 0..8 {
+                    let x = $load(pa.add(i + u * $w));
+                    let y = $load(pb.add(i + u * $w));
+                    s[u] = $fma(x, y, s[u]);
+                }
+                i += 8 * $w;
+            }
+            while i + $w <= n {
+                s[0] = $fma($load(pa.add(i)), $load(pb.add(i)), s[0]);
+                i += $w;
+            }
+            let cv = $cv;
+            let mut t: $out = 0.0;
+            while i < n {
+                t += cv(*pa.add(i)) * cv(*pb.add(i));
+                i += 1;
+            }
+            let v = $red([
+                $red([s[0], s[1], s[2], s[3]]),
+                $red([s[4], s[5], s[6], s[7]]),
+                $zero(),
+                $zero(),
+            ]);
+            $hsum(v) + t
+        }
+
+        /// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²): 4 unrolled vectors × 3 sums = 12 independent accumulators.
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn $name3(a: &[$t], b: &[$t]) -> [$out; 3] {
+            let n = a.len().min(b.len());
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let (mut s, mut sa, mut sb) = ([$zero(); 4], [$zero(); 4], [$zero(); 4]);
+            let mut i = 0;
+            while i + 4 * $w <= n {
+                for u in 0..4 {
+                    let x = $load(pa.add(i + u * $w));
+                    let y = $load(pb.add(i + u * $w));
+                    s[u] = $fma(x, y, s[u]);
+                    sa[u] = $fma(x, x, sa[u]);
+                    sb[u] = $fma(y, y, sb[u]);
+                }
+                i += 4 * $w;
+            }
+            while i + $w <= n {
+                let x = $load(pa.add(i));
+                let y = $load(pb.add(i));
+                s[0] = $fma(x, y, s[0]);
+                sa[0] = $fma(x, x, sa[0]);
+                sb[0] = $fma(y, y, sb[0]);
+                i += $w;
+            }
+            let cv = $cv;
+            let (mut t, mut ta, mut tb): ($out, $out, $out) = (0.0, 0.0, 0.0);
+            while i < n {
+                let (p, q) = (cv(*pa.add(i)), cv(*pb.add(i)));
+                t += p * q;
+                ta += p * p;
+                tb += q * q;
+                i += 1;
+            }
+            [
+                $hsum($red(s)) + t,
+                $hsum($red(sa)) + ta,
+                $hsum($red(sb)) + tb,
+            ]
+        }
+    };
+}
+
+avx2_dot!(
+    dot_f32,
+    dot3_f32,
+    f32,
+    f32,
+    __m256,
+    8,
+    _mm256_setzero_ps,
+    |p: *const f32| _mm256_loadu_ps(p),
+    _mm256_fmadd_ps,
+    red4,
+    hsum,
+    |x: f32| x
+);
+avx2_dot!(
+    dot_f64,
+    dot3_f64,
+    f64,
+    f64,
+    __m256d,
+    4,
+    _mm256_setzero_pd,
+    |p: *const f64| _mm256_loadu_pd(p),
+    _mm256_fmadd_pd,
+    red4d,
+    hsumd,
+    |x: f64| x
+);
+avx2_dot!(
+    dot_f32_acc64,
+    dot3_f32_acc64,
+    f32,
+    f64,
+    __m256d,
+    4,
+    _mm256_setzero_pd,
+    |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p)),
+    _mm256_fmadd_pd,
+    red4d,
+    hsumd,
+    f64::from
+);
+avx2_dot!(
+    dot_bf16,
+    dot3_bf16,
+    Bf16,
+    f32,
+    __m256,
+    8,
+    _mm256_setzero_ps,
+    |p: *const Bf16| load_bf16(p),
+    _mm256_fmadd_ps,
+    red4,
+    hsum,
+    |x: Bf16| x.to_f32()
+);
+
+/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with A packed
+/// k-major 6 wide and B packed k-major 16 wide; 12 accumulators + 2 B vectors + 1 broadcast.
+///
+/// # Safety
+/// AVX2+FMA available; `a` readable for `6*kc`, `b` for `16*kc`, `c` read/writable for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut f32, first: bool) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; 6];
+    if !first {
+        for (r, row) in acc.iter_mut().enumerate() {
+            row[0] = _mm256_loadu_ps(c.add(16 * r));
+            row[1] = _mm256_loadu_ps(c.add(16 * r + 8));
+        }
+    }
+    let (mut pa, mut pb) = (a, b);
+    for _ in 0..kc {
+        let b0 = _mm256_loadu_ps(pb);
+        let b1 = _mm256_loadu_ps(pb.add(8));
+        for (r, row) in acc.iter_mut().enumerate() {
+            let av = _mm256_set1_ps(*pa.add(r));
+            row[0] = _mm256_fmadd_ps(av, b0, row[0]);
+            row[1] = _mm256_fmadd_ps(av, b1, row[1]);
+        }
+        pa = pa.add(6);
+        pb = pb.add(16);
+    }
+    for (r, row) in acc.iter().enumerate() {
+        _mm256_storeu_ps(c.add(16 * r), row[0]);
+        _mm256_storeu_ps(c.add(16 * r + 8), row[1]);
+    }
+}
+
+/// arccos of 8 lanes (input clamped to [−1, 1]) by the A&S 4.4.46 sqrt(1−x)·P(x) polynomial.
+#[inline(always)]
+unsafe fn acos8(x: __m256) -> __m256 {
+    let one = _mm256_set1_ps(1.0);
+    let x = _mm256_max_ps(_mm256_min_ps(x, one), _mm256_set1_ps(-1.0));
+    let sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0));
+    let ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0), x);
+    let c = super::scalar::ACOS_C;
+    let mut p = _mm256_set1_ps(c[7]);
+    for k in (0..7).rev() {
+        p = _mm256_fmadd_ps(p, ax, _mm256_set1_ps(c[k]));
+    }
+    let r = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_sub_ps(one, ax)), p);
+    // x < 0: π − r
+    let neg = _mm256_sub_ps(_mm256_set1_ps(super::scalar::PI_F32), r);
+    _mm256_blendv_ps(r, neg, sign)
+}
+
+/// In place over `len` floats (multiple of 8): clamp to [lo, hi], then `mode` 0 = keep cosine,
+/// 1 = arccos (radians), 2 = arccos/π.
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for `len` floats, `len % 8 == 0`.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn transform(t: *mut f32, len: usize, lo: f32, hi: f32, mode: u8) {
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let inv_pi = _mm256_set1_ps(core::f32::consts::FRAC_1_PI);
+    let mut i = 0;
+    while i + 8 <= len {
+        let x = _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(t.add(i)), vhi), vlo);
+        let y = match mode {
+            0 => x,
+            1 => acos8(x),
+            _ => _mm256_mul_ps(acos8(x), inv_pi),
+        };
+        _mm256_storeu_ps(t.add(i), y);
+        i += 8;
+    }
+}
+
+/// exp of 8 lanes for x ∈ [−87, 0] (Cephes-style: 2^n · P(r), ≈ 2 ulp).
+#[inline(always)]
+#[allow(clippy::excessive_precision)]
+unsafe fn exp8(x: __m256) -> __m256 {
+    let x = _mm256_max_ps(x, _mm256_set1_ps(-87.0));
+    let fx = _mm256_round_ps(
+        _mm256_mul_ps(x, _mm256_set1_ps(core::f32::consts::LOG2_E)),
+        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
+    );
+    // r = x − n·ln2 in two steps (Cody–Waite).
+    let r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693_359_375), x);
+    let r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.121_944_4e-4), r);
+    let mut p = _mm256_set1_ps(1.987_569_1e-4);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.398_199_9e-3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333_452e-3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.166_579_6e-2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.666_666_5e-1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5));
+    let r2 = _mm256_mul_ps(r, r);
+    let y = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0));
+    let n = _mm256_cvtps_epi32(fx);
+    let pow = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
+    _mm256_mul_ps(y, _mm256_castsi256_ps(pow))
+}
+
+#[inline(always)]
+unsafe fn lane_mask(m: u16, h: usize) -> __m256 {
+    let bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    let mb = _mm256_set1_epi32(i32::from((m >> (8 * h)) & 0xFF));
+    _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(mb, bits), bits))
+}
+
+/// Dispersion epilogue, pass 1 over a 6×16 tile of cosines: clamp to [lo, hi], D = arccos/π written
+/// back into `t`; returns the minimum D over lanes whose bit is set in `valid[r]` (2.0 if none).
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn disp_tile_d(t: *mut f32, valid: &[u16; 6], lo: f32, hi: f32) -> f32 {
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let inv_pi = _mm256_set1_ps(core::f32::consts::FRAC_1_PI);
+    let two = _mm256_set1_ps(2.0);
+    let mut mn = two;
+    for (r, m) in valid.iter().enumerate() {
+        for h in 0..2 {
+            let p = t.add(16 * r + 8 * h);
+            let x = _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(p), vhi), vlo);
+            let d = _mm256_mul_ps(acos8(x), inv_pi);
+            _mm256_storeu_ps(p, d);
+            mn = _mm256_min_ps(mn, _mm256_blendv_ps(two, d, lane_mask(*m, h)));
+        }
+    }
+    let lo4 = _mm_min_ps(_mm256_castps256_ps128(mn), _mm256_extractf128_ps(mn, 1));
+    let lo2 = _mm_min_ps(lo4, _mm_movehl_ps(lo4, lo4));
+    _mm_cvtss_f32(_mm_min_ss(lo2, _mm_movehdup_ps(lo2)))
+}
+
+/// Dispersion epilogue, pass 2: Σ over valid lanes of exp(D·k − shift), D read from `t`, summed in f64.
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn disp_tile_sum(t: *const f32, valid: &[u16; 6], k: f32, shift: f32) -> f64 {
+    let (vk, vs) = (_mm256_set1_ps(k), _mm256_set1_ps(shift));
+    let mut tot = _mm256_setzero_pd();
+    for (r, m) in valid.iter().enumerate() {
+        for h in 0..2 {
+            let d = _mm256_loadu_ps(t.add(16 * r + 8 * h));
+            let e = exp8(_mm256_fmsub_ps(d, vk, vs));
+            let e = _mm256_and_ps(e, lane_mask(*m, h));
+            let lo4 = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
+            let hi4 = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
+            tot = _mm256_add_pd(tot, _mm256_add_pd(lo4, hi4));
+        }
+    }
+    hsumd(tot)
+}
+
+/// Dispersion gradient epilogue: cosines in `t` become G = scale·exp(D·k − shift)/sqrt(1−ĉ²) with
+/// ĉ = clamp(c, lo, hi), D = arccos(ĉ)/π; lanes not in `valid` (and, unless `straight`, lanes where
+/// the clamp was active) become 0.
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn grad_tile(
+    t: *mut f32,
+    valid: &[u16; 6],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    shift: f32,
+    scale: f32,
+    straight: bool,
+) {
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let inv_pi = _mm256_set1_ps(core::f32::consts::FRAC_1_PI);
+    let (vk, vs, vsc) = (
+        _mm256_set1_ps(k),
+        _mm256_set1_ps(shift),
+        _mm256_set1_ps(scale),
+    );
+    let one = _mm256_set1_ps(1.0);
+    for (r, m) in valid.iter().enumerate() {
+        for h in 0..2 {
+            let p = t.add(16 * r + 8 * h);
+            let c = _mm256_loadu_ps(p);
+            let x = _mm256_max_ps(_mm256_min_ps(c, vhi), vlo);
+            let d = _mm256_mul_ps(acos8(x), inv_pi);
+            let e = exp8(_mm256_fmsub_ps(d, vk, vs));
+            let den = _mm256_max_ps(
+                _mm256_sqrt_ps(_mm256_fnmadd_ps(x, x, one)),
+                _mm256_set1_ps(1e-6),
+            );
+            let g = _mm256_div_ps(_mm256_mul_ps(e, vsc), den);
+            let mut keep = lane_mask(*m, h);
+            if !straight {
+                let inside = _mm256_and_ps(
+                    _mm256_cmp_ps(c, vlo, _CMP_GE_OQ),
+                    _mm256_cmp_ps(c, vhi, _CMP_LE_OQ),
+                );
+                keep = _mm256_and_ps(keep, inside);
+            }
+            _mm256_storeu_ps(p, _mm256_and_ps(g, keep));
+        }
+    }
+}
+
+/// Rank-update kernel: out[r][0..f] += Σ_c w[r*ws + c] · inp[c][0..f] for r < 6 (rows of `out`
+/// at stride `os`), c < q (rows of `inp` at stride `is`).
+///
+/// # Safety
+/// AVX2+FMA available; all pointers valid for the implied extents (`f` floats per row).
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn rank_update_6(
+    out: *mut f32,
+    os: usize,
+    w: *const f32,
+    ws: usize,
+    wc: usize,
+    inp: *const f32,
+    is: usize,
+    q: usize,
+    f: usize,
+) {
+    let mut k = 0;
+    while k + 16 <= f {
+        let mut acc = [[_mm256_setzero_ps(); 2]; 6];
+        for (r, row) in acc.iter_mut().enumerate() {
+            row[0] = _mm256_loadu_ps(out.add(r * os + k));
+            row[1] = _mm256_loadu_ps(out.add(r * os + k + 8));
+        }
+        for c in 0..q {
+            let i0 = _mm256_loadu_ps(inp.add(c * is + k));
+            let i1 = _mm256_loadu_ps(inp.add(c * is + k + 8));
+            for (r, row) in acc.iter_mut().enumerate() {
+                let wv = _mm256_set1_ps(*w.add(r * ws + c * wc));
+                row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
+                row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            _mm256_storeu_ps(out.add(r * os + k), row[0]);
+            _mm256_storeu_ps(out.add(r * os + k + 8), row[1]);
+        }
+        k += 16;
+    }
+    while k < f {
+        for r in 0..6 {
+            let mut s = *out.add(r * os + k);
+            for c in 0..q {
+                s += *w.add(r * ws + c * wc) * *inp.add(c * is + k);
+            }
+            *out.add(r * os + k) = s;
+        }
+        k += 1;
+    }
+}
+
+#[inline(always)]
+unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+    let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+    let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+    let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+    let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+    let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+    let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+    let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+    let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+    let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+    let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+    let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+    let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+    [
+        _mm256_permute2f128_ps::<0x20>(s0, s4),
+        _mm256_permute2f128_ps::<0x20>(s1, s5),
+        _mm256_permute2f128_ps::<0x20>(s2, s6),
+        _mm256_permute2f128_ps::<0x20>(s3, s7),
+        _mm256_permute2f128_ps::<0x31>(s0, s4),
+        _mm256_permute2f128_ps::<0x31>(s1, s5),
+        _mm256_permute2f128_ps::<0x31>(s2, s6),
+        _mm256_permute2f128_ps::<0x31>(s3, s7),
+    ]
+}
+
+/// Pack one panel: dst[k*w + r] = rows[r][k] · inv[r] for k < f, r < w (w = 6 or 16), by 8×8
+/// register transposes (k in chunks of 8; scalar tail).
+///
+/// # Safety
+/// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 16 (padding rows may
+/// alias a real row with `inv[r] = 0`); `dst` writable for `w * f` floats; `w` is 6 or 16.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn pack_panel(
+    rows: &[*const f32; 16],
+    inv: &[f32; 16],
+    w: usize,
+    f: usize,
+    dst: *mut f32,
+) {
+    let mut k = 0;
+    let vinv: [__m256; 16] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
+    let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    while k + 8 <= f {
+        let lo = transpose8(core::array::from_fn(|r| {
+            _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
+        }));
+        if w == 16 {
+            let hi = transpose8(core::array::from_fn(|r| {
+                _mm256_mul_ps(_mm256_loadu_ps(rows[r + 8].add(k)), vinv[r + 8])
+            }));
+            for kk in 0..8 {
+                let d = dst.add((k + kk) * 16);
+                _mm256_storeu_ps(d, lo[kk]);
+                _mm256_storeu_ps(d.add(8), hi[kk]);
+            }
+        } else {
+            for (kk, v) in lo.iter().enumerate() {
+                _mm256_maskstore_ps(dst.add((k + kk) * w), mask6, *v);
+            }
+        }
+        k += 8;
+    }
+    while k < f {
+        for r in 0..w {
+            *dst.add(k * w + r) = *rows[r].add(k) * inv[r];
+        }
+        k += 1;
+    }
+}

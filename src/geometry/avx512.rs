@@ -1,0 +1,239 @@
+//! x86-64 AVX-512 kernels for pair dots (512-bit, 4 unrolled vectors × up to 3 sums, masked tails)
+//! and the bf16 dot through `vdpbf16ps` when AVX512-BF16 is present.
+//!
+//! Every function is `unsafe`: compiled with `#[target_feature(enable = "avx512f")]`; callers must
+//! have checked [`Backend::Avx512`](super::Backend::Avx512) is available (and, for the `vdpbf16ps`
+//! path, AVX512-BF16) and that paired slices have equal length (only `min(len)` is read).
+//! Not run on the development machine (no AVX-512 there): compiled and checked on CI hosts only.
+
+use super::Bf16;
+use core::arch::x86_64::*;
+
+#[inline(always)]
+fn tail_mask(rem: usize, w: usize) -> u32 {
+    if rem >= w {
+        u32::MAX
+    } else {
+        (1u32 << rem) - 1
+    }
+}
+
+macro_rules! avx512_dot {
+    ($name:ident, $name3:ident, $t:ty, $out:ty, $w:expr, $zero:ident, $load:ident, $mload:ident,
+     $fma:ident, $add:ident, $red:ident) => {
+        /// Σ aᵢbᵢ with 8 independent 512-bit accumulators and a masked tail.
+        #[target_feature(enable = "avx512f")]
+        pub(crate) unsafe fn $name(a: &[$t], b: &[$t]) -> $out {
+            let n = a.len().min(b.len());
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let mut s = [$zero(); 8];
+            let mut i = 0;
+            while i + 8 * $w <= n {
+                for u in 0..8 {
+                    s[u] = $fma($load(pa.add(i + u * $w)), $load(pb.add(i + u * $w)), s[u]);
+                }
+                i += 8 * $w;
+            }
+            while i < n {
+                #[allow(clippy::cast_possible_truncation)]
+                let m = tail_mask(n - i, $w) as _;
+                s[0] = $fma($mload(m, pa.add(i)), $mload(m, pb.add(i)), s[0]);
+                i += $w;
+            }
+            let v = $add(
+                $add($add(s[0], s[1]), $add(s[2], s[3])),
+                $add($add(s[4], s[5]), $add(s[6], s[7])),
+            );
+            $red(v)
+        }
+
+        /// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) with 12 independent 512-bit accumulators and a masked tail.
+        #[target_feature(enable = "avx512f")]
+        pub(crate) unsafe fn $name3(a: &[$t], b: &[$t]) -> [$out; 3] {
+            let n = a.len().min(b.len());
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let (mut s, mut sa, mut sb) = ([$zero(); 4], [$zero(); 4], [$zero(); 4]);
+            let mut i = 0;
+            while i + 4 * $w <= n {
+                for u in 0..4 {
+                    let x = $load(pa.add(i + u * $w));
+                    let y = $load(pb.add(i + u * $w));
+                    s[u] = $fma(x, y, s[u]);
+                    sa[u] = $fma(x, x, sa[u]);
+                    sb[u] = $fma(y, y, sb[u]);
+                }
+                i += 4 * $w;
+            }
+            while i < n {
+                #[allow(clippy::cast_possible_truncation)]
+                let m = tail_mask(n - i, $w) as _;
+                let x = $mload(m, pa.add(i));
+                let y = $mload(m, pb.add(i));
+                s[0] = $fma(x, y, s[0]);
+                sa[0] = $fma(x, x, sa[0]);
+                sb[0] = $fma(y, y, sb[0]);
+                i += $w;
+            }
+            let r4 = |v: [_; 4]| $add($add(v[0], v[1]), $add(v[2], v[3]));
+            [$red(r4(s)), $red(r4(sa)), $red(r4(sb))]
+        }
+    };
+}
+
+avx512_dot!(
+    dot_f32,
+    dot3_f32,
+    f32,
+    f32,
+    16,
+    _mm512_setzero_ps,
+    _mm512_loadu_ps,
+    _mm512_maskz_loadu_ps,
+    _mm512_fmadd_ps,
+    _mm512_add_ps,
+    _mm512_reduce_add_ps
+);
+avx512_dot!(
+    dot_f64,
+    dot3_f64,
+    f64,
+    f64,
+    8,
+    _mm512_setzero_pd,
+    _mm512_loadu_pd,
+    _mm512_maskz_loadu_pd,
+    _mm512_fmadd_pd,
+    _mm512_add_pd,
+    _mm512_reduce_add_pd
+);
+
+#[inline(always)]
+unsafe fn load_f32_as_f64(p: *const f32) -> __m512d {
+    _mm512_cvtps_pd(_mm256_loadu_ps(p))
+}
+#[inline(always)]
+unsafe fn mload_f32_as_f64(m: u8, p: *const f32) -> __m512d {
+    _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_maskz_loadu_ps(
+        u16::from(m),
+        p,
+    )))
+}
+avx512_dot!(
+    dot_f32_acc64,
+    dot3_f32_acc64,
+    f32,
+    f64,
+    8,
+    _mm512_setzero_pd,
+    load_f32_as_f64,
+    mload_f32_as_f64,
+    _mm512_fmadd_pd,
+    _mm512_add_pd,
+    _mm512_reduce_add_pd
+);
+
+#[inline(always)]
+unsafe fn load_bf16(p: *const Bf16) -> __m512 {
+    let h = _mm256_loadu_si256(p.cast::<__m256i>());
+    _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+}
+/// bf16 dot by widening to f32 (AVX-512F only, no BF16 extension).
+#[target_feature(enable = "avx512f")]
+unsafe fn dot3_bf16_widen(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let z = _mm512_setzero_ps;
+    let (mut s, mut sa, mut sb) = ([z(); 4], [z(); 4], [z(); 4]);
+    let mut i = 0;
+    while i + 64 <= n {
+        for u in 0..4 {
+            let x = load_bf16(pa.add(i + 16 * u));
+            let y = load_bf16(pb.add(i + 16 * u));
+            s[u] = _mm512_fmadd_ps(x, y, s[u]);
+            sa[u] = _mm512_fmadd_ps(x, x, sa[u]);
+            sb[u] = _mm512_fmadd_ps(y, y, sb[u]);
+        }
+        i += 64;
+    }
+    while i + 16 <= n {
+        let x = load_bf16(pa.add(i));
+        let y = load_bf16(pb.add(i));
+        s[0] = _mm512_fmadd_ps(x, y, s[0]);
+        sa[0] = _mm512_fmadd_ps(x, x, sa[0]);
+        sb[0] = _mm512_fmadd_ps(y, y, sb[0]);
+        i += 16;
+    }
+    let (mut t, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
+    while i < n {
+        let (p, q) = ((*pa.add(i)).to_f32(), (*pb.add(i)).to_f32());
+        t += p * q;
+        ta += p * p;
+        tb += q * q;
+        i += 1;
+    }
+    let r4 = |v: [__m512; 4]| _mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3]));
+    [
+        _mm512_reduce_add_ps(r4(s)) + t,
+        _mm512_reduce_add_ps(r4(sa)) + ta,
+        _mm512_reduce_add_ps(r4(sb)) + tb,
+    ]
+}
+
+/// bf16 dot through `vdpbf16ps` (32 bf16 products per instruction, f32 accumulation).
+#[target_feature(enable = "avx512f,avx512bf16")]
+unsafe fn dot3_bf16_dp(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let z = _mm512_setzero_ps;
+    let (mut s, mut sa, mut sb) = ([z(); 4], [z(); 4], [z(); 4]);
+    let ld = |p: *const Bf16| -> __m512bh { core::mem::transmute(_mm512_loadu_si512(p.cast())) };
+    let mut i = 0;
+    while i + 128 <= n {
+        for u in 0..4 {
+            let x = ld(pa.add(i + 32 * u));
+            let y = ld(pb.add(i + 32 * u));
+            s[u] = _mm512_dpbf16_ps(s[u], x, y);
+            sa[u] = _mm512_dpbf16_ps(sa[u], x, x);
+            sb[u] = _mm512_dpbf16_ps(sb[u], y, y);
+        }
+        i += 128;
+    }
+    while i + 32 <= n {
+        let x = ld(pa.add(i));
+        let y = ld(pb.add(i));
+        s[0] = _mm512_dpbf16_ps(s[0], x, y);
+        sa[0] = _mm512_dpbf16_ps(sa[0], x, x);
+        sb[0] = _mm512_dpbf16_ps(sb[0], y, y);
+        i += 32;
+    }
+    let (mut t, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
+    while i < n {
+        let (p, q) = ((*pa.add(i)).to_f32(), (*pb.add(i)).to_f32());
+        t += p * q;
+        ta += p * p;
+        tb += q * q;
+        i += 1;
+    }
+    let r4 = |v: [__m512; 4]| _mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3]));
+    [
+        _mm512_reduce_add_ps(r4(s)) + t,
+        _mm512_reduce_add_ps(r4(sa)) + ta,
+        _mm512_reduce_add_ps(r4(sb)) + tb,
+    ]
+}
+
+/// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) of bf16 inputs: `vdpbf16ps` if AVX512-BF16 is present, else widening.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn dot3_bf16(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
+    if super::dispatch::has_avx512bf16() {
+        dot3_bf16_dp(a, b)
+    } else {
+        dot3_bf16_widen(a, b)
+    }
+}
+
+/// Σ aᵢbᵢ of bf16 inputs (via [`dot3_bf16`]'s kernels; the two extra sums are cheap on bf16).
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn dot_bf16(a: &[Bf16], b: &[Bf16]) -> f32 {
+    dot3_bf16(a, b)[0]
+}

@@ -1,0 +1,62 @@
+//! The error type shared by every checked entry point of the geometry module.
+
+use core::fmt;
+
+/// Why a geometry kernel refused its input. No kernel panics: every bad shape or value ends here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GeometryError {
+    /// Two slices that must have equal length do not, or a slice is not `n * f` long.
+    LengthMismatch,
+    /// `n`, `f` or a slice is empty where at least one element (or two rows) is required.
+    Empty,
+    /// A vector has zero Euclidean norm, so its cosine with anything is undefined.
+    ZeroNorm,
+    /// An input (or an intermediate sum) is NaN or infinite.
+    NonFinite,
+    /// A caller buffer (output or scratch) is shorter than required.
+    BufferTooSmall,
+    /// A parameter is out of its domain (τ ≤ 0, clamp outside [0, 1), ε < 0, bad bins, NaN).
+    InvalidParameter,
+    /// The requested [`Backend`](super::Backend) is not supported by this CPU / target.
+    Unsupported,
+    /// `n * f` (or a scratch size) overflows `usize`.
+    Overflow,
+    /// A correlation is undefined: an input is constant (zero variance) or has fewer than 2 points.
+    Degenerate,
+}
+
+impl fmt::Display for GeometryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::LengthMismatch => "slice lengths do not match the given shape",
+            Self::Empty => "empty input",
+            Self::ZeroNorm => "zero-norm vector: cosine undefined",
+            Self::NonFinite => "NaN or infinite input",
+            Self::BufferTooSmall => "output or scratch buffer too small",
+            Self::InvalidParameter => "parameter out of domain",
+            Self::Unsupported => "backend not supported on this CPU",
+            Self::Overflow => "size overflows usize",
+            Self::Degenerate => "correlation undefined: constant input or too few points",
+        };
+        f.write_str(s)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for GeometryError {}
+
+/// Result alias of the geometry module.
+pub type Result<T> = core::result::Result<T, GeometryError>;
+
+/// `n * f` with overflow and emptiness checks, and `len == n * f`.
+pub(crate) fn check_matrix(len: usize, n: usize, f: usize) -> Result<usize> {
+    if n == 0 || f == 0 {
+        return Err(GeometryError::Empty);
+    }
+    let nf = n.checked_mul(f).ok_or(GeometryError::Overflow)?;
+    if len != nf {
+        return Err(GeometryError::LengthMismatch);
+    }
+    Ok(nf)
+}

@@ -1,0 +1,587 @@
+//! N×N and queries×corpus cosine / angle matrices by a register-blocked Gram microkernel (6×16
+//! tiles, k-blocked at 256) with clamp + arccos fused in the tile epilogue, into caller buffers.
+//!
+//! Pipeline: (1) normalise each row and pack it k-major into 6-wide (A) and 16-wide (B) panels in
+//! caller scratch; (2) for each 16-column panel, each 256-deep k block, each needed 6-row panel:
+//! microkernel into a per-panel accumulator tile; (3) epilogue: clamp, arccos, store. No allocation.
+
+use super::{scalar, Backend, GeometryError, Result};
+
+/// Rows per microkernel tile (A panel width).
+pub(crate) const MR: usize = 6;
+/// Columns per microkernel tile (B panel width).
+pub(crate) const NR: usize = 16;
+/// Depth of a k block (B micro-panel of 16 × 256 f32 = 16 KiB stays in L1).
+const KC: usize = 256;
+/// Floats in one tile.
+pub(crate) const TILE: usize = MR * NR;
+
+/// What each entry of a pairwise matrix holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairValue {
+    /// Cosine similarity, clamped to [−1, 1].
+    Cosine,
+    /// Angle arccos(cos) in radians, in [0, π].
+    Angle,
+    /// Angular distance arccos(cos)/π, in [0, 1].
+    AngularDistance,
+}
+
+/// Layout of a square (self) pairwise matrix in the output buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Full row-major N×N matrix (`n*n` floats), symmetric; the diagonal is exactly 1 (cosine)
+    /// or 0 (angle, angular distance).
+    Full,
+    /// Strict upper triangle i < j, row by row (`n(n−1)/2` floats, scipy `pdist` order):
+    /// entry (i, j) at `i*n − i(i+1)/2 + (j − i − 1)`.
+    UpperPacked,
+}
+
+/// Floats of padding after each packed panel: breaks the power-of-two panel stride (e.g. 6·4096·4
+/// bytes) that made the 8 A slabs of a row block alias the same L1 sets.
+const PANEL_PAD: usize = 16;
+
+/// Floats of one packed panel of width `w` and depth `f`, padding included.
+pub(crate) fn panel_len(w: usize, f: usize) -> Option<usize> {
+    w.checked_mul(f)?.checked_add(PANEL_PAD)
+}
+
+/// Floats of `padded` rows packed in panels of width `w` (`padded` a multiple of `w`).
+pub(crate) fn packed_len(padded: usize, w: usize, f: usize) -> Option<usize> {
+    (padded / w).checked_mul(panel_len(w, f)?)
+}
+
+pub(crate) fn round_up(n: usize, m: usize) -> Option<usize> {
+    n.checked_add(m - 1).map(|x| x / m * m)
+}
+
+/// How rows are scaled before the Gram product.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scale {
+    /// z/‖z‖; zero norm → `Err(ZeroNorm)`.
+    Unit,
+    /// z/(‖z‖+ε) (ε > 0: zero rows become zero vectors).
+    Eps(f64),
+    /// No scaling (inputs assumed normalised).
+    None,
+}
+
+/// 1/scale for one row; checks finiteness.
+pub(crate) fn row_inv(backend: Backend, row: &[f32], scale: Scale) -> Result<f32> {
+    let nn = match backend {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked `backend.is_available()`.
+        Backend::Avx2 => unsafe { super::avx2::dot_f32_acc64(row, row) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked `backend.is_available()`.
+        Backend::Avx512 => unsafe { super::avx512::dot_f32_acc64(row, row) },
+        _ => scalar::dot_f32_acc64(row, row),
+    };
+    if !nn.is_finite() {
+        return Err(GeometryError::NonFinite);
+    }
+    let norm = libm::sqrt(nn);
+    #[allow(clippy::cast_possible_truncation)]
+    match scale {
+        Scale::Unit => {
+            if norm <= 0.0 {
+                Err(GeometryError::ZeroNorm)
+            } else {
+                Ok((1.0 / norm) as f32)
+            }
+        }
+        Scale::Eps(e) => {
+            if norm + e <= 0.0 {
+                Err(GeometryError::ZeroNorm)
+            } else {
+                Ok((1.0 / (norm + e)) as f32)
+            }
+        }
+        Scale::None => Ok(1.0),
+    }
+}
+
+/// Normalise `rows` rows of `x` and pack them k-major into panels of width `w` (zero padding rows up
+/// to a multiple of `w`). `dst` must hold `round_up(rows, w) * f` floats.
+pub(crate) fn pack(
+    backend: Backend,
+    x: &[f32],
+    rows: usize,
+    f: usize,
+    w: usize,
+    scale: Scale,
+    dst: &mut [f32],
+) -> Result<()> {
+    let padded = round_up(rows, w).ok_or(GeometryError::Overflow)?;
+    let plen = panel_len(w, f).ok_or(GeometryError::Overflow)?;
+    if dst.len() < packed_len(padded, w, f).ok_or(GeometryError::Overflow)? || x.len() < rows * f {
+        return Err(GeometryError::BufferTooSmall);
+    }
+    if x.is_empty() {
+        return Err(GeometryError::Empty);
+    }
+    let mut inv = [0.0f32; NR];
+    let mut src: [&[f32]; NR] = [&[]; NR];
+    for (p, panel) in dst.chunks_exact_mut(plen).take(padded / w).enumerate() {
+        let Some(panel) = panel.get_mut(..w * f) else {
+            continue;
+        };
+        let w = w.min(NR);
+        for r in 0..NR {
+            let i = p * w + r;
+            let (row, s) = match x.get(i * f..(i + 1) * f) {
+                Some(row) if i < rows && r < w => (row, row_inv(backend, row, scale)?),
+                // Padding: alias row 0 (finite, length f) with weight 0.
+                _ => (x.get(..f).unwrap_or(&[]), 0.0),
+            };
+            src[r] = row;
+            inv[r] = s;
+        }
+        match backend {
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 | Backend::Avx512
+                if (w == MR || w == NR) && src.iter().all(|r| r.len() == f) =>
+            {
+                let ptrs: [*const f32; NR] = core::array::from_fn(|r| src[r].as_ptr());
+                // SAFETY: backend available (entry point check); every `src[r]` has length f
+                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has w·f floats; w ∈ {6, 16}.
+                unsafe { super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr()) };
+            }
+            _ => {
+                // k outer, r inner: contiguous writes, `w` sequential read streams.
+                for (k, d) in panel.chunks_exact_mut(w).enumerate() {
+                    for (r, dv) in d.iter_mut().enumerate() {
+                        *dv = src[r].get(k).map_or(0.0, |v| v * inv[r]);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first: bool) {
+    if a.len() < MR * kc || b.len() < NR * kc || c.len() < TILE {
+        return;
+    }
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend checked available by the public entry point; lengths checked above.
+        Backend::Avx2 | Backend::Avx512 => unsafe {
+            super::avx2::gemm_6x16(a.as_ptr(), b.as_ptr(), kc, c.as_mut_ptr(), first);
+        },
+        _ => {
+            let mut acc = [[0.0f32; NR]; MR];
+            if !first {
+                for (r, row) in acc.iter_mut().enumerate() {
+                    for (j, v) in row.iter_mut().enumerate() {
+                        *v = c[r * NR + j];
+                    }
+                }
+            }
+            for (ak, bk) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let av = ak[r];
+                    for (v, bv) in row.iter_mut().zip(bk) {
+                        *v += av * bv;
+                    }
+                }
+            }
+            for (r, row) in acc.iter().enumerate() {
+                c[r * NR..(r + 1) * NR].copy_from_slice(row);
+            }
+        }
+    }
+}
+
+/// Row tiles per block: the block's 48 × 256 A k-slab (48 KiB) stays in L1/L2 while the 16 × 256
+/// B k-slabs (16 KiB) stream past it, each reused by the block's 8 row tiles.
+pub(crate) const MB: usize = 8;
+/// Scratch floats of the accumulator tiles of one row block × all column panels (48 × np): a
+/// row panel of the Gram matrix, never the N×N matrix.
+pub(crate) fn gram_acc_len(np: usize) -> Option<usize> {
+    np.checked_mul(MB * MR)
+}
+
+/// Drive the blocked Gram product of packed A (`mp` rows, 6-wide panels) and packed B (`np` rows,
+/// 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
+/// tiles that contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished
+/// 6×16 tile, `last` = the last tile of this column panel within the row block;
+/// `block_done(ib, ie, jp0, acc)` runs after the epilogues of row tiles ib..ie (tile (ip, jp) at
+/// `acc[((jp − jp0)·MB + ip − ib)·TILE..]`). Loop order:
+/// row block (48 rows) → 256-deep k slab → column panel → row tile.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gram_tiles<E, D>(
+    backend: Backend,
+    a: &[f32],
+    mp: usize,
+    b: &[f32],
+    np: usize,
+    f: usize,
+    acc: &mut [f32],
+    upper: bool,
+    mut epi: E,
+    mut block_done: D,
+) where
+    E: FnMut(usize, usize, &mut [f32], bool),
+    D: FnMut(usize, usize, usize, &mut [f32]),
+{
+    let n_ip = mp / MR;
+    let n_jp = np / NR;
+    let (sa, sb) = (MR * f + PANEL_PAD, NR * f + PANEL_PAD);
+    let mut ib = 0;
+    while ib < n_ip {
+        let ie = (ib + MB).min(n_ip);
+        // First column panel that meets this row block's upper triangle: j0 + NR − 1 ≥ ib·MR.
+        let jp0 = if upper { ib * MR / NR } else { 0 };
+        // Row tiles of the block with i0 ≤ j0 + NR − 1.
+        let ip_end = |j0: usize| {
+            if upper {
+                ie.min((j0 + NR - 1) / MR + 1)
+            } else {
+                ie
+            }
+        };
+        let mut kb = 0;
+        while kb < f {
+            let kc = KC.min(f - kb);
+            for jp in jp0..n_jp {
+                let j0 = jp * NR;
+                let bk = b.get(jp * sb + kb * NR..).unwrap_or(&[]);
+                for ip in ib..ip_end(j0) {
+                    let ak = a.get(ip * sa + kb * MR..).unwrap_or(&[]);
+                    let t = (jp - jp0) * MB + (ip - ib);
+                    let c = acc.get_mut(t * TILE..(t + 1) * TILE).unwrap_or(&mut []);
+                    micro(backend, ak, bk, kc, c, kb == 0);
+                }
+            }
+            kb += kc;
+        }
+        for jp in jp0..n_jp {
+            let j0 = jp * NR;
+            let end = ip_end(j0);
+            for ip in ib..end {
+                let t = (jp - jp0) * MB + (ip - ib);
+                if let Some(c) = acc.get_mut(t * TILE..(t + 1) * TILE) {
+                    epi(ip * MR, j0, c, ip + 1 == end);
+                }
+            }
+        }
+        block_done(ib, ie, jp0, acc);
+        ib = ie;
+    }
+}
+
+/// Clamp + transform a tile in place.
+pub(crate) fn transform_tile(backend: Backend, t: &mut [f32], value: PairValue) {
+    let mode = match value {
+        PairValue::Cosine => 0u8,
+        PairValue::Angle => 1,
+        PairValue::AngularDistance => 2,
+    };
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend checked available by the entry point; `t.len()` is passed, a multiple of 8.
+        Backend::Avx2 | Backend::Avx512 => unsafe {
+            super::avx2::transform(t.as_mut_ptr(), t.len() / 8 * 8, -1.0, 1.0, mode);
+        },
+        _ => {
+            for v in t.iter_mut() {
+                let x = v.clamp(-1.0, 1.0);
+                *v = match mode {
+                    0 => x,
+                    1 => scalar::acos_f32(x),
+                    _ => scalar::acos_f32(x) * core::f32::consts::FRAC_1_PI,
+                };
+            }
+        }
+    }
+}
+
+/// Scratch floats needed by [`pairwise_with`] for `n` rows of dimension `f`.
+///
+/// # Errors
+/// `Overflow` if the size does not fit `usize`.
+pub fn pairwise_scratch_len(n: usize, f: usize) -> Result<usize> {
+    cross_scratch_len(n, n, f)
+}
+
+/// Scratch floats needed by [`cross_with`] for `m` queries and `n` corpus rows of dimension `f`.
+///
+/// # Errors
+/// `Overflow` if the size does not fit `usize`.
+pub fn cross_scratch_len(m: usize, n: usize, f: usize) -> Result<usize> {
+    let o = GeometryError::Overflow;
+    let mp = round_up(m, MR).ok_or(o)?;
+    let np = round_up(n, NR).ok_or(o)?;
+    let a = packed_len(mp, MR, f).ok_or(o)?;
+    let b = packed_len(np, NR, f).ok_or(o)?;
+    let c = gram_acc_len(np).ok_or(o)?;
+    a.checked_add(b).and_then(|s| s.checked_add(c)).ok_or(o)
+}
+
+fn diag_value(value: PairValue) -> f32 {
+    match value {
+        PairValue::Cosine => 1.0,
+        _ => 0.0,
+    }
+}
+
+/// Pairwise cosine / angle matrix of the `n` rows (dimension `f`, row-major in `x`) on `backend`.
+///
+/// Rows are normalised to unit norm (f64 norm accumulation), multiplied in f32 by the blocked
+/// kernel, clamped to [−1, 1] and transformed (arccos by an 8-coefficient polynomial, ≤ 4e-7 rad).
+/// `out` must hold `n*n` ([`Layout::Full`]) or `n(n−1)/2` ([`Layout::UpperPacked`]) floats; `scratch`
+/// at least [`pairwise_scratch_len`] floats.
+///
+/// # Errors
+/// `Unsupported` backend, `Empty`, `LengthMismatch` (`x.len() != n*f`), `Overflow`,
+/// `BufferTooSmall` (out or scratch), `ZeroNorm` (a zero row), `NonFinite` (a NaN/∞ row).
+#[allow(clippy::too_many_arguments)]
+pub fn pairwise_with(
+    backend: Backend,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    value: PairValue,
+    layout: Layout,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
+    if !backend.is_available() {
+        return Err(GeometryError::Unsupported);
+    }
+    super::error::check_matrix(x.len(), n, f)?;
+    let need = match layout {
+        Layout::Full => n.checked_mul(n),
+        Layout::UpperPacked => n.checked_mul(n - 1).map(|v| v / 2),
+    }
+    .ok_or(GeometryError::Overflow)?;
+    if out.len() < need || scratch.len() < pairwise_scratch_len(n, f)? {
+        return Err(GeometryError::BufferTooSmall);
+    }
+    let mp = round_up(n, MR).ok_or(GeometryError::Overflow)?;
+    let np = round_up(n, NR).ok_or(GeometryError::Overflow)?;
+    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(GeometryError::Overflow)?);
+    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(GeometryError::Overflow)?);
+    pack(backend, x, n, f, MR, Scale::Unit, apack)?;
+    pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
+    gram_tiles(
+        backend,
+        apack,
+        mp,
+        bpack,
+        np,
+        f,
+        acc,
+        true,
+        |i0, j0, t, _| {
+            transform_tile(backend, t, value);
+            for r in 0..MR {
+                let i = i0 + r;
+                if i >= n {
+                    break;
+                }
+                let row = t.get(r * NR..(r + 1) * NR).unwrap_or(&[]);
+                // Columns j in [max(j0, i+1), min(j0+NR, n)).
+                let jlo = j0.max(i + 1);
+                let jhi = (j0 + NR).min(n);
+                match layout {
+                    Layout::Full => {
+                        if jlo < jhi {
+                            if let (Some(d), Some(s)) = (
+                                out.get_mut(i * n + jlo..i * n + jhi),
+                                row.get(jlo - j0..jhi - j0),
+                            ) {
+                                d.copy_from_slice(s);
+                            }
+                        }
+                    }
+                    Layout::UpperPacked => {
+                        if jlo < jhi {
+                            let base = i * n - i * (i + 1) / 2;
+                            let (lo, hi) = (base + jlo - i - 1, base + jhi - i - 1);
+                            if let (Some(d), Some(s)) =
+                                (out.get_mut(lo..hi), row.get(jlo - j0..jhi - j0))
+                            {
+                                d.copy_from_slice(s);
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        |_, _, _, _| {},
+    );
+    if layout == Layout::Full {
+        mirror_upper(out, n, diag_value(value));
+    }
+    Ok(())
+}
+
+/// Copy the strict upper triangle of the n×n row-major `out` to the lower one in 32×32 blocks
+/// (both blocks stay in L1) and set the diagonal to `dv`.
+fn mirror_upper(out: &mut [f32], n: usize, dv: f32) {
+    const B: usize = 32;
+    let mut bi = 0;
+    while bi < n {
+        let mut bj = bi;
+        while bj < n {
+            for i in bi..(bi + B).min(n) {
+                for j in bj.max(i + 1)..(bj + B).min(n) {
+                    if let Some(v) = out.get(i * n + j).copied() {
+                        if let Some(d) = out.get_mut(j * n + i) {
+                            *d = v;
+                        }
+                    }
+                }
+            }
+            bj += B;
+        }
+        bi += B;
+    }
+    for i in 0..n {
+        if let Some(d) = out.get_mut(i * n + i) {
+            *d = dv;
+        }
+    }
+}
+
+/// [`pairwise_with`] on [`best_backend`](super::best_backend), cosines.
+///
+/// ```
+/// use simstat::geometry::{pairwise_cosine, pairwise_scratch_len, Layout};
+/// let x = [1.0_f32, 0.0, 0.0, 2.0, 1.0, 1.0]; // 3 rows, f = 2
+/// let mut out = [0.0_f32; 9];
+/// let mut scratch = vec![0.0_f32; pairwise_scratch_len(3, 2).unwrap()];
+/// pairwise_cosine(&x, 3, 2, Layout::Full, &mut out, &mut scratch).unwrap();
+/// assert!((out[1]).abs() < 1e-7 && (out[2] - 0.70710677).abs() < 1e-6 && out[4] == 1.0);
+/// ```
+///
+/// # Errors
+/// See [`pairwise_with`].
+pub fn pairwise_cosine(
+    x: &[f32],
+    n: usize,
+    f: usize,
+    layout: Layout,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
+    pairwise_with(
+        super::best_backend(),
+        x,
+        n,
+        f,
+        PairValue::Cosine,
+        layout,
+        out,
+        scratch,
+    )
+}
+
+/// [`pairwise_with`] on [`best_backend`](super::best_backend), angles in radians.
+///
+/// # Errors
+/// See [`pairwise_with`].
+pub fn pairwise_angles(
+    x: &[f32],
+    n: usize,
+    f: usize,
+    layout: Layout,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
+    pairwise_with(
+        super::best_backend(),
+        x,
+        n,
+        f,
+        PairValue::Angle,
+        layout,
+        out,
+        scratch,
+    )
+}
+
+/// Rectangular case: `m` queries (`q`, m×f) against `n` corpus rows (`x`, n×f) into `out`
+/// (m×n row-major, `out[i*n + j]` = value of query i with corpus row j). Same kernel, clamp and
+/// errors as [`pairwise_with`]; `scratch` at least [`cross_scratch_len`] floats.
+///
+/// # Errors
+/// See [`pairwise_with`].
+#[allow(clippy::too_many_arguments)]
+pub fn cross_with(
+    backend: Backend,
+    q: &[f32],
+    m: usize,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    value: PairValue,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
+    if !backend.is_available() {
+        return Err(GeometryError::Unsupported);
+    }
+    super::error::check_matrix(q.len(), m, f)?;
+    super::error::check_matrix(x.len(), n, f)?;
+    let need = m.checked_mul(n).ok_or(GeometryError::Overflow)?;
+    if out.len() < need || scratch.len() < cross_scratch_len(m, n, f)? {
+        return Err(GeometryError::BufferTooSmall);
+    }
+    let mp = round_up(m, MR).ok_or(GeometryError::Overflow)?;
+    let np = round_up(n, NR).ok_or(GeometryError::Overflow)?;
+    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(GeometryError::Overflow)?);
+    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(GeometryError::Overflow)?);
+    pack(backend, q, m, f, MR, Scale::Unit, apack)?;
+    pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
+    gram_tiles(
+        backend,
+        apack,
+        mp,
+        bpack,
+        np,
+        f,
+        acc,
+        false,
+        |i0, j0, t, _| {
+            transform_tile(backend, t, value);
+            let jhi = (j0 + NR).min(n);
+            for r in 0..MR {
+                let i = i0 + r;
+                if i >= m {
+                    break;
+                }
+                if let (Some(d), Some(s)) = (
+                    out.get_mut(i * n + j0..i * n + jhi),
+                    t.get(r * NR..r * NR + (jhi - j0)),
+                ) {
+                    d.copy_from_slice(s);
+                }
+            }
+        },
+        |_, _, _, _| {},
+    );
+    Ok(())
+}
+
+/// [`cross_with`] on [`best_backend`](super::best_backend).
+///
+/// # Errors
+/// See [`pairwise_with`].
+#[allow(clippy::too_many_arguments)]
+pub fn cross(
+    q: &[f32],
+    m: usize,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    value: PairValue,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
+    cross_with(super::best_backend(), q, m, x, n, f, value, out, scratch)
+}

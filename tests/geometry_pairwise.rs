@@ -1,0 +1,232 @@
+//! Blocked N×N / cross kernels against an f64 per-pair reference, every available backend.
+use simstat::geometry::*;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+    fn vec32(&mut self, n: usize) -> Vec<f32> {
+        (0..n).map(|_| self.next() as f32).collect()
+    }
+}
+const U: f64 = f32::EPSILON as f64 / 2.0;
+
+fn backends() -> Vec<Backend> {
+    Backend::ALL
+        .iter()
+        .copied()
+        .filter(|b| b.is_available())
+        .collect()
+}
+
+/// f64 cosine and the error bound of the f32 blocked kernel for that pair: each output is one
+/// sequential f32 chain of length f over normalised rows, so |Δc| ≤ (f + 4)·u·Σ|âₖb̂ₖ| + 4u
+/// (the + terms cover the f32 rounding of the normalised inputs and of the result).
+fn cos_ref(a: &[f32], b: &[f32]) -> (f64, f64) {
+    let na = a.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
+    let nb = b.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
+    let c = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| x as f64 * y as f64)
+        .sum::<f64>()
+        / (na * nb);
+    let abs = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 * y as f64).abs())
+        .sum::<f64>()
+        / (na * nb);
+    (
+        c.clamp(-1.0, 1.0),
+        (a.len() as f64 + 4.0) * U * abs + 4.0 * U,
+    )
+}
+
+/// Bound for a transformed value: the arccos polynomial is within 4e-7 rad (f32 evaluation
+/// included) and amplifies a cosine error δ by at most δ/sqrt(1−c²) (δ ≪ 1−|c| here).
+fn check(value: PairValue, got: f32, c: f64, dc: f64, what: &str) {
+    let (want, tol) = match value {
+        PairValue::Cosine => (c, dc),
+        PairValue::Angle => (c.acos(), dc / (1.0 - c * c).sqrt() + 4e-7),
+        PairValue::AngularDistance => (
+            c.acos() / std::f64::consts::PI,
+            (dc / (1.0 - c * c).sqrt() + 4e-7) / 3.0,
+        ),
+    };
+    assert!(
+        (got as f64 - want).abs() <= tol,
+        "{what}: {got} vs {want} (tol {tol})"
+    );
+}
+
+#[test]
+fn square_full_and_packed_match_reference() {
+    let mut rng = Rng(7);
+    for &(n, f) in &[
+        (1usize, 5usize),
+        (2, 3),
+        (7, 1),
+        (17, 33),
+        (31, 257),
+        (50, 384),
+        (97, 600),
+    ] {
+        let x = rng.vec32(n * f);
+        let mut scratch = vec![0.0f32; pairwise_scratch_len(n, f).unwrap()];
+        for be in backends() {
+            for value in [
+                PairValue::Cosine,
+                PairValue::Angle,
+                PairValue::AngularDistance,
+            ] {
+                let mut full = vec![f32::NAN; n * n];
+                pairwise_with(be, &x, n, f, value, Layout::Full, &mut full, &mut scratch).unwrap();
+                let mut packed = vec![f32::NAN; n * (n - 1) / 2];
+                pairwise_with(
+                    be,
+                    &x,
+                    n,
+                    f,
+                    value,
+                    Layout::UpperPacked,
+                    &mut packed,
+                    &mut scratch,
+                )
+                .unwrap();
+                let mut p = 0;
+                for i in 0..n {
+                    let diag = if value == PairValue::Cosine { 1.0 } else { 0.0 };
+                    assert_eq!(full[i * n + i], diag);
+                    for j in i + 1..n {
+                        let (c, dc) = cos_ref(&x[i * f..(i + 1) * f], &x[j * f..(j + 1) * f]);
+                        let what = format!("{be:?} {value:?} n{n} f{f} ({i},{j})");
+                        check(value, full[i * n + j], c, dc, &what);
+                        assert_eq!(full[i * n + j], full[j * n + i]);
+                        assert_eq!(packed[p], full[i * n + j]);
+                        p += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cross_matches_reference() {
+    let mut rng = Rng(11);
+    for &(m, n, f) in &[
+        (1usize, 1usize, 1usize),
+        (5, 40, 17),
+        (13, 33, 384),
+        (6, 16, 512),
+    ] {
+        let q = rng.vec32(m * f);
+        let x = rng.vec32(n * f);
+        let mut scratch = vec![0.0f32; cross_scratch_len(m, n, f).unwrap()];
+        for be in backends() {
+            for value in [PairValue::Cosine, PairValue::Angle] {
+                let mut out = vec![f32::NAN; m * n];
+                cross_with(be, &q, m, &x, n, f, value, &mut out, &mut scratch).unwrap();
+                for i in 0..m {
+                    for j in 0..n {
+                        let (c, dc) = cos_ref(&q[i * f..(i + 1) * f], &x[j * f..(j + 1) * f]);
+                        check(
+                            value,
+                            out[i * n + j],
+                            c,
+                            dc,
+                            &format!("{be:?} cross ({i},{j})"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn simd_equals_scalar_on_nearly_parallel_rows_and_never_exceeds_bounds() {
+    // Rows that are nearly parallel: cosines round above 1 in f32 unless clamped.
+    let (n, f) = (40, 300);
+    let base: Vec<f32> = (0..f)
+        .map(|k| ((k * 37 % 101) as f32 - 50.0) / 50.0)
+        .collect();
+    let mut rng = Rng(3);
+    let x: Vec<f32> = (0..n)
+        .flat_map(|_| {
+            base.iter()
+                .map(|&b| b + 1e-4 * rng.next() as f32)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut scratch = vec![0.0f32; pairwise_scratch_len(n, f).unwrap()];
+    for be in backends() {
+        let mut out = vec![0.0f32; n * n];
+        pairwise_with(
+            be,
+            &x,
+            n,
+            f,
+            PairValue::Cosine,
+            Layout::Full,
+            &mut out,
+            &mut scratch,
+        )
+        .unwrap();
+        assert!(out.iter().all(|c| (-1.0..=1.0).contains(c)));
+        pairwise_with(
+            be,
+            &x,
+            n,
+            f,
+            PairValue::Angle,
+            Layout::Full,
+            &mut out,
+            &mut scratch,
+        )
+        .unwrap();
+        assert!(out
+            .iter()
+            .all(|a| a.is_finite() && (0.0..=std::f32::consts::PI).contains(a)));
+    }
+}
+
+#[test]
+fn errors_on_bad_input() {
+    let x = vec![1.0f32; 12];
+    let mut s = vec![0.0f32; pairwise_scratch_len(4, 3).unwrap()];
+    let mut out = vec![0.0f32; 16];
+    assert_eq!(
+        pairwise_cosine(&x, 4, 4, Layout::Full, &mut out, &mut s),
+        Err(GeometryError::LengthMismatch)
+    );
+    assert_eq!(
+        pairwise_cosine(&x, 4, 3, Layout::Full, &mut out[..15], &mut s),
+        Err(GeometryError::BufferTooSmall)
+    );
+    assert_eq!(
+        pairwise_cosine(&x, 4, 3, Layout::Full, &mut out, &mut s[..3]),
+        Err(GeometryError::BufferTooSmall)
+    );
+    assert_eq!(
+        pairwise_cosine(&x, 0, 3, Layout::Full, &mut out, &mut s),
+        Err(GeometryError::Empty)
+    );
+    let mut z = x.clone();
+    z[3..6].fill(0.0);
+    assert_eq!(
+        pairwise_cosine(&z, 4, 3, Layout::Full, &mut out, &mut s),
+        Err(GeometryError::ZeroNorm)
+    );
+    z[3] = f32::NAN;
+    assert_eq!(
+        pairwise_angles(&z, 4, 3, Layout::UpperPacked, &mut out, &mut s),
+        Err(GeometryError::NonFinite)
+    );
+    assert!(pairwise_scratch_len(usize::MAX, 2).is_err());
+}
