@@ -240,7 +240,10 @@ fn print_text(r: &Report) {
     );
     println!();
     println!("top {} scores:", r.top.len());
-    println!("  {:>6}  {:>8}  {:>12}  discovery", "row", "score", "p-value");
+    println!(
+        "  {:>6}  {:>8}  {:>12}  discovery",
+        "row", "score", "p-value"
+    );
     for &(i, s, p) in &r.top {
         println!(
             "  {i:>6}  {s:>8.4}  {p:>12.3e}  {}",
