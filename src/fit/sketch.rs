@@ -187,15 +187,23 @@ impl<const B: usize> Sketch<B> {
         if self.n == 0 {
             return f64::NAN;
         }
-        // S = Σ_k (count_k·k·2²⁰ + offsets_k): position of the sum in units of 2⁻²⁰ bin
-        let mut total: u128 = 0;
+        // S = Σ_k (count_k·k·2²⁰ + offsets_k): position of the sum in units of 2⁻²⁰ bin, summed
+        // exactly in 128 bits held as two u64 words (no u128 arithmetic: its division and
+        // conversion are library calls that bare targets such as nvptx64 do not have). The
+        // integer sum is order-independent; one rounding to f64 follows (relative 2⁻⁵²).
+        let (mut hi, mut lo) = (0u64, 0u64);
         for (k, (&c, &o)) in self.counts.iter().zip(self.offsets.iter()).enumerate() {
-            total += u128::from(c) * ((k as u128) << 20) + u128::from(o);
+            let (ph, pl) = mul_wide(c, (k as u64) << 20);
+            let (l1, c1) = lo.overflowing_add(pl);
+            let (l2, c2) = l1.overflowing_add(o);
+            lo = l2;
+            hi = hi
+                .wrapping_add(ph)
+                .wrapping_add(u64::from(c1) + u64::from(c2));
         }
-        let n = u128::from(self.n);
-        let whole = (total / n) as f64;
-        let rem = (total % n) as f64 / self.n as f64;
-        let pos = (whole + rem + 0.5) / OFF_SCALE; // in bins
+        let total = hi as f64 * 18_446_744_073_709_551_616.0 + lo as f64;
+        let mean_units = total / self.n as f64;
+        let pos = (mean_units + 0.5) / OFF_SCALE; // in bins
         let w = (self.hi - self.lo) / B as f64;
         (self.lo + pos * w).clamp(self.min, self.max)
     }
@@ -312,4 +320,48 @@ pub(crate) fn sketch_outcome<const B: usize>(
     let (var, third) = sketch.moments(fr.mean);
     let u0 = initial_u(&fr, var, third);
     Ok(newton(|c| sketch.stats(fr.mean, c), &fr, u0, opts))
+}
+
+/// Full 64×64 → 128-bit product as (high, low) words, from 32-bit limbs.
+#[inline]
+fn mul_wide(a: u64, b: u64) -> (u64, u64) {
+    let (a1, a0) = (a >> 32, a & 0xFFFF_FFFF);
+    let (b1, b0) = (b >> 32, b & 0xFFFF_FFFF);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 32) + (p01 & 0xFFFF_FFFF) + (p10 & 0xFFFF_FFFF);
+    let lo = (mid << 32) | (p00 & 0xFFFF_FFFF);
+    let hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    (hi, lo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mul_wide;
+
+    #[test]
+    fn mul_wide_equals_u128_product() {
+        let xs = [
+            0u64,
+            1,
+            2,
+            0xFFFF_FFFF,
+            0x1_0000_0000,
+            0xDEAD_BEEF_1234_5678,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for &a in &xs {
+            for &b in &xs {
+                let p = u128::from(a) * u128::from(b);
+                assert_eq!(
+                    mul_wide(a, b),
+                    ((p >> 64) as u64, p as u64),
+                    "{a:x} * {b:x}"
+                );
+            }
+        }
+    }
 }
