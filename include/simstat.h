@@ -46,7 +46,33 @@ typedef enum SimstatStatus {
    * A probability (p-value, FDR level) is outside its range.
    */
   SIMSTAT_STATUS_BAD_PROBABILITY = 8,
+  /**
+   * A vector has zero norm, so its cosine is undefined.
+   */
+  SIMSTAT_STATUS_ZERO_NORM = 9,
+  /**
+   * A size computation overflows.
+   */
+  SIMSTAT_STATUS_OVERFLOW = 10,
 } SimstatStatus;
+
+/**
+ * What a pairwise matrix holds.
+ */
+typedef enum SimstatPairValue {
+  /**
+   * Cosine similarity in [−1, 1].
+   */
+  SIMSTAT_PAIR_VALUE_COSINE = 0,
+  /**
+   * Angle arccos(cos) in radians, in [0, π].
+   */
+  SIMSTAT_PAIR_VALUE_ANGLE = 1,
+  /**
+   * Angular distance arccos(cos)/π in [0, 1].
+   */
+  SIMSTAT_PAIR_VALUE_ANGULAR_DISTANCE = 2,
+} SimstatPairValue;
 
 /**
  * Parameters of a shifted gamma X = shift + Gamma(shape, rate) truncated to [lo, hi].
@@ -151,6 +177,37 @@ typedef struct SimstatFdrCutoff {
    */
   double score_threshold;
 } SimstatFdrCutoff;
+
+/**
+ * Options of the angular dispersion loss (the reference code's defaults from
+ * `simstat_dispersion_options_default`).
+ */
+typedef struct SimstatDispersionOptions {
+  /**
+   * Temperature τ > 0 (default 1).
+   */
+  double tau;
+  /**
+   * Clamp margin t ∈ [0, 1) (default 0.25).
+   */
+  double clamp;
+  /**
+   * ε ≥ 0 added to the norm (default 0.01).
+   */
+  double eps;
+  /**
+   * Non-zero: normalise rows (default 1).
+   */
+  uint32_t normalize;
+  /**
+   * 0: log-mean over pairs (default, the reference code); 1: log-sum (the paper).
+   */
+  uint32_t log_sum;
+  /**
+   * Non-zero: straight-through clamp gradient (default 1).
+   */
+  uint32_t straight_through;
+} SimstatDispersionOptions;
 
 #ifdef __cplusplus
 extern "C" {
@@ -258,6 +315,72 @@ enum SimstatStatus simstat_fdr_cutoff(const struct SimstatGammaParams *backgroun
                                       double *scratch,
                                       size_t scratch_len,
                                       struct SimstatFdrCutoff *out);
+
+/**
+ * Scratch floats `simstat_pairwise` needs for `n` rows of dimension `f`, into `out`.
+ */
+enum SimstatStatus simstat_pairwise_scratch_len(size_t n, size_t f, size_t *out);
+
+/**
+ * Pairwise values of `n` row vectors (`x`, row-major n×f floats) into `out`: with `packed`
+ * non-zero the strict upper triangle (n(n−1)/2 floats, scipy `pdist` order), else the full
+ * n×n matrix. `value` is a `SimstatPairValue` (0 cosine, 1 angle, 2 angular distance).
+ * `scratch` holds `scratch_len ≥ simstat_pairwise_scratch_len(n, f)` floats.
+ */
+enum SimstatStatus simstat_pairwise(const float *x,
+                                    size_t n,
+                                    size_t f,
+                                    uint32_t value,
+                                    uint32_t packed,
+                                    float *out,
+                                    size_t out_len,
+                                    float *scratch,
+                                    size_t scratch_len);
+
+/**
+ * Scratch floats `simstat_cross` needs for `m` queries against `n` rows of dimension `f`.
+ */
+enum SimstatStatus simstat_cross_scratch_len(size_t m, size_t n, size_t f, size_t *out);
+
+/**
+ * Values of `m` queries (`q`, m×f) against `n` corpus rows (`x`, n×f) into `out` (m×n,
+ * row-major); `value` as in `simstat_pairwise`.
+ */
+enum SimstatStatus simstat_cross(const float *q,
+                                 size_t m,
+                                 const float *x,
+                                 size_t n,
+                                 size_t f,
+                                 uint32_t value,
+                                 float *out,
+                                 size_t out_len,
+                                 float *scratch,
+                                 size_t scratch_len);
+
+/**
+ * Fills `opts` with the dispersion loss defaults (τ = 1, t = 0.25, ε = 0.01, log-mean).
+ */
+enum SimstatStatus simstat_dispersion_options_default(struct SimstatDispersionOptions *opts);
+
+/**
+ * Scratch floats the dispersion loss needs for `n` rows of dimension `f` (`grad` non-zero: with
+ * the gradient).
+ */
+enum SimstatStatus simstat_dispersion_scratch_len(size_t n, size_t f, uint32_t grad, size_t *out);
+
+/**
+ * Angular dispersion loss of `n` rows (`x`, n×f floats), fused over tiles (no n×n matrix);
+ * `opts` may be null for the defaults; `grad` may be null (loss only) or point to n×f floats
+ * that receive the gradient w.r.t. the un-normalised rows. The loss goes to `loss`.
+ */
+enum SimstatStatus simstat_dispersion_loss(const float *x,
+                                           size_t n,
+                                           size_t f,
+                                           const struct SimstatDispersionOptions *opts,
+                                           float *grad,
+                                           float *scratch,
+                                           size_t scratch_len,
+                                           double *loss);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,6 +21,9 @@
 use crate::calibrate::{CalibrateError, Calibrator};
 use crate::dist::{ParamError, TruncatedShiftedGamma};
 use crate::fit::{fit_gamma, FitError, FitOptions, Regime};
+use crate::geometry::{
+    self, DispersionOptions, DispersionVariant, GeometryError, Layout, PairValue, Reduction,
+};
 use crate::special;
 
 /// Status code of every pointer-taking C function.
@@ -45,6 +48,41 @@ pub enum SimstatStatus {
     AllEqual = 7,
     /// A probability (p-value, FDR level) is outside its range.
     BadProbability = 8,
+    /// A vector has zero norm, so its cosine is undefined.
+    ZeroNorm = 9,
+    /// A size computation overflows.
+    Overflow = 10,
+}
+
+/// What a pairwise matrix holds.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimstatPairValue {
+    /// Cosine similarity in [−1, 1].
+    Cosine = 0,
+    /// Angle arccos(cos) in radians, in [0, π].
+    Angle = 1,
+    /// Angular distance arccos(cos)/π in [0, 1].
+    AngularDistance = 2,
+}
+
+/// Options of the angular dispersion loss (the reference code's defaults from
+/// `simstat_dispersion_options_default`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimstatDispersionOptions {
+    /// Temperature τ > 0 (default 1).
+    pub tau: f64,
+    /// Clamp margin t ∈ [0, 1) (default 0.25).
+    pub clamp: f64,
+    /// ε ≥ 0 added to the norm (default 0.01).
+    pub eps: f64,
+    /// Non-zero: normalise rows (default 1).
+    pub normalize: u32,
+    /// 0: log-mean over pairs (default, the reference code); 1: log-sum (the paper).
+    pub log_sum: u32,
+    /// Non-zero: straight-through clamp gradient (default 1).
+    pub straight_through: u32,
 }
 
 /// Parameters of a shifted gamma X = shift + Gamma(shape, rate) truncated to [lo, hi].
@@ -109,6 +147,18 @@ pub struct SimstatFdrCutoff {
     pub p_threshold: f64,
     /// Smallest discovered score (+inf when there are none).
     pub score_threshold: f64,
+}
+
+fn geometry_status(e: GeometryError) -> SimstatStatus {
+    match e {
+        GeometryError::LengthMismatch | GeometryError::Empty | GeometryError::BufferTooSmall => {
+            SimstatStatus::BadLength
+        }
+        GeometryError::ZeroNorm => SimstatStatus::ZeroNorm,
+        GeometryError::NonFinite => SimstatStatus::NonFinite,
+        GeometryError::Overflow => SimstatStatus::Overflow,
+        _ => SimstatStatus::BadParameter,
+    }
 }
 
 fn param_status(_: ParamError) -> SimstatStatus {
@@ -430,5 +480,233 @@ pub extern "C" fn simstat_fdr_cutoff(
                 score_threshold: c.score_threshold,
             },
         )
+    })())
+}
+
+fn pair_value(v: SimstatPairValue) -> PairValue {
+    match v {
+        SimstatPairValue::Cosine => PairValue::Cosine,
+        SimstatPairValue::Angle => PairValue::Angle,
+        SimstatPairValue::AngularDistance => PairValue::AngularDistance,
+    }
+}
+
+/// Reads a C enum passed as an integer, rejecting values C may have cast in.
+fn pair_value_from(v: u32) -> Result<SimstatPairValue, SimstatStatus> {
+    match v {
+        0 => Ok(SimstatPairValue::Cosine),
+        1 => Ok(SimstatPairValue::Angle),
+        2 => Ok(SimstatPairValue::AngularDistance),
+        _ => Err(SimstatStatus::BadParameter),
+    }
+}
+
+/// Scratch floats `simstat_pairwise` needs for `n` rows of dimension `f`, into `out`.
+#[no_mangle]
+pub extern "C" fn simstat_pairwise_scratch_len(
+    n: usize,
+    f: usize,
+    out: *mut usize,
+) -> SimstatStatus {
+    status(
+        geometry::pairwise_scratch_len(n, f)
+            .map_err(geometry_status)
+            .and_then(|len| write(out, len)),
+    )
+}
+
+/// Pairwise values of `n` row vectors (`x`, row-major n×f floats) into `out`: with `packed`
+/// non-zero the strict upper triangle (n(n−1)/2 floats, scipy `pdist` order), else the full
+/// n×n matrix. `value` is a `SimstatPairValue` (0 cosine, 1 angle, 2 angular distance).
+/// `scratch` holds `scratch_len ≥ simstat_pairwise_scratch_len(n, f)` floats.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_pairwise(
+    x: *const f32,
+    n: usize,
+    f: usize,
+    value: u32,
+    packed: u32,
+    out: *mut f32,
+    out_len: usize,
+    scratch: *mut f32,
+    scratch_len: usize,
+) -> SimstatStatus {
+    status((|| {
+        let value = pair_value(pair_value_from(value)?);
+        let len = n.checked_mul(f).ok_or(SimstatStatus::Overflow)?;
+        if overlaps(x, len, out.cast_const(), out_len)
+            || overlaps(x, len, scratch.cast_const(), scratch_len)
+            || overlaps(out.cast_const(), out_len, scratch.cast_const(), scratch_len)
+        {
+            return Err(SimstatStatus::BadLength);
+        }
+        let x = slice(x, len)?;
+        let out = slice_mut(out, out_len)?;
+        let scratch = slice_mut(scratch, scratch_len)?;
+        let layout = if packed != 0 {
+            Layout::UpperPacked
+        } else {
+            Layout::Full
+        };
+        geometry::pairwise_with(
+            geometry::best_backend(),
+            x,
+            n,
+            f,
+            value,
+            layout,
+            out,
+            scratch,
+        )
+        .map_err(geometry_status)
+    })())
+}
+
+/// Scratch floats `simstat_cross` needs for `m` queries against `n` rows of dimension `f`.
+#[no_mangle]
+pub extern "C" fn simstat_cross_scratch_len(
+    m: usize,
+    n: usize,
+    f: usize,
+    out: *mut usize,
+) -> SimstatStatus {
+    status(
+        geometry::cross_scratch_len(m, n, f)
+            .map_err(geometry_status)
+            .and_then(|len| write(out, len)),
+    )
+}
+
+/// Values of `m` queries (`q`, m×f) against `n` corpus rows (`x`, n×f) into `out` (m×n,
+/// row-major); `value` as in `simstat_pairwise`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_cross(
+    q: *const f32,
+    m: usize,
+    x: *const f32,
+    n: usize,
+    f: usize,
+    value: u32,
+    out: *mut f32,
+    out_len: usize,
+    scratch: *mut f32,
+    scratch_len: usize,
+) -> SimstatStatus {
+    status((|| {
+        let value = pair_value(pair_value_from(value)?);
+        let qlen = m.checked_mul(f).ok_or(SimstatStatus::Overflow)?;
+        let xlen = n.checked_mul(f).ok_or(SimstatStatus::Overflow)?;
+        let (o, s) = (out.cast_const(), scratch.cast_const());
+        if overlaps(q, qlen, o, out_len)
+            || overlaps(q, qlen, s, scratch_len)
+            || overlaps(x, xlen, o, out_len)
+            || overlaps(x, xlen, s, scratch_len)
+            || overlaps(o, out_len, s, scratch_len)
+        {
+            return Err(SimstatStatus::BadLength);
+        }
+        let q = slice(q, qlen)?;
+        let x = slice(x, xlen)?;
+        let out = slice_mut(out, out_len)?;
+        let scratch = slice_mut(scratch, scratch_len)?;
+        geometry::cross(q, m, x, n, f, value, out, scratch).map_err(geometry_status)
+    })())
+}
+
+/// Fills `opts` with the dispersion loss defaults (τ = 1, t = 0.25, ε = 0.01, log-mean).
+#[no_mangle]
+pub extern "C" fn simstat_dispersion_options_default(
+    opts: *mut SimstatDispersionOptions,
+) -> SimstatStatus {
+    let d = DispersionOptions::default();
+    status(write(
+        opts,
+        SimstatDispersionOptions {
+            tau: d.tau,
+            clamp: d.clamp,
+            eps: d.eps,
+            normalize: u32::from(d.normalize),
+            log_sum: u32::from(d.reduction == Reduction::LogSum),
+            straight_through: u32::from(d.straight_through),
+        },
+    ))
+}
+
+fn dispersion_options(
+    p: *const SimstatDispersionOptions,
+) -> Result<DispersionOptions, SimstatStatus> {
+    if p.is_null() {
+        return Ok(DispersionOptions::default());
+    }
+    let c = read(p)?;
+    Ok(DispersionOptions {
+        tau: c.tau,
+        clamp: c.clamp,
+        eps: c.eps,
+        normalize: c.normalize != 0,
+        reduction: if c.log_sum != 0 {
+            Reduction::LogSum
+        } else {
+            Reduction::LogMean
+        },
+        straight_through: c.straight_through != 0,
+        variant: DispersionVariant::Angular,
+    })
+}
+
+/// Scratch floats the dispersion loss needs for `n` rows of dimension `f` (`grad` non-zero: with
+/// the gradient).
+#[no_mangle]
+pub extern "C" fn simstat_dispersion_scratch_len(
+    n: usize,
+    f: usize,
+    grad: u32,
+    out: *mut usize,
+) -> SimstatStatus {
+    status(
+        geometry::dispersion_scratch_len(n, f, grad != 0)
+            .map_err(geometry_status)
+            .and_then(|len| write(out, len)),
+    )
+}
+
+/// Angular dispersion loss of `n` rows (`x`, n×f floats), fused over tiles (no n×n matrix);
+/// `opts` may be null for the defaults; `grad` may be null (loss only) or point to n×f floats
+/// that receive the gradient w.r.t. the un-normalised rows. The loss goes to `loss`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_dispersion_loss(
+    x: *const f32,
+    n: usize,
+    f: usize,
+    opts: *const SimstatDispersionOptions,
+    grad: *mut f32,
+    scratch: *mut f32,
+    scratch_len: usize,
+    loss: *mut f64,
+) -> SimstatStatus {
+    status((|| {
+        let o = dispersion_options(opts)?;
+        let len = n.checked_mul(f).ok_or(SimstatStatus::Overflow)?;
+        let s = scratch.cast_const();
+        if overlaps(x, len, s, scratch_len)
+            || (!grad.is_null()
+                && (overlaps(x, len, grad.cast_const(), len)
+                    || overlaps(grad.cast_const(), len, s, scratch_len)))
+        {
+            return Err(SimstatStatus::BadLength);
+        }
+        let x = slice(x, len)?;
+        let scratch = slice_mut(scratch, scratch_len)?;
+        let l = if grad.is_null() {
+            geometry::dispersion_loss(x, n, f, &o, scratch)
+        } else {
+            let g = slice_mut(grad, len)?;
+            geometry::dispersion_loss_grad(x, n, f, &o, g, scratch)
+        }
+        .map_err(geometry_status)?;
+        write(loss, l)
     })())
 }

@@ -120,6 +120,49 @@ int main(void) {
   check_status("fdr scratch too small", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 0.05, scratch, N - 1, &cut), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fdr bad level", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 1.5, scratch, N, &cut), SIMSTAT_STATUS_BAD_PROBABILITY);
 
+  /* Geometry: 3 rows in 2-D, known angles; then the dispersion loss and its gradient. */
+  float xs[6] = {1.0f, 0.0f, 0.0f, 2.0f, 1.0f, 1.0f};
+  size_t slen = 0;
+  check_status("pairwise scratch len", simstat_pairwise_scratch_len(3, 2, &slen), SIMSTAT_STATUS_OK);
+  float *gs = malloc(slen * sizeof(float));
+  float cosm[9], ang[3];
+  check_status("pairwise cosine full", simstat_pairwise(xs, 3, 2, SIMSTAT_PAIR_VALUE_COSINE, 0, cosm, 9, gs, slen), SIMSTAT_STATUS_OK);
+  check_close("cos(e1, e2) = 0", cosm[1] + 1.0, 1.0, 1e-6);
+  check_close("cos(e1, (1,1))", cosm[2], 0.70710678118654752, 1e-6);
+  check_close("diagonal", cosm[4], 1.0, 0.0);
+  check_status("pairwise angles packed", simstat_pairwise(xs, 3, 2, SIMSTAT_PAIR_VALUE_ANGLE, 1, ang, 3, gs, slen), SIMSTAT_STATUS_OK);
+  check_close("angle(e1, e2) = pi/2", ang[0], 1.5707963267948966, 1e-6);
+  check_close("angle(e2, (1,1)) = pi/4", ang[2], 0.78539816339744831, 1e-6);
+  check_status("pairwise bad value", simstat_pairwise(xs, 3, 2, 7, 1, ang, 3, gs, slen), SIMSTAT_STATUS_BAD_PARAMETER);
+  check_status("pairwise short out", simstat_pairwise(xs, 3, 2, 0, 0, cosm, 8, gs, slen), SIMSTAT_STATUS_BAD_LENGTH);
+  float zero_rows[6] = {0.0f, 0.0f, 0.0f, 2.0f, 1.0f, 1.0f};
+  check_status("pairwise zero row", simstat_pairwise(zero_rows, 3, 2, 0, 0, cosm, 9, gs, slen), SIMSTAT_STATUS_ZERO_NORM);
+  free(gs);
+  enum { DN = 16, DF = 8 };
+  float emb[DN * DF], grad[DN * DF];
+  for (int i = 0; i < DN * DF; i++) emb[i] = (float)(uniform() - 0.5);
+  check_status("dispersion scratch len", simstat_dispersion_scratch_len(DN, DF, 1, &slen), SIMSTAT_STATUS_OK);
+  float *ds = malloc(slen * sizeof(float));
+  SimstatDispersionOptions dopts;
+  check_status("dispersion defaults", simstat_dispersion_options_default(&dopts), SIMSTAT_STATUS_OK);
+  double loss = 0.0, loss2 = 0.0;
+  check_status("dispersion loss", simstat_dispersion_loss(emb, DN, DF, &dopts, NULL, ds, slen, &loss), SIMSTAT_STATUS_OK);
+  check_status("dispersion loss+grad", simstat_dispersion_loss(emb, DN, DF, NULL, grad, ds, slen, &loss2), SIMSTAT_STATUS_OK);
+  check_close("loss with and without gradient", loss2, loss, 1e-6);
+  checks++;
+  if (!(loss < 0.0 && loss > -1.0)) { failures++; printf("FAIL dispersion loss %g\n", loss); }
+  /* Central difference on one coordinate agrees with the gradient. */
+  float saved = emb[5];
+  double lp, lm, h = 1e-2;
+  emb[5] = saved + (float)h;
+  simstat_dispersion_loss(emb, DN, DF, NULL, NULL, ds, slen, &lp);
+  emb[5] = saved - (float)h;
+  simstat_dispersion_loss(emb, DN, DF, NULL, NULL, ds, slen, &lm);
+  emb[5] = saved;
+  check_close("gradient vs central difference", grad[5], (lp - lm) / (2.0 * h), 2e-2);
+  check_status("dispersion one row", simstat_dispersion_loss(emb, 1, DF, NULL, NULL, ds, slen, &loss), SIMSTAT_STATUS_BAD_LENGTH);
+  free(ds);
+
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }
