@@ -11,6 +11,7 @@
 mod dd;
 pub mod digamma;
 pub mod gamma_inc;
+#[rustfmt::skip]
 mod gamma_inc_consts;
 pub mod gamma_inc_inv;
 pub mod ln_gamma;

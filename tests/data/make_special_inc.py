@@ -15,7 +15,8 @@ f32 values (written as the f64 bit patterns of those values).
 
 Kernel constants (``python3 make_special_inc.py --coeffs``): regenerates
 src/special/gamma_inc_consts.rs (the table of the double-double logarithm, the polynomial for
-1/Γ(1+f), Temme's c_k(η) on sub-intervals), all computed here with mpmath.
+1/Γ(1+f), Temme's c_k(η) on sub-intervals, the erfcx fit), all computed here with mpmath.
+The generated file is exempt from rustfmt (`#[rustfmt::skip]` on its `mod` line).
 
 Needs mpmath (``pip install mpmath``). Deterministic (fixed seeds).
 """
@@ -485,11 +486,6 @@ def gen_coeffs(path):
         out.append('}\n')
     with open(path, 'w') as f:
         f.write('\n'.join(out) + '\n')
-    try:  # keep the committed file rustfmt-clean
-        import subprocess
-        subprocess.run(['rustfmt', '--edition', '2021', path], check=False)
-    except OSError:
-        pass
     print('wrote', path, 'Temme sets (name, amin, K, degrees):', info)
 
 
