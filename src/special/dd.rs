@@ -66,7 +66,7 @@ pub(super) fn ln_dd(x: f64) -> (f64, f64) {
     // j = round(128 (m − 1)) ∈ [−32, 64] by the 1.5·2^52 rounding trick (m − 1 and ×128 exact)
     const MAGIC: f64 = 6_755_399_441_055_744.0;
     let j = ((m - 1.0) * 128.0 + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64;
-    let row = LN_TABLE[(j + 32) as usize];
+    let row = LN_TABLE[((j + 32) as usize).min(LN_TABLE.len() - 1)]; // j + 32 ∈ [0, 96] for finite x > 0
     let c = 1.0 + j as f64 * (1.0 / 128.0);
     let d = m - c; // exact: |d| ≤ 2^-8, a multiple of 2^-53
                    // r + rl = d · (h + l): h has 26 bits, so d·h is exact after splitting d
