@@ -8,10 +8,14 @@
 //! integers) or +inf (ln Γ); for P/Q, `a ≤ 0` or `x < 0` → NaN, `P(a, 0) = 0`, `Q(a, 0) = 1`,
 //! `P(a, +inf) = 1`.
 
+mod dd;
 pub mod digamma;
 pub mod gamma_inc;
+#[rustfmt::skip]
+mod gamma_inc_consts;
 pub mod gamma_inc_inv;
 pub mod ln_gamma;
+mod temme;
 pub mod trigamma;
 
 use crate::Real;

@@ -1,0 +1,496 @@
+#!/usr/bin/env python3
+"""Reference tables and kernel constants for simstat's regularized incomplete gamma.
+
+Tables (``main()``): tests/data/gamma_inc_{grid,band,tails,f32}.txt. One point a line:
+
+    a_hex x_hex P_hi P_lo Q_hi Q_lo
+
+``a_hex``/``x_hex`` are the exact f64 bit patterns of the inputs (16 hex digits). The reference
+P(a, x) = mpmath.gammainc(a, 0, x, regularized=True) and Q(a, x) = mpmath.gammainc(a, x, inf,
+regularized=True), evaluated at mp.dps = 50 on the exact inputs, are written as an unevaluated
+double-double: ``*_hi`` is the f64 nearest the reference, ``*_lo`` the f64 nearest the remainder
+(both as 16 hex digits), so the tests measure ULP errors without the 0.5 ULP quantization of a
+rounded reference. Lines starting with '#' are comments. In gamma_inc_f32.txt the inputs are
+f32 values (written as the f64 bit patterns of those values).
+
+Kernel constants (``python3 make_special_inc.py --coeffs``): regenerates
+src/special/gamma_inc_consts.rs (the table of the double-double logarithm, the polynomial for
+1/Γ(1+f), Temme's c_k(η) on sub-intervals, the erfcx fit), all computed here with mpmath.
+The generated file is exempt from rustfmt (`#[rustfmt::skip]` on its `mod` line).
+
+Needs mpmath (``pip install mpmath``). Deterministic (fixed seeds).
+"""
+import math
+import os
+import random
+import struct
+import sys
+
+import mpmath as mp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def f2h(v):
+    return '%016x' % struct.unpack('<Q', struct.pack('<d', float(v)))[0]
+
+
+def h2f(s):
+    return struct.unpack('<d', struct.pack('<Q', int(s, 16)))[0]
+
+
+def to_f32(v):
+    return struct.unpack('<f', struct.pack('<f', v))[0]
+
+
+def dd_hex(v):
+    """mpf -> 'hi lo' (f64 nearest v, f64 nearest v - hi)."""
+    hi = float(v)  # mpmath rounds to nearest
+    lo = float(v - mp.mpf(hi))
+    return f2h(hi) + ' ' + f2h(lo)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reference tables
+# ----------------------------------------------------------------------------------------------
+
+def ref_pq(a, x):
+    a = mp.mpf(a)
+    x = mp.mpf(x)
+    p = mp.gammainc(a, 0, x, regularized=True)
+    q = mp.gammainc(a, x, mp.inf, regularized=True)
+    return p, q
+
+
+def logspace(lo, hi, n):
+    return [lo * (hi / lo) ** (i / (n - 1)) for i in range(n)]
+
+
+def a_values():
+    a = set(logspace(0.3, 1000.0, 41))
+    a.update([0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0, 10.5, 20.0, 20.5, 21.0, 30.0,
+              50.0, 99.5, 100.0, 200.0, 200.5, 500.0, 999.5, 1000.0])
+    return sorted(a)
+
+
+def grid_points():
+    """a log-spaced in [0.3, 1000] (plus integers, half-integers); x = m*a, m log-spaced in
+    [1e-3, 10 + 50/a]; random points."""
+    pts = []
+    for a in a_values():
+        top = 10.0 + 50.0 / a
+        for m in logspace(1e-3, top, 33):
+            pts.append((a, m * a))
+    rng = random.Random(20260601)
+    for _ in range(600):  # random points, log-uniform in a and x/a
+        a = 0.3 * (1000.0 / 0.3) ** rng.random()
+        m = 1e-3 * (10.0 / 1e-3) ** rng.random()
+        pts.append((a, m * a))
+    for _ in range(200):  # small a, x around 0.05..4 (the small-a formulas, slow CF)
+        a = 0.3 * (3.0 / 0.3) ** rng.random()
+        x = 0.05 * (4.0 / 0.05) ** rng.random()
+        pts.append((a, x))
+    return pts
+
+
+def band_points():
+    """x = a + t*sqrt(a), |t| <= 3, a log-spaced in [1, 1000] plus random a."""
+    pts = []
+    rng = random.Random(777)
+    alist = logspace(1.0, 1000.0, 40) + [20.0, 21.0, 100.0, 1000.0]
+    alist += [1.0 * 1000.0 ** rng.random() for _ in range(40)]
+    for a in alist:
+        for i in range(25):
+            t = -3.0 + 6.0 * i / 24.0 + 0.01 * rng.uniform(-1, 1)
+            x = a + t * a ** 0.5
+            if x > 0:
+                pts.append((a, x))
+        pts.append((a, a))
+        pts.append((a, a + 1.0))
+        pts.append((a, a - 1.0 / 3.0))
+    return pts
+
+
+def tail_points():
+    """Deep tails: x where P or Q is about 10^-k, k up to 290 (the log of the leading term solved
+    by Newton in double; the reference is then computed exactly at the rounded x)."""
+    pts = []
+    alist = logspace(0.3, 1000.0, 27) + [1.0, 2.5, 10.0, 100.0, 500.0]
+    ks = [5, 10, 20, 40, 60, 100, 150, 200, 250, 270, 280, 290]
+    for a in alist:
+        lga = math.lgamma(a)
+        for k in ks:
+            t = -k * math.log(10.0)
+            # lower tail: ln P ~ a ln x - x - lgamma(a+1) - ln(1 - x/(a+1))
+            x = math.exp((t + math.lgamma(a + 1.0)) / a)
+            for _ in range(60):
+                if not (x > 0 and math.isfinite(x)):
+                    break
+                r = x / (a + 1.0)
+                if r >= 0.95:
+                    x = None
+                    break
+                f = a * math.log(x) - x - math.lgamma(a + 1.0) - math.log1p(-r) - t
+                df = a / x - 1.0 + 1.0 / (a + 1.0 - x)
+                xn = x - f / df
+                if xn <= 0:
+                    xn = x / 2
+                if abs(xn - x) <= 1e-15 * x:
+                    x = xn
+                    break
+                x = xn
+            if x is not None and x > 1e-300 and math.isfinite(x):
+                pts.append((a, x))
+            # upper tail: ln Q ~ (a-1) ln x - x - lgamma(a) - ln(1 - (a-1)/x)
+            x = max(a + 10.0, -t + a * math.log(-t + a + 10))
+            for _ in range(100):
+                r = (a - 1.0) / x
+                f = (a - 1.0) * math.log(x) - x - lga - math.log1p(-r) - t
+                df = (a - 1.0) / x - 1.0 + (a - 1.0) / (x * x - (a - 1.0) * x)
+                xn = x - f / df
+                if xn <= a:
+                    xn = (x + a) / 2
+                if abs(xn - x) <= 1e-15 * x:
+                    x = xn
+                    break
+                x = xn
+            pts.append((a, x))
+    return pts
+
+
+def f32_points():
+    """f32 inputs: a log-uniform in [0.3, 1000], x/a log-uniform in [1e-2, 5], plus x near a."""
+    rng = random.Random(3232)
+    pts = []
+    for i in range(600):
+        a = to_f32(0.3 * (1000.0 / 0.3) ** rng.random())
+        if i % 2:
+            x = to_f32(a * (1e-2 * 500.0 ** rng.random()))
+        else:
+            x = to_f32(a + rng.uniform(-3, 3) * a ** 0.5)
+        if x > 0:
+            pts.append((a, x))
+    return pts
+
+
+def write_table(name, pts, header):
+    path = os.path.join(HERE, name)
+    seen = set()
+    lines = []
+    for a, x in pts:
+        key = (f2h(a), f2h(x))
+        if key in seen:
+            continue
+        seen.add(key)
+        p, q = ref_pq(h2f(key[0]), h2f(key[1]))
+        if p < mp.mpf('1e-305') and q < mp.mpf('1e-305'):
+            continue
+        lines.append('%s %s %s %s' % (key[0], key[1], dd_hex(p), dd_hex(q)))
+    with open(path, 'w') as f:
+        f.write('# ' + header + '\n')
+        f.write('# a_hex x_hex P_hi P_lo Q_hi Q_lo  (mpmath gammainc, mp.dps = 50; '
+                'generated by make_special_inc.py)\n')
+        f.write('\n'.join(lines) + '\n')
+    print('%s: %d points' % (name, len(lines)))
+
+
+def main():
+    mp.mp.dps = 50
+    write_table('gamma_inc_grid.txt', grid_points(),
+                'grid: a in [0.3, 1000] log-spaced + integers/half-integers, x = m*a, '
+                'm in [1e-3, 10 + 50/a]; random points')
+    write_table('gamma_inc_band.txt', band_points(),
+                'band: x = a + t*sqrt(a), |t| <= 3, a in [1, 1000]')
+    write_table('gamma_inc_tails.txt', tail_points(),
+                'tails: P or Q about 10^-k, k up to 290')
+    write_table('gamma_inc_f32.txt', f32_points(),
+                'f32 inputs: a in [0.3, 1000], x/a in [1e-2, 5] and x = a + t sqrt(a)')
+
+
+# ----------------------------------------------------------------------------------------------
+# Kernel constants
+# ----------------------------------------------------------------------------------------------
+
+def _mul(a, b):
+    n = min(len(a), len(b))
+    r = [mp.mpf(0)] * n
+    for i in range(n):
+        if a[i] == 0:
+            continue
+        for j in range(n - i):
+            r[i + j] += a[i] * b[j]
+    return r
+
+
+def _inv(a):
+    n = len(a)
+    r = [mp.mpf(0)] * n
+    r[0] = 1 / a[0]
+    for k in range(1, n):
+        r[k] = -sum(a[j] * r[k - j] for j in range(1, k + 1)) / a[0]
+    return r
+
+
+def _pow(a, p):
+    n = len(a)
+    r = [mp.mpf(0)] * n
+    r[0] = a[0] ** p
+    for k in range(1, n):
+        r[k] = sum((p * j - (k - j)) * a[j] * r[k - j] for j in range(1, k + 1)) / (k * a[0])
+    return r
+
+
+def _compose(f, g):
+    n = len(g)
+    r = [mp.mpf(0)] * n
+    p = [mp.mpf(1)] + [mp.mpf(0)] * (n - 1)
+    for k in range(len(f)):
+        if k > 0:
+            p = _mul(p, g)
+        for i in range(n):
+            r[i] += f[k] * p[i]
+    return r
+
+
+def temme_coeffs(nk, deg):
+    """Taylor coefficients in eta of Temme's c_k(eta), k < nk (DLMF 8.12.8-8.12.9):
+    c_0 = 1/(lambda-1) - 1/eta, c_k = (1/eta) c_{k-1}' + (-1)^k g_k/(lambda-1), with
+    eta^2/2 = lambda - 1 - ln(lambda) and g_k the Stirling-series coefficients of Gamma."""
+    m = deg + 2 * nk + 6
+    # phi(u) = sqrt(2 (u - ln(1+u))) = u * f(u)^(1/2), f(u) = sum 2 (-1)^k u^k / (k+2);
+    # mu = lambda - 1 = phi^{-1}(eta) by Newton iteration on power series.
+    fco = [2 * (-1) ** k / mp.mpf(k + 2) for k in range(m)]
+    phi = [mp.mpf(0)] + _pow(fco, mp.mpf('0.5'))[:m - 1]          # series of phi(u) in u
+    dphi = [(j + 1) * phi[j + 1] for j in range(m - 1)] + [mp.mpf(0)]  # phi'(u)
+    eta = [mp.mpf(0), mp.mpf(1)] + [mp.mpf(0)] * (m - 2)
+    mu = eta[:]
+    for _ in range(12):  # quadratic convergence: 2^12 >> m coefficients
+        resid = [a - b for a, b in zip(_compose(phi, mu), eta)]
+        step = _mul(resid, _inv(_compose(dphi, mu)))
+        mu = [a - b for a, b in zip(mu, step)]
+        if max(abs(v) for v in resid) < mp.mpf(10) ** (-mp.mp.dps + 10):
+            break
+    w = mu[1:] + [mp.mpf(0)]
+    iw = _inv(w)  # 1/(lambda-1) = iw/eta
+    nl = nk + 2
+    ls = [mp.mpf(0)] * nl  # ln Gamma*(z) = sum B_2j/(2j(2j-1)) z^(1-2j)
+    for j in range(1, nl):
+        if 2 * j - 1 < nl:
+            ls[2 * j - 1] = mp.bernoulli(2 * j) / (2 * j * (2 * j - 1))
+    g = [mp.mpf(0)] * nl
+    g[0] = mp.mpf(1)
+    for k in range(1, nl):
+        g[k] = sum(j * ls[j] * g[k - j] for j in range(1, k + 1)) / k
+    c = [[iw[j + 1] for j in range(m - 1)]]
+    for k in range(1, nk):
+        prev = c[-1]
+        s = (-1) ** k * g[k]
+        assert abs(prev[1] + s * iw[0]) < mp.mpf(10) ** (-mp.mp.dps + 50) * (1 + abs(s)), k
+        c.append([(j + 2) * prev[j + 2] + s * iw[j + 1] for j in range(len(prev) - 2)])
+    return c
+
+
+def eta_of(lam):
+    lam = mp.mpf(lam)
+    v = mp.sqrt(2 * (lam - 1 - mp.log(lam)))
+    return v if lam > 1 else -v
+
+
+def rust_f64(v):
+    s = repr(float(v))
+    if 'e' not in s and '.' not in s:
+        s += '.0'
+    return s
+
+
+def gen_coeffs(path):
+    mp.mp.dps = 60
+    out = []
+    out.append('//! Constants for the incomplete gamma kernels, generated by\n'
+               '//! tests/data/make_special_inc.py --coeffs (mpmath). Do not edit by hand.\n'
+               '#![allow(clippy::excessive_precision, clippy::unreadable_literal)]\n')
+
+    # ln table: c_i = 1 + (i - 32)/128, i = 0..=96: 1/c_i split as a 26-bit head plus a
+    # tail (so that d * head is exact after one Veltkamp split of d), ln c_i as hi + lo.
+    out.append('/// For c = 1 + (i − 32)/128, i = 0..=96: [h, l, lh, ll] with h = 1/c rounded to 26')
+    out.append('/// significant bits, l = fl(1/c − h), lh + ll = ln c (double-double).')
+    out.append('pub(super) const LN_TABLE: [[f64; 4]; 97] = [')
+    for i in range(0, 97):
+        cc = 1 + mp.mpf(i - 32) / 128
+        ic = 1 / cc
+        e = mp.floor(mp.log(ic, 2))
+        sc = mp.mpf(2) ** (25 - e)
+        h = mp.nint(ic * sc) / sc
+        assert mp.mpf(float(h)) == h
+        l = float(ic - h)
+        v = mp.log(cc)
+        hi = float(v)
+        lo = float(v - mp.mpf(hi))
+        out.append('    [%s, %s, %s, %s],' % (rust_f64(h), rust_f64(l), rust_f64(hi), rust_f64(lo)))
+    out.append('];\n')
+
+    # 1/Gamma(1+f) = 1 + f*h(f - 1/2), f in [0, 1]
+    def h(t):
+        f = t + mp.mpf(1) / 2
+        if f == 0:
+            return +mp.euler
+        return (mp.rgamma(1 + f) - 1) / f
+    poly, err = mp.chebyfit(h, [-0.5, 0.5], 16, error=True)
+    out.append('/// h(t) with 1/Γ(1 + f) = 1 + f·h(f − 1/2) on f ∈ [0, 1]: Chebyshev fit, degree 15,')
+    out.append('/// max abs error %s (|h| ≥ 0.42); Horner order (highest degree first).'
+               % mp.nstr(err, 3))
+    out.append('pub(super) const RGAM_H: [f64; %d] = [' % len(poly))
+    for v in poly:
+        out.append('    %s,' % rust_f64(v))
+    out.append('];\n')
+
+    # erfcx(z) = exp(z^2) erfc(z): Chebyshev fits of degree 10 in t = z - centre on pieces
+    # [0, 2) width 1/8, [2, 6) width 1/4, [6, 12) width 1/2 (44 pieces); z >= 12:
+    # erfcx(z) = F(1/z^2) / (z sqrt(pi)) with F a degree-8 Chebyshev fit on [0, 1/144].
+    def erfcx(z):
+        return mp.exp(z * z) * mp.erfc(z)
+    pieces = []
+    for lo, hi, wd in ((0, 2, mp.mpf(1) / 8), (2, 6, mp.mpf(1) / 4), (6, 12, mp.mpf(1) / 2)):
+        zz = mp.mpf(lo)
+        while zz < hi:
+            cc = zz + wd / 2
+            poly, err = mp.chebyfit(lambda t: erfcx(cc + t), [-wd / 2, wd / 2], 11, error=True)
+            worst = max(abs(mp.polyval(poly, t) / erfcx(cc + t) - 1)
+                        for t in mp.linspace(-wd / 2, wd / 2, 41))
+            assert worst < mp.mpf(2) ** -56, (zz, worst)
+            pieces.append(poly)
+            zz += wd
+    def fu(u):
+        if u == 0:
+            return mp.mpf(1)
+        z = 1 / mp.sqrt(u)
+        return z * mp.sqrt(mp.pi) * erfcx(z)
+    tailp, err = mp.chebyfit(fu, [0, mp.mpf(1) / 144], 9, error=True)
+    assert err < mp.mpf(2) ** -57, err
+    out.append('/// erfcx(z) = e^{z²} erfc(z) on [0, 12): degree-10 polynomials in z − centre; pieces of')
+    out.append('/// width 1/8 on [0, 2), 1/4 on [2, 6), 1/2 on [6, 12) (44 pieces, centres at the')
+    out.append('/// midpoints), relative error < 2^-56 (checked on 41 points a piece). Highest degree first.')
+    out.append('pub(super) const ERFCX_PIECES: [[f64; 11]; %d] = [' % len(pieces))
+    for poly in pieces:
+        out.append('    [%s],' % ', '.join(rust_f64(v) for v in poly))
+    out.append('];')
+    out.append('/// z ≥ 12: erfcx(z) = F(1/z²)/(z√π), F of degree 8 (abs. error %s). Highest first.'
+               % mp.nstr(err, 3))
+    out.append('pub(super) const ERFCX_TAIL: [f64; %d] = [%s];\n'
+               % (len(tailp), ', '.join(rust_f64(v) for v in tailp)))
+
+    # Temme c_k(eta): Taylor coefficients at 0 (degree 60), re-expanded about the centres of
+    # NINT equal sub-intervals of eta in [eta(0.6), eta(1.4)] (|x/a - 1| <= 0.4). Two sets:
+    # for a >= 20 and for 10 <= a < 20. In each, the number of terms K makes max_eta
+    # |c_k(eta)|/amin^k < 2^-56 for every k >= K up to K + 3 (the terms keep decreasing there),
+    # and the degree per k (max over sub-intervals) makes
+    # sum_{j>deg} |coef_j| w^j / amin^k < 2^-56, w the half-width.
+    nint = 8
+    elo, ehi = eta_of(mp.mpf('0.6')), eta_of(mp.mpf('1.4'))
+    w = (ehi - elo) / (2 * nint)
+    tol = mp.mpf(2) ** -56
+    mp.mp.dps = 110
+    c = temme_coeffs(26, 44)
+    mp.mp.dps = 60
+    centres = [elo + w * (2 * it + 1) for it in range(nint)]
+
+    def shift(co, e0):
+        return [sum(co[m] * mp.binomial(m, j) * e0 ** (m - j) for m in range(j, len(co)))
+                for j in range(len(co))]
+    shifted = [[shift(c[k][:40], e0) for e0 in centres] for k in range(len(c))]
+
+    def ck_max(k):
+        return max(abs(sum(c[k][j] * e ** j for j in range(len(c[k]))))
+                   for e in [elo, ehi] + centres)
+    out.append('/// Temme sub-intervals: η ∈ [TEMME_ETA0, TEMME_ETA0 + 2·%d·TEMME_W], centres' % nint)
+    out.append('/// TEMME_ETA0 + (2i + 1)·TEMME_W.')
+    out.append('pub(super) const TEMME_ETA0: f64 = %s;' % rust_f64(elo))
+    out.append('/// Half-width of a Temme sub-interval.')
+    out.append('pub(super) const TEMME_W: f64 = %s;' % rust_f64(w))
+    out.append('/// Number of Temme sub-intervals.')
+    out.append('pub(super) const TEMME_NINT: usize = %d;\n' % nint)
+    out.append('#[inline(always)]')
+    out.append('fn horner<const N: usize>(c: &[f64; N], t: f64) -> f64 {')
+    out.append('    let mut s = c[0];')
+    out.append('    let mut i = 1;')
+    out.append('    while i < N {')
+    out.append('        s = s * t + c[i];')
+    out.append('        i += 1;')
+    out.append('    }')
+    out.append('    s')
+    out.append('}\n')
+
+    def estrin(names, zname):
+        # returns (code lines, expr) evaluating sum names[k] z^k
+        lines = []
+        terms = list(names)
+        pw = zname
+        level = 0
+        while len(terms) > 1:
+            nxt = []
+            fmt = '%s + %s * %s' if len(terms) <= 2 else '(%s + %s * %s)'
+            for q in range(0, len(terms), 2):
+                if q + 1 < len(terms):
+                    nxt.append(fmt % (terms[q], pw, terms[q + 1]))
+                else:
+                    nxt.append(terms[q])
+            if len(nxt) > 1:
+                lines.append('    let %s_%d = %s * %s;' % (zname, level + 1, pw, pw))
+                pw = '%s_%d' % (zname, level + 1)
+            level += 1
+            terms = nxt
+        return lines, terms[0]
+
+    info = []
+    for name, amin in (('T100', 100), ('T20', 20), ('T10', 10)):
+        nk = None
+        for k in range(len(c) - 3):
+            if all(ck_max(k2) / mp.mpf(amin) ** k2 < tol for k2 in range(k, k + 4)):
+                nk = k
+                break
+        assert nk is not None
+        degs = []
+        for k in range(nk):
+            dk = 0
+            for it in range(nint):
+                sc = shifted[k][it]
+                n_ok = len(sc) - 1
+                for n in range(len(sc)):
+                    tail = sum(abs(sc[jj]) * w ** jj for jj in range(n + 1, len(sc)))
+                    if tail / mp.mpf(amin) ** k < tol:
+                        n_ok = n
+                        break
+                dk = max(dk, n_ok)
+            degs.append(dk)
+        info.append((name, amin, nk, degs))
+        for k in range(nk):
+            out.append('const %s_C%d: [[f64; %d]; %d] = [' % (name, k, degs[k] + 1, nint))
+            for it in range(nint):
+                co = list(reversed(shifted[k][it][:degs[k] + 1]))
+                out.append('    [%s],' % ', '.join(rust_f64(v) for v in co))
+            out.append('];')
+        out.append('')
+        out.append('/// Σ_{k<%d} c_k(η) a^{−k} for a ≥ %d, η = centre_i + t (sub-interval i), z = 1/a;'
+                   % (nk, amin))
+        out.append('/// c_k in degrees %s.' % degs)
+        out.append('#[inline]')
+        out.append('pub(super) fn %s_sum(i: usize, t: f64, z: f64) -> f64 {' % name.lower())
+        names = []
+        for k in range(nk):
+            out.append('    let c%d = horner(&%s_C%d[i], t);' % (k, name, k))
+            names.append('c%d' % k)
+        lines, expr = estrin(names, 'z')
+        out.extend(lines)
+        out.append('    %s' % expr)
+        out.append('}\n')
+    with open(path, 'w') as f:
+        f.write('\n'.join(out) + '\n')
+    print('wrote', path, 'Temme sets (name, amin, K, degrees):', info)
+
+
+if __name__ == '__main__':
+    if '--coeffs' in sys.argv:
+        gen_coeffs(os.path.join(ROOT, 'src', 'special', 'gamma_inc_consts.rs'))
+    else:
+        main()
