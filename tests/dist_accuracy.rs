@@ -73,7 +73,6 @@ fn cdf_sf_within_1e11_moderate_shapes() {
 }
 
 #[test]
-#[ignore = "needs accurate gamma_q from branch special-inc; integrator un-ignores after merge"]
 fn cdf_sf_within_1e11_large_shapes() {
     // shapes 240 … 1.36e5: the naive prefactor exp(a ln x − x − lnΓ(a+1)) loses ~a·ε.
     let (_, e_c, e_s, count) = max_errors(|a| a > 50.0);
@@ -117,7 +116,6 @@ fn truncated_within_bounds_moderate_shapes() {
 }
 
 #[test]
-#[ignore = "needs accurate gamma_q from branch special-inc; integrator un-ignores after merge"]
 fn truncated_within_bounds_large_shapes() {
     let (e_lp, e_c, e_s, e_z, count) = truncated_errors(|a| a > 50.0);
     println!("truncated, shape > 50: ln_pdf {e_lp:.3e} cdf {e_c:.3e} sf {e_s:.3e} lnZ {e_z:.3e} ({count})");
@@ -185,7 +183,6 @@ fn quantile_round_trips() {
 }
 
 #[test]
-#[ignore = "needs accurate gamma_q from branch special-inc; integrator un-ignores after merge"]
 fn quantile_round_trips_large_shapes() {
     let shapes = [
         (240.47, 129.16, -1.6831),
