@@ -390,6 +390,23 @@ pub(crate) fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
             (1.0 - q, q)
         }
     };
+    if p.is_nan() || q.is_nan() {
+        // Only where intermediate terms overflow (a within a few orders of f64::MAX; found by
+        // the special_gamma_inc fuzz target at a ≈ 1.8e308): Wilson–Hilferty, which is exact to
+        // O(1/a) there, instead of a NaN.
+        return wilson_hilferty(a, x);
+    }
+    (p.clamp(0.0, 1.0), q.clamp(0.0, 1.0))
+}
+
+/// Wilson–Hilferty normal approximation (P, Q) = (Φ(z), Φ(−z)) with
+/// z = ((x/a)^{1/3} − 1 + 1/(9a)) / √(1/(9a)); each side from erfc so neither cancels.
+fn wilson_hilferty(a: f64, x: f64) -> (f64, f64) {
+    let v = (1.0 / 9.0) / a; // > 0 for every finite a (9a would overflow)
+    let z = (libm::cbrt(x / a) - 1.0 + v) / libm::sqrt(v);
+    let r = core::f64::consts::FRAC_1_SQRT_2;
+    let p = 0.5 * libm::erfc(-z * r);
+    let q = 0.5 * libm::erfc(z * r);
     (p.clamp(0.0, 1.0), q.clamp(0.0, 1.0))
 }
 
@@ -438,6 +455,27 @@ mod tests {
     /// Log-spaced values in [lo, hi].
     fn logspace(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
         (0..n).map(move |i| lo * libm::pow(hi / lo, i as f64 / (n - 1) as f64))
+    }
+
+    /// Near f64::MAX the primary methods overflow; the fallback keeps P, Q finite and P + Q = 1.
+    #[test]
+    fn extreme_shape_gives_numbers() {
+        for (a, x) in [
+            (f64::MAX, 1.797_474_540_409_482_8e308),
+            (1e308, 1e308),
+            (f64::MAX, f64::MAX),
+            (1e300, 0.5e300),
+            (1e300, 2e300),
+        ] {
+            let (p, q) = gamma_pq(a, x);
+            assert!(
+                p.is_finite() && q.is_finite(),
+                "P, Q({a:e}, {x:e}) = {p}, {q}"
+            );
+            assert!((p + q - 1.0).abs() <= 1e-12, "P + Q − 1 at ({a:e}, {x:e})");
+        }
+        let (p, _) = gamma_pq(1e308, 1e308);
+        assert!((p - 0.5).abs() < 1e-3, "P(1e308, 1e308) = {p}");
     }
 
     /// The continued fraction converges within its documented bound wherever it is used
