@@ -1,0 +1,289 @@
+//! A mergeable, fixed-size histogram sketch of a sample on [lo, hi] and the shifted-gamma fit
+//! from it alone (O(bins) per Newton pass, no data kept).
+//!
+//! Everything in the sketch is an integer or an order statistic: bin counts, the count, the
+//! minimum and maximum, and the sum of the values quantised to 2⁻⁵² of the interval (u128).
+//! Pushing is deterministic per value and merging adds integers, so any split of the data, merged
+//! in any order, gives the bit-identical sketch (and so the bit-identical fit).
+
+use super::error::FitError;
+use super::options::FitOptions;
+use super::profile::{initial_u, newton, Acc, Frame, Stats};
+use super::result::{assemble, GammaFit};
+
+/// 2⁵²: the quantisation of the exact sum (values are summed as integers in units of 2⁻⁵² of
+/// the interval, so the mean is known to ~2⁻⁵²·(hi − lo) whatever the order).
+const Q_SCALE: f64 = 4_503_599_627_370_496.0;
+
+/// 2²⁰: the quantisation of a value's offset inside its bin (per-bin sums stay below 2⁶⁴ for
+/// up to 2⁴⁴ values in one bin; beyond that they saturate).
+const OFF_SCALE: f64 = 1_048_576.0;
+
+/// Histogram sketch with `B` equal bins on [lo, hi] (default 4096): per bin the count and the
+/// sum of the values' offsets inside the bin (quantised to 2⁻²⁰ of a bin, so the fit sees each
+/// bin at its mean, not its centre), plus the exact count, minimum, maximum and (quantised) sum.
+///
+/// Memory is `16·B` bytes plus ~64: about 64 KB for the default, whatever the number of values.
+///
+/// ```
+/// use simstat::fit::{fit_gamma_sketch, FitOptions, Sketch};
+/// let data: Vec<f64> = (1..=2000).map(|i| {
+///     let u = (i as f64 - 0.5) / 2000.0; // a skewed, deterministic sample
+///     -0.2 + 0.3 * u * u
+/// }).collect();
+/// let mut a = Sketch::<4096>::new(-1.0, 1.0)?;
+/// let mut b = Sketch::<4096>::new(-1.0, 1.0)?;
+/// a.extend(&data[..700])?;
+/// b.extend(&data[700..])?;
+/// a.merge(&b)?;
+/// let mut all = Sketch::<4096>::new(-1.0, 1.0)?;
+/// all.extend(&data)?;
+/// assert_eq!(a, all); // bit-identical
+/// let fit = fit_gamma_sketch(&all, &FitOptions::default())?;
+/// assert!(fit.shape() > 0.0);
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sketch<const B: usize = 4096> {
+    lo: f64,
+    hi: f64,
+    inv_width: f64,
+    counts: [u64; B],
+    offsets: [u64; B],
+    n: u64,
+    min: f64,
+    max: f64,
+    sum_q: u128,
+}
+
+impl<const B: usize> Sketch<B> {
+    /// An empty sketch of [lo, hi]. Errors: non-finite bounds, lo ≥ hi, or B = 0.
+    pub fn new(lo: f64, hi: f64) -> Result<Self, FitError> {
+        if !lo.is_finite() {
+            return Err(FitError::BadOptions("lo"));
+        }
+        if !hi.is_finite() || hi <= lo || !(hi - lo).is_finite() {
+            return Err(FitError::BadOptions("hi"));
+        }
+        if B == 0 {
+            return Err(FitError::BadOptions("bins"));
+        }
+        Ok(Self {
+            lo,
+            hi,
+            inv_width: B as f64 / (hi - lo),
+            counts: [0; B],
+            offsets: [0; B],
+            n: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum_q: 0,
+        })
+    }
+
+    /// Adds one value. Errors (sketch unchanged): NaN/±∞, or outside [lo, hi]; the index in the
+    /// error is 0.
+    pub fn push(&mut self, x: f64) -> Result<(), FitError> {
+        self.push_at(x, 0)
+    }
+
+    #[inline(always)]
+    fn push_at(&mut self, x: f64, index: usize) -> Result<(), FitError> {
+        if !x.is_finite() {
+            return Err(FitError::NonFinite { index });
+        }
+        if !(x >= self.lo && x <= self.hi) {
+            return Err(FitError::OutOfInterval { index, value: x });
+        }
+        let off = x - self.lo;
+        let (k, q) = self.locate(x);
+        if let Some(slot) = self.counts.get_mut(k) {
+            *slot += 1;
+        }
+        if let Some(slot) = self.offsets.get_mut(k) {
+            *slot = slot.saturating_add(q);
+        }
+        let frac = (off / (self.hi - self.lo)).clamp(0.0, 1.0);
+        self.sum_q += libm::round(frac * Q_SCALE) as u128;
+        self.n += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        Ok(())
+    }
+
+    /// Adds every value of `xs`. Stops at the first invalid value and returns its index (the
+    /// values before it are in the sketch, it and those after are not).
+    pub fn extend(&mut self, xs: &[f64]) -> Result<(), FitError> {
+        for (i, &x) in xs.iter().enumerate() {
+            self.push_at(x, i)?;
+        }
+        Ok(())
+    }
+
+    /// Adds another sketch of the same interval: afterwards `self` is exactly (bit for bit) the
+    /// sketch of both samples together. Errors if the intervals differ.
+    pub fn merge(&mut self, other: &Self) -> Result<(), FitError> {
+        if self.lo != other.lo || self.hi != other.hi {
+            return Err(FitError::IntervalMismatch);
+        }
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *a += *b;
+        }
+        for (a, b) in self.offsets.iter_mut().zip(other.offsets.iter()) {
+            *a = a.saturating_add(*b);
+        }
+        self.n += other.n;
+        self.sum_q += other.sum_q;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        Ok(())
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+    /// True when no value was added.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+    /// Smallest value (+∞ when empty).
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+    /// Largest value (−∞ when empty).
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+    /// Interval (lo, hi).
+    pub fn interval(&self) -> (f64, f64) {
+        (self.lo, self.hi)
+    }
+    /// Bin counts.
+    pub fn counts(&self) -> &[u64; B] {
+        &self.counts
+    }
+    /// Mean of the values, from the exact integer sum (to ~2⁻⁵²·(hi − lo)); NaN when empty.
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let n = u128::from(self.n);
+        let whole = (self.sum_q / n) as f64;
+        let rem = (self.sum_q % n) as f64 / self.n as f64;
+        let frac = ((whole + rem) / Q_SCALE).clamp(0.0, 1.0);
+        (self.lo + frac * (self.hi - self.lo)).clamp(self.min, self.max)
+    }
+
+    /// Bin index of x ∈ [lo, hi] and x's offset inside the bin in units of 2⁻²⁰ bin.
+    #[inline(always)]
+    fn locate(&self, x: f64) -> (usize, u64) {
+        let pos = (x - self.lo) * self.inv_width;
+        let k = (pos as usize).min(B - 1);
+        let frac = (pos - k as f64).clamp(0.0, 1.0);
+        (k, libm::round(frac * OFF_SCALE) as u64)
+    }
+
+    /// Calls f(value, weight, spread) for the pseudo-sample the fit sees: the exact min and max
+    /// as single points, every other value at its bin's mean (clamped into [min, max]) with
+    /// the within-bin variance of a uniform spread over the bin (∩ [min, max]).
+    fn for_each_point<F: FnMut(f64, f64, f64)>(&self, mut f: F) {
+        let ((kmin, qmin), (kmax, qmax)) = (self.locate(self.min), self.locate(self.max));
+        let w = (self.hi - self.lo) / B as f64;
+        for (k, (&cnt, &off)) in self.counts.iter().zip(self.offsets.iter()).enumerate() {
+            let (mut c, mut o) = (cnt, off);
+            if k == kmin {
+                c = c.saturating_sub(1);
+                o = o.saturating_sub(qmin);
+            }
+            if k == kmax {
+                c = c.saturating_sub(1);
+                o = o.saturating_sub(qmax);
+            }
+            if c > 0 {
+                let within = o as f64 / (c as f64 * OFF_SCALE);
+                let rep = (self.lo + (k as f64 + within) * w).clamp(self.min, self.max);
+                let spread = if c > 1 {
+                    let a = (self.lo + k as f64 * w).max(self.min);
+                    let b = (self.lo + (k as f64 + 1.0) * w).min(self.max);
+                    let span = (b - a).max(0.0);
+                    span * span / 12.0
+                } else {
+                    0.0
+                };
+                f(rep, c as f64, spread);
+            }
+        }
+        f(self.min, 1.0, 0.0);
+        f(self.max, 1.0, 0.0);
+    }
+
+    /// Profile statistics at shift c < min from the bins (one O(B) pass).
+    pub(crate) fn stats(&self, mean: f64, c: f64) -> Stats {
+        let m = mean - c;
+        let inv_m = 1.0 / m;
+        let mut acc = Acc::default();
+        self.for_each_point(|x, w, v| acc.add_spread(x, w, v, mean, c, inv_m));
+        acc.finish(self.n as f64, m)
+    }
+
+    /// Variance and third central moment of the pseudo-sample (for the starting point).
+    pub(crate) fn moments(&self, mean: f64) -> (f64, f64) {
+        let (mut m2, mut m3) = (0.0, 0.0);
+        self.for_each_point(|x, w, v| {
+            let d = x - mean;
+            m2 += w * (d * d + v);
+            m3 += w * d * (d * d + 3.0 * v);
+        });
+        let n = self.n as f64;
+        (m2 / n, m3 / n)
+    }
+
+    /// The frame (n, mean, min, range) after checking the sketch can be fitted.
+    pub(crate) fn frame(&self) -> Result<Frame, FitError> {
+        if self.n < 3 {
+            return Err(FitError::TooFewSamples {
+                n: self.n,
+                needed: 3,
+            });
+        }
+        if self.max <= self.min {
+            return Err(FitError::AllEqual);
+        }
+        Ok(Frame {
+            n: self.n as f64,
+            mean: self.mean(),
+            min: self.min,
+            range: self.max - self.min,
+        })
+    }
+}
+
+/// Fits one shifted gamma from a sketch alone (O(B) per Newton pass; no data needed).
+///
+/// The sketch's interval must equal `opts`' [lo, hi] (it is the truncation interval). Each bin
+/// enters at its mean with a uniform within-bin variance (second-order term), the minimum and
+/// maximum exactly; the log-likelihood reported is the resulting estimate of the exact one
+/// (within 2.1e-7 relative on the 26 real samples with 4096 bins).
+pub fn fit_gamma_sketch<const B: usize>(
+    sketch: &Sketch<B>,
+    opts: &FitOptions,
+) -> Result<GammaFit<f64>, FitError> {
+    opts.validate()?;
+    if sketch.lo != opts.lo || sketch.hi != opts.hi {
+        return Err(FitError::IntervalMismatch);
+    }
+    let out = sketch_outcome(sketch, opts)?;
+    assemble(&out, sketch.n, opts, 0, out.passes)
+}
+
+/// The Newton outcome on the sketch (shared with the warm start of the exact fit).
+pub(crate) fn sketch_outcome<const B: usize>(
+    sketch: &Sketch<B>,
+    opts: &FitOptions,
+) -> Result<super::profile::Outcome, FitError> {
+    let fr = sketch.frame()?;
+    let (var, third) = sketch.moments(fr.mean);
+    let u0 = initial_u(&fr, var, third);
+    Ok(newton(|c| sketch.stats(fr.mean, c), &fr, u0, opts))
+}
