@@ -28,3 +28,12 @@ pub use options::FitOptions;
 pub use result::{GammaFit, Regime};
 pub use single::fit_gamma;
 pub use sketch::{fit_gamma_sketch, Sketch};
+pub mod mixture;
+
+#[cfg(feature = "std")]
+pub use mixture::fit_mixture_sharded;
+pub use mixture::{
+    fit_mixture, fit_mixture_online, fit_mixture_sketch, fit_mixture_source, fit_mixture_with,
+    pass_statistics, standard_errors, ChunkSource, MixtureFit, MixtureOptions, OnlineOptions,
+    StandardErrors, SuffStats, MAX_COMPONENTS,
+};
