@@ -1,7 +1,8 @@
 //! Fits one shifted gamma to a raw little-endian f64 file and prints the fit and its time.
 //!
 //! `cargo run --release --example fit_file -- FILE [REPEATS]` prints one line:
-//! `n alpha rate shift loglik loglik_untruncated passes regime best_seconds sketch_fit_seconds`
+//! `n alpha rate shift loglik loglik_untruncated passes regime best_seconds sketch_fit_seconds
+//! sketch_passes`
 //! (best of REPEATS timings, default 20), for `benches/compare_scipy.py`.
 use simstat::fit::{fit_gamma, fit_gamma_sketch, FitOptions, Sketch};
 use std::time::Instant;
@@ -49,7 +50,7 @@ fn main() {
     }
     match fit {
         Some(Ok(f)) => println!(
-            "{} {:.17e} {:.17e} {:.17e} {:.17e} {:.17e} {} {:?} {:.6e} {:.6e}",
+            "{} {:.17e} {:.17e} {:.17e} {:.17e} {:.17e} {} {:?} {:.6e} {:.6e} {}",
             f.n(),
             f.shape(),
             f.rate(),
@@ -59,7 +60,8 @@ fn main() {
             f.passes(),
             f.regime(),
             best,
-            best_sketch
+            best_sketch,
+            f.sketch_passes()
         ),
         Some(Err(e)) => {
             println!("error {e}");

@@ -101,7 +101,7 @@ fn dist_new_invariants_all_shapes() {
 fn dist_invariants(seed: u64, min_shape: f64) {
     let mut rng = SplitMix64(seed);
     let mut ok = 0;
-    for _ in 0..3_000 {
+    for _ in 0..2_000 {
         let (a, l, c, lo, hi) = (
             nasty(&mut rng),
             nasty(&mut rng),
@@ -174,7 +174,7 @@ fn fit_gamma_on_arbitrary_bytes_is_ok_finite_or_err() {
                     assert!(v.is_finite(), "{data:?} -> {f:?}");
                 }
                 assert!(f.shape() > 0.0 && f.rate() > 0.0);
-                assert!(f.distribution().is_ok());
+                assert!(f.distribution().normaliser() > 0.0);
             }
         }
         let mut s = Sketch::<128>::new(-1.0, 1.0).unwrap();

@@ -129,3 +129,30 @@ fn cold_start_reaches_the_same_optimum() {
         );
     }
 }
+
+#[test]
+fn reported_log_likelihood_is_the_sum_of_ln_pdf() {
+    // log_likelihood() (from the pass statistics) equals Σ distribution().ln_pdf(xᵢ) summed
+    // directly, and the untruncated one Σ untruncated().ln_pdf(xᵢ): within 1e-10 relative.
+    for r in &references() {
+        let x = common::read_f64(&format!("sims/{}_{}.f64", r.query, r.model));
+        let f = fit_gamma(&x, &FitOptions::default()).unwrap();
+        let (d, u) = (f.distribution(), f.untruncated());
+        assert_eq!(
+            (d.shape(), d.rate(), d.shift()),
+            (f.shape(), f.rate(), f.shift())
+        );
+        let sum_t: f64 = x.iter().map(|&v| d.ln_pdf(v)).sum();
+        let sum_u: f64 = x.iter().map(|&v| u.ln_pdf(v)).sum();
+        let (et, eu) = (
+            (sum_t - f.log_likelihood()).abs() / sum_t.abs(),
+            (sum_u - f.log_likelihood_untruncated()).abs() / sum_u.abs(),
+        );
+        assert!(
+            et < 1e-10 && eu < 1e-10,
+            "{}_{}: {et:e} {eu:e}",
+            r.query,
+            r.model
+        );
+    }
+}

@@ -11,7 +11,7 @@
 //!     .map(|i| -0.25 + simstat::special::gamma_p_inv(9.0, (i as f64 - 0.5) / 300.0) / 30.0)
 //!     .collect();
 //! let fit = fit_gamma(&data, &FitOptions::default())?;
-//! let d = fit.distribution()?;
+//! let d = fit.distribution();
 //! assert!(d.cdf(0.0) > 0.0 && d.cdf(0.0) < 1.0);
 //! # Ok::<(), simstat::fit::FitError>(())
 //! ```

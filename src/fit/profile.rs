@@ -10,7 +10,7 @@
 
 use super::options::FitOptions;
 use super::result::Regime;
-use crate::dist::stable::{inv_minus_trigamma, kappa, log_minus_digamma};
+use crate::dist::stable::{inv_minus_trigamma, kappa, log1p_fast, log1p_fast_r, log_minus_digamma};
 
 /// Per-observation sums of one pass at a shift c (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +30,7 @@ pub(crate) struct Stats {
 /// Running sums for [`Stats`] (weights are counts; unweighted passes use w = 1).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Acc {
+    pub t: f64,
     pub l: f64,
     pub b: f64,
     pub d: f64,
@@ -43,12 +44,13 @@ impl Acc {
         let q = (x - c) * inv_m; // 1 + t, to 2 ulp
         let t = (x - mean) * inv_m;
         // ln(1 + t): log1p(t) is exact in t; near the boundary (x → c) ln q is the accurate one.
+        let r = 1.0 / q;
         let lg = if q < 0.5 {
             libm::log(q)
         } else {
-            libm::log1p(t)
+            log1p_fast_r(t, r)
         };
-        let r = 1.0 / q;
+        self.t += w * t;
         self.l += w * lg;
         self.b += w * (t * r);
         self.d -= w * (t * (2.0 + t) * r * r);
@@ -74,21 +76,30 @@ impl Acc {
     #[inline(always)]
     pub fn plus(self, o: Acc) -> Acc {
         Acc {
+            t: self.t + o.t,
             l: self.l + o.l,
             b: self.b + o.b,
             d: self.d + o.d,
             t2: self.t2 + o.t2,
         }
     }
-    /// Per-observation statistics for total weight n.
+    /// Per-observation statistics for total weight n, recentred on the sample's own mean.
+    ///
+    /// The pass centres on an approximate mean x̄ (m = x̄ − c); with τ = mean t the exact mean
+    /// is x̄ + mτ, and the statistics for m' = m(1 + τ), t' = (1 + t)/(1 + τ) − 1 follow in
+    /// closed form. This matters: the profile formulas assume λ = α/m with m the exact
+    /// mean − c, and an error δ in x̄ would shift the log-likelihood by ≈ nαδ/m.
     pub fn finish(self, n: f64, m: f64) -> Stats {
         let inv = 1.0 / n;
+        let tau = self.t * inv;
+        let (s, b, d, t2) = (-self.l * inv, self.b * inv, self.d * inv, self.t2 * inv);
+        let one_tau = 1.0 + tau;
         Stats {
-            m,
-            s: -self.l * inv,
-            b: self.b * inv,
-            d: self.d * inv,
-            t2: self.t2 * inv,
+            m: m * one_tau,
+            s: s + log1p_fast(tau),
+            b: b - tau * (1.0 - b),
+            d: d + tau * (2.0 + tau) * (1.0 + d),
+            t2: (t2 - tau * tau) / (one_tau * one_tau),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The result of a shifted-gamma fit: parameters, log-likelihood, and how it converged.
 
 use crate::dist::{ParamError, ShiftedGamma, TruncatedShiftedGamma};
+
 use crate::Real;
 
 /// Which regime the maximum-likelihood fit ended in.
@@ -32,6 +33,7 @@ pub struct GammaFit<T> {
     pub(crate) sketch_passes: usize,
     pub(crate) regime: Regime,
     pub(crate) converged: bool,
+    pub(crate) dist: TruncatedShiftedGamma,
 }
 
 impl<T: Real> GammaFit<T> {
@@ -89,14 +91,14 @@ impl<T: Real> GammaFit<T> {
     }
 }
 
-impl GammaFit<f64> {
-    /// The fitted distribution, truncated to [lo, hi].
-    pub fn distribution(&self) -> Result<TruncatedShiftedGamma, ParamError> {
-        TruncatedShiftedGamma::new(self.shape, self.rate, self.shift, self.lo, self.hi)
+impl<T> GammaFit<T> {
+    /// The fitted distribution, truncated to [lo, hi] (validated when the fit was made).
+    pub fn distribution(&self) -> TruncatedShiftedGamma {
+        self.dist
     }
     /// The fitted distribution without truncation.
-    pub fn untruncated(&self) -> Result<ShiftedGamma, ParamError> {
-        ShiftedGamma::new(self.shape, self.rate, self.shift)
+    pub fn untruncated(&self) -> ShiftedGamma {
+        *self.dist.base()
     }
 }
 
@@ -134,5 +136,6 @@ pub(crate) fn assemble(
         sketch_passes,
         regime: out.regime,
         converged: out.converged,
+        dist,
     })
 }

@@ -7,8 +7,12 @@ use super::profile::{initial_u, newton, Acc, Stats};
 use super::result::{assemble, GammaFit};
 use super::sketch::{sketch_outcome, Sketch};
 
-/// Bins of the internal warm-start sketch (33 KB of stack).
+/// Bins of the internal warm-start sketch (64 KB of stack).
 const WARM_BINS: usize = 4096;
+
+/// Bins of the validating sketch without warm start (4 KB of stack; it only supplies n, min,
+/// max, the mean and the moments for the starting point).
+const COLD_BINS: usize = 256;
 
 /// Profile statistics at shift c over the raw data: one pass, four independent accumulators.
 fn exact_stats(data: &[f64], mean: f64, c: f64) -> Stats {
@@ -32,10 +36,15 @@ fn exact_stats(data: &[f64], mean: f64, c: f64) -> Stats {
 ///
 /// Newton on the profile likelihood in u = ln(x_min − c); α from ln α − ψ(α) = s by Newton with
 /// ψ′; λ = α/(x̄ − c). With `opts.warm_start` (default) the Newton runs first on a 4096-bin
-/// sketch built in the validating pass, then finishes on the exact data (typically 2–3 exact
-/// passes). The parameters maximise the untruncated likelihood (the classic shifted-gamma MLE,
-/// the one scipy and the reference fits compute); [`GammaFit::log_likelihood`] reports the
-/// truncated model's log-likelihood at them.
+/// sketch built in the validating pass, then finishes on the exact data (typically 1–2 exact
+/// Newton passes). The parameters maximise the untruncated likelihood (the classic
+/// shifted-gamma MLE, the one scipy and the reference fits compute);
+/// [`GammaFit::log_likelihood`] reports the truncated model's log-likelihood at them. Where
+/// [lo, hi] holds nearly all the mass the two optima coincide (on the 26 real samples the
+/// truncated optimum is higher by ≤ 4.6e-5 log-likelihood units, ~1e-8 relative).
+///
+/// Memory: no allocation; the warm-start sketch lives on the stack (~64 KB; with
+/// `warm_start: false` ~4 KB, for small stacks).
 ///
 /// Regimes: α ≤ 1 (unbounded likelihood at c → x_min) and the normal limit (α → ∞) are
 /// detected and reported in [`GammaFit::regime`]. Errors: fewer than 3 values, NaN/±∞, values
@@ -62,7 +71,16 @@ pub fn fit_gamma(data: &[f64], opts: &FitOptions) -> Result<GammaFit<f64>, FitEr
             needed: 3,
         });
     }
-    let mut sk = Sketch::<WARM_BINS>::new(opts.lo, opts.hi)?;
+    if opts.warm_start {
+        fit_with::<WARM_BINS>(data, opts)
+    } else {
+        fit_with::<COLD_BINS>(data, opts)
+    }
+}
+
+/// The validating sketch pass with B bins, the optional sketch Newton, then the exact passes.
+fn fit_with<const B: usize>(data: &[f64], opts: &FitOptions) -> Result<GammaFit<f64>, FitError> {
+    let mut sk = Sketch::<B>::new(opts.lo, opts.hi)?;
     sk.extend(data)?;
     let fr = sk.frame()?;
     let (u0, sketch_passes) = if opts.warm_start {

@@ -1,8 +1,8 @@
 //! A mergeable, fixed-size histogram sketch of a sample on [lo, hi] and the shifted-gamma fit
 //! from it alone (O(bins) per Newton pass, no data kept).
 //!
-//! Everything in the sketch is an integer or an order statistic: bin counts, the count, the
-//! minimum and maximum, and the sum of the values quantised to 2⁻⁵² of the interval (u128).
+//! Everything in the sketch is an integer or an order statistic: bin counts, per-bin sums of the
+//! values' offsets quantised to 2⁻²⁰ of a bin, the count, the minimum and the maximum.
 //! Pushing is deterministic per value and merging adds integers, so any split of the data, merged
 //! in any order, gives the bit-identical sketch (and so the bit-identical fit).
 
@@ -11,17 +11,14 @@ use super::options::FitOptions;
 use super::profile::{initial_u, newton, Acc, Frame, Stats};
 use super::result::{assemble, GammaFit};
 
-/// 2⁵²: the quantisation of the exact sum (values are summed as integers in units of 2⁻⁵² of
-/// the interval, so the mean is known to ~2⁻⁵²·(hi − lo) whatever the order).
-const Q_SCALE: f64 = 4_503_599_627_370_496.0;
-
-/// 2²⁰: the quantisation of a value's offset inside its bin (per-bin sums stay below 2⁶⁴ for
-/// up to 2⁴⁴ values in one bin; beyond that they saturate).
+/// 2²⁰: the quantisation of a value's offset inside its bin. Per-bin sums stay below 2⁶⁴ for
+/// up to 2⁴⁴ values in one bin; beyond that they wrap (still order-independent, but the bin
+/// means and the mean become wrong — 1.7e13 values in one bin).
 const OFF_SCALE: f64 = 1_048_576.0;
 
 /// Histogram sketch with `B` equal bins on [lo, hi] (default 4096): per bin the count and the
 /// sum of the values' offsets inside the bin (quantised to 2⁻²⁰ of a bin, so the fit sees each
-/// bin at its mean, not its centre), plus the exact count, minimum, maximum and (quantised) sum.
+/// bin at its mean, not its centre), plus the exact count, minimum and maximum.
 ///
 /// Memory is `16·B` bytes plus ~64: about 64 KB for the default, whatever the number of values.
 ///
@@ -53,7 +50,6 @@ pub struct Sketch<const B: usize = 4096> {
     n: u64,
     min: f64,
     max: f64,
-    sum_q: u128,
 }
 
 impl<const B: usize> Sketch<B> {
@@ -77,7 +73,6 @@ impl<const B: usize> Sketch<B> {
             n: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            sum_q: 0,
         })
     }
 
@@ -95,16 +90,11 @@ impl<const B: usize> Sketch<B> {
         if !(x >= self.lo && x <= self.hi) {
             return Err(FitError::OutOfInterval { index, value: x });
         }
-        let off = x - self.lo;
         let (k, q) = self.locate(x);
-        if let Some(slot) = self.counts.get_mut(k) {
-            *slot += 1;
+        if let (Some(c), Some(o)) = (self.counts.get_mut(k), self.offsets.get_mut(k)) {
+            *c += 1;
+            *o = o.wrapping_add(q);
         }
-        if let Some(slot) = self.offsets.get_mut(k) {
-            *slot = slot.saturating_add(q);
-        }
-        let frac = (off / (self.hi - self.lo)).clamp(0.0, 1.0);
-        self.sum_q += libm::round(frac * Q_SCALE) as u128;
         self.n += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
@@ -114,10 +104,38 @@ impl<const B: usize> Sketch<B> {
     /// Adds every value of `xs`. Stops at the first invalid value and returns its index (the
     /// values before it are in the sketch, it and those after are not).
     pub fn extend(&mut self, xs: &[f64]) -> Result<(), FitError> {
+        let (lo, hi, inv_w) = (self.lo, self.hi, self.inv_width);
+        let (mut min, mut max, mut n) = (self.min, self.max, self.n);
+        let mut bad = None;
         for (i, &x) in xs.iter().enumerate() {
-            self.push_at(x, i)?;
+            // NaN and ±∞ fail this test too (lo, hi are finite)
+            if !(x >= lo && x <= hi) {
+                bad = Some(if x.is_finite() {
+                    FitError::OutOfInterval { index: i, value: x }
+                } else {
+                    FitError::NonFinite { index: i }
+                });
+                break;
+            }
+            let pos = (x - lo) * inv_w;
+            let k = (pos as usize).min(B - 1);
+            // pos − k ∈ [0, 1]; `as` saturates, so no clamp is needed
+            let q = ((pos - k as f64) * OFF_SCALE) as u64;
+            if let (Some(c), Some(o)) = (self.counts.get_mut(k), self.offsets.get_mut(k)) {
+                *c += 1;
+                *o = o.wrapping_add(q);
+            }
+            min = min.min(x);
+            max = max.max(x);
+            n += 1;
         }
-        Ok(())
+        self.min = min;
+        self.max = max;
+        self.n = n;
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Adds another sketch of the same interval: afterwards `self` is exactly (bit for bit) the
@@ -130,10 +148,9 @@ impl<const B: usize> Sketch<B> {
             *a += *b;
         }
         for (a, b) in self.offsets.iter_mut().zip(other.offsets.iter()) {
-            *a = a.saturating_add(*b);
+            *a = a.wrapping_add(*b);
         }
         self.n += other.n;
-        self.sum_q += other.sum_q;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         Ok(())
@@ -163,16 +180,24 @@ impl<const B: usize> Sketch<B> {
     pub fn counts(&self) -> &[u64; B] {
         &self.counts
     }
-    /// Mean of the values, from the exact integer sum (to ~2⁻⁵²·(hi − lo)); NaN when empty.
+    /// Mean of the values, from the integer bin sums (each value enters on a grid of 2⁻²⁰ of a
+    /// bin, truncated, with the ½-quantum bias added back: error ≲ 1e-10·(hi − lo)/B·2048 for
+    /// the default, and the same bits whatever the order of pushes and merges); NaN when empty.
     pub fn mean(&self) -> f64 {
         if self.n == 0 {
             return f64::NAN;
         }
+        // S = Σ_k (count_k·k·2²⁰ + offsets_k): position of the sum in units of 2⁻²⁰ bin
+        let mut total: u128 = 0;
+        for (k, (&c, &o)) in self.counts.iter().zip(self.offsets.iter()).enumerate() {
+            total += u128::from(c) * ((k as u128) << 20) + u128::from(o);
+        }
         let n = u128::from(self.n);
-        let whole = (self.sum_q / n) as f64;
-        let rem = (self.sum_q % n) as f64 / self.n as f64;
-        let frac = ((whole + rem) / Q_SCALE).clamp(0.0, 1.0);
-        (self.lo + frac * (self.hi - self.lo)).clamp(self.min, self.max)
+        let whole = (total / n) as f64;
+        let rem = (total % n) as f64 / self.n as f64;
+        let pos = (whole + rem + 0.5) / OFF_SCALE; // in bins
+        let w = (self.hi - self.lo) / B as f64;
+        (self.lo + pos * w).clamp(self.min, self.max)
     }
 
     /// Bin index of x ∈ [lo, hi] and x's offset inside the bin in units of 2⁻²⁰ bin.
@@ -181,7 +206,7 @@ impl<const B: usize> Sketch<B> {
         let pos = (x - self.lo) * self.inv_width;
         let k = (pos as usize).min(B - 1);
         let frac = (pos - k as f64).clamp(0.0, 1.0);
-        (k, libm::round(frac * OFF_SCALE) as u64)
+        (k, (frac * OFF_SCALE) as u64)
     }
 
     /// Calls f(value, weight, spread) for the pseudo-sample the fit sees: the exact min and max
@@ -201,7 +226,8 @@ impl<const B: usize> Sketch<B> {
                 o = o.saturating_sub(qmax);
             }
             if c > 0 {
-                let within = o as f64 / (c as f64 * OFF_SCALE);
+                // + ½ quantum per value: offsets were truncated onto the 2⁻²⁰ grid
+                let within = (o as f64 + 0.5 * c as f64) / (c as f64 * OFF_SCALE);
                 let rep = (self.lo + (k as f64 + within) * w).clamp(self.min, self.max);
                 let spread = if c > 1 {
                     let a = (self.lo + k as f64 * w).max(self.min);
