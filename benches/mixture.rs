@@ -28,7 +28,10 @@ fn bench_mixture(c: &mut Criterion) {
     for (name, f) in [
         ("warm", fit_mixture(&x, 2, &warm).unwrap()),
         ("cold", fit_mixture(&x, 2, &cold).unwrap()),
-        ("sketch", fit_mixture_sketch(&sk, &x, 2, &warm, &mo).unwrap()),
+        (
+            "sketch",
+            fit_mixture_sketch(&sk, &x, 2, &warm, &mo).unwrap(),
+        ),
     ] {
         eprintln!(
             "mixture k2 n100k {name}: LL {:.6} full passes {} stage-1 passes {} iterations {} pg {:.2e} converged {}",

@@ -3,7 +3,9 @@
 //! `variant best_seconds loglik full_passes stage1_passes iterations grad_norm converged`.
 //!
 //! `cargo run --release --example mixture_file -- FILE [K] [REPEATS]` (best of REPEATS, default 10).
-use simstat::fit::{fit_mixture, fit_mixture_sketch, FitOptions, MixtureFit, MixtureOptions, Sketch};
+use simstat::fit::{
+    fit_mixture, fit_mixture_sketch, FitOptions, MixtureFit, MixtureOptions, Sketch,
+};
 use std::time::Instant;
 
 fn report(name: &str, best: f64, f: &MixtureFit) {
@@ -25,7 +27,11 @@ fn main() {
         std::process::exit(2);
     };
     let k: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
-    let repeats: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10).max(1);
+    let repeats: usize = args
+        .get(3)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+        .max(1);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {

@@ -26,10 +26,40 @@ pub(crate) struct Weighted<'a> {
 
 impl Passable for Weighted<'_> {
     fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats) {
-        for (&x, &w) in self.xs.iter().zip(self.ws.iter()) {
-            if w > 0.0 {
-                ev.add(x, w, st);
-            }
+        ev.add_weighted(self.xs, self.ws, st);
+    }
+}
+
+/// A histogram sketch as weighted points: bin centres (clamped to [min, max]) and counts.
+pub(crate) struct Bins<const B: usize> {
+    pub xs: [f64; B],
+    pub ws: [f64; B],
+}
+
+impl<const B: usize> Bins<B> {
+    pub fn from_sketch(sk: &crate::fit::Sketch<B>) -> Self {
+        let (lo, hi) = sk.interval();
+        let w = (hi - lo) / B as f64;
+        let mut out = Bins {
+            xs: [0.0; B],
+            ws: [0.0; B],
+        };
+        for (j, (&cnt, (x, wt))) in sk
+            .counts()
+            .iter()
+            .zip(out.xs.iter_mut().zip(out.ws.iter_mut()))
+            .enumerate()
+        {
+            // max/min, not clamp: an empty sketch has min = +inf > max = −inf
+            *x = (lo + (j as f64 + 0.5) * w).max(sk.min()).min(sk.max());
+            *wt = cnt as f64;
+        }
+        out
+    }
+    pub fn weighted(&self) -> Weighted<'_> {
+        Weighted {
+            xs: &self.xs,
+            ws: &self.ws,
         }
     }
 }

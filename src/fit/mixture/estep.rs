@@ -282,8 +282,160 @@ impl Evaluator {
 
     /// Accumulate a slice of unit-weight points.
     pub fn add_slice(&self, xs: &[f64], st: &mut SuffStats) {
-        for &x in xs {
-            self.add(x, 1.0, st);
+        match self.k {
+            1 => self.add_slice_k::<1, 4>(xs, None, st),
+            2 => self.add_slice_k::<2, 8>(xs, None, st),
+            3 => self.add_slice_k::<3, 12>(xs, None, st),
+            4 => self.add_slice_k::<4, 16>(xs, None, st),
+            _ => {
+                for &x in xs {
+                    self.add(x, 1.0, st);
+                }
+            }
+        }
+    }
+
+    /// Accumulate weighted points (x_j, w_j) (e.g. histogram bins); zero weights are skipped.
+    pub fn add_weighted(&self, xs: &[f64], ws: &[f64], st: &mut SuffStats) {
+        let n = xs.len().min(ws.len());
+        let (xs, ws) = (&xs[..n], &ws[..n]);
+        match self.k {
+            1 => self.add_slice_k::<1, 4>(xs, Some(ws), st),
+            2 => self.add_slice_k::<2, 8>(xs, Some(ws), st),
+            3 => self.add_slice_k::<3, 12>(xs, Some(ws), st),
+            4 => self.add_slice_k::<4, 16>(xs, Some(ws), st),
+            _ => {
+                for (&x, &w) in xs.iter().zip(ws) {
+                    if w > 0.0 {
+                        self.add(x, w, st);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Unit-weight kernel specialised for K components (M = 4K): accumulates in local
+    /// fixed-size arrays and adds them into `st` once per slice (same sums as [`Self::add`]).
+    fn add_slice_k<const K: usize, const M: usize>(
+        &self,
+        xs: &[f64],
+        ws: Option<&[f64]>,
+        st: &mut SuffStats,
+    ) {
+        let mut c = [0.0; K];
+        let mut cst = [0.0; K];
+        let mut am1 = [0.0; K];
+        let mut lam = [0.0; K];
+        c.copy_from_slice(&self.c[..K]);
+        cst.copy_from_slice(&self.cst[..K]);
+        am1.copy_from_slice(&self.am1[..K]);
+        lam.copy_from_slice(&self.lam[..K]);
+        let mut w = [[0.0; 10]; K];
+        let mut xmin = [f64::INFINITY; K];
+        let mut phi_acc = [[0.0; M]; M];
+        let mut ll = 0.0;
+        let mut uncovered = 0u64;
+        let second = self.second_order;
+        let mut wsum = 0.0;
+        let mut count = 0u64;
+        for (j, &x) in xs.iter().enumerate() {
+            let wt = match ws {
+                Some(ws) => ws.get(j).copied().unwrap_or(0.0),
+                None => 1.0,
+            };
+            if !(wt > 0.0) {
+                continue;
+            }
+            wsum += wt;
+            count += 1;
+            let mut l = [f64::NEG_INFINITY; K];
+            let mut ld = [0.0; K];
+            let mut lmax = f64::NEG_INFINITY;
+            for i in 0..K {
+                let d = x - c[i];
+                if d > 0.0 {
+                    let lg = libm::log(d);
+                    ld[i] = lg;
+                    l[i] = cst[i] + am1[i] * lg - lam[i] * d;
+                    if l[i] > lmax {
+                        lmax = l[i];
+                    }
+                }
+            }
+            if lmax == f64::NEG_INFINITY || lmax.is_nan() {
+                uncovered += 1;
+                continue;
+            }
+            let mut r = [0.0; K];
+            let mut s = 0.0;
+            for i in 0..K {
+                let e = if l[i] == lmax {
+                    1.0
+                } else if l[i] == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    libm::exp(l[i] - lmax)
+                };
+                r[i] = e;
+                s += e;
+            }
+            let inv = 1.0 / s;
+            ll += wt * (lmax + libm::log(s));
+            let mut phi = [0.0; M];
+            for i in 0..K {
+                let r0 = r[i] * inv;
+                if r0 < R_FLOOR {
+                    continue;
+                }
+                let ri = r0 * wt;
+                let d = x - c[i];
+                let (v1, v2, v3) = (ld[i], d, 1.0 / d);
+                let wi = &mut w[i];
+                wi[0] += ri;
+                wi[1] += ri * v1;
+                wi[2] += ri * v2;
+                wi[3] += ri * v3;
+                wi[4] += ri * v1 * v1;
+                wi[5] += ri * v1 * v2;
+                wi[6] += ri * v1 * v3;
+                wi[7] += ri * v2 * v2;
+                wi[8] += ri;
+                wi[9] += ri * v3 * v3;
+                if x < xmin[i] {
+                    xmin[i] = x;
+                }
+                if 4 * i + 3 < M {
+                    phi[4 * i] = r0;
+                    phi[4 * i + 1] = r0 * v1;
+                    phi[4 * i + 2] = r0 * v2;
+                    phi[4 * i + 3] = r0 * v3;
+                }
+            }
+            if second {
+                for a in 0..M {
+                    let pa = phi[a] * wt;
+                    for b in a..M {
+                        phi_acc[a][b] += pa * phi[b];
+                    }
+                }
+            }
+        }
+        st.n += wsum;
+        st.count += count;
+        st.ll += ll;
+        st.uncovered += uncovered;
+        for i in 0..K {
+            for j in 0..10 {
+                st.w[i][j] += w[i][j];
+            }
+            st.xmin[i] = st.xmin[i].min(xmin[i]);
+        }
+        if second {
+            for a in 0..M {
+                for b in a..M {
+                    st.phi[packed(M, a, b)] += phi_acc[a][b];
+                }
+            }
         }
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn init_params(
             lo_j - (m - lo_j).max(0.5 * libm::sqrt(v)).max(1e-9)
         };
         let dm = m - c;
-        let a = (dm * dm / v).clamp(b.alpha_min.max(1.5), b.alpha_max);
+        let a = (dm * dm / v).max(b.alpha_min.max(1.5)).min(b.alpha_max);
         p.alpha[j] = a;
         p.lambda[j] = a / dm;
         p.c[j] = c;

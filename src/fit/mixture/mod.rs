@@ -52,8 +52,11 @@ pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, SliceChunks};
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
 
 use super::{FitError, FitOptions, Sketch};
-use engine::{optimize, Control, Passable, Run, Weighted};
+use engine::{optimize, Bins, Control, Passable, Run, Weighted};
 use params::{Bounds, Params};
+
+/// Bins of the histogram sketch the warm start's middle stage runs on.
+pub(crate) const SKETCH_BINS: usize = 4096;
 
 /// Largest number of components a mixture fit holds (fixed arrays, no allocation).
 pub const MAX_COMPONENTS: usize = 16;
@@ -86,7 +89,8 @@ pub struct MixtureOptions {
     pub starts: usize,
     /// Also fit K − 1 components and restart from that fit (a component duplicated) when it
     /// has the higher likelihood, so a K-component fit never ends below the (K − 1)-component
-    /// one (default true; costs one (K − 1)-component fit).
+    /// one (default false: the check then runs only when the K-component run ends unconverged;
+    /// costs one (K − 1)-component fit).
     pub nested_guard: bool,
 }
 
@@ -102,12 +106,20 @@ impl Default for MixtureOptions {
             min_weight: 1e-4,
             shape_floor: 1.0,
             starts: 2,
-            nested_guard: true,
+            nested_guard: false,
         }
     }
 }
 
 impl MixtureOptions {
+    fn validate_with(&self, opts: &FitOptions) -> Result<(), FitError> {
+        self.validate()?;
+        if !(self.shape_floor < opts.shape_cap) {
+            return Err(FitError::BadOptions("shape_floor"));
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), FitError> {
         if !(self.subsample_fraction > 0.0 && self.subsample_fraction <= 1.0) {
             return Err(FitError::BadOptions("subsample_fraction"));
@@ -199,6 +211,7 @@ pub(crate) fn check_k(k: usize) -> Result<(), FitError> {
 }
 
 pub(crate) fn bounds(opts: &FitOptions, mo: &MixtureOptions) -> Bounds {
+    // callers have run `MixtureOptions::validate_with` (shape_floor < shape_cap)
     Bounds {
         lo: opts.lo,
         hi: opts.hi,
@@ -224,6 +237,7 @@ pub(crate) fn control(opts: &FitOptions, mo: &MixtureOptions, em_iters: usize, n
 pub(crate) struct Cands {
     pub len: usize,
     pub p: [Params; 6],
+    pub ll: [f64; 6],
 }
 
 impl Cands {
@@ -231,11 +245,13 @@ impl Cands {
         Cands {
             len: 0,
             p: [Params::zeroed(k); 6],
+            ll: [f64::NEG_INFINITY; 6],
         }
     }
-    fn push(&mut self, p: &Params) {
-        if let Some(slot) = self.p.get_mut(self.len) {
+    fn push(&mut self, p: &Params, ll: f64) {
+        if let (Some(slot), Some(l)) = (self.p.get_mut(self.len), self.ll.get_mut(self.len)) {
             *slot = *p;
+            *l = ll;
             self.len += 1;
         }
     }
@@ -265,7 +281,7 @@ pub(crate) fn multi_start<D: Passable>(
     let mut total_iters = 0;
     let mut consider = |run: Run, best: &mut Option<Run>| {
         if run.ll.is_finite() {
-            cands.push(&run.p);
+            cands.push(&run.p, run.ll);
         }
         total_passes += run.passes;
         total_iters += run.iters + run.em_iters;
@@ -304,7 +320,7 @@ pub(crate) fn multi_start<D: Passable>(
             let (mean, sd) = (c + a / l, libm::sqrt(a) / l);
             let half = 0.5 * p0.tau[j];
             for (slot, f) in [(j, 0.9), (k - 1, 1.1)] {
-                let a2 = (a * f).clamp(b.alpha_min, b.alpha_max);
+                let a2 = (a * f).max(b.alpha_min).min(b.alpha_max);
                 let l2 = libm::sqrt(a2) / sd;
                 p0.alpha[slot] = a2;
                 p0.lambda[slot] = l2;
@@ -335,13 +351,16 @@ pub(crate) fn multi_start<D: Passable>(
     r
 }
 
-/// One attempt of the two-stage fit shared by every data path: stage 1 (EM burn-in + Newton, several starts)
-/// on `stage1` (a subsample or a sketch) when `warm`, every stage-1 candidate scored on the full
-/// data (one first-order pass each), the best polished on `full`; or everything on `full`.
+/// One attempt of the staged fit shared by every data path. Warm (`stage1` given): EM burn-in
+/// and Newton from several starts on the subsample; the distinct competitive candidates scored
+/// on the sketch `mid` (or, without one, on the full data), the best optimised on the sketch
+/// (O(bins) passes, ending next to the exact optimum), then polished by Newton passes on
+/// `full`. Cold: everything on `full`.
 #[allow(clippy::too_many_arguments)]
 fn two_stage_inner<D: Passable, E: Passable>(
     full: &mut D,
     stage1: Option<(&mut E, f64)>,
+    mid: Option<&mut Weighted<'_>>,
     sorted: &[f64],
     k: usize,
     s: &Summary,
@@ -355,23 +374,58 @@ fn two_stage_inner<D: Passable, E: Passable>(
         Some((sub, nsub)) => {
             let ctl1 = control(opts, mo, mo.em_iters, nsub);
             let r1 = multi_start(sub, sorted, k, s, &b, &ctl1, mo.starts, &mut cands);
+            let mut stage1_passes = r1.passes;
             let mut best = r1.p;
             let mut best_ll = f64::NEG_INFINITY;
             let mut scored = 0;
+            let mut mid = mid;
             if cands.len > 1 {
-                for p in cands.p.iter().take(cands.len) {
-                    let (_, st) = engine::evaluate(full, p, &b, false);
-                    scored += 1;
+                // score the distinct candidates within 10 log-likelihood units (on the
+                // subsample) of the best one on the sketch, or else on the full data
+                let mut seen = [f64::NAN; 6];
+                for (idx, (p, &l)) in cands
+                    .p
+                    .iter()
+                    .zip(cands.ll.iter())
+                    .take(cands.len)
+                    .enumerate()
+                {
+                    let dup = seen[..idx].iter().any(|&o| (o - l).abs() <= 1e-9 * l.abs());
+                    seen[idx] = l;
+                    if !(l >= r1.ll - 10.0) || dup {
+                        continue;
+                    }
+                    let st = match mid.as_mut() {
+                        Some(m) => {
+                            stage1_passes += 1;
+                            engine::evaluate(&mut **m, p, &b, false).1
+                        }
+                        None => {
+                            scored += 1;
+                            engine::evaluate(full, p, &b, false).1
+                        }
+                    };
                     if st.log_likelihood() > best_ll {
                         best_ll = st.log_likelihood();
                         best = *p;
                     }
                 }
             }
+            let mut iters = r1.iters;
+            if let Some(m) = mid {
+                // the sketch optimum is next to the exact one: the exact polish is short
+                let ctlm = control(opts, mo, 0, n);
+                let rm = optimize(m, best, &b, &ctlm, s.min);
+                stage1_passes += rm.passes;
+                iters += rm.iters;
+                if rm.ll.is_finite() {
+                    best = rm.p;
+                }
+            }
             let ctl2 = control(opts, mo, 0, n);
             let mut r2 = optimize(full, best, &b, &ctl2, s.min);
             r2.passes += scored;
-            (r2, r1.passes, r1.iters)
+            (r2, stage1_passes, iters)
         }
         None => {
             let ctl = control(opts, mo, mo.em_iters, n);
@@ -390,6 +444,7 @@ fn two_stage_inner<D: Passable, E: Passable>(
 pub(crate) fn two_stage<D: Passable, E: Passable>(
     full: &mut D,
     mut stage1: Option<(&mut E, f64)>,
+    mut mid: Option<&mut Weighted<'_>>,
     sorted: &[f64],
     k: usize,
     s: &Summary,
@@ -398,11 +453,14 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
 ) -> Result<MixtureFit<f64>, FitError> {
     let b = bounds(opts, mo);
     let again = stage1.as_mut().map(|(e, w)| (&mut **e, *w));
-    let (mut run, p1, i1) = two_stage_inner(full, again, sorted, k, s, opts, mo);
+    let mid_again = mid.as_deref_mut();
+    let (mut run, mut p1, mut i1) = two_stage_inner(full, again, mid_again, sorted, k, s, opts, mo);
     if k >= 2 && (mo.nested_guard || !run.converged) {
-        let (prev, pp, pi) = two_stage_inner(full, stage1, sorted, k - 1, s, opts, mo);
-        run.passes += prev.passes + pp;
-        run.iters += prev.iters + pi;
+        let (prev, pp, pi) = two_stage_inner(full, stage1, mid, sorted, k - 1, s, opts, mo);
+        run.passes += prev.passes;
+        run.iters += prev.iters;
+        p1 += pp;
+        i1 += pi;
         if prev.ll.is_finite() && prev.ll > run.ll {
             let mut p0 = prev.p;
             p0.k = k;
@@ -446,7 +504,7 @@ pub fn fit_mixture_with(
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
-    mo.validate()?;
+    mo.validate_with(opts)?;
     check_k(k)?;
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
@@ -465,7 +523,14 @@ pub fn fit_mixture_with(
     } else {
         None
     };
-    two_stage(&mut full, stage1, res.sample(), k, &s, opts, mo)
+    let mut sk: Sketch<SKETCH_BINS> = Sketch::new(opts.lo, opts.hi)?;
+    if warm {
+        sk.extend(data)?;
+    }
+    let bins = Bins::from_sketch(&sk);
+    let mut mid = bins.weighted();
+    let mid = if warm { Some(&mut mid) } else { None };
+    two_stage(&mut full, stage1, mid, res.sample(), k, &s, opts, mo)
 }
 
 /// Fits a mixture to a histogram [`Sketch`] first (O(bins) per pass), then polishes on the
@@ -479,7 +544,7 @@ pub fn fit_mixture_sketch<const B: usize>(
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
-    mo.validate()?;
+    mo.validate_with(opts)?;
     check_k(k)?;
     if sketch.interval() != (opts.lo, opts.hi) {
         return Err(FitError::IntervalMismatch);
@@ -488,20 +553,8 @@ pub fn fit_mixture_sketch<const B: usize>(
     s.add(data, 0, opts.lo, opts.hi)?;
     s.check(k)?;
     // pseudo-sample: bin representatives (centre clamped to [min, max]) with counts
-    let (lo, hi) = sketch.interval();
-    let w = (hi - lo) / B as f64;
-    let mut xs = [0.0; B];
-    let mut ws = [0.0; B];
-    for (j, (&cnt, (x, wt))) in sketch
-        .counts()
-        .iter()
-        .zip(xs.iter_mut().zip(ws.iter_mut()))
-        .enumerate()
-    {
-        *x = (lo + (j as f64 + 0.5) * w).clamp(sketch.min(), sketch.max());
-        *wt = cnt as f64;
-    }
-    let mut bins = Weighted { xs: &xs, ws: &ws };
+    let b = Bins::from_sketch(sketch);
+    let mut bins = b.weighted();
     let mut res: Reservoir<RESERVOIR_CAPACITY> =
         Reservoir::new(mo.min_subsample.clamp(1, RESERVOIR_CAPACITY), mo.seed);
     res.extend(data);
@@ -511,6 +564,7 @@ pub fn fit_mixture_sketch<const B: usize>(
     two_stage(
         &mut full,
         Some((&mut bins, nb)),
+        None,
         res.sample(),
         k,
         &s,

@@ -35,7 +35,7 @@ pub(crate) fn solve_alpha(s: f64, amin: f64, amax: f64) -> f64 {
             break;
         }
     }
-    libm::exp(x).clamp(amin, amax)
+    libm::exp(x).max(amin).min(amax)
 }
 
 /// One ECM update from the statistics of a pass at `p`. `min_weight` floors every weight.

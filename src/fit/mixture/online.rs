@@ -102,7 +102,7 @@ pub fn fit_mixture_online<S: ChunkSource>(
     oo: &OnlineOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
-    mo.validate()?;
+    mo.validate_with(opts)?;
     check_k(k)?;
     if !(oo.kappa > 0.5 && oo.kappa <= 1.0) {
         return Err(FitError::BadOptions("kappa"));

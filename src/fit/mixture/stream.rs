@@ -1,12 +1,12 @@
 //! Multi-pass EM over a re-iterable source of chunks (memory O(K), independent of N), and the
 //! mergeable per-shard statistics that let shards on separate cores or machines be reduced.
 
-use super::engine::{evaluate, Passable};
+use super::engine::{evaluate, Bins, Passable};
 use super::estep::{Evaluator, SuffStats};
 use super::params::{Bounds, Params};
-use super::{check_k, two_stage, MixtureFit, MixtureOptions, Summary};
+use super::{check_k, two_stage, MixtureFit, MixtureOptions, Summary, SKETCH_BINS};
 use super::{Reservoir, RESERVOIR_CAPACITY};
-use crate::fit::{FitError, FitOptions};
+use crate::fit::{FitError, FitOptions, Sketch};
 
 /// A data set that can be read again from the start, one chunk at a time (e.g. similarities
 /// computed on the fly against a corpus too large for memory). Every pass must yield the same
@@ -72,6 +72,7 @@ fn scan<S: ChunkSource>(
     src: &mut S,
     opts: &FitOptions,
     res: &mut Reservoir<RESERVOIR_CAPACITY>,
+    sk: &mut Sketch<SKETCH_BINS>,
 ) -> Result<Summary, FitError> {
     let mut s = Summary::new();
     src.reset();
@@ -82,6 +83,7 @@ fn scan<S: ChunkSource>(
         };
         s.add(chunk, offset, opts.lo, opts.hi)?;
         res.extend(chunk);
+        sk.extend(chunk)?;
         offset += chunk.len();
     }
     Ok(s)
@@ -99,7 +101,7 @@ pub fn fit_mixture_source<S: ChunkSource>(
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
-    mo.validate()?;
+    mo.validate_with(opts)?;
     check_k(k)?;
     // the reservoir size depends on N: a first pass counts
     let mut count = 0usize;
@@ -113,7 +115,8 @@ pub fn fit_mixture_source<S: ChunkSource>(
     let target = libm::ceil(count as f64 * mo.subsample_fraction) as usize;
     let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
     let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(m.min(count.max(1)), mo.seed);
-    let s = scan(src, opts, &mut res)?;
+    let mut sk: Sketch<SKETCH_BINS> = Sketch::new(opts.lo, opts.hi)?;
+    let s = scan(src, opts, &mut res, &mut sk)?;
     s.check(k)?;
     let n = s.n as usize;
     let warm = opts.warm_start && 2 * m <= n;
@@ -125,7 +128,10 @@ pub fn fit_mixture_source<S: ChunkSource>(
     } else {
         None
     };
-    two_stage(&mut full, stage1, res.sample(), k, &s, opts, mo)
+    let bins = Bins::from_sketch(&sk);
+    let mut mid = bins.weighted();
+    let mid = if warm { Some(&mut mid) } else { None };
+    two_stage(&mut full, stage1, mid, res.sample(), k, &s, opts, mo)
 }
 
 pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
@@ -217,7 +223,7 @@ pub fn fit_mixture_sharded(
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
-    mo.validate()?;
+    mo.validate_with(opts)?;
     check_k(k)?;
     let n: usize = shards.iter().map(|s| s.len()).sum();
     let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
@@ -226,9 +232,12 @@ pub fn fit_mixture_sharded(
         std::boxed::Box::new(Reservoir::new(m.min(n.max(1)), mo.seed));
     let mut s = Summary::new();
     let mut offset = 0;
+    let mut sk: std::boxed::Box<Sketch<SKETCH_BINS>> =
+        std::boxed::Box::new(Sketch::new(opts.lo, opts.hi)?);
     for sh in shards {
         s.add(sh, offset, opts.lo, opts.hi)?;
         res.extend(sh);
+        sk.extend(sh)?;
         offset += sh.len();
     }
     s.check(k)?;
@@ -241,5 +250,8 @@ pub fn fit_mixture_sharded(
     } else {
         None
     };
-    two_stage(&mut full, stage1, res.sample(), k, &s, opts, mo)
+    let bins = std::boxed::Box::new(Bins::from_sketch(&sk));
+    let mut mid = bins.weighted();
+    let mid = if warm { Some(&mut mid) } else { None };
+    two_stage(&mut full, stage1, mid, res.sample(), k, &s, opts, mo)
 }
