@@ -94,6 +94,21 @@ fn update(
 /// the reported log-likelihood is prequential (each minibatch scored at the parameters before
 /// its update), `passes()` is 1 and `converged()` is false. The source is read once
 /// ([`ChunkSource::reset`] is called once at the start). Errors as [`fit_mixture`](super::fit_mixture).
+///
+/// ```
+/// use simstat::fit::mixture::SliceChunks;
+/// use simstat::fit::{fit_mixture_online, FitOptions, MixtureOptions, OnlineOptions};
+/// let data: Vec<f64> = (0..20_000)
+///     .map(|i| (i * 7919) % 20_000) // a fixed shuffle of the quantile grid
+///     .map(|j| -0.3 + simstat::special::gamma_p_inv(12.0, (j as f64 + 0.5) / 20_000.0) / 35.0)
+///     .collect();
+/// let mut stream = SliceChunks::new(&data, 1024);
+/// let fit = fit_mixture_online(&mut stream, 1, &FitOptions::default(),
+///     &MixtureOptions::default(), &OnlineOptions::default())?;
+/// assert_eq!(fit.passes(), 1);
+/// assert!((fit.component(0).mean() - (-0.3 + 12.0 / 35.0)).abs() < 0.01);
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
 pub fn fit_mixture_online<S: ChunkSource>(
     src: &mut S,
     k: usize,

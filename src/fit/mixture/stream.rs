@@ -94,6 +94,20 @@ fn scan<S: ChunkSource>(
 /// passes over the source. Memory is O(K + reservoir), independent of N. With the same data
 /// and options the result equals the slice fit's (the same subsample is drawn and the sums are
 /// taken in the same order).
+///
+/// ```
+/// use simstat::fit::mixture::SliceChunks;
+/// use simstat::fit::{fit_mixture, fit_mixture_source, FitOptions, MixtureOptions};
+/// let data: Vec<f64> = (0..5000)
+///     .map(|i| -0.3 + simstat::special::gamma_p_inv(12.0, (i as f64 + 0.5) / 5000.0) / 35.0)
+///     .collect();
+/// let opts = FitOptions::default();
+/// let mut src = SliceChunks::new(&data, 777); // any chunking
+/// let streamed = fit_mixture_source(&mut src, 1, &opts, &MixtureOptions::default())?;
+/// let batch = fit_mixture(&data, 1, &opts)?;
+/// assert!((streamed.log_likelihood() - batch.log_likelihood()).abs() <= 1e-12 * batch.log_likelihood().abs());
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
 pub fn fit_mixture_source<S: ChunkSource>(
     src: &mut S,
     k: usize,
