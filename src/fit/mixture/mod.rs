@@ -84,8 +84,10 @@ pub struct MixtureOptions {
     pub min_weight: f64,
     /// Shape floor (default 1): below α = 1 the likelihood is unbounded at the shift.
     pub shape_floor: f64,
-    /// Independent starts (different splits of the sample) tried on the subsample; the best is
-    /// polished (default 2 when K ≥ 2).
+    /// Independent starts (different splits of the sorted sample: equal-count slices, then
+    /// slices giving the upper components 25 %, 50 %, 10 % of it) tried in the first stage
+    /// (default 1). For 2 ≤ K ≤ 4 a nested start (the (K − 1)-component optimum with its
+    /// heaviest component split) is always tried too.
     pub starts: usize,
     /// Also fit K − 1 components and restart from that fit (a component duplicated) when it
     /// has the higher likelihood, so a K-component fit never ends below the (K − 1)-component
@@ -105,7 +107,7 @@ impl Default for MixtureOptions {
             rel_tol: 1e-15,
             min_weight: 1e-4,
             shape_floor: 1.0,
-            starts: 2,
+            starts: 1,
             nested_guard: false,
         }
     }
@@ -372,7 +374,10 @@ fn two_stage_inner<D: Passable, E: Passable>(
     let mut cands = Cands::new(k);
     match stage1 {
         Some((sub, nsub)) => {
-            let ctl1 = control(opts, mo, mo.em_iters, nsub);
+            // stage 1 only picks the basin: a later stage polishes, so a looser gradient
+            // tolerance (×100) saves its last Newton passes
+            let mut ctl1 = control(opts, mo, mo.em_iters, nsub);
+            ctl1.gtol *= 100.0;
             let r1 = multi_start(sub, sorted, k, s, &b, &ctl1, mo.starts, &mut cands);
             let mut stage1_passes = r1.passes;
             let mut best = r1.p;
