@@ -47,6 +47,19 @@ pub(crate) fn em_update(
     min_weight: f64,
     x_min: f64,
 ) -> Params {
+    em_update_with(p, st, b, min_weight, x_min, true)
+}
+
+/// [`em_update`], optionally keeping the shifts fixed (then the update is the exact M-step of
+/// the exponential family in (τ, α, λ), as the online EM needs).
+pub(crate) fn em_update_with(
+    p: &Params,
+    st: &SuffStats,
+    b: &Bounds,
+    min_weight: f64,
+    x_min: f64,
+    update_shift: bool,
+) -> Params {
     let k = p.k;
     let mut q = *p;
     let tot: f64 = (0..k).map(|i| st.w[i][0]).sum();
@@ -81,7 +94,7 @@ pub(crate) fn em_update(
         let g = lam * s0 - (a - 1.0) * w[3];
         let h = -(a - 1.0) * w[9];
         let mut c = p.c[i];
-        if h < 0.0 && g.is_finite() && h.is_finite() {
+        if update_shift && h < 0.0 && g.is_finite() && h.is_finite() {
             let step = -g / h;
             // never pass (half the distance to) the smallest point the component still claims
             let claim = if i == lowest {

@@ -1,10 +1,10 @@
-//! One-pass online (stepwise) EM for true streams: a batch fit on a burn-in buffer, then
-//! running averages of the per-minibatch statistics with step (t + 2)^−κ and an ECM update
-//! after every minibatch. Approximate: the result is not the batch optimum.
+//! One-pass online (stepwise) EM for true streams: a batch fit on a burn-in buffer fixes the
+//! shifts, then running averages of the per-minibatch statistics with step (t + 2)^−κ and an
+//! M-step for (τ, α, λ) after every minibatch. Approximate: the shifts are the burn-in's.
 
 use super::engine::{evaluate, Run};
 use super::estep::SuffStats;
-use super::mstep::em_update;
+use super::mstep::em_update_with;
 use super::stream::ChunkSource;
 use super::RESERVOIR_CAPACITY;
 use super::{bounds, check_k, control, multi_start, Cands, MixtureFit, MixtureOptions, Summary};
@@ -78,7 +78,9 @@ fn update(
     for (a, s) in avg.xmin.iter_mut().zip(st.xmin.iter()) {
         *a = a.min(*s);
     }
-    let q = em_update(&state.run.p, avg, b, opts_min_weight, state.x_min);
+    // shifts stay at their burn-in values: with c fixed the statistics are those of an
+    // exponential family and the running averages are consistent (stepwise EM)
+    let q = em_update_with(&state.run.p, avg, b, opts_min_weight, state.x_min, false);
     // accept only updates that keep every point of this batch covered
     let (_, chk) = evaluate(&mut d, &q, b, false);
     if chk.log_likelihood().is_finite() {
@@ -87,10 +89,12 @@ fn update(
 }
 
 /// One pass over a stream: the first `burn_in` points are fitted in batch (as
-/// [`fit_mixture_with`](super::fit_mixture_with) would, cold), then every minibatch updates
-/// running averages of the EM statistics with step γ_t = (t + 2)^−κ and takes an ECM step.
+/// [`fit_mixture_with`](super::fit_mixture_with) would, cold) and fix the shifts; then every
+/// minibatch updates running averages of the EM statistics (S, Σ r ln d, Σ r d per component)
+/// with step γ_t = (t + 2)^−κ and takes the M-step for weights, shapes and rates.
 ///
-/// Approximate by design: the parameters track the stream, they are not the batch optimum;
+/// Approximate by design: the shifts are those of the burn-in fit and the other parameters track
+/// the stream (stepwise EM), so the result is near, not at, the batch optimum;
 /// the reported log-likelihood is prequential (each minibatch scored at the parameters before
 /// its update), `passes()` is 1 and `converged()` is false. The source is read once
 /// ([`ChunkSource::reset`] is called once at the start). Errors as [`fit_mixture`](super::fit_mixture).
