@@ -4,6 +4,8 @@
 //! * [`fit_gamma`]: one shifted gamma to raw data (warm-started from a sketch, then exact).
 //! * [`Sketch`] + [`fit_gamma_sketch`]: streaming, O(bins) memory, mergeable bit-for-bit.
 //! * [`FitOptions`]: interval, pass limits, tolerances, α cap (shared with the mixture EM).
+//! * [`mixture`]: K-component mixtures ([`fit_mixture`]): warm-started EM + Newton, chunk
+//!   sources, mergeable statistics, online EM.
 //!
 //! ```
 //! use simstat::fit::{fit_gamma, FitOptions};
