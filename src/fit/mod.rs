@@ -4,6 +4,8 @@
 //! * [`fit_gamma`]: one shifted gamma to raw data (warm-started from a sketch, then exact).
 //! * [`Sketch`] + [`fit_gamma_sketch`]: streaming, O(bins) memory, mergeable bit-for-bit.
 //! * [`FitOptions`]: interval, pass limits, tolerances, α cap (shared with the mixture EM).
+//! * [`mixture`]: K-component mixtures ([`fit_mixture`]): warm-started EM + Newton, chunk
+//!   sources, mergeable statistics, online EM.
 //!
 //! ```
 //! use simstat::fit::{fit_gamma, FitOptions};
@@ -28,3 +30,12 @@ pub use options::FitOptions;
 pub use result::{GammaFit, Regime};
 pub use single::fit_gamma;
 pub use sketch::{fit_gamma_sketch, Sketch};
+pub mod mixture;
+
+#[cfg(feature = "std")]
+pub use mixture::fit_mixture_sharded;
+pub use mixture::{
+    fit_mixture, fit_mixture_online, fit_mixture_sketch, fit_mixture_source, fit_mixture_with,
+    pass_statistics, standard_errors, ChunkSource, MixtureFit, MixtureOptions, OnlineOptions,
+    StandardErrors, SuffStats, MAX_COMPONENTS,
+};
