@@ -138,7 +138,7 @@ fn parse_pq(table: &str, label: &str, q: bool) -> Vec<Domain> {
             continue;
         }
         let (hi, lo) = if q { (w[4], w[5]) } else { (w[2], w[3]) };
-        if !(hi > 1e-280) {
+        if hi.is_nan() || hi <= 1e-280 {
             continue;
         }
         let k = if w[0] <= 10.0 {
