@@ -344,8 +344,6 @@ fn simple<T: Element + Real>(
             Ok(loss)
         }
         DispersionVariant::Decorrelation => {
-            #[allow(clippy::cast_precision_loss)]
-            let ff = f as f64;
             let stats = |i: usize| -> Result<(f64, f64)> {
                 let r = row(x, i, f);
                 let m = mean_of(r);
@@ -355,9 +353,15 @@ fn simple<T: Element + Real>(
                 }
                 Ok((m, libm::sqrt(ss)))
             };
+            // Centred products in f64: no f32 overflow for large entries and no cancellation of
+            // Σxy − f·mᵢ·mⱼ (found by the `dispersion` fuzz target: entries near 1e35 gave NaN).
             let corr = |i: usize, j: usize, a: (f64, f64), b: (f64, f64)| -> f64 {
-                let d = T::dot_on(be, row(x, i, f), row(x, j, f));
-                ((d - ff * a.0 * b.0) / (a.1 * b.1)).clamp(-1.0, 1.0)
+                let c: f64 = row(x, i, f)
+                    .iter()
+                    .zip(row(x, j, f))
+                    .map(|(u, v)| (wd(*u) - a.0) * (wd(*v) - b.0))
+                    .sum();
+                (c / (a.1 * b.1)).clamp(-1.0, 1.0)
             };
             let mut s = 0.0;
             for i in 0..n {
@@ -840,6 +844,13 @@ pub fn dispersion_loss_with(
     } else {
         simple(x, n, f, opts, None)
     }
+    .and_then(|l| {
+        if l.is_finite() {
+            Ok(l)
+        } else {
+            Err(GeometryError::NonFinite)
+        }
+    })
 }
 
 /// [`dispersion_loss_with`] on [`best_backend`](super::best_backend).
@@ -868,7 +879,9 @@ pub fn dispersion_loss(
 /// two fused passes (log-sum-exp total, then G tiles and U = (G+Gᵀ)Ẑ by rank updates).
 ///
 /// # Errors
-/// As [`dispersion_loss_with`], plus `LengthMismatch` if `grad_out.len() != n*f`.
+/// As [`dispersion_loss_with`], plus `LengthMismatch` if `grad_out.len() != n*f`, and
+/// `NonFinite` if a gradient entry overflows f32 (rows of norm near f32's underflow with ε ≈ 0;
+/// `grad_out` then holds partial results).
 #[allow(clippy::too_many_arguments)]
 pub fn dispersion_loss_grad_with(
     backend: Backend,
@@ -886,11 +899,17 @@ pub fn dispersion_loss_grad_with(
     if grad_out.len() != x.len() {
         return Err(GeometryError::LengthMismatch);
     }
-    if opts.variant == DispersionVariant::Angular {
-        fused(backend, x, n, f, opts, Some(grad_out), scratch)
+    let loss = if opts.variant == DispersionVariant::Angular {
+        fused(backend, x, n, f, opts, Some(&mut *grad_out), scratch)?
     } else {
-        simple(x, n, f, opts, Some(grad_out))
+        simple(x, n, f, opts, Some(&mut *grad_out))?
+    };
+    // Rows with a norm near f32's underflow and ε ≈ 0 have a true gradient beyond f32's range
+    // (it scales like 1/‖z‖): report that instead of handing back ±inf or NaN.
+    if !loss.is_finite() || grad_out.iter().any(|g| !g.is_finite()) {
+        return Err(GeometryError::NonFinite);
     }
+    Ok(loss)
 }
 
 /// [`dispersion_loss_grad_with`] on [`best_backend`](super::best_backend).
