@@ -3,7 +3,7 @@
 use super::fdr::FdrCutoff;
 use super::CalibrateError;
 use crate::dist::TruncatedShiftedGamma;
-use crate::fit::GammaFit;
+use crate::fit::{GammaFit, MixtureFit};
 
 /// Most mixture components a [`Calibrator`] holds (the background plus at most one relevant
 /// component are used; the rest of the capacity keeps multi-component backgrounds).
@@ -46,6 +46,15 @@ impl Calibrator {
     #[must_use]
     pub fn from_gamma_fit(fit: &GammaFit<f64>) -> Self {
         Self::from_distribution(fit.distribution())
+    }
+
+    /// A calibrator from a fitted mixture: with two or more components the one with the largest
+    /// mean is the relevant component, the rest the background (see [`Calibrator::from_components`]).
+    ///
+    /// # Errors
+    /// As [`Calibrator::from_components`] (a fitted mixture always satisfies its checks).
+    pub fn from_mixture(fit: &MixtureFit<f64>) -> Result<Self, CalibrateError> {
+        Self::from_components(fit.weights(), fit.components())
     }
 
     /// A calibrator whose background is the given distribution (no relevant component).
