@@ -4,6 +4,9 @@
 //!
 //! * [`special`]: digamma, trigamma, ln Γ, regularized incomplete gamma P/Q and the inverse of P,
 //!   generic over `f32`/`f64` (f32 evaluates the f64 kernel and rounds once).
+//! * [`select`]: order selection without sweeps — merge dendrograms of mixing measures and the
+//!   Dendrogram Selection Criterion (DSC) beside AIC/BIC/ICL, for shifted-gamma mixtures and for
+//!   softmax-gated Gaussian mixtures of experts.
 //!
 //! ## Features
 //! | feature | default | what it adds |
@@ -30,6 +33,7 @@
 extern crate std;
 
 pub mod float;
+pub mod select;
 pub mod special;
 
 #[cfg(feature = "ffi")]
