@@ -114,6 +114,59 @@ fn bench_sgmoe(c: &mut Criterion) {
     g.finish();
 }
 
+/// Gamma: one over-fitted K0 = 10 EM + dendrogram + DSC vs EM at K = 1..10 + BIC (N = 20,000).
+fn bench_gamma_pipeline(c: &mut Criterion) {
+    use simstat::fit::{fit_mixture, FitOptions};
+    let mut rng = SplitMix64(3);
+    let truth = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2)];
+    let data: Vec<f64> = (0..20_000)
+        .map(|i| loop {
+            let (a, l, s): (f64, f64, f64) = truth[i % 2];
+            // Wilson–Hilferty normal approximation of a gamma draw is enough for a bench
+            let z = rng.normal();
+            let g = a * (1.0 - 1.0 / (9.0 * a) + z / (9.0 * a).sqrt()).powi(3);
+            let x = s + g / l;
+            if (-1.0..=1.0).contains(&x) {
+                break x;
+            }
+        })
+        .collect();
+    let opts = FitOptions::default();
+    let mut g = c.benchmark_group("gamma_pipeline_n20000");
+    g.bench_function("overfit_k10_plus_dsc", |b| {
+        b.iter(|| {
+            let fit = fit_mixture(&data, 10, &opts).expect("fit");
+            let mut atoms = [GammaAtom::default(); 16];
+            let mut k = 0;
+            for (c, &w) in fit.components().iter().zip(fit.weights()) {
+                if w > 0.0 {
+                    atoms[k] = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
+                    k += 1;
+                }
+            }
+            GammaAtom::standardise(&mut atoms[..k]).expect("atoms");
+            let mut d = Dendrogram::<GammaAtom, 16>::build(&atoms[..k]).expect("dendrogram");
+            d.evaluate(&mut GammaLevelLikelihood::new(&data, -1.0, 1.0).expect("data"))
+                .expect("levels");
+            d.criteria(&DscOptions::default()).map(|c| c.dsc_choice())
+        })
+    });
+    g.bench_function("sweep_k1_to_10_bic", |b| {
+        b.iter(|| {
+            let mut best = (0usize, f64::INFINITY);
+            for k in 1..=10 {
+                if let Ok(f) = fit_mixture(&data, k, &opts) {
+                    if f.bic() < best.1 {
+                        best = (k, f.bic());
+                    }
+                }
+            }
+            best.0
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .measurement_time(Duration::from_secs(3))
@@ -124,6 +177,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_gamma, bench_sgmoe
+    targets = bench_gamma, bench_sgmoe, bench_gamma_pipeline
 }
 criterion_main!(benches);

@@ -4,6 +4,9 @@
 //!
 //! * [`special`]: digamma, trigamma, ln Γ, regularized incomplete gamma P/Q and the inverse of P,
 //!   generic over `f32`/`f64` (f32 evaluates the f64 kernel and rounds once).
+//! * [`dist`]: shifted and truncated gamma distributions (ln pdf, cdf, sf, quantile, sampling).
+//! * [`fit`]: shifted-gamma maximum likelihood (profile-likelihood Newton), exact or from a
+//!   mergeable histogram [`fit::Sketch`].
 //! * [`select`]: order selection without sweeps — merge dendrograms of mixing measures and the
 //!   Dendrogram Selection Criterion (DSC) beside AIC/BIC/ICL, for shifted-gamma mixtures and for
 //!   softmax-gated Gaussian mixtures of experts.
@@ -32,6 +35,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod dist;
+pub mod fit;
 pub mod float;
 pub mod select;
 pub mod special;

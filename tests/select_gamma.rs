@@ -7,8 +7,8 @@ use simstat::select::{
 use simstat::special::digamma;
 use statrs::distribution::{Continuous, Gamma};
 
-mod common;
-use common::{sample_gamma, Rng};
+mod select_common;
+use select_common::{sample_gamma, Rng};
 
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)

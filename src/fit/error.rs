@@ -1,0 +1,67 @@
+//! Errors of the fitters: bad data or bad options, each naming the problem.
+
+use core::fmt;
+
+use crate::dist::ParamError;
+
+/// Why a fit (or a sketch update) was refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitError {
+    /// Fewer observations than the model has parameters (3 for one shifted gamma).
+    TooFewSamples {
+        /// Number of observations given.
+        n: u64,
+        /// Number needed.
+        needed: u64,
+    },
+    /// A value is NaN or ±∞.
+    NonFinite {
+        /// Position of the first offending value in the slice (for a sketch: in that call).
+        index: usize,
+    },
+    /// A value lies outside the interval [lo, hi] of the options / sketch.
+    OutOfInterval {
+        /// Position of the first offending value in the slice (for a sketch: in that call).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// All values are equal: no spread, so no shape or rate can be estimated.
+    AllEqual,
+    /// An option is out of its domain; the string names the field.
+    BadOptions(&'static str),
+    /// Two sketches over different intervals cannot be merged.
+    IntervalMismatch,
+    /// The fitted parameters do not give a valid truncated distribution.
+    Distribution(ParamError),
+}
+
+impl fmt::Display for FitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FitError::TooFewSamples { n, needed } => {
+                write!(f, "too few samples: {n} given, at least {needed} needed")
+            }
+            FitError::NonFinite { index } => write!(f, "value at index {index} is NaN or infinite"),
+            FitError::OutOfInterval { index, value } => {
+                write!(
+                    f,
+                    "value {value} at index {index} is outside the fit interval"
+                )
+            }
+            FitError::AllEqual => write!(f, "all values are equal"),
+            FitError::BadOptions(field) => write!(f, "fit option `{field}` is out of its domain"),
+            FitError::IntervalMismatch => write!(f, "sketches cover different intervals"),
+            FitError::Distribution(e) => write!(f, "fitted distribution is invalid: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for FitError {}
+
+impl From<ParamError> for FitError {
+    fn from(e: ParamError) -> Self {
+        FitError::Distribution(e)
+    }
+}

@@ -1,0 +1,348 @@
+//! The optimiser shared by every data access path: EM (ECM) burn-in, then projected damped
+//! Newton steps on the observed log-likelihood, stopping on the projected-gradient norm.
+
+use super::estep::{Evaluator, SuffStats};
+use super::mstep::em_update;
+use super::newton::{damped_step, derivs, projected, Derivs};
+use super::params::{Bounds, Params, MAX_P, PER};
+
+/// A data set the optimiser can sweep: one call = one pass (E-step + statistics).
+pub(crate) trait Passable {
+    /// Accumulate the statistics of every point at the evaluator's parameters.
+    fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats);
+}
+
+impl Passable for &[f64] {
+    fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats) {
+        ev.add_slice(self, st);
+    }
+}
+
+/// Weighted points (x, w), e.g. histogram bin centres and counts.
+pub(crate) struct Weighted<'a> {
+    pub xs: &'a [f64],
+    pub ws: &'a [f64],
+}
+
+impl Passable for Weighted<'_> {
+    fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats) {
+        for (&x, &w) in self.xs.iter().zip(self.ws.iter()) {
+            if w > 0.0 {
+                ev.add(x, w, st);
+            }
+        }
+    }
+}
+
+/// Iteration controls of one optimisation run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Control {
+    /// EM (ECM) iterations before the Newton phase.
+    pub em_iters: usize,
+    /// Newton iterations at most.
+    pub max_iter: usize,
+    /// Stop when the projected-gradient norm is at most this (absolute).
+    pub gtol: f64,
+    /// Stop (not converged) after 3 accepted steps in a row with |ΔLL| ≤ rtol·|LL|.
+    pub rtol: f64,
+    /// Weight floor of the EM step.
+    pub min_weight: f64,
+    /// Initial Levenberg–Marquardt damping (0: plain Newton first).
+    pub mu0: f64,
+}
+
+/// Outcome of one optimisation run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Run {
+    pub p: Params,
+    pub ll: f64,
+    pub pg: f64,
+    pub iters: usize,
+    pub em_iters: usize,
+    pub passes: usize,
+    pub converged: bool,
+}
+
+/// One pass at `p`.
+pub(crate) fn evaluate<D: Passable>(
+    data: &mut D,
+    p: &Params,
+    b: &Bounds,
+    second: bool,
+) -> (Evaluator, SuffStats) {
+    let ev = Evaluator::new(p, b, second);
+    let mut st = SuffStats::new(p.k, second);
+    if ev.feasible {
+        data.pass(&ev, &mut st);
+    } else {
+        st.uncovered = 1;
+    }
+    (ev, st)
+}
+
+fn lowest_shift(p: &Params) -> f64 {
+    (0..p.k).fold(f64::INFINITY, |m, i| m.min(p.c[i]))
+}
+
+/// Newton coordinates per component: φ = (μ, s, u) with μ the mean, s = ln sd, u = ln(μ − c)
+/// (the skewness direction is nearly straight in φ, curved in θ). Weight logits unchanged.
+fn theta_to_phi(k: usize, th: &[f64; MAX_P]) -> [f64; MAX_P] {
+    let mut f = *th;
+    for i in 0..k {
+        let (a, b, c) = (th[PER * i], th[PER * i + 1], th[PER * i + 2]);
+        let u = a - b;
+        f[PER * i] = c + libm::exp(u);
+        f[PER * i + 1] = 0.5 * (a - 2.0 * b);
+        f[PER * i + 2] = u;
+    }
+    f
+}
+
+fn phi_write_theta(k: usize, f: &[f64; MAX_P], b: &Bounds) -> [f64; MAX_P] {
+    let mut th = *f;
+    let (amin, amax) = (libm::log(b.alpha_min), libm::log(b.alpha_max));
+    for i in 0..k {
+        let (mu, s, u) = (f[PER * i], f[PER * i + 1], f[PER * i + 2]);
+        let a = (2.0 * u - 2.0 * s).clamp(amin, amax);
+        let u = 0.5 * a + s;
+        th[PER * i] = a;
+        th[PER * i + 1] = u - 2.0 * s;
+        th[PER * i + 2] = mu - libm::exp(u);
+    }
+    for j in PER * k..th.len() {
+        th[j] = th[j].clamp(-b.eta_max, b.eta_max);
+    }
+    th
+}
+
+/// Gradient and Hessian in φ from those in θ (chain rule; c_uu = −e^u is the only curvature).
+fn derivs_phi(k: usize, th: &[f64; MAX_P], d: &Derivs) -> Derivs {
+    let dim = d.dim;
+    // T = ∂θ/∂φ, block diagonal
+    let mut t = [[0.0; MAX_P]; MAX_P];
+    for i in dim.min(PER * k)..dim {
+        t[i][i] = 1.0;
+    }
+    let mut eu = [0.0; MAX_P];
+    for i in 0..k {
+        let (ia, ib, ic) = (PER * i, PER * i + 1, PER * i + 2);
+        let e = libm::exp(th[ia] - th[ib]);
+        eu[i] = e;
+        // columns: μ = ia, s = ib, u = ic
+        t[ia][ib] = -2.0;
+        t[ia][ic] = 2.0;
+        t[ib][ib] = -2.0;
+        t[ib][ic] = 1.0;
+        t[ic][ia] = 1.0;
+        t[ic][ic] = -e;
+    }
+    let mut out = Derivs {
+        dim,
+        g: [0.0; MAX_P],
+        h: [[0.0; MAX_P]; MAX_P],
+    };
+    for j in 0..dim {
+        let mut s = 0.0;
+        for i in 0..dim {
+            s += t[i][j] * d.g[i];
+        }
+        out.g[j] = s;
+    }
+    // H T
+    let mut ht = [[0.0; MAX_P]; MAX_P];
+    for i in 0..dim {
+        for j in 0..dim {
+            let mut s = 0.0;
+            for l in 0..dim {
+                s += d.h[i][l] * t[l][j];
+            }
+            ht[i][j] = s;
+        }
+    }
+    for i in 0..dim {
+        for j in 0..dim {
+            let mut s = 0.0;
+            for l in 0..dim {
+                s += t[l][i] * ht[l][j];
+            }
+            out.h[i][j] = s;
+        }
+    }
+    for i in 0..k {
+        out.h[PER * i + 2][PER * i + 2] += d.g[PER * i + 2] * (-eu[i]);
+    }
+    out
+}
+
+/// Optimise from `p0`. `x_min` is the smallest data point (support constraint).
+pub(crate) fn optimize<D: Passable>(
+    data: &mut D,
+    p0: Params,
+    b: &Bounds,
+    ctl: &Control,
+    x_min: f64,
+) -> Run {
+    let mut run = Run {
+        p: p0,
+        ll: f64::NEG_INFINITY,
+        pg: f64::INFINITY,
+        iters: 0,
+        em_iters: 0,
+        passes: 0,
+        converged: false,
+    };
+    // EM burn-in: keep the best parameters seen
+    let mut p = p0;
+    for _ in 0..ctl.em_iters {
+        let (_, st) = evaluate(data, &p, b, false);
+        run.passes += 1;
+        run.em_iters += 1;
+        let ll = st.log_likelihood();
+        if ll > run.ll {
+            run.ll = ll;
+            run.p = p;
+        } else if ll.is_finite() || run.ll.is_finite() {
+            break;
+        }
+        if !ll.is_finite() {
+            break;
+        }
+        p = em_update(&p, &st, b, ctl.min_weight, x_min);
+    }
+    let mut p = run.p;
+    let (mut ev, mut st) = evaluate(data, &p, b, true);
+    run.passes += 1;
+    let mut ll = st.log_likelihood();
+    run.ll = ll;
+    if !ll.is_finite() {
+        return run;
+    }
+    let mut th = [0.0; MAX_P];
+    p.write_theta(&mut th);
+    let mut mu = ctl.mu0;
+    let mut stall = 0;
+    let dim = p.dim();
+    for _ in 0..ctl.max_iter {
+        let d = derivs(&p, &ev, &st);
+        let (free, pg) = projected(&p, &th, &d.g, b);
+        run.pg = pg;
+        if pg <= ctl.gtol {
+            run.converged = true;
+            break;
+        }
+        run.iters += 1;
+        let mut accepted = None;
+        let mut delta = [0.0; MAX_P];
+        // Newton in φ unless a bound is active (then in θ, where the bounds are boxes)
+        let use_phi = free.iter().take(dim).all(|&f| f);
+        let dn = if use_phi { derivs_phi(p.k, &th, &d) } else { d };
+        let base = if use_phi { theta_to_phi(p.k, &th) } else { th };
+        for _ in 0..12 {
+            if !damped_step(&dn, &free, mu, &mut delta) {
+                mu = (mu * 10.0).max(1e-6);
+                continue;
+            }
+            // trust region: log-scale coordinates ≤ 1, weight logits ≤ 2, mean/shift ≤ one sd
+            let mut scale: f64 = 1.0;
+            for (i, di) in delta.iter().enumerate().take(dim) {
+                let j = i / PER;
+                let lim = if i >= PER * p.k {
+                    2.0
+                } else if (use_phi && i % PER == 0) || (!use_phi && i % PER == 2) {
+                    libm::sqrt(p.alpha[j]) / p.lambda[j]
+                } else {
+                    1.0
+                };
+                if di.abs() * scale > lim {
+                    scale = lim / di.abs();
+                }
+            }
+            let mut fnew = base;
+            for i in 0..dim {
+                fnew[i] = base[i] + scale * delta[i];
+            }
+            let tn = if use_phi {
+                phi_write_theta(p.k, &fnew, b)
+            } else {
+                let mut tn = fnew;
+                for i in 0..dim {
+                    let (lo, hi) = p.coord_bounds(i, b);
+                    tn[i] = tn[i].clamp(lo, hi);
+                }
+                tn
+            };
+            let fback = if use_phi { theta_to_phi(p.k, &tn) } else { tn };
+            for i in 0..dim {
+                delta[i] = fback[i] - base[i];
+            }
+            let pn = Params::from_theta(p.k, &tn);
+            if !(lowest_shift(&pn) < x_min) || !pn.is_valid() {
+                mu = (mu * 10.0).max(1e-4);
+                continue;
+            }
+            // predicted gain of the quadratic model
+            let mut pred = 0.0;
+            for i in 0..dim {
+                let mut hd = 0.0;
+                for j in 0..dim {
+                    hd += dn.h[i][j] * delta[j];
+                }
+                pred += dn.g[i] * delta[i] + 0.5 * delta[i] * hd;
+            }
+            let (evn, stn) = evaluate(data, &pn, b, true);
+            run.passes += 1;
+            let lln = stn.log_likelihood();
+            if lln.is_finite() && lln >= ll - 1e-13 * ll.abs() {
+                let rho = if pred > 0.0 { (lln - ll) / pred } else { 1.0 };
+                if rho > 0.75 {
+                    mu *= 0.01;
+                    if mu < 1e-9 {
+                        mu = 0.0;
+                    }
+                } else if rho < 0.25 {
+                    mu = (mu * 4.0).max(1e-4);
+                }
+                accepted = Some((pn, tn, evn, stn, lln));
+                break;
+            }
+            mu = (mu * 10.0).max(1e-3);
+        }
+        if accepted.is_none() {
+            // safe fallback: one EM step
+            let q = em_update(&p, &st, b, ctl.min_weight, x_min);
+            let (evn, stn) = evaluate(data, &q, b, true);
+            run.passes += 1;
+            let lln = stn.log_likelihood();
+            if lln.is_finite() && lln > ll {
+                let mut tn = [0.0; MAX_P];
+                q.write_theta(&mut tn);
+                accepted = Some((q, tn, evn, stn, lln));
+            }
+        }
+        let Some((pn, tn, evn, stn, lln)) = accepted else {
+            break;
+        };
+        let dll = lln - ll;
+        p = pn;
+        th = tn;
+        ev = evn;
+        st = stn;
+        ll = lln;
+        if dll.abs() <= ctl.rtol * ll.abs() {
+            stall += 1;
+            if stall >= 3 {
+                break;
+            }
+        } else {
+            stall = 0;
+        }
+    }
+    if run.converged || run.iters > 0 || ctl.max_iter == 0 {
+        let d = derivs(&p, &ev, &st);
+        run.pg = projected(&p, &th, &d.g, b).1;
+        run.converged = run.pg <= ctl.gtol;
+    }
+    run.p = p;
+    run.ll = ll;
+    run
+}

@@ -1,0 +1,122 @@
+//! Standard errors from the observed information (inverse Hessian of the log-likelihood).
+
+use super::engine::evaluate;
+use super::newton::derivs;
+use super::params::{MAX_P, PER};
+use super::stream::params_of;
+use super::{MixtureFit, MAX_COMPONENTS};
+use crate::fit::FitError;
+
+/// Standard errors of a fit (delta method on the inverse observed information at the fit).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StandardErrors {
+    k: usize,
+    shape: [f64; MAX_COMPONENTS],
+    rate: [f64; MAX_COMPONENTS],
+    shift: [f64; MAX_COMPONENTS],
+    weight: [f64; MAX_COMPONENTS],
+}
+
+impl StandardErrors {
+    /// SE of component `i`'s shape α (NaN past the end).
+    pub fn shape(&self, i: usize) -> f64 {
+        self.get(&self.shape, i)
+    }
+    /// SE of component `i`'s rate λ.
+    pub fn rate(&self, i: usize) -> f64 {
+        self.get(&self.rate, i)
+    }
+    /// SE of component `i`'s shift c.
+    pub fn shift(&self, i: usize) -> f64 {
+        self.get(&self.shift, i)
+    }
+    /// SE of component `i`'s weight τ.
+    pub fn weight(&self, i: usize) -> f64 {
+        self.get(&self.weight, i)
+    }
+    fn get(&self, a: &[f64; MAX_COMPONENTS], i: usize) -> f64 {
+        if i < self.k {
+            a[i]
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Standard errors of `fit` on `data` (the data it was fitted to) from the observed information
+/// −∇²LL in (ln α, ln λ, c, η), mapped to (α, λ, c, τ) by the delta method. Errors with
+/// [`FitError::BadOptions`]`("information")` when the information is not positive definite
+/// (e.g. a component at a bound).
+pub fn standard_errors(fit: &MixtureFit<f64>, data: &[f64]) -> Result<StandardErrors, FitError> {
+    let (p, b) = params_of(fit);
+    let mut d = data;
+    let (ev, st) = evaluate(&mut d, &p, &b, true);
+    let dv = derivs(&p, &ev, &st);
+    let n = dv.dim;
+    // Cholesky of A = −H, then the inverse
+    let mut l = [[0.0; MAX_P]; MAX_P];
+    for j in 0..n {
+        let mut s = -dv.h[j][j];
+        for m in 0..j {
+            s -= l[j][m] * l[j][m];
+        }
+        if !(s > 0.0) || !s.is_finite() {
+            return Err(FitError::BadOptions("information"));
+        }
+        l[j][j] = libm::sqrt(s);
+        for i in j + 1..n {
+            let mut t = -dv.h[i][j];
+            for m in 0..j {
+                t -= l[i][m] * l[j][m];
+            }
+            l[i][j] = t / l[j][j];
+        }
+    }
+    let mut inv = [[0.0; MAX_P]; MAX_P];
+    for col in 0..n {
+        let mut y = [0.0; MAX_P];
+        for i in 0..n {
+            let mut t = if i == col { 1.0 } else { 0.0 };
+            for m in 0..i {
+                t -= l[i][m] * y[m];
+            }
+            y[i] = t / l[i][i];
+        }
+        for i in (0..n).rev() {
+            let mut t = y[i];
+            for m in i + 1..n {
+                t -= l[m][i] * y[m];
+            }
+            y[i] = t / l[i][i];
+        }
+        for i in 0..n {
+            inv[i][col] = y[i];
+        }
+    }
+    let k = p.k;
+    let mut se = StandardErrors {
+        k,
+        shape: [f64::NAN; MAX_COMPONENTS],
+        rate: [f64::NAN; MAX_COMPONENTS],
+        shift: [f64::NAN; MAX_COMPONENTS],
+        weight: [0.0; MAX_COMPONENTS],
+    };
+    for i in 0..k {
+        se.shape[i] = p.alpha[i] * libm::sqrt(inv[PER * i][PER * i]);
+        se.rate[i] = p.lambda[i] * libm::sqrt(inv[PER * i + 1][PER * i + 1]);
+        se.shift[i] = libm::sqrt(inv[PER * i + 2][PER * i + 2]);
+    }
+    // τ_i = softmax(0, η): ∂τ_i/∂η_j = τ_i(δ_ij − τ_j), j ≥ 1
+    for i in 0..k {
+        let mut var = 0.0;
+        for j1 in 1..k {
+            let g1 = p.tau[i] * (if i == j1 { 1.0 } else { 0.0 } - p.tau[j1]);
+            for j2 in 1..k {
+                let g2 = p.tau[i] * (if i == j2 { 1.0 } else { 0.0 } - p.tau[j2]);
+                var += g1 * g2 * inv[PER * k + j1 - 1][PER * k + j2 - 1];
+            }
+        }
+        se.weight[i] = libm::sqrt(var.max(0.0));
+    }
+    Ok(se)
+}

@@ -1,0 +1,520 @@
+//! Gamma-mixture maximum likelihood: K truncated shifted gammas fitted by EM (ECM) burn-in and
+//! projected Newton steps on the observed log-likelihood, warm-started on a subsample,
+//! over slices, re-iterable chunk sources (mergeable statistics), or one-pass online EM.
+//!
+//! Model: p(x) = Σ τ_i G(x; α_i, λ_i, c_i) / Z_i on [lo, hi], Z_i the mass of [lo, hi] under the
+//! untruncated component. Parameters are optimised in θ = (ln α_i, ln λ_i, c_i; η_j = ln τ_j/τ_0)
+//! with boxes α ∈ [`MixtureOptions::shape_floor`], [`FitOptions::shape_cap`]] and
+//! |η| ≤ ln(1/[`MixtureOptions::min_weight`]); every pass accumulates the gradient and the exact
+//! Hessian (sums of φφᵀ with φ = r·(1, ln d, d, 1/d)), and the fit stops when the projected
+//! gradient norm is ≤ [`MixtureOptions::grad_tol`]·N.
+//!
+//! ```
+//! use simstat::fit::{fit_mixture, FitOptions};
+//! // a deterministic two-cluster sample: gamma quantiles of two components
+//! let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+//!     (0..n).map(|i| c + simstat::special::gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l).collect()
+//! };
+//! let mut data = q(13.3, 35.5, -0.28, 1400);
+//! data.extend(q(30.0, 60.0, 0.1, 600));
+//! let fit = fit_mixture(&data, 2, &FitOptions::default())?;
+//! assert_eq!(fit.len(), 2);
+//! assert!((fit.weight(0) + fit.weight(1) - 1.0).abs() < 1e-12);
+//! assert!(fit.component(0).shift() <= fit.component(1).shift()); // ordered by shift
+//! assert!(fit.converged());
+//! # Ok::<(), simstat::fit::FitError>(())
+//! ```
+
+// Dense small-matrix numerics read clearest with index loops.
+#![allow(clippy::needless_range_loop)]
+// `!(x > 0.0)` is the NaN-rejecting test, on purpose.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+mod engine;
+mod estep;
+mod inference;
+mod init;
+mod mstep;
+mod newton;
+mod online;
+mod params;
+mod result;
+mod stream;
+mod warm;
+
+pub use estep::SuffStats;
+pub use inference::{standard_errors, StandardErrors};
+pub use online::{fit_mixture_online, OnlineOptions};
+pub use result::MixtureFit;
+#[cfg(feature = "std")]
+pub use stream::fit_mixture_sharded;
+pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, SliceChunks};
+pub use warm::{Reservoir, RESERVOIR_CAPACITY};
+
+use super::{FitError, FitOptions, Sketch};
+use engine::{optimize, Control, Passable, Run, Weighted};
+use params::{Bounds, Params};
+
+/// Largest number of components a mixture fit holds (fixed arrays, no allocation).
+pub const MAX_COMPONENTS: usize = 16;
+
+/// Mixture-specific options (the interval, pass limit and α cap come from [`FitOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixtureOptions {
+    /// Warm start: fraction of the data in the subsample the first stage runs on (default
+    /// 1/20; the subsample is clamped to [`min_subsample`](Self::min_subsample)..=
+    /// [`RESERVOIR_CAPACITY`]). Used when [`FitOptions::warm_start`] is true.
+    pub subsample_fraction: f64,
+    /// Smallest warm-start subsample (default 2000); data sets under twice this size are
+    /// fitted cold.
+    pub min_subsample: usize,
+    /// Seed of the reservoir sampler (default 0x5eed).
+    pub seed: u64,
+    /// EM (ECM) iterations before the Newton phase of the first stage (default 8).
+    pub em_iters: usize,
+    /// Convergence: projected-gradient norm ≤ `grad_tol`·N (default 1e-6).
+    pub grad_tol: f64,
+    /// Give up (not converged) after 3 accepted steps in a row with |ΔLL| ≤ `rel_tol`·|LL|
+    /// (default 1e-15).
+    pub rel_tol: f64,
+    /// Weight floor: every τ_i stays ≥ about this (default 1e-4).
+    pub min_weight: f64,
+    /// Shape floor (default 1): below α = 1 the likelihood is unbounded at the shift.
+    pub shape_floor: f64,
+    /// Independent starts (different splits of the sample) tried on the subsample; the best is
+    /// polished (default 2 when K ≥ 2).
+    pub starts: usize,
+    /// Also fit K − 1 components and restart from that fit (a component duplicated) when it
+    /// has the higher likelihood, so a K-component fit never ends below the (K − 1)-component
+    /// one (default true; costs one (K − 1)-component fit).
+    pub nested_guard: bool,
+}
+
+impl Default for MixtureOptions {
+    fn default() -> Self {
+        MixtureOptions {
+            subsample_fraction: 0.05,
+            min_subsample: 2000,
+            seed: 0x5eed,
+            em_iters: 8,
+            grad_tol: 1e-6,
+            rel_tol: 1e-15,
+            min_weight: 1e-4,
+            shape_floor: 1.0,
+            starts: 2,
+            nested_guard: true,
+        }
+    }
+}
+
+impl MixtureOptions {
+    fn validate(&self) -> Result<(), FitError> {
+        if !(self.subsample_fraction > 0.0 && self.subsample_fraction <= 1.0) {
+            return Err(FitError::BadOptions("subsample_fraction"));
+        }
+        if !(self.grad_tol > 0.0 && self.grad_tol.is_finite()) {
+            return Err(FitError::BadOptions("grad_tol"));
+        }
+        if !(self.rel_tol >= 0.0 && self.rel_tol < 1.0) {
+            return Err(FitError::BadOptions("rel_tol"));
+        }
+        if !(self.min_weight > 0.0 && self.min_weight < 0.5) {
+            return Err(FitError::BadOptions("min_weight"));
+        }
+        if !(self.shape_floor >= 1.0 && self.shape_floor < 1e3) {
+            return Err(FitError::BadOptions("shape_floor"));
+        }
+        Ok(())
+    }
+}
+
+/// Summary of a validated data set.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Summary {
+    pub n: u64,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub m2: f64,
+}
+
+impl Summary {
+    pub fn new() -> Self {
+        Summary {
+            n: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            mean: 0.0,
+            m2: 0.0,
+        }
+    }
+    /// Check and add a chunk; `offset` is the index of its first value (for error messages).
+    pub fn add(&mut self, xs: &[f64], offset: usize, lo: f64, hi: f64) -> Result<(), FitError> {
+        for (i, &x) in xs.iter().enumerate() {
+            if !x.is_finite() {
+                return Err(FitError::NonFinite { index: offset + i });
+            }
+            if x < lo || x > hi {
+                return Err(FitError::OutOfInterval {
+                    index: offset + i,
+                    value: x,
+                });
+            }
+            self.n += 1;
+            let d = x - self.mean;
+            self.mean += d / self.n as f64;
+            self.m2 += d * (x - self.mean);
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        Ok(())
+    }
+    pub fn sd(&self) -> f64 {
+        if self.n > 0 {
+            libm::sqrt(self.m2 / self.n as f64)
+        } else {
+            0.0
+        }
+    }
+    pub fn check(&self, k: usize) -> Result<(), FitError> {
+        let needed = (4 * k - 1) as u64;
+        if self.n < needed.max(3) {
+            return Err(FitError::TooFewSamples {
+                n: self.n,
+                needed: needed.max(3),
+            });
+        }
+        if !(self.max > self.min) {
+            return Err(FitError::AllEqual);
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn check_k(k: usize) -> Result<(), FitError> {
+    if k == 0 || k > MAX_COMPONENTS {
+        return Err(FitError::BadOptions("k"));
+    }
+    Ok(())
+}
+
+pub(crate) fn bounds(opts: &FitOptions, mo: &MixtureOptions) -> Bounds {
+    Bounds {
+        lo: opts.lo,
+        hi: opts.hi,
+        alpha_min: mo.shape_floor,
+        alpha_max: opts.shape_cap,
+        eta_max: libm::log(1.0 / mo.min_weight),
+    }
+}
+
+pub(crate) fn control(opts: &FitOptions, mo: &MixtureOptions, em_iters: usize, n: f64) -> Control {
+    Control {
+        em_iters,
+        max_iter: opts.max_passes,
+        gtol: mo.grad_tol * n,
+        rtol: mo.rel_tol,
+        min_weight: mo.min_weight,
+        // a polish stage (no EM burn-in) starts next to the optimum: plain Newton first
+        mu0: if em_iters == 0 { 0.0 } else { 1e-3 },
+    }
+}
+
+/// Finished runs of a multi-start (parameters and their log-likelihood), for re-ranking.
+pub(crate) struct Cands {
+    pub len: usize,
+    pub p: [Params; 6],
+}
+
+impl Cands {
+    pub fn new(k: usize) -> Self {
+        Cands {
+            len: 0,
+            p: [Params::zeroed(k); 6],
+        }
+    }
+    fn push(&mut self, p: &Params) {
+        if let Some(slot) = self.p.get_mut(self.len) {
+            *slot = *p;
+            self.len += 1;
+        }
+    }
+}
+
+/// Best of several starts (sample split variants) on `data`; `sorted` is a sorted sample.
+/// Every finished start's parameters are recorded in `cands`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn multi_start<D: Passable>(
+    data: &mut D,
+    sorted: &[f64],
+    k: usize,
+    s: &Summary,
+    b: &Bounds,
+    ctl: &Control,
+    starts: usize,
+    cands: &mut Cands,
+) -> Run {
+    let shares = [0.0, 0.25, 0.5, 0.1];
+    let nstarts = if k == 1 {
+        1
+    } else {
+        starts.clamp(1, shares.len())
+    };
+    let mut best: Option<Run> = None;
+    let mut total_passes = 0;
+    let mut total_iters = 0;
+    let mut consider = |run: Run, best: &mut Option<Run>| {
+        if run.ll.is_finite() {
+            cands.push(&run.p);
+        }
+        total_passes += run.passes;
+        total_iters += run.iters + run.em_iters;
+        let better = match best.as_ref() {
+            None => true,
+            Some(r) => run.ll > r.ll || (!r.ll.is_finite() && run.ll.is_finite()),
+        };
+        if better {
+            *best = Some(run);
+        }
+    };
+    for &share in shares.iter().take(nstarts) {
+        let p0 = init::init_params(sorted, k, s.min, s.sd(), b, share);
+        let run = optimize(data, p0, b, ctl, s.min);
+        consider(run, &mut best);
+    }
+    // nested start (K ≤ 4): the (K − 1)-component optimum with its heaviest component split in
+    // two (same mean and sd, shapes ×(1 ± 10 %)), so K components start next to the
+    // (K − 1)-component likelihood and never end below it.
+    if (2..=4).contains(&k) {
+        let prev = multi_start(
+            data,
+            sorted,
+            k - 1,
+            s,
+            b,
+            ctl,
+            starts,
+            &mut Cands::new(k - 1),
+        );
+        if prev.ll.is_finite() {
+            let mut p0 = prev.p;
+            p0.k = k;
+            let j = (0..k - 1).fold(0, |m, i| if p0.tau[i] > p0.tau[m] { i } else { m });
+            let (a, l, c) = (p0.alpha[j], p0.lambda[j], p0.c[j]);
+            let (mean, sd) = (c + a / l, libm::sqrt(a) / l);
+            let half = 0.5 * p0.tau[j];
+            for (slot, f) in [(j, 0.9), (k - 1, 1.1)] {
+                let a2 = (a * f).clamp(b.alpha_min, b.alpha_max);
+                let l2 = libm::sqrt(a2) / sd;
+                p0.alpha[slot] = a2;
+                p0.lambda[slot] = l2;
+                p0.c[slot] = (mean - a2 / l2).min(if slot == j { c } else { f64::INFINITY });
+                p0.tau[slot] = half;
+            }
+            let ctl0 = Control {
+                em_iters: 0,
+                ..*ctl
+            };
+            let mut run = optimize(data, p0, b, &ctl0, s.min);
+            run.passes += prev.passes;
+            run.iters += prev.iters;
+            consider(run, &mut best);
+        }
+    }
+    let mut r = best.unwrap_or(Run {
+        p: Params::zeroed(k),
+        ll: f64::NEG_INFINITY,
+        pg: f64::INFINITY,
+        iters: 0,
+        em_iters: 0,
+        passes: 0,
+        converged: false,
+    });
+    r.passes = total_passes;
+    r.iters = total_iters;
+    r
+}
+
+/// One attempt of the two-stage fit shared by every data path: stage 1 (EM burn-in + Newton, several starts)
+/// on `stage1` (a subsample or a sketch) when `warm`, every stage-1 candidate scored on the full
+/// data (one first-order pass each), the best polished on `full`; or everything on `full`.
+#[allow(clippy::too_many_arguments)]
+fn two_stage_inner<D: Passable, E: Passable>(
+    full: &mut D,
+    stage1: Option<(&mut E, f64)>,
+    sorted: &[f64],
+    k: usize,
+    s: &Summary,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> (Run, usize, usize) {
+    let b = bounds(opts, mo);
+    let n = s.n as f64;
+    let mut cands = Cands::new(k);
+    match stage1 {
+        Some((sub, nsub)) => {
+            let ctl1 = control(opts, mo, mo.em_iters, nsub);
+            let r1 = multi_start(sub, sorted, k, s, &b, &ctl1, mo.starts, &mut cands);
+            let mut best = r1.p;
+            let mut best_ll = f64::NEG_INFINITY;
+            let mut scored = 0;
+            if cands.len > 1 {
+                for p in cands.p.iter().take(cands.len) {
+                    let (_, st) = engine::evaluate(full, p, &b, false);
+                    scored += 1;
+                    if st.log_likelihood() > best_ll {
+                        best_ll = st.log_likelihood();
+                        best = *p;
+                    }
+                }
+            }
+            let ctl2 = control(opts, mo, 0, n);
+            let mut r2 = optimize(full, best, &b, &ctl2, s.min);
+            r2.passes += scored;
+            (r2, r1.passes, r1.iters)
+        }
+        None => {
+            let ctl = control(opts, mo, mo.em_iters, n);
+            let r = multi_start(full, sorted, k, s, &b, &ctl, mo.starts, &mut cands);
+            (r, 0, 0)
+        }
+    }
+}
+
+/// The two-stage fit shared by every data path (see `two_stage_inner`). When the K-component
+/// run ends unconverged, or always with [`MixtureOptions::nested_guard`] (K ≥ 2), the
+/// (K − 1)-component fit is computed too and, if it is
+/// better, the K-component polish restarts from it with its heaviest component duplicated
+/// (the same likelihood), so a K-component fit never ends below the (K − 1)-component one.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn two_stage<D: Passable, E: Passable>(
+    full: &mut D,
+    mut stage1: Option<(&mut E, f64)>,
+    sorted: &[f64],
+    k: usize,
+    s: &Summary,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    let b = bounds(opts, mo);
+    let again = stage1.as_mut().map(|(e, w)| (&mut **e, *w));
+    let (mut run, p1, i1) = two_stage_inner(full, again, sorted, k, s, opts, mo);
+    if k >= 2 && (mo.nested_guard || !run.converged) {
+        let (prev, pp, pi) = two_stage_inner(full, stage1, sorted, k - 1, s, opts, mo);
+        run.passes += prev.passes + pp;
+        run.iters += prev.iters + pi;
+        if prev.ll.is_finite() && prev.ll > run.ll {
+            let mut p0 = prev.p;
+            p0.k = k;
+            let j = (0..k - 1).fold(0, |m, i| if p0.tau[i] > p0.tau[m] { i } else { m });
+            p0.tau[j] *= 0.5;
+            p0.tau[k - 1] = p0.tau[j];
+            p0.alpha[k - 1] = p0.alpha[j];
+            p0.lambda[k - 1] = p0.lambda[j];
+            p0.c[k - 1] = p0.c[j];
+            let ctl = control(opts, mo, 0, s.n as f64);
+            let mut r = optimize(full, p0, &b, &ctl, s.min);
+            if r.ll >= prev.ll - 1e-12 * prev.ll.abs() {
+                r.passes += run.passes;
+                r.iters += run.iters;
+                run = r;
+            }
+        }
+    }
+    MixtureFit::from_run(&run, &b, s.n, p1, i1)
+}
+
+/// Fits a K-component truncated shifted-gamma mixture to `data` by maximum likelihood.
+///
+/// Default path ([`FitOptions::warm_start`] = true): a seeded reservoir subsample of
+/// N/20 points gets the EM burn-in and the Newton iterations (most iterations), then Newton
+/// passes on all data polish to the exact optimum (projected gradient ≤ 1e−6·N). Components
+/// are returned ordered by shift. See [`fit_mixture_with`] for the mixture-specific options.
+///
+/// Errors: `k = 0` or `k >` [`MAX_COMPONENTS`] → [`FitError::BadOptions`]`("k")`; fewer than
+/// 4k − 1 points → [`FitError::TooFewSamples`]; NaN/±∞ → [`FitError::NonFinite`]; values
+/// outside [lo, hi] → [`FitError::OutOfInterval`]; all values equal → [`FitError::AllEqual`].
+pub fn fit_mixture(data: &[f64], k: usize, opts: &FitOptions) -> Result<MixtureFit<f64>, FitError> {
+    fit_mixture_with(data, k, opts, &MixtureOptions::default())
+}
+
+/// [`fit_mixture`] with explicit [`MixtureOptions`].
+pub fn fit_mixture_with(
+    data: &[f64],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    opts.validate()?;
+    mo.validate()?;
+    check_k(k)?;
+    let mut s = Summary::new();
+    s.add(data, 0, opts.lo, opts.hi)?;
+    s.check(k)?;
+    let n = data.len();
+    let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
+    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
+    let warm = opts.warm_start && 2 * m <= n;
+    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(m.min(n), mo.seed);
+    res.extend(data);
+    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    let mut full: &[f64] = data;
+    let mut sub: &[f64] = res.sample();
+    let stage1 = if warm {
+        Some((&mut sub, res.sample().len() as f64))
+    } else {
+        None
+    };
+    two_stage(&mut full, stage1, res.sample(), k, &s, opts, mo)
+}
+
+/// Fits a mixture to a histogram [`Sketch`] first (O(bins) per pass), then polishes on the
+/// exact data (`data` must be the data the sketch was built from). Same result contract as
+/// [`fit_mixture`]; the sketch stage replaces the subsample stage.
+pub fn fit_mixture_sketch<const B: usize>(
+    sketch: &Sketch<B>,
+    data: &[f64],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    opts.validate()?;
+    mo.validate()?;
+    check_k(k)?;
+    if sketch.interval() != (opts.lo, opts.hi) {
+        return Err(FitError::IntervalMismatch);
+    }
+    let mut s = Summary::new();
+    s.add(data, 0, opts.lo, opts.hi)?;
+    s.check(k)?;
+    // pseudo-sample: bin representatives (centre clamped to [min, max]) with counts
+    let (lo, hi) = sketch.interval();
+    let w = (hi - lo) / B as f64;
+    let mut xs = [0.0; B];
+    let mut ws = [0.0; B];
+    for (j, (&cnt, (x, wt))) in sketch
+        .counts()
+        .iter()
+        .zip(xs.iter_mut().zip(ws.iter_mut()))
+        .enumerate()
+    {
+        *x = (lo + (j as f64 + 0.5) * w).clamp(sketch.min(), sketch.max());
+        *wt = cnt as f64;
+    }
+    let mut bins = Weighted { xs: &xs, ws: &ws };
+    let mut res: Reservoir<RESERVOIR_CAPACITY> =
+        Reservoir::new(mo.min_subsample.clamp(1, RESERVOIR_CAPACITY), mo.seed);
+    res.extend(data);
+    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    let mut full: &[f64] = data;
+    let nb = sketch.len() as f64;
+    two_stage(
+        &mut full,
+        Some((&mut bins, nb)),
+        res.sample(),
+        k,
+        &s,
+        opts,
+        mo,
+    )
+}

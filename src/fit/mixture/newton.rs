@@ -1,0 +1,256 @@
+//! Second-order step on the observed (truncated) log-likelihood: gradient and exact Hessian in
+//! θ = (ln α_i, ln λ_i, c_i; η_j) assembled from the pass statistics, then a projected,
+//! Levenberg–Marquardt-damped Newton step under the box constraints.
+
+use super::estep::{packed, Evaluator, SuffStats};
+use super::params::{Bounds, Params, MAX_P, PER};
+use super::MAX_COMPONENTS;
+use crate::special::{digamma, trigamma};
+
+/// Gradient and Hessian of the observed log-likelihood at the parameters of a pass.
+#[derive(Clone, Copy)]
+pub(crate) struct Derivs {
+    pub dim: usize,
+    pub g: [f64; MAX_P],
+    pub h: [[f64; MAX_P]; MAX_P],
+}
+
+/// Rows of G_k: (row index in θ, coefficients on v = (1, ln d, d, 1/d)).
+struct Rows {
+    n: usize,
+    idx: [usize; MAX_COMPONENTS + 2],
+    coef: [[f64; 4]; MAX_COMPONENTS + 2],
+}
+
+fn rows(p: &Params, ev: &Evaluator, i: usize) -> Rows {
+    let k = p.k;
+    let (a, lam) = (p.alpha[i], p.lambda[i]);
+    let zg = ev.lnz[i].g;
+    let mut r = Rows {
+        n: 0,
+        idx: [0; MAX_COMPONENTS + 2],
+        coef: [[0.0; 4]; MAX_COMPONENTS + 2],
+    };
+    r.idx[0] = PER * i;
+    r.coef[0] = [a * (libm::log(lam) - digamma(a)) - zg[0], a, 0.0, 0.0];
+    r.idx[1] = PER * i + 1;
+    r.coef[1] = [a - zg[1], 0.0, -lam, 0.0];
+    r.idx[2] = PER * i + 2;
+    r.coef[2] = [lam - zg[2], 0.0, 0.0, -(a - 1.0)];
+    r.n = 3;
+    for j in 1..k {
+        let delta = if i == j { 1.0 } else { 0.0 };
+        r.idx[r.n] = PER * k + j - 1;
+        r.coef[r.n] = [delta - p.tau[j], 0.0, 0.0, 0.0];
+        r.n += 1;
+    }
+    r
+}
+
+fn w_full(w: &[f64; 10]) -> [[f64; 4]; 4] {
+    [
+        [w[0], w[1], w[2], w[3]],
+        [w[1], w[4], w[5], w[6]],
+        [w[2], w[5], w[7], w[8]],
+        [w[3], w[6], w[8], w[9]],
+    ]
+}
+
+fn quad(a: &[f64; 4], m: &[[f64; 4]; 4], b: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        if a[i] == 0.0 {
+            continue;
+        }
+        let mut t = 0.0;
+        for j in 0..4 {
+            t += m[i][j] * b[j];
+        }
+        s += a[i] * t;
+    }
+    s
+}
+
+/// Assemble the gradient (always) and the Hessian (when the pass has second-order statistics).
+pub(crate) fn derivs(p: &Params, ev: &Evaluator, st: &SuffStats) -> Derivs {
+    let k = p.k;
+    let dim = p.dim();
+    let mut d = Derivs {
+        dim,
+        g: [0.0; MAX_P],
+        h: [[0.0; MAX_P]; MAX_P],
+    };
+    let mut rs: [Option<Rows>; MAX_COMPONENTS] = [const { None }; MAX_COMPONENTS];
+    for i in 0..k {
+        let r = rows(p, ev, i);
+        let wf = w_full(&st.w[i]);
+        for a in 0..r.n {
+            let col0 = [wf[0][0], wf[1][0], wf[2][0], wf[3][0]];
+            let mut s = 0.0;
+            for c in 0..4 {
+                s += r.coef[a][c] * col0[c];
+            }
+            d.g[r.idx[a]] += s;
+        }
+        rs[i] = Some(r);
+    }
+    if !st.second_order {
+        return d;
+    }
+    let m = 4 * k;
+    let mut ntot = 0.0;
+    for i in 0..k {
+        let Some(r) = rs[i].as_ref() else { continue };
+        let w = &st.w[i];
+        let wf = w_full(w);
+        ntot += w[0];
+        // Σ_t r g gᵀ
+        for a in 0..r.n {
+            for b in 0..r.n {
+                d.h[r.idx[a]][r.idx[b]] += quad(&r.coef[a], &wf, &r.coef[b]);
+            }
+        }
+        // Σ_t r ∇² l (shape/rate/shift block)
+        let (al, lam) = (p.alpha[i], p.lambda[i]);
+        let zh = ev.lnz[i].h;
+        let (ia, ib, ic) = (PER * i, PER * i + 1, PER * i + 2);
+        let s0 = w[0];
+        d.h[ia][ia] += al * (libm::log(lam) - digamma(al)) * s0 + al * w[1]
+            - al * al * trigamma(al) * s0
+            - zh[0][0] * s0;
+        let hab = al * s0 - zh[0][1] * s0;
+        let hac = -al * w[3] - zh[0][2] * s0;
+        let hbc = lam * s0 - zh[1][2] * s0;
+        d.h[ia][ib] += hab;
+        d.h[ib][ia] += hab;
+        d.h[ia][ic] += hac;
+        d.h[ic][ia] += hac;
+        d.h[ib][ic] += hbc;
+        d.h[ic][ib] += hbc;
+        d.h[ib][ib] += -lam * w[2] - zh[1][1] * s0;
+        d.h[ic][ic] += -(al - 1.0) * w[9] - zh[2][2] * s0;
+    }
+    // weight-logit block: Σ_k S_k ∂² ln τ_k = −N τ_i (δ_ij − τ_j)
+    for i in 1..k {
+        for j in 1..k {
+            let delta = if i == j { 1.0 } else { 0.0 };
+            d.h[PER * k + i - 1][PER * k + j - 1] -= ntot * p.tau[i] * (delta - p.tau[j]);
+        }
+    }
+    // − G Φ Gᵀ
+    for i1 in 0..k {
+        let Some(r1) = rs[i1].as_ref() else { continue };
+        for i2 in 0..k {
+            let Some(r2) = rs[i2].as_ref() else { continue };
+            let mut blk = [[0.0; 4]; 4];
+            for (a, row) in blk.iter_mut().enumerate() {
+                for (b, e) in row.iter_mut().enumerate() {
+                    *e = st.phi[packed(m, 4 * i1 + a, 4 * i2 + b)];
+                }
+            }
+            for a in 0..r1.n {
+                for b in 0..r2.n {
+                    d.h[r1.idx[a]][r2.idx[b]] -= quad(&r1.coef[a], &blk, &r2.coef[b]);
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Which coordinates are free (not held at a bound by a gradient pointing outward), and the
+/// projected-gradient norm over them.
+pub(crate) fn projected(
+    p: &Params,
+    th: &[f64; MAX_P],
+    g: &[f64; MAX_P],
+    b: &Bounds,
+) -> ([bool; MAX_P], f64) {
+    let mut free = [false; MAX_P];
+    let mut s = 0.0;
+    for i in 0..p.dim() {
+        let (lo, hi) = p.coord_bounds(i, b);
+        let at_lo = th[i] <= lo + 1e-12 * (1.0 + lo.abs()) && g[i] < 0.0;
+        let at_hi = th[i] >= hi - 1e-12 * (1.0 + hi.abs()) && g[i] > 0.0;
+        if !(at_lo || at_hi) {
+            free[i] = true;
+            s += g[i] * g[i];
+        }
+    }
+    (free, libm::sqrt(s))
+}
+
+/// Solve (−H_ff + μ D) δ = g_f by Cholesky; returns false when the system is not positive
+/// definite or not finite (the caller raises μ).
+pub(crate) fn damped_step(
+    d: &Derivs,
+    free: &[bool; MAX_P],
+    mu: f64,
+    out: &mut [f64; MAX_P],
+) -> bool {
+    let mut map = [0usize; MAX_P];
+    let mut n = 0;
+    for i in 0..d.dim {
+        if free[i] {
+            map[n] = i;
+            n += 1;
+        }
+    }
+    out.fill(0.0);
+    if n == 0 {
+        return true;
+    }
+    let mut a = [[0.0; MAX_P]; MAX_P];
+    let mut maxdiag: f64 = 0.0;
+    for i in 0..n {
+        maxdiag = maxdiag.max((-d.h[map[i]][map[i]]).abs());
+    }
+    for i in 0..n {
+        for j in 0..n {
+            a[i][j] = -d.h[map[i]][map[j]];
+        }
+        let di = a[i][i].abs().max(1e-9 * maxdiag).max(1e-300);
+        a[i][i] += mu * di;
+    }
+    // Cholesky in place (lower)
+    for j in 0..n {
+        let mut s = a[j][j];
+        for l in 0..j {
+            s -= a[j][l] * a[j][l];
+        }
+        if !(s > 0.0) || !s.is_finite() {
+            return false;
+        }
+        let ljj = libm::sqrt(s);
+        a[j][j] = ljj;
+        for i in j + 1..n {
+            let mut t = a[i][j];
+            for l in 0..j {
+                t -= a[i][l] * a[j][l];
+            }
+            a[i][j] = t / ljj;
+        }
+    }
+    let mut y = [0.0; MAX_P];
+    for i in 0..n {
+        let mut t = d.g[map[i]];
+        for l in 0..i {
+            t -= a[i][l] * y[l];
+        }
+        y[i] = t / a[i][i];
+    }
+    for i in (0..n).rev() {
+        let mut t = y[i];
+        for l in i + 1..n {
+            t -= a[l][i] * y[l];
+        }
+        y[i] = t / a[i][i];
+    }
+    for i in 0..n {
+        if !y[i].is_finite() {
+            return false;
+        }
+        out[map[i]] = y[i];
+    }
+    true
+}

@@ -1,0 +1,197 @@
+//! One-pass online (stepwise) EM for true streams: a batch fit on a burn-in buffer, then
+//! running averages of the per-minibatch statistics with step (t + 2)^−κ and an ECM update
+//! after every minibatch. Approximate: the result is not the batch optimum.
+
+use super::engine::{evaluate, Run};
+use super::estep::SuffStats;
+use super::mstep::em_update;
+use super::stream::ChunkSource;
+use super::RESERVOIR_CAPACITY;
+use super::{bounds, check_k, control, multi_start, Cands, MixtureFit, MixtureOptions, Summary};
+use crate::fit::{FitError, FitOptions};
+
+/// Options of [`fit_mixture_online`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OnlineOptions {
+    /// Points buffered and fitted in batch before the online updates start (default 4096,
+    /// at most [`RESERVOIR_CAPACITY`]).
+    pub burn_in: usize,
+    /// Points per online update (default 256, at most 4096).
+    pub minibatch: usize,
+    /// Step size exponent κ ∈ (0.5, 1]: γ_t = (t + 2)^−κ (default 0.6).
+    pub kappa: f64,
+}
+
+impl Default for OnlineOptions {
+    fn default() -> Self {
+        OnlineOptions {
+            burn_in: 4096,
+            minibatch: 256,
+            kappa: 0.6,
+        }
+    }
+}
+
+const MAX_BATCH: usize = 4096;
+
+struct State {
+    run: Run,
+    avg: Option<SuffStats>,
+    t: u64,
+    ll: f64,
+    x_min: f64,
+}
+
+fn update(
+    state: &mut State,
+    batch: &[f64],
+    opts_min_weight: f64,
+    kappa: f64,
+    b: &super::params::Bounds,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut d = batch;
+    let (_, st) = evaluate(&mut d, &state.run.p, b, false);
+    let lb = st.log_likelihood();
+    if lb.is_finite() {
+        state.ll += lb;
+    }
+    let g = libm::pow(state.t as f64 + 2.0, -kappa);
+    state.t += 1;
+    let inv = 1.0 / batch.len() as f64;
+    let avg = state.avg.get_or_insert_with(|| {
+        let mut a = st.clone();
+        for wi in a.w.iter_mut() {
+            for v in wi.iter_mut() {
+                *v *= inv;
+            }
+        }
+        a
+    });
+    for (aw, sw) in avg.w.iter_mut().zip(st.w.iter()) {
+        for (a, s) in aw.iter_mut().zip(sw.iter()) {
+            *a = (1.0 - g) * *a + g * inv * *s;
+        }
+    }
+    for (a, s) in avg.xmin.iter_mut().zip(st.xmin.iter()) {
+        *a = a.min(*s);
+    }
+    let q = em_update(&state.run.p, avg, b, opts_min_weight, state.x_min);
+    // accept only updates that keep every point of this batch covered
+    let (_, chk) = evaluate(&mut d, &q, b, false);
+    if chk.log_likelihood().is_finite() {
+        state.run.p = q;
+    }
+}
+
+/// One pass over a stream: the first `burn_in` points are fitted in batch (as
+/// [`fit_mixture_with`](super::fit_mixture_with) would, cold), then every minibatch updates
+/// running averages of the EM statistics with step γ_t = (t + 2)^−κ and takes an ECM step.
+///
+/// Approximate by design: the parameters track the stream, they are not the batch optimum;
+/// the reported log-likelihood is prequential (each minibatch scored at the parameters before
+/// its update), `passes()` is 1 and `converged()` is false. The source is read once
+/// ([`ChunkSource::reset`] is called once at the start). Errors as [`fit_mixture`](super::fit_mixture).
+pub fn fit_mixture_online<S: ChunkSource>(
+    src: &mut S,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    oo: &OnlineOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    opts.validate()?;
+    mo.validate()?;
+    check_k(k)?;
+    if !(oo.kappa > 0.5 && oo.kappa <= 1.0) {
+        return Err(FitError::BadOptions("kappa"));
+    }
+    let burn = oo.burn_in.clamp(4 * k, RESERVOIR_CAPACITY);
+    let mb = oo.minibatch.clamp(1, MAX_BATCH);
+    let b = bounds(opts, mo);
+    let mut buf = [0.0; RESERVOIR_CAPACITY];
+    let mut nb = 0usize;
+    let mut batch = [0.0; MAX_BATCH];
+    let mut nbatch = 0usize;
+    let mut s = Summary::new();
+    let mut state: Option<State> = None;
+    let mut offset = 0usize;
+    src.reset();
+    for _ in 0..(1u64 << 40) {
+        let Some(chunk) = src.next_chunk() else {
+            break;
+        };
+        s.add(chunk, offset, opts.lo, opts.hi)?;
+        offset += chunk.len();
+        for &x in chunk {
+            match state.as_mut() {
+                None => {
+                    if let Some(slot) = buf.get_mut(nb) {
+                        *slot = x;
+                        nb += 1;
+                    }
+                    if nb == burn {
+                        state = Some(burn_in(&mut buf[..nb], k, &s, opts, mo, &b)?);
+                    }
+                }
+                Some(st) => {
+                    if x < st.x_min {
+                        st.x_min = x;
+                    }
+                    if let Some(slot) = batch.get_mut(nbatch) {
+                        *slot = x;
+                        nbatch += 1;
+                    }
+                    if nbatch == mb {
+                        update(st, &batch[..nbatch], mo.min_weight, oo.kappa, &b);
+                        nbatch = 0;
+                    }
+                }
+            }
+        }
+    }
+    s.check(k)?;
+    let mut st = match state {
+        Some(st) => st,
+        None => burn_in(&mut buf[..nb], k, &s, opts, mo, &b)?,
+    };
+    update(&mut st, &batch[..nbatch], mo.min_weight, oo.kappa, &b);
+    st.run.ll = st.ll;
+    st.run.converged = false;
+    st.run.passes = 1;
+    MixtureFit::from_run(&st.run, &b, s.n, 0, 0)
+}
+
+fn burn_in(
+    buf: &mut [f64],
+    k: usize,
+    s: &Summary,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    b: &super::params::Bounds,
+) -> Result<State, FitError> {
+    let mut local = Summary::new();
+    local.add(buf, 0, opts.lo, opts.hi)?;
+    local.check(k)?;
+    buf.sort_unstable_by(f64::total_cmp);
+    let mut d: &[f64] = buf;
+    let ctl = control(opts, mo, mo.em_iters, buf.len() as f64);
+    let run = multi_start(
+        &mut d,
+        buf,
+        k,
+        &local,
+        b,
+        &ctl,
+        mo.starts,
+        &mut Cands::new(k),
+    );
+    Ok(State {
+        ll: run.ll,
+        run,
+        avg: None,
+        t: 0,
+        x_min: local.min.min(s.min),
+    })
+}

@@ -1,0 +1,245 @@
+//! Multi-pass EM over a re-iterable source of chunks (memory O(K), independent of N), and the
+//! mergeable per-shard statistics that let shards on separate cores or machines be reduced.
+
+use super::engine::{evaluate, Passable};
+use super::estep::{Evaluator, SuffStats};
+use super::params::{Bounds, Params};
+use super::{check_k, two_stage, MixtureFit, MixtureOptions, Summary};
+use super::{Reservoir, RESERVOIR_CAPACITY};
+use crate::fit::{FitError, FitOptions};
+
+/// A data set that can be read again from the start, one chunk at a time (e.g. similarities
+/// computed on the fly against a corpus too large for memory). Every pass must yield the same
+/// values in the same order.
+pub trait ChunkSource {
+    /// Rewind: the next [`next_chunk`](Self::next_chunk) returns the first chunk again.
+    fn reset(&mut self);
+    /// The next chunk of the current pass, or `None` at the end of the pass.
+    fn next_chunk(&mut self) -> Option<&[f64]>;
+}
+
+/// A slice read in chunks of a fixed size (the simplest [`ChunkSource`]).
+#[derive(Debug, Clone)]
+pub struct SliceChunks<'a> {
+    data: &'a [f64],
+    size: usize,
+    pos: usize,
+}
+
+impl<'a> SliceChunks<'a> {
+    /// Chunks of `size` values (at least 1).
+    pub fn new(data: &'a [f64], size: usize) -> Self {
+        SliceChunks {
+            data,
+            size: size.max(1),
+            pos: 0,
+        }
+    }
+}
+
+impl ChunkSource for SliceChunks<'_> {
+    fn reset(&mut self) {
+        self.pos = 0;
+    }
+    fn next_chunk(&mut self) -> Option<&[f64]> {
+        if self.pos >= self.data.len() {
+            return None;
+        }
+        let end = (self.pos + self.size).min(self.data.len());
+        let out = self.data.get(self.pos..end);
+        self.pos = end;
+        out
+    }
+}
+
+struct SourcePass<'s, S: ChunkSource>(&'s mut S);
+
+impl<S: ChunkSource> Passable for SourcePass<'_, S> {
+    fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats) {
+        self.0.reset();
+        // a source that never ends is cut at 2^40 chunks (fixed loop bound)
+        for _ in 0..(1u64 << 40) {
+            let Some(chunk) = self.0.next_chunk() else {
+                break;
+            };
+            ev.add_slice(chunk, st);
+        }
+    }
+}
+
+/// One validating pass: summary and reservoir sample.
+fn scan<S: ChunkSource>(
+    src: &mut S,
+    opts: &FitOptions,
+    res: &mut Reservoir<RESERVOIR_CAPACITY>,
+) -> Result<Summary, FitError> {
+    let mut s = Summary::new();
+    src.reset();
+    let mut offset = 0usize;
+    for _ in 0..(1u64 << 40) {
+        let Some(chunk) = src.next_chunk() else {
+            break;
+        };
+        s.add(chunk, offset, opts.lo, opts.hi)?;
+        res.extend(chunk);
+        offset += chunk.len();
+    }
+    Ok(s)
+}
+
+/// [`fit_mixture_with`](super::fit_mixture_with) over a re-iterable [`ChunkSource`]: one scan
+/// (validation, summary, reservoir subsample), the warm stage on the subsample, then exact
+/// passes over the source. Memory is O(K + reservoir), independent of N. With the same data
+/// and options the result equals the slice fit's (the same subsample is drawn and the sums are
+/// taken in the same order).
+pub fn fit_mixture_source<S: ChunkSource>(
+    src: &mut S,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    opts.validate()?;
+    mo.validate()?;
+    check_k(k)?;
+    // the reservoir size depends on N: a first pass counts
+    let mut count = 0usize;
+    src.reset();
+    for _ in 0..(1u64 << 40) {
+        let Some(chunk) = src.next_chunk() else {
+            break;
+        };
+        count += chunk.len();
+    }
+    let target = libm::ceil(count as f64 * mo.subsample_fraction) as usize;
+    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
+    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(m.min(count.max(1)), mo.seed);
+    let s = scan(src, opts, &mut res)?;
+    s.check(k)?;
+    let n = s.n as usize;
+    let warm = opts.warm_start && 2 * m <= n;
+    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    let mut full = SourcePass(src);
+    let mut sub: &[f64] = res.sample();
+    let stage1 = if warm {
+        Some((&mut sub, res.sample().len() as f64))
+    } else {
+        None
+    };
+    two_stage(&mut full, stage1, res.sample(), k, &s, opts, mo)
+}
+
+pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
+    let k = fit.len();
+    let mut p = Params::zeroed(k);
+    let (mut lo, mut hi) = (-1.0, 1.0);
+    for (i, c) in fit.components().iter().enumerate() {
+        p.tau[i] = fit.weight(i);
+        p.alpha[i] = c.shape();
+        p.lambda[i] = c.rate();
+        p.c[i] = c.shift();
+        lo = c.lo();
+        hi = c.hi();
+    }
+    let b = Bounds {
+        lo,
+        hi,
+        alpha_min: 1.0,
+        alpha_max: f64::MAX,
+        eta_max: f64::MAX,
+    };
+    (p, b)
+}
+
+/// Sufficient statistics (first and second order) of one shard `xs` at the parameters of
+/// `fit`: the map step of a distributed pass. Shards [`SuffStats::merge`] into the statistics
+/// of their union (equal up to summation order), whose
+/// [`log_likelihood`](SuffStats::log_likelihood) is the fit's on that union.
+///
+/// ```
+/// use simstat::fit::{fit_mixture, pass_statistics, FitOptions};
+/// let data: Vec<f64> = (0..3000)
+///     .map(|i| -0.3 + simstat::special::gamma_p_inv(12.0, (i as f64 + 0.5) / 3000.0) / 35.0)
+///     .collect();
+/// let fit = fit_mixture(&data, 1, &FitOptions::default())?;
+/// let mut a = pass_statistics(&fit, &data[..1000]);
+/// a.merge(&pass_statistics(&fit, &data[1000..]));
+/// let all = pass_statistics(&fit, &data);
+/// assert!(a.max_rel_diff(&all) < 1e-12);
+/// assert!((a.log_likelihood() - fit.log_likelihood()).abs() < 1e-9 * fit.log_likelihood().abs());
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+pub fn pass_statistics(fit: &MixtureFit<f64>, xs: &[f64]) -> SuffStats {
+    let (p, b) = params_of(fit);
+    let mut d = xs;
+    evaluate(&mut d, &p, &b, true).1
+}
+
+/// Shards fitted in parallel (feature `std`): every pass maps the shards on scoped threads and
+/// reduces their statistics with [`SuffStats::merge`].
+#[cfg(feature = "std")]
+pub(crate) struct Sharded<'a> {
+    pub shards: &'a [&'a [f64]],
+}
+
+#[cfg(feature = "std")]
+impl Passable for Sharded<'_> {
+    fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats) {
+        let parts: std::vec::Vec<SuffStats> = std::thread::scope(|s| {
+            let handles: std::vec::Vec<_> = self
+                .shards
+                .iter()
+                .map(|shard| {
+                    let ev = *ev;
+                    let (k, so) = (st.k, st.second_order);
+                    s.spawn(move || {
+                        let mut local = SuffStats::new(k, so);
+                        ev.add_slice(shard, &mut local);
+                        local
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        for p in &parts {
+            st.merge(p);
+        }
+    }
+}
+
+/// [`fit_mixture_with`](super::fit_mixture_with) over shards held by different threads (feature
+/// `std`): each exact pass runs one scoped thread per shard and merges their statistics.
+/// The warm stage runs on a reservoir subsample of all shards.
+#[cfg(feature = "std")]
+pub fn fit_mixture_sharded(
+    shards: &[&[f64]],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    opts.validate()?;
+    mo.validate()?;
+    check_k(k)?;
+    let n: usize = shards.iter().map(|s| s.len()).sum();
+    let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
+    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
+    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> =
+        std::boxed::Box::new(Reservoir::new(m.min(n.max(1)), mo.seed));
+    let mut s = Summary::new();
+    let mut offset = 0;
+    for sh in shards {
+        s.add(sh, offset, opts.lo, opts.hi)?;
+        res.extend(sh);
+        offset += sh.len();
+    }
+    s.check(k)?;
+    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    let mut full = Sharded { shards };
+    let warm = opts.warm_start && 2 * m <= n;
+    let mut sub: &[f64] = res.sample();
+    let stage1 = if warm {
+        Some((&mut sub, res.sample().len() as f64))
+    } else {
+        None
+    };
+    two_stage(&mut full, stage1, res.sample(), k, &s, opts, mo)
+}

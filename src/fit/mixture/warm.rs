@@ -1,0 +1,141 @@
+//! Seeded, fixed-capacity reservoir sampler (Vitter's algorithm L: skips instead of one random
+//! number per item) for the warm start's subsample.
+
+/// Capacity of the warm-start reservoir (the subsample is min(⌈N·fraction⌉, this)).
+pub const RESERVOIR_CAPACITY: usize = 8192;
+
+/// SplitMix64: a small, seeded, portable generator.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in (0, 1), never 0 or 1.
+    pub fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
+    }
+    /// Uniform integer in 0..n (n ≥ 1), by multiply-shift.
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+}
+
+/// A uniform random sample of fixed size m ≤ `CAP` from a stream of unknown length, without
+/// allocation. Seeded: the same seed and stream give the same sample.
+///
+/// ```
+/// use simstat::fit::mixture::Reservoir;
+/// let mut r: Reservoir<64> = Reservoir::new(10, 42);
+/// r.extend(&[1.0, 2.0, 3.0]);
+/// assert_eq!(r.sample().len(), 3);
+/// for i in 0..1000 { r.push(i as f64); }
+/// assert_eq!(r.sample().len(), 10);
+/// assert_eq!(r.seen(), 1003);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Reservoir<const CAP: usize> {
+    buf: [f64; CAP],
+    m: usize,
+    len: usize,
+    seen: u64,
+    w: f64,
+    skip: u64,
+    rng: SplitMix64,
+}
+
+impl<const CAP: usize> Reservoir<CAP> {
+    /// A reservoir keeping `m` items (clamped to 1..=CAP), seeded with `seed`.
+    pub fn new(m: usize, seed: u64) -> Self {
+        Reservoir {
+            buf: [0.0; CAP],
+            m: m.clamp(1, CAP.max(1)).min(CAP),
+            len: 0,
+            seen: 0,
+            w: 1.0,
+            skip: 0,
+            rng: SplitMix64::new(seed),
+        }
+    }
+
+    fn next_skip(&mut self) {
+        let m = self.m as f64;
+        self.w *= libm::exp(libm::log(self.rng.uniform()) / m);
+        let den = libm::log1p(-self.w);
+        let s = if den < 0.0 {
+            libm::floor(libm::log(self.rng.uniform()) / den)
+        } else {
+            f64::MAX
+        };
+        self.skip = if s.is_finite() && s < 1e18 {
+            s as u64
+        } else {
+            u64::MAX
+        };
+    }
+
+    /// Offer one item.
+    pub fn push(&mut self, x: f64) {
+        self.seen += 1;
+        if self.len < self.m {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = x;
+            }
+            self.len += 1;
+            if self.len == self.m {
+                self.next_skip();
+            }
+            return;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        let j = self.rng.below(self.m);
+        if let Some(slot) = self.buf.get_mut(j) {
+            *slot = x;
+        }
+        self.next_skip();
+    }
+
+    /// Offer every item of a slice (jumps over skipped runs).
+    pub fn extend(&mut self, xs: &[f64]) {
+        let mut i = 0;
+        while i < xs.len() {
+            if self.len < self.m || self.skip == 0 {
+                self.push(xs[i]);
+                i += 1;
+            } else {
+                let rem = (xs.len() - i) as u64;
+                let jump = self.skip.min(rem);
+                self.skip -= jump;
+                self.seen += jump;
+                i += jump as usize;
+            }
+        }
+    }
+
+    /// The items kept so far (at most m).
+    pub fn sample(&self) -> &[f64] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Mutable view of the kept items (e.g. to sort them).
+    pub fn sample_mut(&mut self) -> &mut [f64] {
+        let n = self.len;
+        self.buf.get_mut(..n).unwrap_or(&mut [])
+    }
+
+    /// Number of items offered so far.
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+}

@@ -1,0 +1,39 @@
+//! Shifted-gamma maximum-likelihood fitting: exact (profile-likelihood Newton) and from a
+//! mergeable histogram [`Sketch`].
+//!
+//! * [`fit_gamma`]: one shifted gamma to raw data (warm-started from a sketch, then exact).
+//! * [`Sketch`] + [`fit_gamma_sketch`]: streaming, O(bins) memory, mergeable bit-for-bit.
+//! * [`FitOptions`]: interval, pass limits, tolerances, α cap (shared with the mixture EM).
+//!
+//! ```
+//! use simstat::fit::{fit_gamma, FitOptions};
+//! let data: Vec<f64> = (1..=300)
+//!     .map(|i| -0.25 + simstat::special::gamma_p_inv(9.0, (i as f64 - 0.5) / 300.0) / 30.0)
+//!     .collect();
+//! let fit = fit_gamma(&data, &FitOptions::default())?;
+//! let d = fit.distribution();
+//! assert!(d.cdf(0.0) > 0.0 && d.cdf(0.0) < 1.0);
+//! # Ok::<(), simstat::fit::FitError>(())
+//! ```
+
+mod error;
+mod options;
+mod profile;
+mod result;
+mod single;
+mod sketch;
+
+pub use error::FitError;
+pub use options::FitOptions;
+pub use result::{GammaFit, Regime};
+pub use single::fit_gamma;
+pub use sketch::{fit_gamma_sketch, Sketch};
+pub mod mixture;
+
+#[cfg(feature = "std")]
+pub use mixture::fit_mixture_sharded;
+pub use mixture::{
+    fit_mixture, fit_mixture_online, fit_mixture_sketch, fit_mixture_source, fit_mixture_with,
+    pass_statistics, standard_errors, ChunkSource, MixtureFit, MixtureOptions, OnlineOptions,
+    StandardErrors, SuffStats, MAX_COMPONENTS,
+};

@@ -1,0 +1,95 @@
+//! Exact maximum-likelihood fit of one shifted gamma: validate + sketch in one pass, Newton on
+//! the sketch (O(bins)), then a few exact Newton passes on the data (allocation-free).
+
+use super::error::FitError;
+use super::options::FitOptions;
+use super::profile::{initial_u, newton, Acc, Stats};
+use super::result::{assemble, GammaFit};
+use super::sketch::{sketch_outcome, Sketch};
+
+/// Bins of the internal warm-start sketch (64 KB of stack).
+const WARM_BINS: usize = 4096;
+
+/// Bins of the validating sketch without warm start (4 KB of stack; it only supplies n, min,
+/// max, the mean and the moments for the starting point).
+const COLD_BINS: usize = 256;
+
+/// Profile statistics at shift c over the raw data: one pass, four independent accumulators.
+fn exact_stats(data: &[f64], mean: f64, c: f64) -> Stats {
+    let m = mean - c;
+    let inv_m = 1.0 / m;
+    let mut acc = [Acc::default(); 4];
+    let mut chunks = data.chunks_exact(4);
+    for ch in &mut chunks {
+        for (a, &x) in acc.iter_mut().zip(ch) {
+            a.add(x, 1.0, mean, c, inv_m);
+        }
+    }
+    for &x in chunks.remainder() {
+        acc[0].add(x, 1.0, mean, c, inv_m);
+    }
+    let [a0, a1, a2, a3] = acc;
+    a0.plus(a1).plus(a2.plus(a3)).finish(data.len() as f64, m)
+}
+
+/// Maximum-likelihood fit of X = c + Gamma(α, λ) to `data` (all values in [opts.lo, opts.hi]).
+///
+/// Newton on the profile likelihood in u = ln(x_min − c); α from ln α − ψ(α) = s by Newton with
+/// ψ′; λ = α/(x̄ − c). With `opts.warm_start` (default) the Newton runs first on a 4096-bin
+/// sketch built in the validating pass, then finishes on the exact data (typically 1–2 exact
+/// Newton passes). The parameters maximise the untruncated likelihood (the classic
+/// shifted-gamma MLE, the one scipy and the reference fits compute);
+/// [`GammaFit::log_likelihood`] reports the truncated model's log-likelihood at them. Where
+/// [lo, hi] holds nearly all the mass the two optima coincide (on the 26 real samples the
+/// truncated optimum is higher by ≤ 4.6e-5 log-likelihood units, ~1e-8 relative).
+///
+/// Memory: no allocation; the warm-start sketch lives on the stack (~64 KB; with
+/// `warm_start: false` ~4 KB, for small stacks).
+///
+/// Regimes: α ≤ 1 (unbounded likelihood at c → x_min) and the normal limit (α → ∞) are
+/// detected and reported in [`GammaFit::regime`]. Errors: fewer than 3 values, NaN/±∞, values
+/// outside [lo, hi], all values equal, bad options.
+///
+/// ```
+/// use simstat::fit::{fit_gamma, FitOptions, Regime};
+/// // a deterministic right-skewed sample: quantiles of c + Gamma(4, 20) with c = −0.3
+/// let data: Vec<f64> = (1..=500).map(|i| {
+///     let u = (i as f64 - 0.5) / 500.0;
+///     -0.3 + simstat::special::gamma_p_inv(4.0, u) / 20.0
+/// }).collect();
+/// let fit = fit_gamma(&data, &FitOptions::default())?;
+/// assert_eq!(fit.regime(), Regime::Regular);
+/// assert!((fit.shape() - 4.0).abs() < 0.5 && (fit.shift() + 0.3).abs() < 0.03);
+/// assert!(fit.log_likelihood() >= fit.log_likelihood_untruncated());
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+pub fn fit_gamma(data: &[f64], opts: &FitOptions) -> Result<GammaFit<f64>, FitError> {
+    opts.validate()?;
+    if data.len() < 3 {
+        return Err(FitError::TooFewSamples {
+            n: data.len() as u64,
+            needed: 3,
+        });
+    }
+    if opts.warm_start {
+        fit_with::<WARM_BINS>(data, opts)
+    } else {
+        fit_with::<COLD_BINS>(data, opts)
+    }
+}
+
+/// The validating sketch pass with B bins, the optional sketch Newton, then the exact passes.
+fn fit_with<const B: usize>(data: &[f64], opts: &FitOptions) -> Result<GammaFit<f64>, FitError> {
+    let mut sk = Sketch::<B>::new(opts.lo, opts.hi)?;
+    sk.extend(data)?;
+    let fr = sk.frame()?;
+    let (u0, sketch_passes) = if opts.warm_start {
+        let o = sketch_outcome(&sk, opts)?;
+        (o.u, o.passes)
+    } else {
+        let (var, third) = sk.moments(fr.mean);
+        (initial_u(&fr, var, third), 0)
+    };
+    let out = newton(|c| exact_stats(data, fr.mean, c), &fr, u0, opts);
+    assemble(&out, sk.len(), opts, out.passes + 1, sketch_passes)
+}

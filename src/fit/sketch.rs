@@ -1,0 +1,315 @@
+//! A mergeable, fixed-size histogram sketch of a sample on [lo, hi] and the shifted-gamma fit
+//! from it alone (O(bins) per Newton pass, no data kept).
+//!
+//! Everything in the sketch is an integer or an order statistic: bin counts, per-bin sums of the
+//! values' offsets quantised to 2⁻²⁰ of a bin, the count, the minimum and the maximum.
+//! Pushing is deterministic per value and merging adds integers, so any split of the data, merged
+//! in any order, gives the bit-identical sketch (and so the bit-identical fit).
+
+use super::error::FitError;
+use super::options::FitOptions;
+use super::profile::{initial_u, newton, Acc, Frame, Stats};
+use super::result::{assemble, GammaFit};
+
+/// 2²⁰: the quantisation of a value's offset inside its bin. Per-bin sums stay below 2⁶⁴ for
+/// up to 2⁴⁴ values in one bin; beyond that they wrap (still order-independent, but the bin
+/// means and the mean become wrong — 1.7e13 values in one bin).
+const OFF_SCALE: f64 = 1_048_576.0;
+
+/// Histogram sketch with `B` equal bins on [lo, hi] (default 4096): per bin the count and the
+/// sum of the values' offsets inside the bin (quantised to 2⁻²⁰ of a bin, so the fit sees each
+/// bin at its mean, not its centre), plus the exact count, minimum and maximum.
+///
+/// Memory is `16·B` bytes plus ~64: about 64 KB for the default, whatever the number of values.
+///
+/// ```
+/// use simstat::fit::{fit_gamma_sketch, FitOptions, Sketch};
+/// let data: Vec<f64> = (1..=2000).map(|i| {
+///     let u = (i as f64 - 0.5) / 2000.0; // a skewed, deterministic sample
+///     -0.2 + 0.3 * u * u
+/// }).collect();
+/// let mut a = Sketch::<4096>::new(-1.0, 1.0)?;
+/// let mut b = Sketch::<4096>::new(-1.0, 1.0)?;
+/// a.extend(&data[..700])?;
+/// b.extend(&data[700..])?;
+/// a.merge(&b)?;
+/// let mut all = Sketch::<4096>::new(-1.0, 1.0)?;
+/// all.extend(&data)?;
+/// assert_eq!(a, all); // bit-identical
+/// let fit = fit_gamma_sketch(&all, &FitOptions::default())?;
+/// assert!(fit.shape() > 0.0);
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sketch<const B: usize = 4096> {
+    lo: f64,
+    hi: f64,
+    inv_width: f64,
+    counts: [u64; B],
+    offsets: [u64; B],
+    n: u64,
+    min: f64,
+    max: f64,
+}
+
+impl<const B: usize> Sketch<B> {
+    /// An empty sketch of [lo, hi]. Errors: non-finite bounds, lo ≥ hi, or B = 0.
+    pub fn new(lo: f64, hi: f64) -> Result<Self, FitError> {
+        if !lo.is_finite() {
+            return Err(FitError::BadOptions("lo"));
+        }
+        if !hi.is_finite() || hi <= lo || !(hi - lo).is_finite() {
+            return Err(FitError::BadOptions("hi"));
+        }
+        if B == 0 {
+            return Err(FitError::BadOptions("bins"));
+        }
+        Ok(Self {
+            lo,
+            hi,
+            inv_width: B as f64 / (hi - lo),
+            counts: [0; B],
+            offsets: [0; B],
+            n: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        })
+    }
+
+    /// Adds one value. Errors (sketch unchanged): NaN/±∞, or outside [lo, hi]; the index in the
+    /// error is 0.
+    pub fn push(&mut self, x: f64) -> Result<(), FitError> {
+        self.push_at(x, 0)
+    }
+
+    #[inline(always)]
+    fn push_at(&mut self, x: f64, index: usize) -> Result<(), FitError> {
+        if !x.is_finite() {
+            return Err(FitError::NonFinite { index });
+        }
+        if !(x >= self.lo && x <= self.hi) {
+            return Err(FitError::OutOfInterval { index, value: x });
+        }
+        let (k, q) = self.locate(x);
+        if let (Some(c), Some(o)) = (self.counts.get_mut(k), self.offsets.get_mut(k)) {
+            *c += 1;
+            *o = o.wrapping_add(q);
+        }
+        self.n += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        Ok(())
+    }
+
+    /// Adds every value of `xs`. Stops at the first invalid value and returns its index (the
+    /// values before it are in the sketch, it and those after are not).
+    pub fn extend(&mut self, xs: &[f64]) -> Result<(), FitError> {
+        let (lo, hi, inv_w) = (self.lo, self.hi, self.inv_width);
+        let (mut min, mut max, mut n) = (self.min, self.max, self.n);
+        let mut bad = None;
+        for (i, &x) in xs.iter().enumerate() {
+            // NaN and ±∞ fail this test too (lo, hi are finite)
+            if !(x >= lo && x <= hi) {
+                bad = Some(if x.is_finite() {
+                    FitError::OutOfInterval { index: i, value: x }
+                } else {
+                    FitError::NonFinite { index: i }
+                });
+                break;
+            }
+            let pos = (x - lo) * inv_w;
+            let k = (pos as usize).min(B - 1);
+            // pos − k ∈ [0, 1]; `as` saturates, so no clamp is needed
+            let q = ((pos - k as f64) * OFF_SCALE) as u64;
+            if let (Some(c), Some(o)) = (self.counts.get_mut(k), self.offsets.get_mut(k)) {
+                *c += 1;
+                *o = o.wrapping_add(q);
+            }
+            min = min.min(x);
+            max = max.max(x);
+            n += 1;
+        }
+        self.min = min;
+        self.max = max;
+        self.n = n;
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds another sketch of the same interval: afterwards `self` is exactly (bit for bit) the
+    /// sketch of both samples together. Errors if the intervals differ.
+    pub fn merge(&mut self, other: &Self) -> Result<(), FitError> {
+        if self.lo != other.lo || self.hi != other.hi {
+            return Err(FitError::IntervalMismatch);
+        }
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *a += *b;
+        }
+        for (a, b) in self.offsets.iter_mut().zip(other.offsets.iter()) {
+            *a = a.wrapping_add(*b);
+        }
+        self.n += other.n;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        Ok(())
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+    /// True when no value was added.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+    /// Smallest value (+∞ when empty).
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+    /// Largest value (−∞ when empty).
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+    /// Interval (lo, hi).
+    pub fn interval(&self) -> (f64, f64) {
+        (self.lo, self.hi)
+    }
+    /// Bin counts.
+    pub fn counts(&self) -> &[u64; B] {
+        &self.counts
+    }
+    /// Mean of the values, from the integer bin sums (each value enters on a grid of 2⁻²⁰ of a
+    /// bin, truncated, with the ½-quantum bias added back: error ≲ 1e-10·(hi − lo)/B·2048 for
+    /// the default, and the same bits whatever the order of pushes and merges); NaN when empty.
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        // S = Σ_k (count_k·k·2²⁰ + offsets_k): position of the sum in units of 2⁻²⁰ bin
+        let mut total: u128 = 0;
+        for (k, (&c, &o)) in self.counts.iter().zip(self.offsets.iter()).enumerate() {
+            total += u128::from(c) * ((k as u128) << 20) + u128::from(o);
+        }
+        let n = u128::from(self.n);
+        let whole = (total / n) as f64;
+        let rem = (total % n) as f64 / self.n as f64;
+        let pos = (whole + rem + 0.5) / OFF_SCALE; // in bins
+        let w = (self.hi - self.lo) / B as f64;
+        (self.lo + pos * w).clamp(self.min, self.max)
+    }
+
+    /// Bin index of x ∈ [lo, hi] and x's offset inside the bin in units of 2⁻²⁰ bin.
+    #[inline(always)]
+    fn locate(&self, x: f64) -> (usize, u64) {
+        let pos = (x - self.lo) * self.inv_width;
+        let k = (pos as usize).min(B - 1);
+        let frac = (pos - k as f64).clamp(0.0, 1.0);
+        (k, (frac * OFF_SCALE) as u64)
+    }
+
+    /// Calls f(value, weight, spread) for the pseudo-sample the fit sees: the exact min and max
+    /// as single points, every other value at its bin's mean (clamped into [min, max]) with
+    /// the within-bin variance of a uniform spread over the bin (∩ [min, max]).
+    fn for_each_point<F: FnMut(f64, f64, f64)>(&self, mut f: F) {
+        let ((kmin, qmin), (kmax, qmax)) = (self.locate(self.min), self.locate(self.max));
+        let w = (self.hi - self.lo) / B as f64;
+        for (k, (&cnt, &off)) in self.counts.iter().zip(self.offsets.iter()).enumerate() {
+            let (mut c, mut o) = (cnt, off);
+            if k == kmin {
+                c = c.saturating_sub(1);
+                o = o.saturating_sub(qmin);
+            }
+            if k == kmax {
+                c = c.saturating_sub(1);
+                o = o.saturating_sub(qmax);
+            }
+            if c > 0 {
+                // + ½ quantum per value: offsets were truncated onto the 2⁻²⁰ grid
+                let within = (o as f64 + 0.5 * c as f64) / (c as f64 * OFF_SCALE);
+                let rep = (self.lo + (k as f64 + within) * w).clamp(self.min, self.max);
+                let spread = if c > 1 {
+                    let a = (self.lo + k as f64 * w).max(self.min);
+                    let b = (self.lo + (k as f64 + 1.0) * w).min(self.max);
+                    let span = (b - a).max(0.0);
+                    span * span / 12.0
+                } else {
+                    0.0
+                };
+                f(rep, c as f64, spread);
+            }
+        }
+        f(self.min, 1.0, 0.0);
+        f(self.max, 1.0, 0.0);
+    }
+
+    /// Profile statistics at shift c < min from the bins (one O(B) pass).
+    pub(crate) fn stats(&self, mean: f64, c: f64) -> Stats {
+        let m = mean - c;
+        let inv_m = 1.0 / m;
+        let mut acc = Acc::default();
+        self.for_each_point(|x, w, v| acc.add_spread(x, w, v, mean, c, inv_m));
+        acc.finish(self.n as f64, m)
+    }
+
+    /// Variance and third central moment of the pseudo-sample (for the starting point).
+    pub(crate) fn moments(&self, mean: f64) -> (f64, f64) {
+        let (mut m2, mut m3) = (0.0, 0.0);
+        self.for_each_point(|x, w, v| {
+            let d = x - mean;
+            m2 += w * (d * d + v);
+            m3 += w * d * (d * d + 3.0 * v);
+        });
+        let n = self.n as f64;
+        (m2 / n, m3 / n)
+    }
+
+    /// The frame (n, mean, min, range) after checking the sketch can be fitted.
+    pub(crate) fn frame(&self) -> Result<Frame, FitError> {
+        if self.n < 3 {
+            return Err(FitError::TooFewSamples {
+                n: self.n,
+                needed: 3,
+            });
+        }
+        if self.max <= self.min {
+            return Err(FitError::AllEqual);
+        }
+        Ok(Frame {
+            n: self.n as f64,
+            mean: self.mean(),
+            min: self.min,
+            range: self.max - self.min,
+        })
+    }
+}
+
+/// Fits one shifted gamma from a sketch alone (O(B) per Newton pass; no data needed).
+///
+/// The sketch's interval must equal `opts`' [lo, hi] (it is the truncation interval). Each bin
+/// enters at its mean with a uniform within-bin variance (second-order term), the minimum and
+/// maximum exactly; the log-likelihood reported is the resulting estimate of the exact one
+/// (within 2.1e-7 relative on the 26 real samples with 4096 bins).
+pub fn fit_gamma_sketch<const B: usize>(
+    sketch: &Sketch<B>,
+    opts: &FitOptions,
+) -> Result<GammaFit<f64>, FitError> {
+    opts.validate()?;
+    if sketch.lo != opts.lo || sketch.hi != opts.hi {
+        return Err(FitError::IntervalMismatch);
+    }
+    let out = sketch_outcome(sketch, opts)?;
+    assemble(&out, sketch.n, opts, 0, out.passes)
+}
+
+/// The Newton outcome on the sketch (shared with the warm start of the exact fit).
+pub(crate) fn sketch_outcome<const B: usize>(
+    sketch: &Sketch<B>,
+    opts: &FitOptions,
+) -> Result<super::profile::Outcome, FitError> {
+    let fr = sketch.frame()?;
+    let (var, third) = sketch.moments(fr.mean);
+    let u0 = initial_u(&fr, var, third);
+    Ok(newton(|c| sketch.stats(fr.mean, c), &fr, u0, opts))
+}
