@@ -249,6 +249,18 @@ fn dsc_picks_two_separated_gammas_from_split_atoms() {
         d.evaluate(&mut GammaLevelLikelihood::new(&data, -1.0, 1.0).unwrap())
             .unwrap();
         let c = d.criteria(&DscOptions::default()).unwrap();
+        // refitting each level by EM passes never lowers its likelihood here (within 1e-6 rel.)
+        let mut dr = d.clone();
+        dr.evaluate(
+            &mut GammaLevelLikelihood::new(&data, -1.0, 1.0)
+                .unwrap()
+                .with_refit(5),
+        )
+        .unwrap();
+        for kappa in 1..=7 {
+            let (a, b) = (d.fit(kappa).unwrap(), dr.fit(kappa).unwrap());
+            assert!(b.log_likelihood >= a.log_likelihood - 1e-6 * a.log_likelihood.abs());
+        }
         if c.dsc_choice() == 2 {
             ok += 1;
         }

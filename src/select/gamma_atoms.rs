@@ -266,6 +266,7 @@ pub struct GammaLevelLikelihood<'a> {
     data: &'a [f64],
     lo: f64,
     hi: f64,
+    refit_passes: usize,
 }
 
 impl<'a> GammaLevelLikelihood<'a> {
@@ -292,7 +293,82 @@ impl<'a> GammaLevelLikelihood<'a> {
                 return Err(SelectError::OutOfSupport);
             }
         }
-        Ok(Self { data, lo, hi })
+        Ok(Self {
+            data,
+            lo,
+            hi,
+            refit_passes: 0,
+        })
+    }
+
+    /// Refit every level by `passes` EM passes before evaluating it (shifts fixed at the merged
+    /// atoms' shifts; weights, shapes and rates re-estimated from the responsibilities with the
+    /// untruncated M-step λ = α/m, log α − ψ(α) = log m − L). 0 (the default) evaluates the
+    /// merged atoms as they are. The dendrogram's atoms and heights are not changed.
+    pub fn with_refit(mut self, passes: usize) -> Self {
+        self.refit_passes = passes;
+        self
+    }
+
+    /// One EM pass over the data with fixed shifts (in place); atoms without data keep theirs.
+    fn em_pass(&self, atoms: &mut [GammaAtom]) -> Result<(), SelectError> {
+        let k = atoms.len().min(MAX_GAMMA_ATOMS);
+        let mut cst = [0.0f64; MAX_GAMMA_ATOMS];
+        for (c, a) in cst.iter_mut().zip(atoms.iter()) {
+            *c = libm::log(a.weight) + a.shape * libm::log(a.rate) - ln_gamma(a.shape);
+        }
+        let mut s0 = [0.0f64; MAX_GAMMA_ATOMS];
+        let mut s1 = [0.0f64; MAX_GAMMA_ATOMS];
+        let mut sl = [0.0f64; MAX_GAMMA_ATOMS];
+        let mut lf = [0.0f64; MAX_GAMMA_ATOMS];
+        for &x in self.data {
+            let mut mx = f64::NEG_INFINITY;
+            for ((l, a), c) in lf.iter_mut().zip(atoms.iter()).zip(cst.iter()) {
+                let y = x - a.shift;
+                *l = if y > 0.0 {
+                    c + (a.shape - 1.0) * libm::log(y) - a.rate * y
+                } else {
+                    f64::NEG_INFINITY
+                };
+                mx = mx.max(*l);
+            }
+            if !mx.is_finite() {
+                continue;
+            }
+            let tot: f64 = lf.iter().take(k).map(|l| libm::exp(l - mx)).sum();
+            for (i, a) in atoms.iter().enumerate().take(k) {
+                let r = libm::exp(lf[i] - mx) / tot;
+                if r > 1e-12 {
+                    let y = x - a.shift;
+                    s0[i] += r;
+                    s1[i] += r * y;
+                    sl[i] += r * libm::log(y);
+                }
+            }
+        }
+        let total: f64 = s0.iter().take(k).sum();
+        if !(total > 0.0) {
+            return Err(SelectError::NumericalFailure);
+        }
+        for (i, a) in atoms.iter_mut().enumerate().take(k) {
+            if s0[i] <= 1e-9 * total {
+                continue;
+            }
+            let m = s1[i] / s0[i];
+            let l = sl[i] / s0[i];
+            if let Ok(shape) = shape_from_log_gap(libm::log(m) - l) {
+                let cand = GammaAtom {
+                    weight: s0[i] / total,
+                    shape,
+                    rate: shape / m,
+                    ..*a
+                };
+                if cand.validate().is_ok() {
+                    *a = cand;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// log of the truncation mass Z of one atom on [lo, hi] (−inf when it has none).
@@ -324,6 +400,18 @@ impl LevelLikelihood<GammaAtom> for GammaLevelLikelihood<'_> {
                 capacity: MAX_GAMMA_ATOMS,
             });
         }
+        let mut work = [GammaAtom::default(); MAX_GAMMA_ATOMS];
+        for (w, a) in work.iter_mut().zip(atoms) {
+            a.validate()?;
+            *w = *a;
+        }
+        let atoms = work.get_mut(..k).ok_or(SelectError::TooManyAtoms {
+            capacity: MAX_GAMMA_ATOMS,
+        })?;
+        for _ in 0..self.refit_passes {
+            self.em_pass(atoms)?;
+        }
+        let atoms: &[GammaAtom] = atoms;
         // per-atom constant: log p + α log λ − lnΓ(α) − log Z
         let mut cst = [0.0f64; MAX_GAMMA_ATOMS];
         for (c, a) in cst.iter_mut().zip(atoms) {
