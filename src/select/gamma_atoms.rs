@@ -347,7 +347,7 @@ impl<'a> GammaLevelLikelihood<'a> {
             }
         }
         let total: f64 = s0.iter().take(k).sum();
-        if !(total > 0.0) {
+        if !(total.is_finite() && total > 0.0) {
             return Err(SelectError::NumericalFailure);
         }
         for (i, a) in atoms.iter_mut().enumerate().take(k) {
