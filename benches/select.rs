@@ -78,14 +78,15 @@ fn sgmoe_data(n: usize, seed: u64) -> (Vec<SVector<f64, 1>>, Vec<f64>) {
 
 /// SGMoE: one over-fitted EM (K = 6) + dendrogram + DSC vs EM at every K = 1..6 + BIC.
 fn bench_sgmoe(c: &mut Criterion) {
-    let (xs, ys) = sgmoe_data(2000, 1);
+    let (xs, ys) = sgmoe_data(1000, 1);
     let opts = EmOptions {
         n_init: 1,
         max_iter: 200,
         tol: 1e-6,
         ..EmOptions::default()
     };
-    let mut g = c.benchmark_group("sgmoe_n2000");
+    let mut g = c.benchmark_group("sgmoe_n1000");
+    g.sample_size(10);
     g.bench_function("overfit_k6_plus_dsc", |b| {
         b.iter(|| {
             let fit = fit_sgmoe::<1, 8>(&xs, &ys, 6, &opts).expect("fit");
@@ -114,12 +115,12 @@ fn bench_sgmoe(c: &mut Criterion) {
     g.finish();
 }
 
-/// Gamma: one over-fitted K0 = 10 EM + dendrogram + DSC vs EM at K = 1..10 + BIC (N = 20,000).
+/// Gamma: one over-fitted K0 = 10 EM + dendrogram + DSC vs EM at K = 1..10 + BIC (N = 5,000).
 fn bench_gamma_pipeline(c: &mut Criterion) {
     use simstat::fit::{fit_mixture, FitOptions};
     let mut rng = SplitMix64(3);
     let truth = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2)];
-    let data: Vec<f64> = (0..20_000)
+    let data: Vec<f64> = (0..5_000)
         .map(|i| loop {
             let (a, l, s): (f64, f64, f64) = truth[i % 2];
             // Wilson–Hilferty normal approximation of a gamma draw is enough for a bench
@@ -132,7 +133,8 @@ fn bench_gamma_pipeline(c: &mut Criterion) {
         })
         .collect();
     let opts = FitOptions::default();
-    let mut g = c.benchmark_group("gamma_pipeline_n20000");
+    let mut g = c.benchmark_group("gamma_pipeline_n5000");
+    g.sample_size(10);
     g.bench_function("overfit_k10_plus_dsc", |b| {
         b.iter(|| {
             let fit = fit_mixture(&data, 10, &opts).expect("fit");

@@ -6,8 +6,8 @@
 //!   (0.5, −2, 0.09). Over-fit K = 6; the sweep fits K = 1..6. Contamination: with probability ε,
 //!   y gets an extra Laplace(0, 2) error.
 //!
-//! Run: `cargo run --release --example sgmoe_study -- [reps] [threads] [N list comma-separated]`
-//! (defaults 20 reps, 2 threads, N = 300,1000,3000,10000).
+//! Run: `cargo run --release --example sgmoe_study -- [reps] [threads] [N list] [eps list]`
+//! (comma-separated lists; defaults 20 reps, 2 threads, N = 300,1000,3000,10000, ε = 0,0.01).
 use nalgebra::SVector;
 use simstat::select::sgmoe::{
     fit_sgmoe, voronoi_loss, EmOptions, Expert, Sgmoe, SgmoeAtom, SgmoeLevelLikelihood, SplitMix64,
@@ -201,7 +201,10 @@ fn main() {
         .get(3)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
         .unwrap_or_else(|| vec![300, 1000, 3000, 10000]);
-    let epss = [0.0, 0.01];
+    let epss: Vec<f64> = args
+        .get(4)
+        .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
+        .unwrap_or_else(|| vec![0.0, 0.01]);
     println!("SGMoE study: d = 1, K0 = {K0}, over-fit K = {KOVER}, {reps} seeds per cell\n");
     let mut loss_rows: Vec<LossRow> = Vec::new();
     for &eps in &epss {

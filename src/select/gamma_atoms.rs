@@ -11,7 +11,7 @@
 //! m = Σ p_k E_k[x − c]/p, L = Σ p_k E_k[log(x − c)]/p, log α − ψ(α) = log m − L, λ = α/m.
 //! This is the gamma with shift c closest in Kullback–Leibler divergence to the two-atom
 //! mixture, i.e. the M-step of refitting the merged cluster. E[log(x − c)] of an atom with a
-//! larger shift has no closed form; it is computed by a 257-point trapezoid rule in z = log Y
+//! larger shift has no closed form; it is computed by a 97-point trapezoid rule in z = log Y
 //! (log-gamma density, spectrally accurate for this smooth, fast-decaying integrand).
 //! The merge is symmetric, keeps the summed weight and returns the atom itself for two
 //! identical atoms (tested).
@@ -136,8 +136,8 @@ impl GammaAtom {
         // z = log Y, Y ~ Gamma(a, 1): density exp(a z − e^z − lnΓ(a)); x − c = e^z/λ + δ.
         let mz = digamma(a);
         let sz = libm::sqrt(trigamma(a));
-        let (zlo, zhi) = (mz - 20.0 * sz, mz + 8.0 * sz);
-        const M: usize = 256;
+        let (zlo, zhi) = (mz - 12.0 * sz, mz + 6.0 * sz);
+        const M: usize = 96;
         let h = (zhi - zlo) / M as f64;
         let (mut num, mut den) = (0.0, 0.0);
         // log density relative to its value at the mode z = log a
