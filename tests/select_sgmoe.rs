@@ -53,13 +53,14 @@ fn em_recovers_the_true_experts() {
     let truth = truth3();
     let (xs, ys) = sample(&truth, 2000, 1);
     let opts = EmOptions {
-        n_init: 1,
-        max_iter: 100,
+        n_init: 6,
+        max_iter: 150,
         ..EmOptions::default()
     };
     let fit = fit_sgmoe::<1, 8>(&xs, &ys, 3, &opts).unwrap();
     let ll_true = truth.log_likelihood(&xs, &ys).unwrap();
-    // the MLE is at least as likely as the truth (up to the stopping tolerance)
+    // the MLE is at least as likely as the truth (up to the stopping tolerance); with 1 or 3
+    // starts this data set ends in a local optimum (LL −1464): 6 starts reach it
     assert!(
         fit.log_likelihood > ll_true - 1.0,
         "{} vs {}",
