@@ -9,6 +9,9 @@
 //!   mergeable histogram [`fit::Sketch`].
 //! * [`geometry`]: SIMD cosine/angle kernels with runtime CPU dispatch, blocked N×N angle matrices,
 //!   the fused angular dispersion loss and gradient, condensation metrics, signature alignment.
+//! * [`select`]: order selection without sweeps — merge dendrograms of mixing measures and the
+//!   Dendrogram Selection Criterion (DSC) beside AIC/BIC/ICL, for shifted-gamma mixtures and for
+//!   softmax-gated Gaussian mixtures of experts.
 //!
 //! ## Features
 //! | feature | default | what it adds |
@@ -40,6 +43,7 @@ pub mod fit;
 pub mod float;
 #[allow(unsafe_code)]
 pub mod geometry;
+pub mod select;
 pub mod special;
 
 #[cfg(feature = "ffi")]

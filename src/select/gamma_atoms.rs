@@ -1,0 +1,456 @@
+//! Shifted-gamma atoms: standardised chart, sufficient-statistic merge, truncated mixture LL.
+//!
+//! ## Chart (dissimilarity)
+//! θ = (μ/S, σ/S, 2/√α) with μ = c + α/λ, σ = √α/λ (the spec's (mean, sd, skewness) chart),
+//! divided by the sd S of the whole level-K0 mixture so that the dendrogram does not depend on
+//! the units of x ([`GammaAtom::standardise`] sets S). d(i, j) = p_i p_j/(p_i + p_j) ‖θ_i − θ_j‖².
+//!
+//! ## Merge (sufficient statistics, the KL projection)
+//! The merged atom has weight p = p_i + p_j, shift c = min(c_i, c_j) (it must cover both
+//! supports) and the (α, λ) that match the pair's E[x − c] and E[log(x − c)]:
+//! m = Σ p_k E_k[x − c]/p, L = Σ p_k E_k[log(x − c)]/p, log α − ψ(α) = log m − L, λ = α/m.
+//! This is the gamma with shift c closest in Kullback–Leibler divergence to the two-atom
+//! mixture, i.e. the M-step of refitting the merged cluster. E[log(x − c)] of an atom with a
+//! larger shift has no closed form; it is computed by a 97-point trapezoid rule in z = log Y
+//! (log-gamma density, spectrally accurate for this smooth, fast-decaying integrand).
+//! The merge is symmetric, keeps the summed weight and returns the atom itself for two
+//! identical atoms (tested).
+use super::criteria::{LevelFit, LevelLikelihood};
+use super::merge::{harmonic_weight, write_json_number, Atom};
+use super::SelectError;
+use crate::special::{digamma, gamma_p, gamma_q, ln_gamma, trigamma};
+use core::fmt;
+
+/// Largest shape the merge returns (the normal limit); also the cap of the moment equation.
+pub const MAX_SHAPE: f64 = 1e12;
+/// Largest number of atoms [`GammaLevelLikelihood`] evaluates at once.
+pub const MAX_GAMMA_ATOMS: usize = 64;
+
+/// A shifted-gamma atom: weight p, shape α, rate λ, shift c, and the chart scale S.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GammaAtom {
+    /// Mixture weight p (> 0).
+    pub weight: f64,
+    /// Shape α (> 0).
+    pub shape: f64,
+    /// Rate λ (> 0).
+    pub rate: f64,
+    /// Shift c (the support is x > c).
+    pub shift: f64,
+    /// Scale S of the dissimilarity chart (> 0; set by [`GammaAtom::standardise`]).
+    pub scale: f64,
+}
+
+impl Default for GammaAtom {
+    fn default() -> Self {
+        Self {
+            weight: 1.0,
+            shape: 1.0,
+            rate: 1.0,
+            shift: 0.0,
+            scale: 1.0,
+        }
+    }
+}
+
+impl GammaAtom {
+    /// An atom with chart scale 1 (call [`GammaAtom::standardise`] on the whole mixture).
+    pub fn new(weight: f64, shape: f64, rate: f64, shift: f64) -> Self {
+        Self {
+            weight,
+            shape,
+            rate,
+            shift,
+            scale: 1.0,
+        }
+    }
+
+    /// Mean c + α/λ.
+    pub fn mean(&self) -> f64 {
+        self.shift + self.shape / self.rate
+    }
+
+    /// Standard deviation √α/λ.
+    pub fn sd(&self) -> f64 {
+        libm::sqrt(self.shape) / self.rate
+    }
+
+    /// Normalise the weights to sum 1 and set every atom's chart scale to the sd of the whole
+    /// mixture, in place.
+    ///
+    /// # Errors
+    /// Validation errors of the atoms, [`SelectError::TooFewAtoms`] when empty,
+    /// [`SelectError::InvalidWeight`] when the weights do not sum to a positive finite value.
+    pub fn standardise(atoms: &mut [GammaAtom]) -> Result<(), SelectError> {
+        if atoms.is_empty() {
+            return Err(SelectError::TooFewAtoms);
+        }
+        let mut total = 0.0;
+        for a in atoms.iter() {
+            Self { scale: 1.0, ..*a }.validate()?;
+            total += a.weight;
+        }
+        if !(total.is_finite() && total > 0.0) {
+            return Err(SelectError::InvalidWeight);
+        }
+        let (mut m1, mut m2) = (0.0, 0.0);
+        for a in atoms.iter() {
+            let p = a.weight / total;
+            let (mu, sd) = (a.mean(), a.sd());
+            m1 += p * mu;
+            m2 += p * (sd * sd + mu * mu);
+        }
+        let var = m2 - m1 * m1;
+        let s = if var > 0.0 && var.is_finite() {
+            libm::sqrt(var)
+        } else {
+            // all atoms collapse to one point mass: fall back to the largest component sd
+            atoms.iter().map(GammaAtom::sd).fold(0.0, f64::max)
+        };
+        if !(s.is_finite() && s > 0.0) {
+            return Err(SelectError::InvalidParameter);
+        }
+        for a in atoms.iter_mut() {
+            a.weight /= total;
+            a.scale = s;
+        }
+        Ok(())
+    }
+
+    /// The chart coordinates θ = (μ/S, σ/S, 2/√α).
+    pub fn chart(&self) -> [f64; 3] {
+        [
+            self.mean() / self.scale,
+            self.sd() / self.scale,
+            2.0 / libm::sqrt(self.shape),
+        ]
+    }
+
+    /// E[log(x − c)] for this atom, with c ≤ its shift.
+    fn mean_log_above(&self, c: f64) -> f64 {
+        let delta = self.shift - c;
+        let (a, lam) = (self.shape, self.rate);
+        if delta <= 0.0 {
+            return digamma(a) - libm::log(lam);
+        }
+        // z = log Y, Y ~ Gamma(a, 1): density exp(a z − e^z − lnΓ(a)); x − c = e^z/λ + δ.
+        let mz = digamma(a);
+        let sz = libm::sqrt(trigamma(a));
+        let (zlo, zhi) = (mz - 12.0 * sz, mz + 6.0 * sz);
+        const M: usize = 96;
+        let h = (zhi - zlo) / M as f64;
+        let (mut num, mut den) = (0.0, 0.0);
+        // log density relative to its value at the mode z = log a
+        let lmode = a * libm::log(a) - a;
+        for i in 0..=M {
+            let z = zlo + h * i as f64;
+            let ez = libm::exp(z);
+            let w = libm::exp(a * z - ez - lmode);
+            let w = if i == 0 || i == M { 0.5 * w } else { w };
+            num += w * libm::log(ez / lam + delta);
+            den += w;
+        }
+        if den > 0.0 {
+            num / den
+        } else {
+            libm::log(a / lam + delta)
+        }
+    }
+}
+
+/// Solve log α − ψ(α) = s for α > 0 (Newton from Minka's start; capped at [`MAX_SHAPE`]).
+pub fn shape_from_log_gap(s: f64) -> Result<f64, SelectError> {
+    if !s.is_finite() {
+        return Err(SelectError::NumericalFailure);
+    }
+    if s <= 0.5 / MAX_SHAPE {
+        return Ok(MAX_SHAPE);
+    }
+    let mut a = (3.0 - s + libm::sqrt((s - 3.0) * (s - 3.0) + 24.0 * s)) / (12.0 * s);
+    for _ in 0..100 {
+        let f = libm::log(a) - digamma(a) - s;
+        let fp = 1.0 / a - trigamma(a);
+        if !(f.is_finite() && fp.is_finite()) || fp == 0.0 {
+            break;
+        }
+        let mut next = a - f / fp;
+        if next <= 0.0 {
+            next = 0.5 * a;
+        }
+        let done = libm::fabs(next - a) <= 1e-15 * a;
+        a = next.min(MAX_SHAPE);
+        if done {
+            break;
+        }
+    }
+    if a.is_finite() && a > 0.0 {
+        Ok(a)
+    } else {
+        Err(SelectError::NumericalFailure)
+    }
+}
+
+impl Atom for GammaAtom {
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+
+    fn dissimilarity(&self, other: &Self) -> f64 {
+        let (a, b) = (self.chart(), other.chart());
+        let d2: f64 = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum();
+        harmonic_weight(self.weight, other.weight) * d2
+    }
+
+    fn merge(&self, other: &Self) -> Result<Self, SelectError> {
+        let p = self.weight + other.weight;
+        if !(p.is_finite() && p > 0.0) {
+            return Err(SelectError::InvalidWeight);
+        }
+        let c = self.shift.min(other.shift);
+        let (wi, wj) = (self.weight / p, other.weight / p);
+        let m = wi * (self.mean() - c) + wj * (other.mean() - c);
+        let l = wi * self.mean_log_above(c) + wj * other.mean_log_above(c);
+        let shape = shape_from_log_gap(libm::log(m) - l)?;
+        let merged = Self {
+            weight: p,
+            shape,
+            rate: shape / m,
+            shift: c,
+            scale: 0.5 * (self.scale + other.scale),
+        };
+        merged.validate()?;
+        Ok(merged)
+    }
+
+    fn validate(&self) -> Result<(), SelectError> {
+        let v = [self.weight, self.shape, self.rate, self.shift, self.scale];
+        if v.iter().any(|x| !x.is_finite()) {
+            return Err(SelectError::NonFinite);
+        }
+        if self.weight <= 0.0 {
+            return Err(SelectError::InvalidWeight);
+        }
+        if self.shape <= 0.0 || self.rate <= 0.0 || self.scale <= 0.0 {
+            return Err(SelectError::InvalidParameter);
+        }
+        Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+        for (i, (name, x)) in [
+            ("weight", self.weight),
+            ("shape", self.shape),
+            ("rate", self.rate),
+            ("shift", self.shift),
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                w.write_char(',')?;
+            }
+            write!(w, "\"{name}\":")?;
+            write_json_number(w, *x)?;
+        }
+        Ok(())
+    }
+}
+
+/// Log-likelihood of a gamma mixture truncated to [lo, hi] on a data slice (borrowed).
+///
+/// Component k: p_k G(x; α_k, λ_k, c_k) / Z_k with Z_k = P(α_k, λ_k(hi − c_k)) −
+/// P(α_k, λ_k max(lo − c_k, 0)) (from the Q side when P is near 1). Weights are used as given.
+/// Parameter count 4κ − 1 (shape, rate, shift per atom and κ − 1 free weights).
+#[derive(Debug, Clone, Copy)]
+pub struct GammaLevelLikelihood<'a> {
+    data: &'a [f64],
+    lo: f64,
+    hi: f64,
+    refit_passes: usize,
+}
+
+impl<'a> GammaLevelLikelihood<'a> {
+    /// Wrap `data` (finite, inside [lo, hi]).
+    ///
+    /// # Errors
+    /// [`SelectError::TooFewObservations`] (empty), [`SelectError::NonFinite`],
+    /// [`SelectError::InvalidParameter`] (lo ≥ hi), [`SelectError::OutOfSupport`].
+    pub fn new(data: &'a [f64], lo: f64, hi: f64) -> Result<Self, SelectError> {
+        if data.is_empty() {
+            return Err(SelectError::TooFewObservations);
+        }
+        if !(lo.is_finite() && hi.is_finite()) {
+            return Err(SelectError::NonFinite);
+        }
+        if lo >= hi {
+            return Err(SelectError::InvalidParameter);
+        }
+        for &x in data {
+            if !x.is_finite() {
+                return Err(SelectError::NonFinite);
+            }
+            if x < lo || x > hi {
+                return Err(SelectError::OutOfSupport);
+            }
+        }
+        Ok(Self {
+            data,
+            lo,
+            hi,
+            refit_passes: 0,
+        })
+    }
+
+    /// Refit every level by `passes` EM passes before evaluating it (shifts fixed at the merged
+    /// atoms' shifts; weights, shapes and rates re-estimated from the responsibilities with the
+    /// untruncated M-step λ = α/m, log α − ψ(α) = log m − L). 0 (the default) evaluates the
+    /// merged atoms as they are. The dendrogram's atoms and heights are not changed.
+    pub fn with_refit(mut self, passes: usize) -> Self {
+        self.refit_passes = passes;
+        self
+    }
+
+    /// One EM pass over the data with fixed shifts (in place); atoms without data keep theirs.
+    fn em_pass(&self, atoms: &mut [GammaAtom]) -> Result<(), SelectError> {
+        let k = atoms.len().min(MAX_GAMMA_ATOMS);
+        let mut cst = [0.0f64; MAX_GAMMA_ATOMS];
+        for (c, a) in cst.iter_mut().zip(atoms.iter()) {
+            *c = libm::log(a.weight) + a.shape * libm::log(a.rate) - ln_gamma(a.shape);
+        }
+        let mut s0 = [0.0f64; MAX_GAMMA_ATOMS];
+        let mut s1 = [0.0f64; MAX_GAMMA_ATOMS];
+        let mut sl = [0.0f64; MAX_GAMMA_ATOMS];
+        let mut lf = [0.0f64; MAX_GAMMA_ATOMS];
+        for &x in self.data {
+            let mut mx = f64::NEG_INFINITY;
+            for ((l, a), c) in lf.iter_mut().zip(atoms.iter()).zip(cst.iter()) {
+                let y = x - a.shift;
+                *l = if y > 0.0 {
+                    c + (a.shape - 1.0) * libm::log(y) - a.rate * y
+                } else {
+                    f64::NEG_INFINITY
+                };
+                mx = mx.max(*l);
+            }
+            if !mx.is_finite() {
+                continue;
+            }
+            let tot: f64 = lf.iter().take(k).map(|l| libm::exp(l - mx)).sum();
+            for (i, a) in atoms.iter().enumerate().take(k) {
+                let r = libm::exp(lf[i] - mx) / tot;
+                if r > 1e-12 {
+                    let y = x - a.shift;
+                    s0[i] += r;
+                    s1[i] += r * y;
+                    sl[i] += r * libm::log(y);
+                }
+            }
+        }
+        let total: f64 = s0.iter().take(k).sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err(SelectError::NumericalFailure);
+        }
+        for (i, a) in atoms.iter_mut().enumerate().take(k) {
+            if s0[i] <= 1e-9 * total {
+                continue;
+            }
+            let m = s1[i] / s0[i];
+            let l = sl[i] / s0[i];
+            if let Ok(shape) = shape_from_log_gap(libm::log(m) - l) {
+                let cand = GammaAtom {
+                    weight: s0[i] / total,
+                    shape,
+                    rate: shape / m,
+                    ..*a
+                };
+                if cand.validate().is_ok() {
+                    *a = cand;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// log of the truncation mass Z of one atom on [lo, hi] (−inf when it has none).
+    fn log_mass(&self, a: &GammaAtom) -> f64 {
+        let ul = a.rate * (self.lo - a.shift).max(0.0);
+        let uh = a.rate * (self.hi - a.shift).max(0.0);
+        let ph = gamma_p(a.shape, uh);
+        let z = if ph > 0.5 {
+            gamma_q(a.shape, ul) - gamma_q(a.shape, uh)
+        } else {
+            ph - gamma_p(a.shape, ul)
+        };
+        if z > 0.0 {
+            libm::log(z)
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+}
+
+impl LevelLikelihood<GammaAtom> for GammaLevelLikelihood<'_> {
+    fn evaluate(&mut self, atoms: &[GammaAtom]) -> Result<LevelFit, SelectError> {
+        let k = atoms.len();
+        if k == 0 {
+            return Err(SelectError::TooFewAtoms);
+        }
+        if k > MAX_GAMMA_ATOMS {
+            return Err(SelectError::TooManyAtoms {
+                capacity: MAX_GAMMA_ATOMS,
+            });
+        }
+        let mut work = [GammaAtom::default(); MAX_GAMMA_ATOMS];
+        for (w, a) in work.iter_mut().zip(atoms) {
+            a.validate()?;
+            *w = *a;
+        }
+        let atoms = work.get_mut(..k).ok_or(SelectError::TooManyAtoms {
+            capacity: MAX_GAMMA_ATOMS,
+        })?;
+        for _ in 0..self.refit_passes {
+            self.em_pass(atoms)?;
+        }
+        let atoms: &[GammaAtom] = atoms;
+        // per-atom constant: log p + α log λ − lnΓ(α) − log Z
+        let mut cst = [0.0f64; MAX_GAMMA_ATOMS];
+        for (c, a) in cst.iter_mut().zip(atoms) {
+            a.validate()?;
+            *c = libm::log(a.weight) + a.shape * libm::log(a.rate)
+                - ln_gamma(a.shape)
+                - self.log_mass(a);
+        }
+        let mut lf = [0.0f64; MAX_GAMMA_ATOMS];
+        let (mut ll, mut ent) = (0.0, 0.0);
+        for &x in self.data {
+            let mut mx = f64::NEG_INFINITY;
+            for ((l, a), c) in lf.iter_mut().zip(atoms).zip(cst.iter()) {
+                let y = x - a.shift;
+                *l = if y > 0.0 && c.is_finite() {
+                    c + (a.shape - 1.0) * libm::log(y) - a.rate * y
+                } else {
+                    f64::NEG_INFINITY
+                };
+                mx = mx.max(*l);
+            }
+            if !mx.is_finite() {
+                return Err(SelectError::OutOfSupport);
+            }
+            let s: f64 = lf.iter().take(k).map(|l| libm::exp(l - mx)).sum();
+            let lse = mx + libm::log(s);
+            ll += lse;
+            for l in lf.iter().take(k) {
+                let lr = l - lse;
+                if lr.is_finite() {
+                    ent -= libm::exp(lr) * lr;
+                }
+            }
+        }
+        Ok(LevelFit {
+            log_likelihood: ll,
+            entropy: ent.max(0.0),
+            n_obs: self.data.len(),
+            n_params: 4 * k - 1,
+        })
+    }
+}
