@@ -23,8 +23,12 @@ fn two_components_never_lose_and_win_on_fat_tails() {
         let f2 = fit_mixture(x, 2, &FitOptions::default()).unwrap();
         assert!(f1.converged(), "{name}: K = 1 not converged");
         let (l1, l2) = (f1.log_likelihood(), f2.log_likelihood());
+        // Rounding floor of the LL sum: each ln pdf cancels terms of size ~α·ln(λ(x−c)), so
+        // the sum carries ~N·α·ε of noise; it matters only at the normal limit (w4_minilm_l6,
+        // α at its 1e7 cap: ~7e-6), and is ~1e-11 for the other samples.
+        let floor = x.len() as f64 * f1.component(0).shape() * f64::EPSILON;
         assert!(
-            l2 >= l1 - 1e-9 * l1.abs(),
+            l2 >= l1 - 1e-9 * l1.abs() - floor,
             "{name}: LL(K=2) {l2} < LL(K=1) {l1}"
         );
         if excess_kurtosis(x) > 1.5 {

@@ -205,7 +205,8 @@ impl<T: Real> MixtureFit<T> {
         T::from_f64(self.grad_norm)
     }
 
-    /// True when the projected-gradient norm reached the tolerance (≤ grad_tol·N).
+    /// True when the projected-gradient norm reached its tolerance (≤ grad_tol·N), or the
+    /// log-likelihood stopped changing at the relative level `rel_tol` (3 accepted steps in a row).
     pub fn converged(&self) -> bool {
         self.converged
     }
