@@ -9,12 +9,17 @@
 //! Options: `--fdr Q` (default 0.05), `--top N` (default 10).
 //!
 //! It fits the background distribution of the scores (a shifted gamma on [−1, 1]), prints its
-//! parameters and log-likelihood, AIC and BIC, the top scores with their tail p-values
-//! P(S ≥ s) under the background, the Benjamini–Hochberg cut-off, and the time each step took.
+//! parameters and log-likelihood, AIC and BIC; over-fits a K0 = 4 gamma mixture once, merges it
+//! into a dendrogram and prints the order the Dendrogram Selection Criterion chose with AIC/BIC
+//! at every level; then the top scores with their tail p-values P(S ≥ s) under the background
+//! and, when the chosen mixture has ≥ 2 components, the posterior of its upper component; the
+//! Benjamini–Hochberg cut-off; and the time each step took.
 //! The embedded data: cosine similarities of one real query (held-out docstring paragraph
 //! "h04") against 6544 CPython docstring paragraphs, all-MiniLM-L6-v2.
 use simstat::calibrate::Calibrator;
-use simstat::fit::{fit_gamma, FitOptions, GammaFit};
+use simstat::dist::TruncatedShiftedGamma;
+use simstat::fit::{fit_gamma, fit_mixture, FitOptions, GammaFit};
+use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood};
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -122,13 +127,75 @@ fn read_scores(path: &str) -> Result<Vec<f64>, String> {
     Ok(out)
 }
 
+/// Over-fitted mixture order.
+const K0: usize = 4;
+
+/// The order selection: chosen level, its mixture, and the criteria at every level.
+struct Selection {
+    dsc_choice: usize,
+    bic_choice: usize,
+    /// (κ, log-likelihood, AIC, BIC, DSC) for κ = 1..=K0.
+    levels: Vec<(usize, f64, f64, f64, f64)>,
+    /// Weights and components of the chosen level.
+    weights: Vec<f64>,
+    components: Vec<TruncatedShiftedGamma>,
+}
+
+fn select_order(scores: &[f64]) -> Result<Selection, String> {
+    let opts = FitOptions::default();
+    let fit = fit_mixture(scores, K0, &opts).map_err(|e| format!("over-fit: {e}"))?;
+    let mut atoms: Vec<GammaAtom> = fit
+        .components()
+        .iter()
+        .zip(fit.weights())
+        .map(|(c, &w)| GammaAtom::new(w, c.shape(), c.rate(), c.shift()))
+        .collect();
+    GammaAtom::standardise(&mut atoms).map_err(|e| format!("atoms: {e}"))?;
+    let mut d =
+        Dendrogram::<GammaAtom, 16>::build(&atoms).map_err(|e| format!("dendrogram: {e}"))?;
+    let mut lik = GammaLevelLikelihood::new(scores, opts.lo, opts.hi).map_err(|e| e.to_string())?;
+    d.evaluate(&mut lik).map_err(|e| format!("levels: {e}"))?;
+    let c = d
+        .criteria(&DscOptions::default())
+        .map_err(|e| format!("criteria: {e}"))?;
+    let levels = (1..=d.k0())
+        .map(|k| {
+            let ll = d.fit(k).map_or(f64::NAN, |f| f.log_likelihood);
+            (
+                k,
+                ll,
+                c.aic_curve()[k - 1],
+                c.bic_curve()[k - 1],
+                c.dsc_curve()[k - 1],
+            )
+        })
+        .collect();
+    let level = d.level(c.dsc_choice()).map_err(|e| format!("level: {e}"))?;
+    let mut weights = Vec::new();
+    let mut components = Vec::new();
+    for a in level.atoms() {
+        let t = TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, opts.lo, opts.hi)
+            .map_err(|e| format!("merged atom: {e}"))?;
+        weights.push(a.weight);
+        components.push(t);
+    }
+    Ok(Selection {
+        dsc_choice: c.dsc_choice(),
+        bic_choice: c.bic_choice(),
+        levels,
+        weights,
+        components,
+    })
+}
+
 struct Report {
     source: String,
+    selection: Option<Selection>,
     n: usize,
     fit: GammaFit<f64>,
     aic: f64,
     bic: f64,
-    top: Vec<(usize, f64, f64)>,
+    top: Vec<(usize, f64, f64, Option<f64>)>,
     cutoff: simstat::calibrate::ScoreCutoff,
     fdr: f64,
     timings: Vec<(&'static str, f64)>,
@@ -167,18 +234,40 @@ fn main() {
     timings.push(("fit background", t.elapsed().as_secs_f64()));
     let cal = Calibrator::from_gamma_fit(&fit);
     let n = scores.len();
+
+    let t = Instant::now();
+    let selection = match select_order(&scores) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("calibrate: order selection skipped: {e}");
+            None
+        }
+    };
+    timings.push(("over-fit K0 = 4 + DSC", t.elapsed().as_secs_f64()));
+    let mixture = selection
+        .as_ref()
+        .filter(|s| s.components.len() >= 2)
+        .and_then(|s| Calibrator::from_components(&s.weights, &s.components).ok());
     let ll = fit.log_likelihood();
     let (aic, bic) = (2.0 * 3.0 - 2.0 * ll, 3.0 * (n as f64).ln() - 2.0 * ll);
 
     let t = Instant::now();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let top: Vec<(usize, f64, f64)> = order
+    let top: Vec<(usize, f64, f64, Option<f64>)> = order
         .iter()
         .take(args.top)
-        .map(|&i| (i, scores[i], cal.p_value(scores[i])))
+        .map(|&i| {
+            let s = scores[i];
+            (
+                i,
+                s,
+                cal.p_value(s),
+                mixture.as_ref().and_then(|m| m.posterior_relevant(s)),
+            )
+        })
         .collect();
-    timings.push(("p-values of top scores", t.elapsed().as_secs_f64()));
+    timings.push(("p-values, posteriors of top", t.elapsed().as_secs_f64()));
 
     let t = Instant::now();
     let mut scratch = vec![0.0; n];
@@ -193,6 +282,7 @@ fn main() {
 
     let report = Report {
         source,
+        selection,
         n,
         fit,
         aic,
@@ -238,21 +328,49 @@ fn print_text(r: &Report) {
         r.aic,
         r.bic
     );
-    println!();
-    println!("top {} scores:", r.top.len());
-    println!(
-        "  {:>6}  {:>8}  {:>12}  discovery",
-        "row", "score", "p-value"
-    );
-    for &(i, s, p) in &r.top {
+    if let Some(sel) = &r.selection {
+        println!();
         println!(
-            "  {i:>6}  {s:>8.4}  {p:>12.3e}  {}",
-            if r.cutoff.fdr.is_discovery(p) {
-                "yes"
-            } else {
-                "no"
-            }
+            "order selection: over-fit K0 = {K0}, merge dendrogram: DSC chose K = {}, BIC over the levels K = {}",
+            sel.dsc_choice, sel.bic_choice
         );
+        println!(
+            "  {:>2}  {:>14}  {:>12}  {:>12}  {:>10}",
+            "K", "log-lik", "AIC", "BIC", "DSC"
+        );
+        for &(k, ll, aic, bic, dsc) in &sel.levels {
+            println!("  {k:>2}  {ll:>14.4}  {aic:>12.2}  {bic:>12.2}  {dsc:>10.4}");
+        }
+        for (i, (w, c)) in sel.weights.iter().zip(&sel.components).enumerate() {
+            println!(
+                "  component {}: weight {:.4}, α = {:.4}, λ = {:.4}, c = {:.4} (mean {:.4})",
+                i + 1,
+                w,
+                c.shape(),
+                c.rate(),
+                c.shift(),
+                c.mean()
+            );
+        }
+    }
+    println!();
+    println!(
+        "top {} scores (p-value under the single-gamma background; posterior of the",
+        r.top.len()
+    );
+    println!("upper component of the DSC-chosen mixture when it has two or more):");
+    println!(
+        "  {:>6}  {:>8}  {:>12}  {:>9}  discovery",
+        "row", "score", "p-value", "posterior"
+    );
+    for &(i, s, p, post) in &r.top {
+        let post = post.map_or("-".to_string(), |v| format!("{v:.4}"));
+        let hit = if r.cutoff.fdr.is_discovery(p) {
+            "yes"
+        } else {
+            "no"
+        };
+        println!("  {i:>6}  {s:>8.4}  {p:>12.3e}  {post:>9}  {hit}");
     }
     println!();
     let c = &r.cutoff;
@@ -315,16 +433,52 @@ fn to_json(r: &Report) -> String {
         f.regime(),
         f.converged()
     );
+    if let Some(sel) = &r.selection {
+        let _ = write!(
+            o,
+            "\"selection\":{{\"k0\":{K0},\"dsc_choice\":{},\"bic_choice\":{},\"levels\":[",
+            sel.dsc_choice, sel.bic_choice
+        );
+        for (j, &(k, ll, aic, bic, dsc)) in sel.levels.iter().enumerate() {
+            if j > 0 {
+                o.push(',');
+            }
+            let _ = write!(
+                o,
+                "{{\"k\":{k},\"log_likelihood\":{},\"aic\":{},\"bic\":{},\"dsc\":{}}}",
+                json_num(ll),
+                json_num(aic),
+                json_num(bic),
+                json_num(dsc)
+            );
+        }
+        o.push_str("],\"components\":[");
+        for (j, (w, c)) in sel.weights.iter().zip(&sel.components).enumerate() {
+            if j > 0 {
+                o.push(',');
+            }
+            let _ = write!(
+                o,
+                "{{\"weight\":{},\"shape\":{},\"rate\":{},\"shift\":{}}}",
+                json_num(*w),
+                json_num(c.shape()),
+                json_num(c.rate()),
+                json_num(c.shift())
+            );
+        }
+        o.push_str("]},");
+    }
     o.push_str("\"top\":[");
-    for (k, &(i, s, p)) in r.top.iter().enumerate() {
+    for (k, &(i, s, p, post)) in r.top.iter().enumerate() {
         if k > 0 {
             o.push(',');
         }
         let _ = write!(
             o,
-            "{{\"row\":{i},\"score\":{},\"p_value\":{},\"discovery\":{}}}",
+            "{{\"row\":{i},\"score\":{},\"p_value\":{},\"posterior_relevant\":{},\"discovery\":{}}}",
             json_num(s),
             json_num(p),
+            post.map_or("null".to_string(), json_num),
             r.cutoff.fdr.is_discovery(p)
         );
     }
