@@ -1,28 +1,19 @@
 //! Tests of the calibration statistics: BH cut-off against its definition, KS against scipy.
 use simstat::calibrate::{bh_cutoff, kolmogorov_sf, ks_uniform, CalibrateError};
 
-/// Small deterministic generator (SplitMix64) so the tests need no dev-dependency.
-struct SplitMix(u64);
-impl SplitMix {
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+mod common;
+
+use common::SplitMix64;
 
 #[test]
 fn bh_matches_its_definition_on_random_batches() {
-    let mut rng = SplitMix(7);
+    let mut rng = SplitMix64(7);
     for trial in 0..200 {
         let m = 1 + trial % 60;
         let signal = trial % 3; // mix of null-only and signal batches
         let p: Vec<f64> = (0..m)
             .map(|i| {
-                let u = rng.next_f64();
+                let u = rng.uniform();
                 if i < signal * m / 4 {
                     u * 1e-4
                 } else {
@@ -98,9 +89,9 @@ fn kolmogorov_sf_matches_scipy() {
 
 #[test]
 fn ks_accepts_uniform_and_rejects_skewed_samples() {
-    let mut rng = SplitMix(11);
+    let mut rng = SplitMix64(11);
     let n = 2000;
-    let u: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();
+    let u: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
     let mut scratch = vec![0.0; n];
     let t = ks_uniform(&u, &mut scratch).unwrap();
     assert!(t.p_value > 0.01, "uniform sample rejected: {t:?}");

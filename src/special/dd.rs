@@ -1,4 +1,4 @@
-//! Double-double helpers for the incomplete gamma kernels (private).
+//! Double-double helpers shared by the special-function kernels (private to `special`).
 //!
 //! Portable error-free transformations (Knuth two-sum, Dekker/Veltkamp two-product, no FMA
 //! needed, so the default x86-64 target and bare-metal targets get the same results) and a
@@ -7,7 +7,7 @@ use super::gamma_inc_consts::LN_TABLE;
 
 /// `(s, e)` with `s = fl(a + b)` and `s + e = a + b` exactly.
 #[inline(always)]
-pub(super) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bb = s - a;
     let e = (a - (s - bb)) + (b - bb);
@@ -32,7 +32,7 @@ fn split(a: f64) -> (f64, f64) {
 /// `(p, e)` with `p = fl(a·b)` and `p + e = a·b` exactly (Dekker). Needs `|a|, |b| < 2^996` and
 /// no underflow of the partial products.
 #[inline(always)]
-pub(super) fn two_prod(a: f64, b: f64) -> (f64, f64) {
+pub(crate) fn two_prod(a: f64, b: f64) -> (f64, f64) {
     let p = a * b;
     let (ah, al) = split(a);
     let (bh, bl) = split(b);

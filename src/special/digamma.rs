@@ -20,6 +20,7 @@
 //! Domain (libm-like): NaN → NaN; poles (0, −0, negative integers, every x ≤ −2^52) → NaN;
 //! −inf → NaN; +inf → +inf. For `0 < x < 5.6e-309` the true value is below `−f64::MAX` and the
 //! result is `−inf`.
+use super::dd::{two_prod, two_sum};
 use core::f64::consts::PI;
 
 /// `x0 − 1` (x0 = ψ's positive root) as an unevaluated sum hi + lo.
@@ -440,30 +441,6 @@ pub fn digamma_f64(x: f64) -> f64 {
     } else {
         digamma_neg(x)
     }
-}
-
-/// Exact sum: a + b = s + e.
-#[inline(always)]
-pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    let e = (a - (s - bb)) + (b - bb);
-    (s, e)
-}
-
-/// Exact product a·b = p + e (Dekker/Veltkamp, no FMA needed; |a·b| < 2^996).
-#[inline(always)]
-pub(crate) fn two_prod(a: f64, b: f64) -> (f64, f64) {
-    const SPLIT: f64 = 134_217_729.0; // 2^27 + 1
-    let p = a * b;
-    let ca = SPLIT * a;
-    let ah = ca - (ca - a);
-    let al = a - ah;
-    let cb = SPLIT * b;
-    let bh = cb - (cb - b);
-    let bl = b - bh;
-    let e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-    (p, e)
 }
 
 /// π·cot(π r) for 0 < |r| ≤ 1/2 as hi + lo (the argument π r carried in double-double).

@@ -11,7 +11,8 @@
 //!
 //! Domain (libm-like): NaN → NaN; poles (0, −0, negative integers, every x ≤ −2^52) → NaN;
 //! −inf → NaN; +inf → 0; `0 < x < 1.5e-154` → +inf (the true value exceeds `f64::MAX`).
-use super::digamma::{poly8, poly8_rev, two_prod};
+use super::dd::two_prod;
+use super::digamma::{poly8, poly8_rev};
 use core::f64::consts::PI;
 
 /// Numerator of ψ′(1+t), t ∈ [0, 1], lowest degree first.
