@@ -299,6 +299,43 @@ pub(crate) fn transform_tile(backend: Backend, t: &mut [f32], value: PairValue) 
     }
 }
 
+/// Scratch split into the two packed operands of a Gram product and the tile accumulator.
+struct Packed<'s> {
+    mp: usize,
+    np: usize,
+    apack: &'s mut [f32],
+    bpack: &'s mut [f32],
+    acc: &'s mut [f32],
+}
+
+/// Unit-normalise and pack `a` (m rows, MR panels) and `b` (n rows, NR panels) into `scratch`,
+/// shared by [`pairwise_with`] (a = b = x) and [`cross_with`].
+#[allow(clippy::too_many_arguments)]
+fn pack_pair<'s>(
+    backend: Backend,
+    a: &[f32],
+    m: usize,
+    b: &[f32],
+    n: usize,
+    f: usize,
+    scratch: &'s mut [f32],
+) -> Result<Packed<'s>> {
+    let o = GeometryError::Overflow;
+    let mp = round_up(m, MR).ok_or(o)?;
+    let np = round_up(n, NR).ok_or(o)?;
+    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(o)?);
+    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(o)?);
+    pack(backend, a, m, f, MR, Scale::Unit, apack)?;
+    pack(backend, b, n, f, NR, Scale::Unit, bpack)?;
+    Ok(Packed {
+        mp,
+        np,
+        apack,
+        bpack,
+        acc,
+    })
+}
+
 /// Scratch floats needed by [`pairwise_with`] for `n` rows of dimension `f`.
 ///
 /// # Errors
@@ -361,12 +398,13 @@ pub fn pairwise_with(
     if out.len() < need || scratch.len() < pairwise_scratch_len(n, f)? {
         return Err(GeometryError::BufferTooSmall);
     }
-    let mp = round_up(n, MR).ok_or(GeometryError::Overflow)?;
-    let np = round_up(n, NR).ok_or(GeometryError::Overflow)?;
-    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(GeometryError::Overflow)?);
-    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(GeometryError::Overflow)?);
-    pack(backend, x, n, f, MR, Scale::Unit, apack)?;
-    pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
+    let Packed {
+        mp,
+        np,
+        apack,
+        bpack,
+        acc,
+    } = pack_pair(backend, x, n, x, n, f, scratch)?;
     gram_tiles(
         backend,
         apack,
@@ -532,12 +570,13 @@ pub fn cross_with(
     if out.len() < need || scratch.len() < cross_scratch_len(m, n, f)? {
         return Err(GeometryError::BufferTooSmall);
     }
-    let mp = round_up(m, MR).ok_or(GeometryError::Overflow)?;
-    let np = round_up(n, NR).ok_or(GeometryError::Overflow)?;
-    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(GeometryError::Overflow)?);
-    let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(GeometryError::Overflow)?);
-    pack(backend, q, m, f, MR, Scale::Unit, apack)?;
-    pack(backend, x, n, f, NR, Scale::Unit, bpack)?;
+    let Packed {
+        mp,
+        np,
+        apack,
+        bpack,
+        acc,
+    } = pack_pair(backend, q, m, x, n, f, scratch)?;
     gram_tiles(
         backend,
         apack,
