@@ -1,15 +1,7 @@
 //! Condensation (mean cosine), rank trends against scipy, and signature alignment.
+mod geometry_common;
+use geometry_common::*;
 use simstat::geometry::*;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-}
 
 #[test]
 fn spearman_and_kendall_equal_scipy_to_1e12() {

@@ -1,25 +1,9 @@
 //! Dispersion loss: fused f32 path vs an independent dense f64 reference, gradients vs central
 //! finite differences, and the published values of pairwise_stats.json on real embeddings.
+mod geometry_common;
+use geometry_common::*;
 use simstat::geometry::*;
 use std::f64::consts::PI;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-}
-
-fn backends() -> Vec<Backend> {
-    Backend::ALL
-        .iter()
-        .copied()
-        .filter(|b| b.is_available())
-        .collect()
-}
 
 /// Dense f64 reference of the angular loss and its gradient, written from the formulas
 /// (normalise, clamp, arccos, log-sum-exp over ordered i≠j, straight-through clamp).

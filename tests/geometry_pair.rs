@@ -1,28 +1,9 @@
 //! Pair kernels: every available SIMD backend against the scalar path and an f64 reference.
+mod geometry_common;
+use geometry_common::*;
 use simstat::geometry::*;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn vec32(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.next() as f32).collect()
-    }
-}
-
 const U32: f64 = f32::EPSILON as f64 / 2.0;
-
-fn backends() -> Vec<Backend> {
-    Backend::ALL
-        .iter()
-        .copied()
-        .filter(|b| b.is_available())
-        .collect()
-}
 
 /// Bound on |dot_backend − dot_exact|: each path sums chains of at most len/8 + 16 products
 /// (8 scalar accumulators, ≥ 8 lanes in SIMD, plus the horizontal reduction), so

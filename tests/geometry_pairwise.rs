@@ -1,27 +1,9 @@
 //! Blocked N×N / cross kernels against an f64 per-pair reference, every available backend.
+mod geometry_common;
+use geometry_common::*;
 use simstat::geometry::*;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-    fn vec32(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.next() as f32).collect()
-    }
-}
 const U: f64 = f32::EPSILON as f64 / 2.0;
-
-fn backends() -> Vec<Backend> {
-    Backend::ALL
-        .iter()
-        .copied()
-        .filter(|b| b.is_available())
-        .collect()
-}
 
 /// f64 cosine and the error bound of the f32 blocked kernel for that pair: each output is one
 /// sequential f32 chain of length f over normalised rows, so |Δc| ≤ (f + 4)·u·Σ|âₖb̂ₖ| + 4u
