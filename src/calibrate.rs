@@ -4,12 +4,14 @@
 //! The statistical tests here ([`bh_cutoff`], [`ks_uniform`]) take caller-provided scratch and
 //! never allocate.
 
+mod background;
 mod fdr;
 mod ks;
 mod model;
 
+pub use background::{fit_background, Background, MAX_BACKGROUND_ORDER};
 pub use fdr::{bh_cutoff, FdrCutoff};
-pub use ks::{kolmogorov_sf, ks_uniform, KsTest};
+pub use ks::{kolmogorov_sf, ks_uniform, ks_uniform_held_out, KsTest};
 pub use model::{Calibrator, ScoreCutoff, MAX_CALIBRATION_COMPONENTS};
 
 /// Why a calibration call failed.

@@ -3,7 +3,7 @@
 mod common;
 
 use common::SplitMix64;
-use simstat::calibrate::{ks_uniform, Calibrator};
+use simstat::calibrate::{fit_background, ks_uniform, ks_uniform_held_out, Calibrator};
 use simstat::fit::{fit_gamma, FitOptions};
 
 const SAMPLES: [&str; 26] = [
@@ -59,45 +59,86 @@ fn split(x: &[f64], seed: u64) -> (Vec<f64>, Vec<f64>) {
 }
 
 #[test]
-#[ignore = "single-gamma background fails KS at 0.01 on 8 of 26 samples (h01_l6 p = 0.002); the DSC mixture minus its top component fails on all: needs a better background model (issue 7)"]
 fn held_out_background_p_values_are_uniform() {
-    // Bound: KS p > 0.01 on each sample. A single shifted gamma is the background model; the
-    // few relevant rows in each held-out half are part of what the test must tolerate.
-    let mut worst = (f64::INFINITY, "");
-    for name in SAMPLES {
-        let x = load(name);
-        let (fit_part, held) = split(&x, 0x5EED);
-        let fit = fit_gamma(&fit_part, &FitOptions::default()).unwrap();
-        let cal = Calibrator::from_gamma_fit(&fit);
-        let p: Vec<f64> = held.iter().map(|&s| cal.p_value(s)).collect();
-        let mut scratch = vec![0.0; p.len()];
-        let ks = ks_uniform(&p, &mut scratch).unwrap();
-        println!(
-            "{name}: n = {}, KS D = {:.4}, p = {:.3}",
-            ks.n, ks.statistic, ks.p_value
-        );
-        if ks.p_value < worst.0 {
-            worst = (ks.p_value, name);
+    // Bound: KS p > 0.01 on every sample, for two different random half splits. The background
+    // is the BIC-chosen shifted-gamma mixture (orders 1..=3; BIC never chose 3 here) fitted on one half; the held-out
+    // half's p-values are tested with the estimation-aware KS (`ks_uniform_held_out`): the
+    // plain one-sample KS treats the fitted model as exact and fails 3 of 26 samples per split
+    // (different samples for different splits: the two halves alone differ by two-sample KS
+    // p ≈ 0.03 there), printed beside it.
+    for seed in [0x5EED_u64, 7] {
+        let mut worst = (f64::INFINITY, "");
+        for name in SAMPLES {
+            let x = load(name);
+            let (fit_part, held) = split(&x, seed);
+            let bg = fit_background(&fit_part, 3, &FitOptions::default()).unwrap();
+            let p: Vec<f64> = held.iter().map(|&s| bg.calibrator.p_value(s)).collect();
+            let mut scratch = vec![0.0; p.len()];
+            let ks = ks_uniform_held_out(&p, fit_part.len(), &mut scratch).unwrap();
+            let plain = ks_uniform(&p, &mut scratch).unwrap();
+            println!(
+                "seed {seed:#x} {name}: K = {}, n = {}, KS D = {:.4}, p = {:.3} (one-sample p = {:.4})",
+                bg.fit.len(),
+                ks.n,
+                ks.statistic,
+                ks.p_value,
+                plain.p_value
+            );
+            if ks.p_value < worst.0 {
+                worst = (ks.p_value, name);
+            }
+            assert!(
+                ks.p_value > 0.01,
+                "{name}: held-out p-values not uniform: {ks:?}"
+            );
         }
-        assert!(
-            ks.p_value > 0.01,
-            "{name}: held-out p-values not uniform: {ks:?}"
+        println!(
+            "seed {seed:#x}: smallest KS p-value {:.3} ({})",
+            worst.0, worst.1
         );
     }
-    println!("smallest KS p-value: {:.3} ({})", worst.0, worst.1);
 }
 
 #[test]
-#[ignore = "single-gamma background gives p(0.95) = 6.8e-6 (h02_l6) and 4.2e-6 (h02_l3); needs a better background model (issue 7)"]
+fn planted_near_duplicates_are_discovered_at_fdr_5_percent() {
+    // Near-duplicates of the query (cosine 0.95–0.99) planted among all 6,544 corpus scores:
+    // Benjamini–Hochberg at q = 0.05 under the BIC-chosen background finds every one of them.
+    for name in SAMPLES {
+        let x = load(name);
+        let bg = fit_background(&x, 3, &FitOptions::default()).unwrap();
+        let mut batch = x.clone();
+        let planted = [0.95, 0.96, 0.97, 0.98, 0.99];
+        batch.extend_from_slice(&planted);
+        let mut scratch = vec![0.0; batch.len()];
+        let cut = bg
+            .calibrator
+            .fdr_cutoff(&batch, 0.05, &mut scratch)
+            .unwrap();
+        let p95 = bg.calibrator.p_value(0.95);
+        println!(
+            "{name}: K = {}, p(0.95) = {p95:.1e}, p(0.99) = {:.1e}, discoveries {}, threshold {:.3}",
+            bg.fit.len(),
+            bg.calibrator.p_value(0.99),
+            cut.fdr.discoveries,
+            cut.score_threshold
+        );
+        assert!(
+            planted.iter().all(|&s| s >= cut.score_threshold),
+            "{name}: {cut:?}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "p(0.95) < 1e-6 holds on 18 of 26 samples under the BIC-chosen background: 8 give 1.3e-6 to 1.1e-5 (w0_l6 worst; an upper component with shape ≈ 1.3 carries the tail); one gamma gives 4–7e-6 on h02 but fails KS elsewhere (issue 7)"]
 fn planted_near_duplicates_get_tiny_p_values() {
     // A near-duplicate of the query scores 0.95–0.99 in cosine: p < 1e-6 under every
     // sample's background (bound stated by the issue).
     for name in SAMPLES {
         let x = load(name);
-        let fit = fit_gamma(&x, &FitOptions::default()).unwrap();
-        let cal = Calibrator::from_gamma_fit(&fit);
+        let bg = fit_background(&x, 3, &FitOptions::default()).unwrap();
         for s in [0.95, 0.97, 0.99] {
-            let p = cal.p_value(s);
+            let p = bg.calibrator.p_value(s);
             assert!(p < 1e-6, "{name}: p({s}) = {p:e}");
             assert!(p >= 0.0);
         }

@@ -123,6 +123,23 @@ impl Calibrator {
         Ok(out)
     }
 
+    /// A calibrator whose background is the whole mixture (weights and distributions, any
+    /// order): no component is singled out as relevant, so [`Calibrator::p_value`] is the tail
+    /// probability of a random draw from the mixture and [`Calibrator::posterior_relevant`] is
+    /// `None`. This is the model [`crate::calibrate::fit_background`] builds.
+    ///
+    /// # Errors
+    /// As [`Calibrator::from_components`].
+    pub fn from_background(
+        weights: &[f64],
+        components: &[TruncatedShiftedGamma],
+    ) -> Result<Self, CalibrateError> {
+        let mut out = Self::from_components(weights, components)?;
+        out.relevant = None;
+        out.background_weight = weights.iter().sum();
+        Ok(out)
+    }
+
     /// Number of mixture components in the model (1 for a single background gamma).
     #[must_use]
     pub fn len(&self) -> usize {
