@@ -7,6 +7,12 @@
 #include <stdint.h>
 
 /**
+ * Capacity of the component arrays of `SimstatMixture` (the crate's mixture capacity): a
+ * mixture has 1 to `SIMSTAT_MAX_COMPONENTS` components.
+ */
+#define SIMSTAT_MAX_COMPONENTS 16
+
+/**
  * Status code of every pointer-taking C function.
  */
 typedef enum SimstatStatus {
@@ -54,6 +60,10 @@ typedef enum SimstatStatus {
    * A size computation overflows.
    */
   SIMSTAT_STATUS_OVERFLOW = 10,
+  /**
+   * A numerical step broke down (a merged atom or level without a finite likelihood).
+   */
+  SIMSTAT_STATUS_NUMERICAL_FAILURE = 11,
 } SimstatStatus;
 
 /**
@@ -177,6 +187,248 @@ typedef struct SimstatFdrCutoff {
    */
   double score_threshold;
 } SimstatFdrCutoff;
+
+/**
+ * Options of `simstat_fit_mixture`; `simstat_mixture_options_default` fills the defaults.
+ */
+typedef struct SimstatMixtureOptions {
+  /**
+   * Interval, pass limit, shape cap and warm start, as for `simstat_fit_gamma`.
+   */
+  struct SimstatFitOptions fit;
+  /**
+   * Warm start: fraction of the data in the first-stage subsample (default 0.05).
+   */
+  double subsample_fraction;
+  /**
+   * Smallest warm-start subsample (default 2000); data under twice this size is fitted cold.
+   */
+  uint32_t min_subsample;
+  /**
+   * Seed of the reservoir sampler (default 0x5eed).
+   */
+  uint64_t seed;
+  /**
+   * EM iterations before the Newton phase (default 8).
+   */
+  uint32_t em_iters;
+  /**
+   * Convergence: projected-gradient norm ≤ `grad_tol`·N (default 1e-6).
+   */
+  double grad_tol;
+  /**
+   * Convergence on the relative log-likelihood change (default 1e-15).
+   */
+  double rel_tol;
+  /**
+   * Weight floor (default 1e-4).
+   */
+  double min_weight;
+  /**
+   * Shape floor (default 1).
+   */
+  double shape_floor;
+  /**
+   * Independent starts of the first stage (default 1).
+   */
+  uint32_t starts;
+  /**
+   * Non-zero: always compare with the (K − 1)-component fit (default 0).
+   */
+  uint32_t nested_guard;
+} SimstatMixtureOptions;
+
+/**
+ * A mixture of K truncated shifted gammas, Σ weights[i]·components[i], in fixed-capacity
+ * arrays (entries at i ≥ k are zero). Written by `simstat_fit_mixture` (components ordered by
+ * shift) and by `simstat_select_dsc` (the merged mixture of a level); read by the
+ * `simstat_mixture_*` functions, which need 1 ≤ k ≤ `SIMSTAT_MAX_COMPONENTS`, valid
+ * components and weights in [0, 1] summing to 1 (within 1e-9).
+ */
+typedef struct SimstatMixture {
+  /**
+   * Number of components K.
+   */
+  size_t k;
+  /**
+   * Weights τ_i.
+   */
+  double weights[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * Components (shape, rate, shift, truncation interval).
+   */
+  struct SimstatGammaParams components[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * Number of observations N the mixture was fitted or evaluated on.
+   */
+  uint64_t n;
+  /**
+   * Log-likelihood of the data.
+   */
+  double log_likelihood;
+  /**
+   * AIC = 2(4K − 1) − 2 LL.
+   */
+  double aic;
+  /**
+   * BIC = (4K − 1) ln N − 2 LL.
+   */
+  double bic;
+  /**
+   * Optimiser iterations in all (0 for a merged level).
+   */
+  uint32_t iterations;
+  /**
+   * Passes over the full data (0 for a merged level).
+   */
+  uint32_t passes;
+  /**
+   * Passes over the warm-start subsample or sketch (0 for a cold fit or a merged level).
+   */
+  uint32_t warm_passes;
+  /**
+   * 1 when the fit converged (0 for a merged level: it is not an optimum).
+   */
+  uint32_t converged;
+  /**
+   * Final projected-gradient norm (NaN for a merged level).
+   */
+  double gradient_norm;
+  /**
+   * 1 when some component's shape sits at the cap.
+   */
+  uint32_t at_shape_cap;
+  /**
+   * 1 when some component's shape sits at the floor.
+   */
+  uint32_t at_shape_floor;
+} SimstatMixture;
+
+/**
+ * Options of `simstat_select_dsc`; `simstat_dsc_options_default` fills the defaults.
+ */
+typedef struct SimstatDscOptions {
+  /**
+   * Penalty ω_N of DSC: 0 means ln N (default, the paper's); otherwise a fixed ω (finite,
+   * > 0; anything else is `SIMSTAT_STATUS_BAD_PARAMETER`).
+   */
+  double omega;
+  /**
+   * Level κ = 1: 0 excluded from DSC (default, the paper's range), 1 height ω_N/√N
+   * (experimental), 2 height `kappa_one_height`.
+   */
+  uint32_t kappa_one;
+  /**
+   * h(1) when `kappa_one` = 2 (finite, ≥ 0).
+   */
+  double kappa_one_height;
+  /**
+   * EM passes refitting each level (shifts fixed) before its log-likelihood is taken
+   * (default 0: the merged atoms as they are). The merged mixture written out is the
+   * dendrogram's (not refitted) either way.
+   */
+  uint32_t refit_passes;
+  /**
+   * Level whose merged mixture goes to `SimstatSelection::selected`: 0 the one DSC chose
+   * (default), κ ∈ 1..=K0 that level.
+   */
+  uint32_t level;
+} SimstatDscOptions;
+
+/**
+ * One merge of the dendrogram (the step from level κ to κ − 1).
+ */
+typedef struct SimstatMergeStep {
+  /**
+   * Node id of the first merged cluster: leaves are 0..K0 (the components in order), merge
+   * m creates node K0 + m.
+   */
+  size_t node_i;
+  /**
+   * Node id of the second merged cluster.
+   */
+  size_t node_j;
+  /**
+   * Height: the weighted dissimilarity at which the merge happened.
+   */
+  double height;
+  /**
+   * Weight of the merged atom.
+   */
+  double weight;
+} SimstatMergeStep;
+
+/**
+ * Result of `simstat_select_dsc`. Per-level arrays are indexed by κ − 1 (κ = 1..=K0; entries
+ * at κ > K0 are NaN); every criterion is lower-is-better.
+ */
+typedef struct SimstatSelection {
+  /**
+   * Number of leaves K0 (the over-fitted mixture's K).
+   */
+  size_t k0;
+  /**
+   * Number of observations N.
+   */
+  uint64_t n;
+  /**
+   * The penalty ω_N used.
+   */
+  double omega;
+  /**
+   * Order chosen by DSC (argmin over κ = 2..=K0 unless κ = 1 is included; 1 when K0 = 1).
+   */
+  size_t dsc_choice;
+  /**
+   * Order chosen by AIC over the levels.
+   */
+  size_t aic_choice;
+  /**
+   * Order chosen by BIC over the levels.
+   */
+  size_t bic_choice;
+  /**
+   * Order chosen by ICL over the levels.
+   */
+  size_t icl_choice;
+  /**
+   * h(κ): height of the merge from κ to κ − 1 (at κ = 1 per `kappa_one`, NaN if excluded).
+   */
+  double height[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * Log-likelihood of level κ.
+   */
+  double log_likelihood[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * DSC(κ) = −(h(κ) + ω_N·LL(κ)/N) (NaN where undefined).
+   */
+  double dsc[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * AIC of level κ.
+   */
+  double aic[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * BIC of level κ.
+   */
+  double bic[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * ICL = BIC + 2·entropy of level κ.
+   */
+  double icl[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * The K0 − 1 merges in order (merge m takes level K0 − m to K0 − m − 1); the rest zero.
+   */
+  struct SimstatMergeStep merges[SIMSTAT_MAX_COMPONENTS];
+  /**
+   * Level of `selected` (DSC's choice unless the options name one).
+   */
+  size_t selected_level;
+  /**
+   * The merged mixture at `selected_level` (log-likelihood, AIC, BIC of that level; run
+   * facts zero).
+   */
+  struct SimstatMixture selected;
+} SimstatSelection;
 
 /**
  * Options of the angular dispersion loss (the reference code's defaults from
@@ -315,6 +567,95 @@ enum SimstatStatus simstat_fdr_cutoff(const struct SimstatGammaParams *backgroun
                                       double *scratch,
                                       size_t scratch_len,
                                       struct SimstatFdrCutoff *out);
+
+/**
+ * Fills `opts` with the default mixture options (interval [−1, 1], the `MixtureOptions`
+ * defaults).
+ */
+enum SimstatStatus simstat_mixture_options_default(struct SimstatMixtureOptions *opts);
+
+/**
+ * Fits a K-component truncated shifted-gamma mixture to `n` values by maximum likelihood
+ * (`fit::fit_mixture_with`); `opts` may be null for the defaults. Writes the fit to `out`
+ * (components ordered by shift). `k` = 0 or `k` > `SIMSTAT_MAX_COMPONENTS` is
+ * `SIMSTAT_STATUS_BAD_LENGTH`; bad options `SIMSTAT_STATUS_BAD_PARAMETER`.
+ */
+enum SimstatStatus simstat_fit_mixture(const double *data,
+                                       size_t n,
+                                       size_t k,
+                                       const struct SimstatMixtureOptions *opts,
+                                       struct SimstatMixture *out);
+
+/**
+ * Log mixture density ln p(x) at `n` points into `out` (−inf outside every support; `out ==
+ * x` evaluates in place).
+ */
+enum SimstatStatus simstat_mixture_ln_pdf(const struct SimstatMixture *mixture,
+                                          const double *x,
+                                          size_t n,
+                                          double *out);
+
+/**
+ * Posterior component probabilities (responsibilities) at `n` points: `out` (row-major n×K,
+ * `out_len ≥ n·K`) row t holds P(component i | x_t), i = 0..K (all 0 outside every support).
+ */
+enum SimstatStatus simstat_mixture_responsibilities(const struct SimstatMixture *mixture,
+                                                    const double *x,
+                                                    size_t n,
+                                                    double *out,
+                                                    size_t out_len);
+
+/**
+ * Posterior P(relevant | s) of `n` scores, the relevant component being the one with the
+ * largest mean (`calibrate::Calibrator::posterior_relevant`), into `out` (`out == scores`
+ * allowed). A one-component mixture has no relevant component: `SIMSTAT_STATUS_BAD_PARAMETER`.
+ */
+enum SimstatStatus simstat_mixture_posterior_relevant(const struct SimstatMixture *mixture,
+                                                      const double *scores,
+                                                      size_t n,
+                                                      double *out);
+
+/**
+ * Tail p-values P(S ≥ s) of `n` scores under a mixture background
+ * (`calibrate::Calibrator::from_mixture`: with K ≥ 2 the component with the largest mean is
+ * the relevant one and the rest, renormalised, the background), into `out`.
+ */
+enum SimstatStatus simstat_mixture_p_values(const struct SimstatMixture *mixture,
+                                            const double *scores,
+                                            size_t n,
+                                            double *out);
+
+/**
+ * Benjamini–Hochberg cut-off at FDR level `q` over `n` scores under a mixture background (as
+ * `simstat_mixture_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
+ */
+enum SimstatStatus simstat_mixture_fdr_cutoff(const struct SimstatMixture *mixture,
+                                              const double *scores,
+                                              size_t n,
+                                              double q,
+                                              double *scratch,
+                                              size_t scratch_len,
+                                              struct SimstatFdrCutoff *out);
+
+/**
+ * Fills `opts` with the DSC defaults (ω_N = ln N, κ = 1 excluded, no refit, DSC's level).
+ */
+enum SimstatStatus simstat_dsc_options_default(struct SimstatDscOptions *opts);
+
+/**
+ * Order selection by the Dendrogram Selection Criterion: the K0 components of `mixture` (an
+ * over-fitted fit, e.g. from `simstat_fit_mixture`) are merged pair by pair into a dendrogram
+ * (`select::Dendrogram` of `select::GammaAtom`s), every level κ = K0..1 is evaluated on the `n`
+ * values of `data` (the data of the fit; inside the components' common interval), and DSC,
+ * AIC, BIC and ICL are written per level to `out` with the merged mixture of the chosen level.
+ * `opts` may be null for the defaults. Components with different intervals are
+ * `SIMSTAT_STATUS_BAD_PARAMETER`.
+ */
+enum SimstatStatus simstat_select_dsc(const struct SimstatMixture *mixture,
+                                      const double *data,
+                                      size_t n,
+                                      const struct SimstatDscOptions *opts,
+                                      struct SimstatSelection *out);
 
 /**
  * Scratch floats `simstat_pairwise` needs for `n` rows of dimension `f`, into `out`.

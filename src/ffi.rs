@@ -14,15 +14,22 @@
 //! No panic crosses the boundary: the Rust functions behind these return errors as values, and
 //! the staticlib (`capi/`) is built with `panic = "abort"` as a last line of defence.
 //!
+//! Result structs derive `Default` (all zeros) for Rust callers; option structs get their
+//! defaults from the `simstat_*_options_default` initialisers.
+//!
 //! Scalar special functions return their value directly; NaN encodes a domain error exactly as
 //! the Rust functions do.
 #![allow(unsafe_code)] // raw-pointer arguments of a C ABI; every block carries a SAFETY comment.
 
-use crate::calibrate::{CalibrateError, Calibrator};
+use crate::calibrate::{CalibrateError, Calibrator, MAX_CALIBRATION_COMPONENTS};
 use crate::dist::{ParamError, TruncatedShiftedGamma};
+use crate::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions, MAX_COMPONENTS};
 use crate::fit::{fit_gamma, FitError, FitOptions, Regime};
 use crate::geometry::{
     self, DispersionOptions, DispersionVariant, GeometryError, Layout, PairValue, Reduction,
+};
+use crate::select::{
+    Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood, KappaOne, Omega, SelectError,
 };
 use crate::special;
 
@@ -52,7 +59,17 @@ pub enum SimstatStatus {
     ZeroNorm = 9,
     /// A size computation overflows.
     Overflow = 10,
+    /// A numerical step broke down (a merged atom or level without a finite likelihood).
+    NumericalFailure = 11,
 }
+
+/// Capacity of the component arrays of `SimstatMixture` (the crate's mixture capacity): a
+/// mixture has 1 to `SIMSTAT_MAX_COMPONENTS` components.
+pub const SIMSTAT_MAX_COMPONENTS: usize = 16;
+
+// The C capacity is the Rust one (cbindgen needs the literal above).
+const _: () = assert!(SIMSTAT_MAX_COMPONENTS == MAX_COMPONENTS);
+const _: () = assert!(SIMSTAT_MAX_COMPONENTS <= MAX_CALIBRATION_COMPONENTS);
 
 /// What a pairwise matrix holds.
 #[repr(C)]
@@ -87,7 +104,7 @@ pub struct SimstatDispersionOptions {
 
 /// Parameters of a shifted gamma X = shift + Gamma(shape, rate) truncated to [lo, hi].
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SimstatGammaParams {
     /// Shape α > 0.
     pub shape: f64,
@@ -119,7 +136,7 @@ pub struct SimstatFitOptions {
 
 /// Result of `simstat_fit_gamma`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SimstatGammaFit {
     /// The fitted distribution (truncated to the options' interval).
     pub params: SimstatGammaParams,
@@ -135,9 +152,151 @@ pub struct SimstatGammaFit {
     pub converged: u32,
 }
 
-/// Result of `simstat_fdr_cutoff`.
+/// Options of `simstat_fit_mixture`; `simstat_mixture_options_default` fills the defaults.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimstatMixtureOptions {
+    /// Interval, pass limit, shape cap and warm start, as for `simstat_fit_gamma`.
+    pub fit: SimstatFitOptions,
+    /// Warm start: fraction of the data in the first-stage subsample (default 0.05).
+    pub subsample_fraction: f64,
+    /// Smallest warm-start subsample (default 2000); data under twice this size is fitted cold.
+    pub min_subsample: u32,
+    /// Seed of the reservoir sampler (default 0x5eed).
+    pub seed: u64,
+    /// EM iterations before the Newton phase (default 8).
+    pub em_iters: u32,
+    /// Convergence: projected-gradient norm ≤ `grad_tol`·N (default 1e-6).
+    pub grad_tol: f64,
+    /// Convergence on the relative log-likelihood change (default 1e-15).
+    pub rel_tol: f64,
+    /// Weight floor (default 1e-4).
+    pub min_weight: f64,
+    /// Shape floor (default 1).
+    pub shape_floor: f64,
+    /// Independent starts of the first stage (default 1).
+    pub starts: u32,
+    /// Non-zero: always compare with the (K − 1)-component fit (default 0).
+    pub nested_guard: u32,
+}
+
+/// A mixture of K truncated shifted gammas, Σ weights[i]·components[i], in fixed-capacity
+/// arrays (entries at i ≥ k are zero). Written by `simstat_fit_mixture` (components ordered by
+/// shift) and by `simstat_select_dsc` (the merged mixture of a level); read by the
+/// `simstat_mixture_*` functions, which need 1 ≤ k ≤ `SIMSTAT_MAX_COMPONENTS`, valid
+/// components and weights in [0, 1] summing to 1 (within 1e-9).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SimstatMixture {
+    /// Number of components K.
+    pub k: usize,
+    /// Weights τ_i.
+    pub weights: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// Components (shape, rate, shift, truncation interval).
+    pub components: [SimstatGammaParams; SIMSTAT_MAX_COMPONENTS],
+    /// Number of observations N the mixture was fitted or evaluated on.
+    pub n: u64,
+    /// Log-likelihood of the data.
+    pub log_likelihood: f64,
+    /// AIC = 2(4K − 1) − 2 LL.
+    pub aic: f64,
+    /// BIC = (4K − 1) ln N − 2 LL.
+    pub bic: f64,
+    /// Optimiser iterations in all (0 for a merged level).
+    pub iterations: u32,
+    /// Passes over the full data (0 for a merged level).
+    pub passes: u32,
+    /// Passes over the warm-start subsample or sketch (0 for a cold fit or a merged level).
+    pub warm_passes: u32,
+    /// 1 when the fit converged (0 for a merged level: it is not an optimum).
+    pub converged: u32,
+    /// Final projected-gradient norm (NaN for a merged level).
+    pub gradient_norm: f64,
+    /// 1 when some component's shape sits at the cap.
+    pub at_shape_cap: u32,
+    /// 1 when some component's shape sits at the floor.
+    pub at_shape_floor: u32,
+}
+
+/// Options of `simstat_select_dsc`; `simstat_dsc_options_default` fills the defaults.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimstatDscOptions {
+    /// Penalty ω_N of DSC: 0 means ln N (default, the paper's); otherwise a fixed ω (finite,
+    /// > 0; anything else is `SIMSTAT_STATUS_BAD_PARAMETER`).
+    pub omega: f64,
+    /// Level κ = 1: 0 excluded from DSC (default, the paper's range), 1 height ω_N/√N
+    /// (experimental), 2 height `kappa_one_height`.
+    pub kappa_one: u32,
+    /// h(1) when `kappa_one` = 2 (finite, ≥ 0).
+    pub kappa_one_height: f64,
+    /// EM passes refitting each level (shifts fixed) before its log-likelihood is taken
+    /// (default 0: the merged atoms as they are). The merged mixture written out is the
+    /// dendrogram's (not refitted) either way.
+    pub refit_passes: u32,
+    /// Level whose merged mixture goes to `SimstatSelection::selected`: 0 the one DSC chose
+    /// (default), κ ∈ 1..=K0 that level.
+    pub level: u32,
+}
+
+/// One merge of the dendrogram (the step from level κ to κ − 1).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SimstatMergeStep {
+    /// Node id of the first merged cluster: leaves are 0..K0 (the components in order), merge
+    /// m creates node K0 + m.
+    pub node_i: usize,
+    /// Node id of the second merged cluster.
+    pub node_j: usize,
+    /// Height: the weighted dissimilarity at which the merge happened.
+    pub height: f64,
+    /// Weight of the merged atom.
+    pub weight: f64,
+}
+
+/// Result of `simstat_select_dsc`. Per-level arrays are indexed by κ − 1 (κ = 1..=K0; entries
+/// at κ > K0 are NaN); every criterion is lower-is-better.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SimstatSelection {
+    /// Number of leaves K0 (the over-fitted mixture's K).
+    pub k0: usize,
+    /// Number of observations N.
+    pub n: u64,
+    /// The penalty ω_N used.
+    pub omega: f64,
+    /// Order chosen by DSC (argmin over κ = 2..=K0 unless κ = 1 is included; 1 when K0 = 1).
+    pub dsc_choice: usize,
+    /// Order chosen by AIC over the levels.
+    pub aic_choice: usize,
+    /// Order chosen by BIC over the levels.
+    pub bic_choice: usize,
+    /// Order chosen by ICL over the levels.
+    pub icl_choice: usize,
+    /// h(κ): height of the merge from κ to κ − 1 (at κ = 1 per `kappa_one`, NaN if excluded).
+    pub height: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// Log-likelihood of level κ.
+    pub log_likelihood: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// DSC(κ) = −(h(κ) + ω_N·LL(κ)/N) (NaN where undefined).
+    pub dsc: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// AIC of level κ.
+    pub aic: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// BIC of level κ.
+    pub bic: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// ICL = BIC + 2·entropy of level κ.
+    pub icl: [f64; SIMSTAT_MAX_COMPONENTS],
+    /// The K0 − 1 merges in order (merge m takes level K0 − m to K0 − m − 1); the rest zero.
+    pub merges: [SimstatMergeStep; SIMSTAT_MAX_COMPONENTS],
+    /// Level of `selected` (DSC's choice unless the options name one).
+    pub selected_level: usize,
+    /// The merged mixture at `selected_level` (log-likelihood, AIC, BIC of that level; run
+    /// facts zero).
+    pub selected: SimstatMixture,
+}
+
+/// Result of `simstat_fdr_cutoff`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SimstatFdrCutoff {
     /// Number of scores tested.
     pub tests: usize,
@@ -171,6 +330,23 @@ fn fit_status(e: FitError) -> SimstatStatus {
         FitError::NonFinite { .. } => SimstatStatus::NonFinite,
         FitError::OutOfInterval { .. } => SimstatStatus::OutOfInterval,
         FitError::AllEqual => SimstatStatus::AllEqual,
+        _ => SimstatStatus::BadParameter,
+    }
+}
+
+fn select_status(e: SelectError) -> SimstatStatus {
+    match e {
+        SelectError::TooFewAtoms
+        | SelectError::TooManyAtoms { .. }
+        | SelectError::DimensionMismatch
+        | SelectError::LevelOutOfRange => SimstatStatus::BadLength,
+        SelectError::TooFewObservations => SimstatStatus::TooFewSamples,
+        SelectError::NonFinite => SimstatStatus::NonFinite,
+        SelectError::InvalidWeight => SimstatStatus::BadProbability,
+        SelectError::OutOfSupport => SimstatStatus::OutOfInterval,
+        SelectError::NumericalFailure | SelectError::NotEvaluated => {
+            SimstatStatus::NumericalFailure
+        }
         _ => SimstatStatus::BadParameter,
     }
 }
@@ -375,20 +551,35 @@ pub extern "C" fn simstat_gamma_quantile(
     map_into(params, p, n, out, TruncatedShiftedGamma::quantile)
 }
 
+fn u32_sat(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+fn fit_options_c(d: &FitOptions) -> SimstatFitOptions {
+    SimstatFitOptions {
+        lo: d.lo,
+        hi: d.hi,
+        max_passes: u32_sat(d.max_passes),
+        shape_cap: d.shape_cap,
+        warm_start: u32::from(d.warm_start),
+    }
+}
+
+fn fit_options_rust(c: &SimstatFitOptions) -> FitOptions {
+    FitOptions {
+        lo: c.lo,
+        hi: c.hi,
+        max_passes: c.max_passes as usize,
+        shape_cap: c.shape_cap,
+        warm_start: c.warm_start != 0,
+        ..FitOptions::default()
+    }
+}
+
 /// Fills `opts` with the default fit options (interval [−1, 1]).
 #[no_mangle]
 pub extern "C" fn simstat_fit_options_default(opts: *mut SimstatFitOptions) -> SimstatStatus {
-    let d = FitOptions::default();
-    status(write(
-        opts,
-        SimstatFitOptions {
-            lo: d.lo,
-            hi: d.hi,
-            max_passes: u32::try_from(d.max_passes).unwrap_or(u32::MAX),
-            shape_cap: d.shape_cap,
-            warm_start: u32::from(d.warm_start),
-        },
-    ))
+    status(write(opts, fit_options_c(&FitOptions::default())))
 }
 
 /// Fits one shifted gamma to `n` values by maximum likelihood; `opts` may be null for the
@@ -402,15 +593,11 @@ pub extern "C" fn simstat_fit_gamma(
 ) -> SimstatStatus {
     status((|| {
         let data = slice(data, n)?;
-        let mut o = FitOptions::default();
-        if !opts.is_null() {
-            let c = read(opts)?;
-            o.lo = c.lo;
-            o.hi = c.hi;
-            o.max_passes = c.max_passes as usize;
-            o.shape_cap = c.shape_cap;
-            o.warm_start = c.warm_start != 0;
-        }
+        let o = if opts.is_null() {
+            FitOptions::default()
+        } else {
+            fit_options_rust(read(opts)?)
+        };
         let f = fit_gamma(data, &o).map_err(fit_status)?;
         let (lo, hi) = f.interval();
         write(
@@ -425,7 +612,7 @@ pub extern "C" fn simstat_fit_gamma(
                 },
                 log_likelihood: f.log_likelihood(),
                 gradient: f.gradient(),
-                passes: u32::try_from(f.passes()).unwrap_or(u32::MAX),
+                passes: u32_sat(f.passes()),
                 regime: match f.regime() {
                     Regime::Regular => 0,
                     Regime::ShapeAtMostOne => 1,
@@ -463,23 +650,444 @@ pub extern "C" fn simstat_fdr_cutoff(
     scratch_len: usize,
     out: *mut SimstatFdrCutoff,
 ) -> SimstatStatus {
+    status(dist(background).and_then(|d| {
+        let cal = Calibrator::from_distribution(d);
+        fdr_into(&cal, scores, n, q, scratch, scratch_len, out)
+    }))
+}
+
+fn fdr_into(
+    cal: &Calibrator,
+    scores: *const f64,
+    n: usize,
+    q: f64,
+    scratch: *mut f64,
+    scratch_len: usize,
+    out: *mut SimstatFdrCutoff,
+) -> Result<(), SimstatStatus> {
+    if overlaps(scores, n, scratch.cast_const(), scratch_len) {
+        return Err(SimstatStatus::BadLength);
+    }
+    let s = slice(scores, n)?;
+    let scratch = slice_mut(scratch, scratch_len)?;
+    let c = cal.fdr_cutoff(s, q, scratch).map_err(calibrate_status)?;
+    write(
+        out,
+        SimstatFdrCutoff {
+            tests: c.fdr.tests,
+            discoveries: c.fdr.discoveries,
+            p_threshold: c.fdr.p_threshold,
+            score_threshold: c.score_threshold,
+        },
+    )
+}
+
+/// Fills `opts` with the default mixture options (interval [−1, 1], the `MixtureOptions`
+/// defaults).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_options_default(
+    opts: *mut SimstatMixtureOptions,
+) -> SimstatStatus {
+    let m = MixtureOptions::default();
+    status(write(
+        opts,
+        SimstatMixtureOptions {
+            fit: fit_options_c(&FitOptions::default()),
+            subsample_fraction: m.subsample_fraction,
+            min_subsample: u32_sat(m.min_subsample),
+            seed: m.seed,
+            em_iters: u32_sat(m.em_iters),
+            grad_tol: m.grad_tol,
+            rel_tol: m.rel_tol,
+            min_weight: m.min_weight,
+            shape_floor: m.shape_floor,
+            starts: u32_sat(m.starts),
+            nested_guard: u32::from(m.nested_guard),
+        },
+    ))
+}
+
+fn mixture_options_rust(c: &SimstatMixtureOptions) -> (FitOptions, MixtureOptions) {
+    (
+        fit_options_rust(&c.fit),
+        MixtureOptions {
+            subsample_fraction: c.subsample_fraction,
+            min_subsample: c.min_subsample as usize,
+            seed: c.seed,
+            em_iters: c.em_iters as usize,
+            grad_tol: c.grad_tol,
+            rel_tol: c.rel_tol,
+            min_weight: c.min_weight,
+            shape_floor: c.shape_floor,
+            starts: c.starts as usize,
+            nested_guard: c.nested_guard != 0,
+        },
+    )
+}
+
+const ZERO_PARAMS: SimstatGammaParams = SimstatGammaParams {
+    shape: 0.0,
+    rate: 0.0,
+    shift: 0.0,
+    lo: 0.0,
+    hi: 0.0,
+};
+
+fn params_c(d: &TruncatedShiftedGamma) -> SimstatGammaParams {
+    SimstatGammaParams {
+        shape: d.shape(),
+        rate: d.rate(),
+        shift: d.shift(),
+        lo: d.lo(),
+        hi: d.hi(),
+    }
+}
+
+/// A `SimstatMixture` holding `weights` and `components` (at most the capacity), with the
+/// run facts zero and the criteria from `ll` and `n`.
+fn mixture_c(
+    weights: &[f64],
+    components: &[TruncatedShiftedGamma],
+    n: u64,
+    ll: f64,
+) -> SimstatMixture {
+    let mut m = SimstatMixture {
+        k: components.len().min(SIMSTAT_MAX_COMPONENTS),
+        weights: [0.0; SIMSTAT_MAX_COMPONENTS],
+        components: [ZERO_PARAMS; SIMSTAT_MAX_COMPONENTS],
+        n,
+        log_likelihood: ll,
+        aic: f64::NAN,
+        bic: f64::NAN,
+        iterations: 0,
+        passes: 0,
+        warm_passes: 0,
+        converged: 0,
+        gradient_norm: f64::NAN,
+        at_shape_cap: 0,
+        at_shape_floor: 0,
+    };
+    for (slot, &w) in m.weights.iter_mut().zip(weights) {
+        *slot = w;
+    }
+    for (slot, d) in m.components.iter_mut().zip(components) {
+        *slot = params_c(d);
+    }
+    m
+}
+
+fn mixture_fit_c(f: &MixtureFit<f64>) -> SimstatMixture {
+    let mut m = mixture_c(f.weights(), f.components(), f.n(), f.log_likelihood());
+    m.aic = f.aic();
+    m.bic = f.bic();
+    m.iterations = u32_sat(f.iterations());
+    m.passes = u32_sat(f.passes());
+    m.warm_passes = u32_sat(f.warm_passes());
+    m.converged = u32::from(f.converged());
+    m.gradient_norm = f.gradient_norm();
+    m.at_shape_cap = u32::from(f.at_shape_cap());
+    m.at_shape_floor = u32::from(f.at_shape_floor());
+    m
+}
+
+/// Reads a caller's mixture back: K in 1..=capacity (else `BAD_LENGTH`), every component valid
+/// (else `BAD_PARAMETER`), weights in [0, 1] summing to 1 within 1e-9 (else `BAD_PROBABILITY`).
+fn mixture_rust(p: *const SimstatMixture) -> Result<MixtureFit<f64>, SimstatStatus> {
+    let m = read(p)?;
+    let k = m.k;
+    if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
+        return Err(SimstatStatus::BadLength);
+    }
+    let first = dist(&m.components[0])?;
+    let mut comps = [first; SIMSTAT_MAX_COMPONENTS];
+    let mut total = 0.0;
+    for ((slot, c), &w) in comps.iter_mut().zip(&m.components).zip(&m.weights).take(k) {
+        *slot = dist(c)?;
+        if !(0.0..=1.0).contains(&w) {
+            return Err(SimstatStatus::BadProbability);
+        }
+        total += w;
+    }
+    if (total - 1.0).abs() > 1e-9 {
+        return Err(SimstatStatus::BadProbability);
+    }
+    let (w, c) = (m.weights.get(..k), comps.get(..k));
+    let (Some(w), Some(c)) = (w, c) else {
+        return Err(SimstatStatus::BadLength);
+    };
+    MixtureFit::from_parts(w, c, m.n, m.log_likelihood).ok_or(SimstatStatus::BadLength)
+}
+
+fn mixture_calibrator(p: *const SimstatMixture) -> Result<Calibrator, SimstatStatus> {
+    Calibrator::from_mixture(&mixture_rust(p)?).map_err(calibrate_status)
+}
+
+/// Fits a K-component truncated shifted-gamma mixture to `n` values by maximum likelihood
+/// (`fit::fit_mixture_with`); `opts` may be null for the defaults. Writes the fit to `out`
+/// (components ordered by shift). `k` = 0 or `k` > `SIMSTAT_MAX_COMPONENTS` is
+/// `SIMSTAT_STATUS_BAD_LENGTH`; bad options `SIMSTAT_STATUS_BAD_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn simstat_fit_mixture(
+    data: *const f64,
+    n: usize,
+    k: usize,
+    opts: *const SimstatMixtureOptions,
+    out: *mut SimstatMixture,
+) -> SimstatStatus {
     status((|| {
-        let cal = Calibrator::from_distribution(dist(background)?);
-        if overlaps(scores, n, scratch.cast_const(), scratch_len) {
+        let data = slice(data, n)?;
+        if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
             return Err(SimstatStatus::BadLength);
         }
-        let s = slice(scores, n)?;
-        let scratch = slice_mut(scratch, scratch_len)?;
-        let c = cal.fdr_cutoff(s, q, scratch).map_err(calibrate_status)?;
-        write(
-            out,
-            SimstatFdrCutoff {
-                tests: c.fdr.tests,
-                discoveries: c.fdr.discoveries,
-                p_threshold: c.fdr.p_threshold,
-                score_threshold: c.score_threshold,
+        let (fo, mo) = if opts.is_null() {
+            (FitOptions::default(), MixtureOptions::default())
+        } else {
+            mixture_options_rust(read(opts)?)
+        };
+        if out.is_null() {
+            return Err(SimstatStatus::NullPointer);
+        }
+        let f = fit_mixture_with(data, k, &fo, &mo).map_err(fit_status)?;
+        write(out, mixture_fit_c(&f))
+    })())
+}
+
+/// Log mixture density ln p(x) at `n` points into `out` (−inf outside every support; `out ==
+/// x` evaluates in place).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_ln_pdf(
+    mixture: *const SimstatMixture,
+    x: *const f64,
+    n: usize,
+    out: *mut f64,
+) -> SimstatStatus {
+    status(mixture_rust(mixture).and_then(|m| map_slices(x, n, out, |v| m.ln_pdf(v))))
+}
+
+/// Posterior component probabilities (responsibilities) at `n` points: `out` (row-major n×K,
+/// `out_len ≥ n·K`) row t holds P(component i | x_t), i = 0..K (all 0 outside every support).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_responsibilities(
+    mixture: *const SimstatMixture,
+    x: *const f64,
+    n: usize,
+    out: *mut f64,
+    out_len: usize,
+) -> SimstatStatus {
+    status((|| {
+        let m = mixture_rust(mixture)?;
+        let k = m.len();
+        let need = n.checked_mul(k).ok_or(SimstatStatus::Overflow)?;
+        if overlaps(x, n, out.cast_const(), out_len) {
+            return Err(SimstatStatus::BadLength);
+        }
+        let x = slice(x, n)?;
+        let out = slice_mut(out, out_len)?;
+        let out = out.get_mut(..need).ok_or(SimstatStatus::BadLength)?;
+        for (&v, row) in x.iter().zip(out.chunks_exact_mut(k)) {
+            m.responsibilities(v, row);
+        }
+        Ok(())
+    })())
+}
+
+/// Posterior P(relevant | s) of `n` scores, the relevant component being the one with the
+/// largest mean (`calibrate::Calibrator::posterior_relevant`), into `out` (`out == scores`
+/// allowed). A one-component mixture has no relevant component: `SIMSTAT_STATUS_BAD_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn simstat_mixture_posterior_relevant(
+    mixture: *const SimstatMixture,
+    scores: *const f64,
+    n: usize,
+    out: *mut f64,
+) -> SimstatStatus {
+    status(mixture_calibrator(mixture).and_then(|cal| {
+        if cal.relevant_component().is_none() {
+            return Err(SimstatStatus::BadParameter);
+        }
+        map_slices(scores, n, out, |s| {
+            cal.posterior_relevant(s).unwrap_or(f64::NAN)
+        })
+    }))
+}
+
+/// Tail p-values P(S ≥ s) of `n` scores under a mixture background
+/// (`calibrate::Calibrator::from_mixture`: with K ≥ 2 the component with the largest mean is
+/// the relevant one and the rest, renormalised, the background), into `out`.
+#[no_mangle]
+pub extern "C" fn simstat_mixture_p_values(
+    mixture: *const SimstatMixture,
+    scores: *const f64,
+    n: usize,
+    out: *mut f64,
+) -> SimstatStatus {
+    status(
+        mixture_calibrator(mixture).and_then(|cal| map_slices(scores, n, out, |s| cal.p_value(s))),
+    )
+}
+
+/// Benjamini–Hochberg cut-off at FDR level `q` over `n` scores under a mixture background (as
+/// `simstat_mixture_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_mixture_fdr_cutoff(
+    mixture: *const SimstatMixture,
+    scores: *const f64,
+    n: usize,
+    q: f64,
+    scratch: *mut f64,
+    scratch_len: usize,
+    out: *mut SimstatFdrCutoff,
+) -> SimstatStatus {
+    status(
+        mixture_calibrator(mixture)
+            .and_then(|cal| fdr_into(&cal, scores, n, q, scratch, scratch_len, out)),
+    )
+}
+
+const DSC_DEFAULTS: SimstatDscOptions = SimstatDscOptions {
+    omega: 0.0,
+    kappa_one: 0,
+    kappa_one_height: 0.0,
+    refit_passes: 0,
+    level: 0,
+};
+
+/// Fills `opts` with the DSC defaults (ω_N = ln N, κ = 1 excluded, no refit, DSC's level).
+#[no_mangle]
+pub extern "C" fn simstat_dsc_options_default(opts: *mut SimstatDscOptions) -> SimstatStatus {
+    status(write(opts, DSC_DEFAULTS))
+}
+
+fn dsc_options_rust(p: *const SimstatDscOptions) -> Result<SimstatDscOptions, SimstatStatus> {
+    if p.is_null() {
+        return Ok(DSC_DEFAULTS);
+    }
+    read(p).copied()
+}
+
+/// Order selection by the Dendrogram Selection Criterion: the K0 components of `mixture` (an
+/// over-fitted fit, e.g. from `simstat_fit_mixture`) are merged pair by pair into a dendrogram
+/// (`select::Dendrogram` of `select::GammaAtom`s), every level κ = K0..1 is evaluated on the `n`
+/// values of `data` (the data of the fit; inside the components' common interval), and DSC,
+/// AIC, BIC and ICL are written per level to `out` with the merged mixture of the chosen level.
+/// `opts` may be null for the defaults. Components with different intervals are
+/// `SIMSTAT_STATUS_BAD_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn simstat_select_dsc(
+    mixture: *const SimstatMixture,
+    data: *const f64,
+    n: usize,
+    opts: *const SimstatDscOptions,
+    out: *mut SimstatSelection,
+) -> SimstatStatus {
+    status((|| {
+        let m = mixture_rust(mixture)?;
+        let o = dsc_options_rust(opts)?;
+        let data = slice(data, n)?;
+        if out.is_null() {
+            return Err(SimstatStatus::NullPointer);
+        }
+        let first = m.component(0);
+        let (lo, hi) = (first.lo(), first.hi());
+        if m.components().iter().any(|c| c.lo() != lo || c.hi() != hi) {
+            return Err(SimstatStatus::BadParameter);
+        }
+        let dsc = DscOptions {
+            omega: if o.omega == 0.0 {
+                Omega::LogN
+            } else {
+                Omega::Fixed(o.omega)
             },
-        )
+            kappa_one: match o.kappa_one {
+                0 => KappaOne::Excluded,
+                1 => KappaOne::NoiseScale,
+                2 => KappaOne::Height(o.kappa_one_height),
+                _ => return Err(SimstatStatus::BadParameter),
+            },
+        };
+        let mut atoms = [GammaAtom::default(); SIMSTAT_MAX_COMPONENTS];
+        for (a, (c, &w)) in atoms.iter_mut().zip(m.components().iter().zip(m.weights())) {
+            *a = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
+        }
+        let atoms = atoms.get_mut(..m.len()).ok_or(SimstatStatus::BadLength)?;
+        GammaAtom::standardise(atoms).map_err(select_status)?;
+        let mut d =
+            Dendrogram::<GammaAtom, SIMSTAT_MAX_COMPONENTS>::build(atoms).map_err(select_status)?;
+        let mut lik = GammaLevelLikelihood::new(data, lo, hi)
+            .map_err(select_status)?
+            .with_refit(o.refit_passes as usize);
+        d.evaluate(&mut lik).map_err(select_status)?;
+        let c = d.criteria(&dsc).map_err(select_status)?;
+        let k0 = d.k0();
+        let level = match o.level as usize {
+            0 => c.dsc_choice(),
+            l if l <= k0 => l,
+            _ => return Err(SimstatStatus::BadLength),
+        };
+        let nan = [f64::NAN; SIMSTAT_MAX_COMPONENTS];
+        let zero_step = SimstatMergeStep {
+            node_i: 0,
+            node_j: 0,
+            height: 0.0,
+            weight: 0.0,
+        };
+        let mut s = SimstatSelection {
+            k0,
+            n: n as u64,
+            omega: c.omega(),
+            dsc_choice: c.dsc_choice(),
+            aic_choice: c.aic_choice(),
+            bic_choice: c.bic_choice(),
+            icl_choice: c.icl_choice(),
+            height: nan,
+            log_likelihood: nan,
+            dsc: nan,
+            aic: nan,
+            bic: nan,
+            icl: nan,
+            merges: [zero_step; SIMSTAT_MAX_COMPONENTS],
+            selected_level: level,
+            selected: mixture_c(&[], &[], n as u64, f64::NAN),
+        };
+        let copy = |dst: &mut [f64; SIMSTAT_MAX_COMPONENTS], src: &[f64]| {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = v;
+            }
+        };
+        copy(&mut s.height, c.height_curve());
+        copy(&mut s.dsc, c.dsc_curve());
+        copy(&mut s.aic, c.aic_curve());
+        copy(&mut s.bic, c.bic_curve());
+        copy(&mut s.icl, c.icl_curve());
+        for (kappa, slot) in (1..=k0).zip(s.log_likelihood.iter_mut()) {
+            *slot = d.fit(kappa).map_or(f64::NAN, |f| f.log_likelihood);
+        }
+        for (dst, m) in s.merges.iter_mut().zip(d.merges()) {
+            *dst = SimstatMergeStep {
+                node_i: m.node_i,
+                node_j: m.node_j,
+                height: m.height,
+                weight: m.weight,
+            };
+        }
+        let lv = d.level(level).map_err(select_status)?;
+        let mut weights = [0.0; SIMSTAT_MAX_COMPONENTS];
+        let mut comps = [first; SIMSTAT_MAX_COMPONENTS];
+        for ((w, t), a) in weights.iter_mut().zip(comps.iter_mut()).zip(lv.atoms()) {
+            *w = a.weight;
+            *t = TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, lo, hi)
+                .map_err(|_| SimstatStatus::NumericalFailure)?;
+        }
+        let kk = lv.len();
+        let (Some(w), Some(t)) = (weights.get(..kk), comps.get(..kk)) else {
+            return Err(SimstatStatus::BadLength);
+        };
+        let i = level - 1;
+        s.selected = mixture_c(w, t, n as u64, s.log_likelihood[i]);
+        s.selected.aic = s.aic[i];
+        s.selected.bic = s.bic[i];
+        write(out, s)
     })())
 }
 

@@ -120,6 +120,86 @@ int main(void) {
   check_status("fdr scratch too small", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 0.05, scratch, N - 1, &cut), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fdr bad level", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 1.5, scratch, N, &cut), SIMSTAT_STATUS_BAD_PROBABILITY);
 
+  /* Mixture: two gamma clusters as exact quantile grids (the sample of tests/ffi_mixture.rs),
+   * over-fitted with K0 = 3, reduced by DSC; expected values are the Rust results pinned in
+   * tests/ffi_mixture.rs (reference_values_shared_with_the_c_test), to relative 1e-12. */
+  enum { M1 = 1400, M2 = 600, M = M1 + M2 };
+  static double mix[M];
+  for (int i = 0; i < M1; i++) mix[i] = -0.28 + simstat_gamma_p_inv(13.3, (i + 0.5) / M1) / 35.5;
+  for (int i = 0; i < M2; i++) mix[M1 + i] = 0.1 + simstat_gamma_p_inv(30.0, (i + 0.5) / M2) / 60.0;
+  SimstatMixtureOptions mopts;
+  check_status("mixture options default", simstat_mixture_options_default(&mopts), SIMSTAT_STATUS_OK);
+  SimstatMixture over;
+  check_status("fit_mixture K0 = 3", simstat_fit_mixture(mix, M, 3, &mopts, &over), SIMSTAT_STATUS_OK);
+  checks++;
+  if (over.k != 3 || over.n != M) { failures++; printf("FAIL mixture k = %zu, n = %llu\n", over.k, (unsigned long long)over.n); }
+  check_close("mixture log-likelihood", over.log_likelihood, 643.4101305107572, 1e-12);
+  check_close("mixture BIC", over.bic, -1203.2103339665514, 1e-12);
+  check_close("mixture weight 0", over.weights[0], 0.6914145910979598, 1e-12);
+  check_close("mixture shape 2", over.components[2].shape, 27.575298248879335, 1e-12);
+  check_close("mixture shift 2", over.components[2].shift, 0.1226928944108179, 1e-12);
+  check_close("mixture interval", over.components[1].hi, 1.0, 0.0);
+  SimstatMixture again;
+  check_status("fit_mixture(opts = NULL)", simstat_fit_mixture(mix, M, 3, NULL, &again), SIMSTAT_STATUS_OK);
+  check_close("same mixture with NULL opts", again.log_likelihood, over.log_likelihood, 0.0);
+  check_status("fit_mixture k = 0", simstat_fit_mixture(mix, M, 0, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
+  check_status("fit_mixture k > capacity", simstat_fit_mixture(mix, M, SIMSTAT_MAX_COMPONENTS + 1, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
+  check_status("fit_mixture null out", simstat_fit_mixture(mix, M, 2, NULL, NULL), SIMSTAT_STATUS_NULL_POINTER);
+
+  SimstatDscOptions dopt;
+  check_status("dsc options default", simstat_dsc_options_default(&dopt), SIMSTAT_STATUS_OK);
+  SimstatSelection sel;
+  check_status("select_dsc", simstat_select_dsc(&over, mix, M, &dopt, &sel), SIMSTAT_STATUS_OK);
+  checks++;
+  if (sel.k0 != 3 || sel.dsc_choice != 2 || sel.bic_choice != 2 || sel.selected_level != 2 || sel.selected.k != 2) {
+    failures++;
+    printf("FAIL selection: k0 %zu, DSC %zu, BIC %zu, level %zu, k %zu\n", sel.k0, sel.dsc_choice, sel.bic_choice, sel.selected_level, sel.selected.k);
+  }
+  check_close("DSC merge height h(2)", sel.height[1], 0.8537668272425462, 1e-12);
+  check_close("DSC(2)", sel.dsc[1], -3.2947685290693336, 1e-12);
+  check_close("level 2 log-likelihood", sel.log_likelihood[1], 642.2926000747142, 1e-12);
+  check_close("level 3 log-likelihood = the fit's", sel.log_likelihood[2], over.log_likelihood, 1e-12);
+  check_close("merged weight 0", sel.selected.weights[0], 0.7010528109988853, 1e-12);
+  check_close("merged shape 0", sel.selected.components[0].shape, 10.169589954390602, 1e-12);
+  checks++;
+  if (!isnan(sel.dsc[0]) || !isnan(sel.height[3])) { failures++; printf("FAIL DSC(1) / h(4) not NaN\n"); }
+  dopt.level = 4;
+  check_status("select_dsc level > K0", simstat_select_dsc(&over, mix, M, &dopt, &sel), SIMSTAT_STATUS_BAD_LENGTH);
+
+  /* Calibration under the merged mixture: p-values, posteriors, responsibilities, FDR. */
+  double ms[3] = {0.0, 0.6, 0.9}, mp[3], post[3], mlp[3], resp[6];
+  check_status("mixture p-values", simstat_mixture_p_values(&sel.selected, ms, 3, mp), SIMSTAT_STATUS_OK);
+  check_close("mixture p(0.0)", mp[0], 0.8184949389197123, 1e-12);
+  check_close("mixture p(0.6)", mp[1], 1.8381358277117042e-4, 1e-12);
+  check_close("mixture p(0.9)", mp[2], 2.592273195978226e-07, 1e-12);
+  check_status("mixture posterior", simstat_mixture_posterior_relevant(&sel.selected, ms, 3, post), SIMSTAT_STATUS_OK);
+  check_status("mixture ln pdf", simstat_mixture_ln_pdf(&sel.selected, ms, 3, mlp), SIMSTAT_STATUS_OK);
+  check_status("mixture responsibilities", simstat_mixture_responsibilities(&sel.selected, ms, 3, resp, 6), SIMSTAT_STATUS_OK);
+  for (int i = 0; i < 3; i++) {
+    check_close("responsibilities sum to 1", resp[2 * i] + resp[2 * i + 1], 1.0, 1e-15);
+    check_close("posterior = responsibility of the upper component", post[i], resp[2 * i + 1], 1e-14);
+    /* ln p(x) = log of the weighted component densities, from simstat_gamma_ln_pdf */
+    double l0, l1;
+    simstat_gamma_ln_pdf(&sel.selected.components[0], &ms[i], 1, &l0);
+    simstat_gamma_ln_pdf(&sel.selected.components[1], &ms[i], 1, &l1);
+    double want = log(sel.selected.weights[0] * exp(l0) + sel.selected.weights[1] * exp(l1));
+    check_close("mixture ln pdf = log sum of components", mlp[i], want, 1e-13);
+  }
+  checks++;
+  if (!(post[0] < 1e-3 && post[2] > 0.99)) { failures++; printf("FAIL posteriors %g %g\n", post[0], post[2]); }
+  check_status("responsibilities out too short", simstat_mixture_responsibilities(&sel.selected, ms, 3, resp, 5), SIMSTAT_STATUS_BAD_LENGTH);
+  SimstatFdrCutoff mcut;
+  check_status("mixture fdr", simstat_mixture_fdr_cutoff(&sel.selected, mix, M, 0.05, scratch, N, &mcut), SIMSTAT_STATUS_OK);
+  checks++;
+  if (mcut.tests != M) { failures++; printf("FAIL mixture fdr tests %zu\n", mcut.tests); }
+  SimstatMixture broken = sel.selected;
+  broken.weights[0] = 0.2;
+  check_status("weights not summing to 1", simstat_mixture_p_values(&broken, ms, 3, mp), SIMSTAT_STATUS_BAD_PROBABILITY);
+  broken = sel.selected;
+  broken.k = 0;
+  check_status("mixture k = 0", simstat_mixture_ln_pdf(&broken, ms, 3, mlp), SIMSTAT_STATUS_BAD_LENGTH);
+  check_status("null mixture", simstat_mixture_ln_pdf(NULL, ms, 3, mlp), SIMSTAT_STATUS_NULL_POINTER);
+
   /* Geometry: 3 rows in 2-D, known angles; then the dispersion loss and its gradient. */
   float xs[6] = {1.0f, 0.0f, 0.0f, 2.0f, 1.0f, 1.0f};
   size_t slen = 0;

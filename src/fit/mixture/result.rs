@@ -71,6 +71,41 @@ impl MixtureFit<f64> {
             _t: PhantomData,
         })
     }
+
+    /// A mixture made of given weights and components (1 ≤ K ≤ [`MAX_COMPONENTS`]) for
+    /// evaluation (ln pdf, responsibilities) only: the run facts are zero. `None` for a bad K or
+    /// mismatched lengths; the caller has checked the weights.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn from_parts(
+        weights: &[f64],
+        components: &[TruncatedShiftedGamma],
+        n: u64,
+        ll: f64,
+    ) -> Option<Self> {
+        let k = components.len();
+        if k == 0 || k > MAX_COMPONENTS || weights.len() != k {
+            return None;
+        }
+        let mut comps = [components[0]; MAX_COMPONENTS];
+        let mut w = [0.0; MAX_COMPONENTS];
+        comps[..k].copy_from_slice(components);
+        w[..k].copy_from_slice(weights);
+        Some(MixtureFit {
+            k,
+            weights: w,
+            comps,
+            ll,
+            n,
+            iterations: 0,
+            passes: 0,
+            stage1_passes: 0,
+            grad_norm: f64::NAN,
+            converged: false,
+            at_shape_cap: false,
+            at_shape_floor: false,
+            _t: PhantomData,
+        })
+    }
 }
 
 impl<T: Real> MixtureFit<T> {

@@ -1,0 +1,592 @@
+//! The C ABI's mixture fit, mixture evaluation/calibration and DSC selection (feature `ffi`):
+//! every result equals the Rust API's bit for bit (the FFI layer only converts), and bad
+//! arguments come back as the documented status codes.
+//!
+//! `reference_values_shared_with_the_c_test` pins the numbers that `tests/c/test_ffi.c` checks
+//! the C build against; when the fit changes on purpose, update both.
+#![cfg(feature = "ffi")]
+
+use simstat::calibrate::Calibrator;
+use simstat::dist::TruncatedShiftedGamma;
+use simstat::ffi::*;
+use simstat::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions};
+use simstat::fit::{fit_mixture, FitOptions};
+use simstat::select::{
+    Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood, KappaOne, Omega, SelectError,
+};
+use simstat::special::gamma_p_inv;
+
+/// Two gamma clusters as exact quantile grids (the same construction as the C test):
+/// shift −0.28 + Gamma(13.3, 35.5) × 1400 and 0.1 + Gamma(30, 60) × 600.
+fn two_clusters() -> Vec<f64> {
+    let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+        (0..n)
+            .map(|i| c + gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l)
+            .collect()
+    };
+    let mut d = q(13.3, 35.5, -0.28, 1400);
+    d.extend(q(30.0, 60.0, 0.1, 600));
+    d
+}
+
+const K0: usize = 3;
+
+fn ffi_fit(data: &[f64], k: usize, opts: Option<&SimstatMixtureOptions>) -> SimstatMixture {
+    let mut out = SimstatMixture::default();
+    let o = opts.map_or(core::ptr::null(), |o| o as *const _);
+    let st = simstat_fit_mixture(data.as_ptr(), data.len(), k, o, &mut out);
+    assert_eq!(st, SimstatStatus::Ok);
+    out
+}
+
+/// Bitwise equality (NaN equals NaN).
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits()
+}
+
+fn assert_matches_fit(c: &SimstatMixture, f: &MixtureFit<f64>) {
+    assert_eq!(c.k, f.len());
+    for i in 0..SIMSTAT_MAX_COMPONENTS {
+        let p = &c.components[i];
+        if i < f.len() {
+            let d = f.component(i);
+            assert!(same(c.weights[i], f.weight(i)), "weight {i}");
+            assert!(
+                same(p.shape, d.shape()) && same(p.rate, d.rate()),
+                "component {i}"
+            );
+            assert!(same(p.shift, d.shift()) && same(p.lo, d.lo()) && same(p.hi, d.hi()));
+        } else {
+            assert_eq!(
+                (c.weights[i], p.shape, p.rate, p.shift),
+                (0.0, 0.0, 0.0, 0.0)
+            );
+        }
+    }
+    assert_eq!(c.n, f.n());
+    assert!(same(c.log_likelihood, f.log_likelihood()));
+    assert!(same(c.aic, f.aic()) && same(c.bic, f.bic()));
+    assert!(same(c.gradient_norm, f.gradient_norm()));
+    assert_eq!(c.iterations as usize, f.iterations());
+    assert_eq!(c.passes as usize, f.passes());
+    assert_eq!(c.warm_passes as usize, f.warm_passes());
+    assert_eq!(c.converged, u32::from(f.converged()));
+    assert_eq!(c.at_shape_cap, u32::from(f.at_shape_cap()));
+    assert_eq!(c.at_shape_floor, u32::from(f.at_shape_floor()));
+}
+
+#[test]
+fn fit_mixture_equals_the_rust_fit_bit_for_bit() {
+    let data = two_clusters();
+    for k in [1, 2, K0] {
+        let rust = fit_mixture(&data, k, &FitOptions::default()).unwrap();
+        assert_matches_fit(&ffi_fit(&data, k, None), &rust);
+    }
+    // Options travel: defaults from the initialiser equal null; changed options equal
+    // fit_mixture_with with the same changes.
+    let mut o = empty_options();
+    assert_eq!(simstat_mixture_options_default(&mut o), SimstatStatus::Ok);
+    let rust = fit_mixture(&data, 2, &FitOptions::default()).unwrap();
+    assert_matches_fit(&ffi_fit(&data, 2, Some(&o)), &rust);
+    o.starts = 3;
+    o.em_iters = 5;
+    o.nested_guard = 1;
+    o.fit.max_passes = 40;
+    o.fit.lo = -0.5;
+    let fo = FitOptions {
+        lo: -0.5,
+        max_passes: 40,
+        ..FitOptions::default()
+    };
+    let mo = MixtureOptions {
+        starts: 3,
+        em_iters: 5,
+        nested_guard: true,
+        ..MixtureOptions::default()
+    };
+    let rust = fit_mixture_with(&data, 3, &fo, &mo).unwrap();
+    assert_matches_fit(&ffi_fit(&data, 3, Some(&o)), &rust);
+}
+
+fn empty_options() -> SimstatMixtureOptions {
+    SimstatMixtureOptions {
+        fit: SimstatFitOptions {
+            lo: 0.0,
+            hi: 0.0,
+            max_passes: 0,
+            shape_cap: 0.0,
+            warm_start: 0,
+        },
+        subsample_fraction: 0.0,
+        min_subsample: 0,
+        seed: 0,
+        em_iters: 0,
+        grad_tol: 0.0,
+        rel_tol: 0.0,
+        min_weight: 0.0,
+        shape_floor: 0.0,
+        starts: 0,
+        nested_guard: 0,
+    }
+}
+
+#[test]
+fn mixture_evaluation_and_calibration_equal_the_rust_api() {
+    let data = two_clusters();
+    let fit = fit_mixture(&data, 2, &FitOptions::default()).unwrap();
+    let m = ffi_fit(&data, 2, None);
+    let cal = Calibrator::from_mixture(&fit).unwrap();
+    let x: Vec<f64> = (0..=220).map(|i| -1.1 + 0.01 * i as f64).collect();
+    let n = x.len();
+    let mut out = vec![0.0; n];
+    assert_eq!(
+        simstat_mixture_ln_pdf(&m, x.as_ptr(), n, out.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    for (&v, &o) in x.iter().zip(&out) {
+        assert!(same(o, fit.ln_pdf(v)), "ln pdf at {v}");
+    }
+    // in place
+    let mut y = x.clone();
+    assert_eq!(
+        simstat_mixture_ln_pdf(&m, y.as_ptr(), n, y.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    assert!(y.iter().zip(&out).all(|(a, b)| same(*a, *b)));
+    let mut r = vec![0.0; 2 * n];
+    assert_eq!(
+        simstat_mixture_responsibilities(&m, x.as_ptr(), n, r.as_mut_ptr(), r.len()),
+        SimstatStatus::Ok
+    );
+    for (&v, row) in x.iter().zip(r.chunks(2)) {
+        let mut want = [0.0; 2];
+        fit.responsibilities(v, &mut want);
+        assert!(same(row[0], want[0]) && same(row[1], want[1]), "at {v}");
+        if v > -0.2 && v < 1.0 {
+            // bound: the two posteriors sum to 1 within 4 ulp
+            assert!((row[0] + row[1] - 1.0).abs() <= 1e-15, "sum at {v}");
+        }
+    }
+    assert_eq!(
+        simstat_mixture_p_values(&m, x.as_ptr(), n, out.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    for (&v, &o) in x.iter().zip(&out) {
+        assert!(same(o, cal.p_value(v)), "p-value at {v}");
+    }
+    assert_eq!(
+        simstat_mixture_posterior_relevant(&m, x.as_ptr(), n, out.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    for (&v, &o) in x.iter().zip(&out) {
+        assert!(
+            same(o, cal.posterior_relevant(v).unwrap()),
+            "posterior at {v}"
+        );
+    }
+    let mut scratch = vec![0.0; data.len()];
+    let mut cut = SimstatFdrCutoff::default();
+    let st = simstat_mixture_fdr_cutoff(
+        &m,
+        data.as_ptr(),
+        data.len(),
+        0.05,
+        scratch.as_mut_ptr(),
+        scratch.len(),
+        &mut cut,
+    );
+    assert_eq!(st, SimstatStatus::Ok);
+    let want = cal.fdr_cutoff(&data, 0.05, &mut scratch).unwrap();
+    assert_eq!(cut.tests, want.fdr.tests);
+    assert_eq!(cut.discoveries, want.fdr.discoveries);
+    assert!(same(cut.p_threshold, want.fdr.p_threshold));
+    assert!(same(cut.score_threshold, want.score_threshold));
+    // A one-component mixture: the p-value is the component's sf, as simstat_p_values gives.
+    let m1 = ffi_fit(&data, 1, None);
+    let mut p1 = vec![0.0; n];
+    let mut p2 = vec![0.0; n];
+    assert_eq!(
+        simstat_mixture_p_values(&m1, x.as_ptr(), n, p1.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    assert_eq!(
+        simstat_p_values(&m1.components[0], x.as_ptr(), n, p2.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    assert!(p1.iter().zip(&p2).all(|(a, b)| same(*a, *b)));
+}
+
+/// The Rust pipeline `simstat_select_dsc` wraps: atoms of the fit, standardised, dendrogram,
+/// levels evaluated on the data, criteria.
+fn rust_select(
+    fit: &MixtureFit<f64>,
+    data: &[f64],
+    dsc: &DscOptions,
+    refit: usize,
+) -> Result<(Dendrogram<GammaAtom, 16>, simstat::select::Criteria<16>), SelectError> {
+    let mut atoms: Vec<GammaAtom> = fit
+        .components()
+        .iter()
+        .zip(fit.weights())
+        .map(|(c, &w)| GammaAtom::new(w, c.shape(), c.rate(), c.shift()))
+        .collect();
+    GammaAtom::standardise(&mut atoms)?;
+    let mut d = Dendrogram::<GammaAtom, 16>::build(&atoms)?;
+    let mut lik = GammaLevelLikelihood::new(data, -1.0, 1.0)?.with_refit(refit);
+    d.evaluate(&mut lik)?;
+    let c = d.criteria(dsc)?;
+    Ok((d, c))
+}
+
+fn check_selection(
+    s: &SimstatSelection,
+    d: &Dendrogram<GammaAtom, 16>,
+    c: &simstat::select::Criteria<16>,
+    level: usize,
+) {
+    let k0 = d.k0();
+    assert_eq!(s.k0, k0);
+    assert_eq!(s.n, c.n_obs() as u64);
+    assert!(same(s.omega, c.omega()));
+    assert_eq!(
+        (s.dsc_choice, s.aic_choice, s.bic_choice, s.icl_choice),
+        (
+            c.dsc_choice(),
+            c.aic_choice(),
+            c.bic_choice(),
+            c.icl_choice()
+        )
+    );
+    for i in 0..SIMSTAT_MAX_COMPONENTS {
+        if i < k0 {
+            assert!(same(s.height[i], c.height_curve()[i]), "height {i}");
+            assert!(same(s.dsc[i], c.dsc_curve()[i]), "dsc {i}");
+            assert!(same(s.aic[i], c.aic_curve()[i]) && same(s.bic[i], c.bic_curve()[i]));
+            assert!(same(s.icl[i], c.icl_curve()[i]));
+            let ll = d.fit(i + 1).unwrap().log_likelihood;
+            assert!(same(s.log_likelihood[i], ll), "ll {i}");
+        } else {
+            assert!(s.height[i].is_nan() && s.dsc[i].is_nan() && s.log_likelihood[i].is_nan());
+            assert!(s.aic[i].is_nan() && s.bic[i].is_nan() && s.icl[i].is_nan());
+        }
+    }
+    for (i, step) in s.merges.iter().enumerate() {
+        match d.merges().get(i) {
+            Some(m) => {
+                assert_eq!((step.node_i, step.node_j), (m.node_i, m.node_j));
+                assert!(same(step.height, m.height) && same(step.weight, m.weight));
+            }
+            None => assert_eq!(*step, SimstatMergeStep::default()),
+        }
+    }
+    assert_eq!(s.selected_level, level);
+    let lv = d.level(level).unwrap();
+    let sel = &s.selected;
+    assert_eq!(sel.k, lv.len());
+    for (i, a) in lv.atoms().iter().enumerate() {
+        let p = &sel.components[i];
+        assert!(same(sel.weights[i], a.weight));
+        assert!(same(p.shape, a.shape) && same(p.rate, a.rate) && same(p.shift, a.shift));
+        assert_eq!((p.lo, p.hi), (-1.0, 1.0));
+    }
+    assert!(same(sel.log_likelihood, s.log_likelihood[level - 1]));
+    assert!(same(sel.aic, s.aic[level - 1]) && same(sel.bic, s.bic[level - 1]));
+    assert_eq!(sel.n, s.n);
+    assert_eq!((sel.iterations, sel.passes, sel.converged), (0, 0, 0));
+    assert!(sel.gradient_norm.is_nan());
+}
+
+#[test]
+fn select_dsc_equals_the_rust_dendrogram_pipeline() {
+    let data = two_clusters();
+    let fit = fit_mixture(&data, K0, &FitOptions::default()).unwrap();
+    let m = ffi_fit(&data, K0, None);
+    let mut s = SimstatSelection::default();
+    let st = simstat_select_dsc(&m, data.as_ptr(), data.len(), core::ptr::null(), &mut s);
+    assert_eq!(st, SimstatStatus::Ok);
+    let (d, c) = rust_select(&fit, &data, &DscOptions::default(), 0).unwrap();
+    check_selection(&s, &d, &c, c.dsc_choice());
+    // the selected mixture feeds the calibration functions
+    let x = [0.0, 0.5, 0.9];
+    let mut p = [0.0; 3];
+    assert_eq!(
+        simstat_mixture_p_values(&s.selected, x.as_ptr(), 3, p.as_mut_ptr()),
+        SimstatStatus::Ok
+    );
+    let lv = d.level(c.dsc_choice()).unwrap();
+    let comps: Vec<TruncatedShiftedGamma> = lv
+        .atoms()
+        .iter()
+        .map(|a| TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, -1.0, 1.0).unwrap())
+        .collect();
+    let weights: Vec<f64> = lv.atoms().iter().map(|a| a.weight).collect();
+    let cal = Calibrator::from_components(&weights, &comps).unwrap();
+    for (&v, &o) in x.iter().zip(&p) {
+        assert!(same(o, cal.p_value(v)));
+    }
+
+    // every option travels: fixed ω, κ = 1 with the noise-scale height, refit, a chosen level
+    let mut o = SimstatDscOptions {
+        omega: 1.0,
+        kappa_one: 9,
+        kappa_one_height: 0.0,
+        refit_passes: 0,
+        level: 0,
+    };
+    assert_eq!(simstat_dsc_options_default(&mut o), SimstatStatus::Ok);
+    assert_eq!(
+        (o.omega, o.kappa_one, o.refit_passes, o.level),
+        (0.0, 0, 0, 0)
+    );
+    let mut s2 = SimstatSelection::default();
+    assert_eq!(
+        simstat_select_dsc(&m, data.as_ptr(), data.len(), &o, &mut s2),
+        SimstatStatus::Ok
+    );
+    check_selection(&s2, &d, &c, c.dsc_choice());
+    let o = SimstatDscOptions {
+        omega: 2.5,
+        kappa_one: 1,
+        kappa_one_height: 0.0,
+        refit_passes: 3,
+        level: 1,
+    };
+    assert_eq!(
+        simstat_select_dsc(&m, data.as_ptr(), data.len(), &o, &mut s2),
+        SimstatStatus::Ok
+    );
+    let dsc = DscOptions {
+        omega: Omega::Fixed(2.5),
+        kappa_one: KappaOne::NoiseScale,
+    };
+    let (d, c) = rust_select(&fit, &data, &dsc, 3).unwrap();
+    check_selection(&s2, &d, &c, 1);
+    let o = SimstatDscOptions {
+        kappa_one: 2,
+        kappa_one_height: 0.01,
+        level: 3,
+        ..o
+    };
+    assert_eq!(
+        simstat_select_dsc(&m, data.as_ptr(), data.len(), &o, &mut s2),
+        SimstatStatus::Ok
+    );
+    let dsc = DscOptions {
+        omega: Omega::Fixed(2.5),
+        kappa_one: KappaOne::Height(0.01),
+    };
+    let (d, c) = rust_select(&fit, &data, &dsc, 3).unwrap();
+    check_selection(&s2, &d, &c, 3);
+}
+
+/// Relative closeness for the pinned reference values.
+fn close(got: f64, want: f64, rel: f64) -> bool {
+    (got - want).abs() <= rel * want.abs()
+}
+
+/// The values `tests/c/test_ffi.c` checks the C build against (same sample, K0 = 3, defaults).
+/// Bound: relative 1e-12 (the pure-Rust libm makes them reproducible across platforms; the
+/// tolerance only allows for a compiler reordering a sum).
+#[test]
+fn reference_values_shared_with_the_c_test() {
+    let data = two_clusters();
+    let m = ffi_fit(&data, K0, None);
+    let rel = 1e-12;
+    assert_eq!(m.k, 3);
+    assert!(
+        close(m.log_likelihood, 643.4101305107572, rel),
+        "{:e}",
+        m.log_likelihood
+    );
+    assert!(close(m.bic, -1203.2103339665514, rel));
+    assert!(close(m.weights[0], 0.6914145910979598, rel));
+    assert!(close(m.components[2].shape, 27.575298248879335, rel));
+    assert!(close(m.components[2].shift, 0.1226928944108179, rel));
+    let mut s = SimstatSelection::default();
+    let st = simstat_select_dsc(&m, data.as_ptr(), data.len(), core::ptr::null(), &mut s);
+    assert_eq!(st, SimstatStatus::Ok);
+    assert_eq!((s.dsc_choice, s.bic_choice), (2, 2));
+    assert!(close(s.height[1], 0.8537668272425462, rel));
+    assert!(close(s.dsc[1], -3.2947685290693336, rel));
+    assert!(close(s.log_likelihood[1], 642.2926000747142, rel));
+    assert!(close(s.selected.weights[0], 0.7010528109988853, rel));
+    assert!(close(
+        s.selected.components[0].shape,
+        10.169589954390602,
+        rel
+    ));
+    let x = [0.0, 0.6, 0.9];
+    let mut p = [0.0; 3];
+    let st = simstat_mixture_p_values(&s.selected, x.as_ptr(), 3, p.as_mut_ptr());
+    assert_eq!(st, SimstatStatus::Ok);
+    assert!(close(p[0], 0.8184949389197123, rel), "{:e}", p[0]);
+    assert!(close(p[1], 1.8381358277117042e-4, rel), "{:e}", p[1]);
+    assert!(close(p[2], 2.592273195978226e-07, rel), "{:e}", p[2]);
+}
+
+#[test]
+fn bad_arguments_are_status_codes() {
+    use SimstatStatus as S;
+    let data = two_clusters();
+    let (dp, n) = (data.as_ptr(), data.len());
+    let null = core::ptr::null::<f64>();
+    let mut m = SimstatMixture::default();
+    // fit: null data / out, zero length, k = 0 and k > capacity, bad options, bad data
+    assert_eq!(
+        simstat_fit_mixture(null, n, 2, core::ptr::null(), &mut m),
+        S::NullPointer
+    );
+    assert_eq!(
+        simstat_fit_mixture(dp, n, 2, core::ptr::null(), core::ptr::null_mut()),
+        S::NullPointer
+    );
+    assert_eq!(
+        simstat_fit_mixture(dp, 0, 2, core::ptr::null(), &mut m),
+        S::BadLength
+    );
+    assert_eq!(
+        simstat_fit_mixture(dp, n, 0, core::ptr::null(), &mut m),
+        S::BadLength
+    );
+    assert_eq!(
+        simstat_fit_mixture(dp, n, SIMSTAT_MAX_COMPONENTS + 1, core::ptr::null(), &mut m),
+        S::BadLength
+    );
+    assert_eq!(m, SimstatMixture::default(), "nothing written on error");
+    let mut o = empty_options();
+    simstat_mixture_options_default(&mut o);
+    o.min_weight = 0.7;
+    assert_eq!(simstat_fit_mixture(dp, n, 2, &o, &mut m), S::BadParameter);
+    assert_eq!(
+        simstat_fit_mixture(dp, 4, 2, core::ptr::null(), &mut m),
+        S::TooFewSamples
+    );
+    let bad = [0.1, f64::NAN, 0.2, 0.3, 0.4, 0.5, 0.6];
+    assert_eq!(
+        simstat_fit_mixture(bad.as_ptr(), 7, 2, core::ptr::null(), &mut m),
+        S::NonFinite
+    );
+    let bad = [0.1, 1.5, 0.2, 0.3, 0.4, 0.5, 0.6];
+    assert_eq!(
+        simstat_fit_mixture(bad.as_ptr(), 7, 2, core::ptr::null(), &mut m),
+        S::OutOfInterval
+    );
+
+    // evaluation: a bad mixture struct, bad buffers
+    let good = ffi_fit(&data, 2, None);
+    let x = [0.1, 0.2, 0.3];
+    let mut out = [0.0; 6];
+    let op = out.as_mut_ptr();
+    let eval = |mm: &SimstatMixture, out: *mut f64| -> [S; 4] {
+        [
+            simstat_mixture_ln_pdf(mm, x.as_ptr(), 3, out),
+            simstat_mixture_p_values(mm, x.as_ptr(), 3, out),
+            simstat_mixture_posterior_relevant(mm, x.as_ptr(), 3, out),
+            simstat_mixture_responsibilities(mm, x.as_ptr(), 3, out, 6),
+        ]
+    };
+    assert_eq!(eval(&good, op), [S::Ok; 4]);
+    assert_eq!(eval(&good, core::ptr::null_mut()), [S::NullPointer; 4]);
+    assert_eq!(
+        simstat_mixture_ln_pdf(core::ptr::null(), x.as_ptr(), 3, op),
+        S::NullPointer
+    );
+    let mut bad = good;
+    bad.k = 0;
+    assert_eq!(eval(&bad, op), [S::BadLength; 4]);
+    bad.k = SIMSTAT_MAX_COMPONENTS + 1;
+    assert_eq!(eval(&bad, op), [S::BadLength; 4]);
+    let mut bad = good;
+    bad.weights[1] = 0.5; // weights sum to ≠ 1
+    assert_eq!(eval(&bad, op), [S::BadProbability; 4]);
+    bad.weights[1] = f64::NAN;
+    assert_eq!(eval(&bad, op), [S::BadProbability; 4]);
+    let mut bad = good;
+    bad.components[1].rate = -1.0;
+    assert_eq!(eval(&bad, op), [S::BadParameter; 4]);
+    let one = ffi_fit(&data, 1, None);
+    assert_eq!(
+        simstat_mixture_posterior_relevant(&one, x.as_ptr(), 3, op),
+        S::BadParameter,
+        "no relevant component"
+    );
+    assert_eq!(
+        simstat_mixture_responsibilities(&good, x.as_ptr(), 3, op, 5),
+        S::BadLength,
+        "out_len < n·K"
+    );
+    assert_eq!(
+        simstat_mixture_responsibilities(&good, op, 3, op.wrapping_add(1), 5),
+        S::BadLength,
+        "overlap"
+    );
+    let mut sc = [0.0; 3];
+    let mut cut = SimstatFdrCutoff::default();
+    assert_eq!(
+        simstat_mixture_fdr_cutoff(&good, x.as_ptr(), 3, 0.05, sc.as_mut_ptr(), 2, &mut cut),
+        S::BadLength
+    );
+    assert_eq!(
+        simstat_mixture_fdr_cutoff(&good, x.as_ptr(), 3, 0.0, sc.as_mut_ptr(), 3, &mut cut),
+        S::BadProbability
+    );
+
+    // selection
+    let over = ffi_fit(&data, K0, None);
+    let mut s = SimstatSelection::default();
+    let sel = |mm: &SimstatMixture, o: *const SimstatDscOptions, s: &mut SimstatSelection| {
+        simstat_select_dsc(mm, dp, n, o, s)
+    };
+    assert_eq!(sel(&over, core::ptr::null(), &mut s), S::Ok);
+    assert_eq!(
+        simstat_select_dsc(&over, null, n, core::ptr::null(), &mut s),
+        S::NullPointer
+    );
+    assert_eq!(
+        simstat_select_dsc(&over, dp, 0, core::ptr::null(), &mut s),
+        S::BadLength
+    );
+    assert_eq!(
+        simstat_select_dsc(&over, dp, n, core::ptr::null(), core::ptr::null_mut()),
+        S::NullPointer
+    );
+    let mut bad = over;
+    bad.k = 0;
+    assert_eq!(sel(&bad, core::ptr::null(), &mut s), S::BadLength);
+    let mut bad = over;
+    bad.components[1].lo = -0.9;
+    assert_eq!(
+        sel(&bad, core::ptr::null(), &mut s),
+        S::BadParameter,
+        "components on different intervals"
+    );
+    let mut o = SimstatDscOptions {
+        omega: -1.0,
+        kappa_one: 0,
+        kappa_one_height: 0.0,
+        refit_passes: 0,
+        level: 0,
+    };
+    assert_eq!(sel(&over, &o, &mut s), S::BadParameter, "ω < 0");
+    o.omega = f64::NAN;
+    assert_eq!(sel(&over, &o, &mut s), S::BadParameter, "ω NaN");
+    o.omega = 0.0;
+    o.kappa_one = 3;
+    assert_eq!(sel(&over, &o, &mut s), S::BadParameter, "unknown kappa_one");
+    o.kappa_one = 2;
+    o.kappa_one_height = -1.0;
+    assert_eq!(sel(&over, &o, &mut s), S::BadParameter, "h(1) < 0");
+    o.kappa_one = 0;
+    o.level = K0 as u32 + 1;
+    assert_eq!(sel(&over, &o, &mut s), S::BadLength, "level > K0");
+    let outside = [0.1, 1.5, 0.2];
+    assert_eq!(
+        simstat_select_dsc(&over, outside.as_ptr(), 3, core::ptr::null(), &mut s),
+        S::OutOfInterval
+    );
+    let nan = [0.1, f64::NAN, 0.2];
+    assert_eq!(
+        simstat_select_dsc(&over, nan.as_ptr(), 3, core::ptr::null(), &mut s),
+        S::NonFinite
+    );
+}
