@@ -638,6 +638,40 @@ enum SimstatStatus simstat_mixture_fdr_cutoff(const struct SimstatMixture *mixtu
                                               struct SimstatFdrCutoff *out);
 
 /**
+ * Fits the background of a query's scores (`calibrate::fit_background`): mixtures of order
+ * 1..=`max_k` (clamped to 1..=8), the one with the smallest BIC written to `out`; `opts` may be
+ * null for the defaults. Use it with `simstat_background_p_values` /
+ * `simstat_background_fdr_cutoff`, which treat every component as background.
+ */
+enum SimstatStatus simstat_fit_background(const double *data,
+                                          size_t n,
+                                          size_t max_k,
+                                          const struct SimstatFitOptions *opts,
+                                          struct SimstatMixture *out);
+
+/**
+ * Tail p-values P(S ≥ s) of `n` scores when the whole mixture is the background
+ * (`calibrate::Calibrator::from_background`: the tail probability of a random corpus row's
+ * score), into `out` (`out == scores` allowed).
+ */
+enum SimstatStatus simstat_background_p_values(const struct SimstatMixture *mixture,
+                                               const double *scores,
+                                               size_t n,
+                                               double *out);
+
+/**
+ * Benjamini–Hochberg cut-off at FDR level `q` over `n` scores with the whole mixture as the
+ * background (as `simstat_background_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
+ */
+enum SimstatStatus simstat_background_fdr_cutoff(const struct SimstatMixture *mixture,
+                                                 const double *scores,
+                                                 size_t n,
+                                                 double q,
+                                                 double *scratch,
+                                                 size_t scratch_len,
+                                                 struct SimstatFdrCutoff *out);
+
+/**
  * Fills `opts` with the DSC defaults (ω_N = ln N, κ = 1 excluded, no refit, DSC's level).
  */
 enum SimstatStatus simstat_dsc_options_default(struct SimstatDscOptions *opts);

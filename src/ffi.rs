@@ -21,7 +21,7 @@
 //! the Rust functions do.
 #![allow(unsafe_code)] // raw-pointer arguments of a C ABI; every block carries a SAFETY comment.
 
-use crate::calibrate::{CalibrateError, Calibrator, MAX_CALIBRATION_COMPONENTS};
+use crate::calibrate::{fit_background, CalibrateError, Calibrator, MAX_CALIBRATION_COMPONENTS};
 use crate::dist::{ParamError, TruncatedShiftedGamma};
 use crate::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions, MAX_COMPONENTS};
 use crate::fit::{fit_gamma, FitError, FitOptions, Regime};
@@ -941,6 +941,73 @@ pub extern "C" fn simstat_mixture_fdr_cutoff(
 ) -> SimstatStatus {
     status(
         mixture_calibrator(mixture)
+            .and_then(|cal| fdr_into(&cal, scores, n, q, scratch, scratch_len, out)),
+    )
+}
+
+fn background_calibrator(p: *const SimstatMixture) -> Result<Calibrator, SimstatStatus> {
+    let m = mixture_rust(p)?;
+    Calibrator::from_background(m.weights(), m.components()).map_err(calibrate_status)
+}
+
+/// Fits the background of a query's scores (`calibrate::fit_background`): mixtures of order
+/// 1..=`max_k` (clamped to 1..=8), the one with the smallest BIC written to `out`; `opts` may be
+/// null for the defaults. Use it with `simstat_background_p_values` /
+/// `simstat_background_fdr_cutoff`, which treat every component as background.
+#[no_mangle]
+pub extern "C" fn simstat_fit_background(
+    data: *const f64,
+    n: usize,
+    max_k: usize,
+    opts: *const SimstatFitOptions,
+    out: *mut SimstatMixture,
+) -> SimstatStatus {
+    status((|| {
+        let data = slice(data, n)?;
+        let o = if opts.is_null() {
+            FitOptions::default()
+        } else {
+            fit_options_rust(read(opts)?)
+        };
+        if out.is_null() {
+            return Err(SimstatStatus::NullPointer);
+        }
+        let bg = fit_background(data, max_k, &o).map_err(fit_status)?;
+        write(out, mixture_fit_c(&bg.fit))
+    })())
+}
+
+/// Tail p-values P(S ≥ s) of `n` scores when the whole mixture is the background
+/// (`calibrate::Calibrator::from_background`: the tail probability of a random corpus row's
+/// score), into `out` (`out == scores` allowed).
+#[no_mangle]
+pub extern "C" fn simstat_background_p_values(
+    mixture: *const SimstatMixture,
+    scores: *const f64,
+    n: usize,
+    out: *mut f64,
+) -> SimstatStatus {
+    status(
+        background_calibrator(mixture)
+            .and_then(|cal| map_slices(scores, n, out, |s| cal.p_value(s))),
+    )
+}
+
+/// Benjamini–Hochberg cut-off at FDR level `q` over `n` scores with the whole mixture as the
+/// background (as `simstat_background_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_background_fdr_cutoff(
+    mixture: *const SimstatMixture,
+    scores: *const f64,
+    n: usize,
+    q: f64,
+    scratch: *mut f64,
+    scratch_len: usize,
+    out: *mut SimstatFdrCutoff,
+) -> SimstatStatus {
+    status(
+        background_calibrator(mixture)
             .and_then(|cal| fdr_into(&cal, scores, n, q, scratch, scratch_len, out)),
     )
 }

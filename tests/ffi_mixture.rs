@@ -590,3 +590,64 @@ fn bad_arguments_are_status_codes() {
         S::NonFinite
     );
 }
+
+#[test]
+fn fit_background_and_background_p_values_match_the_rust_api() {
+    let data = two_clusters();
+    let mut out = SimstatMixture::default();
+    let st = simstat_fit_background(data.as_ptr(), data.len(), 3, core::ptr::null(), &mut out);
+    assert_eq!(st, SimstatStatus::Ok);
+    let bg = simstat::calibrate::fit_background(&data, 3, &FitOptions::default()).unwrap();
+    assert_matches_fit(&out, &bg.fit);
+    assert_eq!(out.k, 2, "BIC keeps the two clusters");
+    let scores = [-0.5, 0.0, 0.3, 0.6, 0.9, 0.99];
+    let mut p = [0.0; 6];
+    let st = simstat_background_p_values(&out, scores.as_ptr(), 6, p.as_mut_ptr());
+    assert_eq!(st, SimstatStatus::Ok);
+    for (&s, &pv) in scores.iter().zip(&p) {
+        assert!(same(pv, bg.calibrator.p_value(s)), "p({s})");
+    }
+    // Whole-mixture background: p(s) = Σ w_i sf_i(s), larger than the mixture-minus-top one.
+    let mut p_top_removed = [0.0; 6];
+    simstat_mixture_p_values(&out, scores.as_ptr(), 6, p_top_removed.as_mut_ptr());
+    assert!(p[4] > p_top_removed[4]);
+    let mut scratch = [0.0; 6];
+    let mut cut = SimstatFdrCutoff::default();
+    let st = simstat_background_fdr_cutoff(
+        &out,
+        scores.as_ptr(),
+        6,
+        0.05,
+        scratch.as_mut_ptr(),
+        6,
+        &mut cut,
+    );
+    assert_eq!(st, SimstatStatus::Ok);
+    let rust = bg
+        .calibrator
+        .fdr_cutoff(&scores, 0.05, &mut [0.0; 6])
+        .unwrap();
+    assert_eq!(cut.discoveries, rust.fdr.discoveries);
+    assert!(same(cut.score_threshold, rust.score_threshold));
+    // Bad arguments are status codes.
+    let null: *const f64 = core::ptr::null();
+    assert_eq!(
+        simstat_fit_background(null, 10, 3, core::ptr::null(), &mut out),
+        SimstatStatus::NullPointer
+    );
+    assert_eq!(
+        simstat_fit_background(
+            data.as_ptr(),
+            data.len(),
+            3,
+            core::ptr::null(),
+            core::ptr::null_mut()
+        ),
+        SimstatStatus::NullPointer
+    );
+    let bad = [0.1, f64::NAN, 0.2, 0.3];
+    assert_ne!(
+        simstat_fit_background(bad.as_ptr(), 4, 2, core::ptr::null(), &mut out),
+        SimstatStatus::Ok
+    );
+}
