@@ -26,8 +26,10 @@ mod study {
     /// K = 1, 2 and 3 well-separated gammas, N = 2000, 4 seeds each: an over-fitted K0 = 8
     /// `fit_mixture`, the dendrogram (default atoms: cumulant chart, moment merge), DSC over
     /// κ = 2..8 (the paper's range) and with h(1) = 1 (the extension that can return 1), against
-    /// a K = 1..8 BIC sweep. Bounds held (the release study, 20 seeds, measured DSC 1.00 / 1.00 /
-    /// 0.85 and h(1) = 1: 1.00 / 1.00 / 0.85 for K = 1 / 2 / 3, BIC sweep 1.00 everywhere):
+    /// a K = 1..8 BIC sweep. The release study (20 seeds, N = 2000) measured DSC — / 1.00 / 0.65,
+    /// with h(1) = 1: 1.00 / 1.00 / 0.65 for K = 1 / 2 / 3, BIC sweep 1.00 everywhere (N = 20,000:
+    /// DSC 0.90 at K = 3), so the "DSC ≥ BIC sweep" is not met at K = 3; here only
+    /// "at most one run behind" is asserted. Bounds held:
     /// for K = 2, 3 the paper's DSC is right in ≥ 7 of 8 runs and at most one run behind BIC;
     /// with h(1) = 1 DSC is right in ≥ 11 of 12 runs over K = 1, 2, 3.
     /// Release-only: the K0 = 8 fit plus an 8-fit sweep takes minutes unoptimised.
