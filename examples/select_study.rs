@@ -7,10 +7,18 @@
 //!
 //! Uses `simstat::fit::fit_mixture` (branch `mixture`, merged).
 //! Run: `cargo run --release --example select_study -- [seeds] [threads] [N list]`
-//! `[eps list]` (defaults 20 seeds, 2 threads, N = 2000,20000, ε = 0,0.05).
+//! `[eps list] [sweep seeds]` (defaults 20 seeds, 2 threads, N = 2000,20000, ε = 0,0.05; the
+//! K = 1..8 sweep runs on the first `sweep seeds` seeds of each cell, default all).
+//!
+//! Columns: DSC with the default atoms (cumulant chart, moment merge) over κ = 2..K0 (the
+//! paper's range); the same with h(1) = 1 (`KappaOne::Height(1.0)`, an extension that lets
+//! DSC return 1); DSC with the previous atoms (skewness chart, sufficient-statistic merge) on
+//! the same fits (before/after); AIC/BIC/ICL on the levels; AIC/BIC over the sweep.
 mod study {
     use simstat::fit::{fit_mixture, FitOptions};
-    use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood, KappaOne};
+    use simstat::select::{
+        Dendrogram, DscOptions, GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge, KappaOne,
+    };
     use std::time::Instant;
 
     const K0: usize = 8;
@@ -74,6 +82,8 @@ mod study {
     pub struct Run {
         pub dsc: usize,
         pub dsc1: usize,
+        pub dsc_old: usize,
+        pub swept: bool,
         pub aic_lv: usize,
         pub bic_lv: usize,
         pub icl_lv: usize,
@@ -88,27 +98,38 @@ mod study {
         let opts = FitOptions::default();
         let t0 = Instant::now();
         let fit = fit_mixture(&data, K0, &opts).ok()?;
-        let mut atoms: Vec<GammaAtom> = fit
+        let atoms: Vec<GammaAtom> = fit
             .components()
             .iter()
             .zip(fit.weights())
             .map(|(c, &w)| GammaAtom::new(w, c.shape(), c.rate(), c.shift()))
             .filter(|a| a.weight > 0.0)
             .collect();
-        GammaAtom::standardise(&mut atoms).ok()?;
-        let mut d = Dendrogram::<GammaAtom, 16>::build(&atoms).ok()?;
-        d.evaluate(&mut GammaLevelLikelihood::new(&data, -1.0, 1.0).ok()?)
-            .ok()?;
+        let lik = GammaLevelLikelihood::new(&data, -1.0, 1.0).ok()?;
+        let dendro = |atoms: &[GammaAtom]| -> Option<Dendrogram<GammaAtom, 16>> {
+            let mut atoms = atoms.to_vec();
+            GammaAtom::standardise(&mut atoms).ok()?;
+            let mut d = Dendrogram::<GammaAtom, 16>::build(&atoms).ok()?;
+            d.evaluate(&mut lik.clone()).ok()?;
+            Some(d)
+        };
+        let d = dendro(&atoms)?;
         let c = d.criteria(&DscOptions::default()).ok()?;
         let c1 = d
             .criteria(&DscOptions {
-                kappa_one: KappaOne::NoiseScale,
+                kappa_one: KappaOne::Height(1.0),
                 ..DscOptions::default()
             })
             .ok()?;
+        let old: Vec<GammaAtom> = atoms
+            .iter()
+            .map(|a| a.with_rules(GammaChart::Skewness, GammaMerge::SufficientStatistic))
+            .collect();
+        let c_old = dendro(&old)?.criteria(&DscOptions::default()).ok()?;
         let mut r = Run {
             dsc: c.dsc_choice(),
             dsc1: c1.dsc_choice(),
+            dsc_old: c_old.dsc_choice(),
             aic_lv: c.aic_choice(),
             bic_lv: c.bic_choice(),
             icl_lv: c.icl_choice(),
@@ -132,6 +153,7 @@ mod study {
             r.t_sweep = t1.elapsed().as_secs_f64();
             r.aic_sw = ba.0;
             r.bic_sw = bb.0;
+            r.swept = true;
         }
         Some(r)
     }
@@ -164,9 +186,10 @@ mod study {
             .get(4)
             .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
             .unwrap_or_else(|| vec![0.0, 0.05]);
+        let sweep_seeds: u64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(seeds);
         println!("Gamma-mixture study: over-fit K0 = {K0}, {seeds} seeds per cell; P(K̂ = K) with Wilson 95 % intervals\n");
-        println!("| true K | N | ε | DSC | DSC (h(1)=ω/√N) | AIC levels | BIC levels | ICL levels | AIC sweep | BIC sweep | DSC = K+1 | BIC sweep = K+1 | time pipeline / sweep |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("| true K | N | ε | DSC | DSC, h(1) = 1 | DSC, previous atoms | AIC levels | BIC levels | ICL levels | AIC sweep | BIC sweep | DSC = K+1 | BIC sweep = K+1 | time pipeline / sweep |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for &eps in &epss {
             for &n in &ns {
                 for k in 1..=3 {
@@ -184,7 +207,7 @@ mod study {
                                                 n,
                                                 eps,
                                                 7919 * s + 13 * k as u64 + n as u64,
-                                                true,
+                                                s < sweep_seeds,
                                             )
                                         })
                                         .collect::<Vec<_>>()
@@ -196,25 +219,30 @@ mod study {
                             .collect()
                     });
                     let m = res.len();
+                    let sw: Vec<Run> = res.iter().copied().filter(|r| r.swept).collect();
+                    let msw = sw.len();
                     let cnt = |f: &dyn Fn(&Run) -> usize| res.iter().filter(|r| f(r) == k).count();
                     let cnt1 =
                         |f: &dyn Fn(&Run) -> usize| res.iter().filter(|r| f(r) == k + 1).count();
-                    let (tp, ts) = res
-                        .iter()
-                        .fold((0.0, 0.0), |a, r| (a.0 + r.t_pipe, a.1 + r.t_sweep));
+                    let scnt = |f: &dyn Fn(&Run) -> usize| sw.iter().filter(|r| f(r) == k).count();
+                    let scnt1 =
+                        |f: &dyn Fn(&Run) -> usize| sw.iter().filter(|r| f(r) == k + 1).count();
+                    let tp = res.iter().map(|r| r.t_pipe).sum::<f64>();
+                    let ts = sw.iter().map(|r| r.t_sweep).sum::<f64>();
                     println!(
-                        "| {k} | {n} | {eps} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} ms / {:.1} ms |",
+                        "| {k} | {n} | {eps} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} ms / {:.1} ms |",
                         cell(cnt(&|r| r.dsc), m),
                         cell(cnt(&|r| r.dsc1), m),
+                        cell(cnt(&|r| r.dsc_old), m),
                         cell(cnt(&|r| r.aic_lv), m),
                         cell(cnt(&|r| r.bic_lv), m),
                         cell(cnt(&|r| r.icl_lv), m),
-                        cell(cnt(&|r| r.aic_sw), m),
-                        cell(cnt(&|r| r.bic_sw), m),
+                        cell(scnt(&|r| r.aic_sw), msw),
+                        cell(scnt(&|r| r.bic_sw), msw),
                         cell(cnt1(&|r| r.dsc), m),
-                        cell(cnt1(&|r| r.bic_sw), m),
+                        cell(scnt1(&|r| r.bic_sw), msw),
                         1e3 * tp / m.max(1) as f64,
-                        1e3 * ts / m.max(1) as f64,
+                        1e3 * ts / msw.max(1) as f64,
                     );
                 }
             }

@@ -6,7 +6,7 @@ mod select_common;
 mod study {
     use super::select_common::{sample_gamma, Rng};
     use simstat::fit::{fit_mixture, FitOptions};
-    use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood};
+    use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood, KappaOne};
 
     const TRUTH: [(f64, f64, f64); 3] = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2), (8.0, 40.0, -0.6)];
 
@@ -23,9 +23,15 @@ mod study {
             .collect()
     }
 
-    /// K = 2 and 3 well-separated gammas, N = 2000, 4 seeds each. Measured on these seeds: DSC
-    /// 7/8, BIC sweep 8/8 (the release study, 20 seeds: DSC 0.95 / 0.30 for K = 2 / 3, BIC sweep
-    /// 1.00 / 1.00). Bounds held: DSC ≥ 6/8 and at most one run behind the BIC sweep.
+    /// K = 1, 2 and 3 well-separated gammas, N = 2000, 4 seeds each: an over-fitted K0 = 8
+    /// `fit_mixture`, the dendrogram (default atoms: cumulant chart, moment merge), DSC over
+    /// κ = 2..8 (the paper's range) and with h(1) = 1 (the extension that can return 1), against
+    /// a K = 1..8 BIC sweep. The release study (20 seeds, N = 2000) measured DSC — / 1.00 / 0.65,
+    /// with h(1) = 1: 1.00 / 1.00 / 0.65 for K = 1 / 2 / 3, BIC sweep 1.00 everywhere (N = 20,000:
+    /// DSC 0.90 at K = 3), so the "DSC ≥ BIC sweep" is not met at K = 3; here only
+    /// "at most one run behind" is asserted. Bounds held:
+    /// for K = 2, 3 the paper's DSC is right in ≥ 7 of 8 runs and at most one run behind BIC;
+    /// with h(1) = 1 DSC is right in ≥ 11 of 12 runs over K = 1, 2, 3.
     /// Release-only: the K0 = 8 fit plus an 8-fit sweep takes minutes unoptimised.
     #[test]
     #[cfg_attr(
@@ -34,8 +40,8 @@ mod study {
     )]
     fn dsc_matches_bic_sweep_on_separated_gammas() {
         let opts = FitOptions::default();
-        let (mut dsc_ok, mut bic_ok) = (0, 0);
-        for k in 2..=3 {
+        let (mut dsc_ok, mut dsc1_ok, mut bic_ok) = (0, 0, 0);
+        for k in 1..=3 {
             for seed in 0..4 {
                 let data = sample(k, 2000, 31 * seed + k as u64);
                 let fit = fit_mixture(&data, 8, &opts).unwrap();
@@ -51,6 +57,18 @@ mod study {
                 d.evaluate(&mut GammaLevelLikelihood::new(&data, -1.0, 1.0).unwrap())
                     .unwrap();
                 let c = d.criteria(&DscOptions::default()).unwrap();
+                let c1 = d
+                    .criteria(&DscOptions {
+                        kappa_one: KappaOne::Height(1.0),
+                        ..DscOptions::default()
+                    })
+                    .unwrap();
+                dsc1_ok += usize::from(c1.dsc_choice() == k);
+                if k == 1 {
+                    // the paper's range starts at 2
+                    assert!(c.dsc_choice() >= 2);
+                    continue;
+                }
                 dsc_ok += usize::from(c.dsc_choice() == k);
                 let bic = (1..=8)
                     .filter_map(|kk| fit_mixture(&data, kk, &opts).ok().map(|f| (kk, f.bic())))
@@ -63,6 +81,7 @@ mod study {
             dsc_ok + 1 >= bic_ok,
             "DSC {dsc_ok}/8 vs BIC sweep {bic_ok}/8"
         );
-        assert!(dsc_ok >= 6, "DSC {dsc_ok}/8");
+        assert!(dsc_ok >= 7, "DSC {dsc_ok}/8");
+        assert!(dsc1_ok >= 11, "DSC with h(1) = 1: {dsc1_ok}/12");
     }
 }

@@ -1,19 +1,23 @@
-//! Shifted-gamma atoms: standardised chart, sufficient-statistic merge, truncated mixture LL.
+//! Shifted-gamma atoms: standardised cumulant chart, moment merge, truncated mixture LL.
 //!
 //! ## Chart (dissimilarity)
-//! θ = (μ/S, σ/S, 2/√α) with μ = c + α/λ, σ = √α/λ (the spec's (mean, sd, skewness) chart),
-//! divided by the sd S of the whole level-K0 mixture so that the dendrogram does not depend on
-//! the units of x ([`GammaAtom::standardise`] sets S). d(i, j) = p_i p_j/(p_i + p_j) ‖θ_i − θ_j‖².
+//! θ = (κ1, √κ2, κ3/κ2)/S = (c + α/λ, √α/λ, 2/λ)/S ([`GammaChart::Cumulant`], the default):
+//! mean, sd and third-over-second cumulant, every coordinate in units of x, divided by the sd
+//! S of the whole level-K0 mixture so that the dendrogram does not depend on the units of x
+//! ([`GammaAtom::standardise`] sets S). d(i, j) = p_i p_j/(p_i + p_j) ‖θ_i − θ_j‖² (the paper's
+//! Voronoi-type weight times the squared Euclidean distance). The spec's (μ/S, σ/S, 2/√α)
+//! chart is [`GammaChart::Skewness`]; see `src/select/README.md` for why it is not the default.
 //!
-//! ## Merge (sufficient statistics, the KL projection)
-//! The merged atom has weight p = p_i + p_j, shift c = min(c_i, c_j) (it must cover both
-//! supports) and the (α, λ) that match the pair's E[x − c] and E[log(x − c)]:
-//! m = Σ p_k E_k[x − c]/p, L = Σ p_k E_k[log(x − c)]/p, log α − ψ(α) = log m − L, λ = α/m.
-//! This is the gamma with shift c closest in Kullback–Leibler divergence to the two-atom
-//! mixture, i.e. the M-step of refitting the merged cluster. E[log(x − c)] of an atom with a
-//! larger shift has no closed form; it is computed by a 97-point trapezoid rule in z = log Y
-//! (log-gamma density, spectrally accurate for this smooth, fast-decaying integrand).
-//! The merge is symmetric, keeps the summed weight and returns the atom itself for two
+//! ## Merge
+//! [`GammaMerge::Moments`] (default): the merged atom has weight p = p_i + p_j and the first
+//! three moments (mean, variance, third central moment) of the two-atom mixture, with its shift
+//! kept at or below both atoms' effective support starts ([`GammaAtom::support_start`]).
+//! [`GammaMerge::SufficientStatistic`]: shift c = min(c_i, c_j) and (α, λ) matching the pair's
+//! E[x − c] and E[log(x − c)]: m = Σ p_k E_k[x − c]/p, L = Σ p_k E_k[log(x − c)]/p,
+//! log α − ψ(α) = log m − L, λ = α/m (the KL projection at that shift). E[log(x − c)] of an
+//! atom with a larger shift is computed by a 97-point trapezoid rule in z = log Y (log-gamma
+//! density, spectrally accurate for this smooth, fast-decaying integrand).
+//! Both merges are symmetric, keep the summed weight and return the atom itself for two
 //! identical atoms (tested).
 use super::criteria::{LevelFit, LevelLikelihood};
 use super::merge::{harmonic_weight, write_json_number, Atom};
@@ -39,7 +43,50 @@ pub struct GammaAtom {
     pub shift: f64,
     /// Scale S of the dissimilarity chart (> 0; set by [`GammaAtom::standardise`]).
     pub scale: f64,
+    /// The chart of the dissimilarity (default [`GammaChart::Cumulant`]).
+    pub chart: GammaChart,
+    /// The merge rule (default [`GammaMerge::Moments`]).
+    pub rule: GammaMerge,
 }
+
+/// The chart θ in which [`GammaAtom`]s are compared (d = p_i p_j/(p_i + p_j) ‖θ_i − θ_j‖²).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GammaChart {
+    /// θ = (κ1, √κ2, κ3/κ2)/S = (c + α/λ, √α/λ, 2/λ)/S: mean, sd and the third cumulant over
+    /// the second (= skewness × sd), every coordinate in units of x divided by the mixture's
+    /// sd S. Smooth in (α, λ, c) and at the normal limit α → ∞ (where κ3/κ2 → 0).
+    #[default]
+    Cumulant,
+    /// θ = (μ/S, σ/S, 2/√α): the spec's first recommendation, with the dimensionless skewness
+    /// 2/√α as third coordinate. Kept for comparison: the skewness of an over-fitted atom is
+    /// poorly determined (atoms of one true component range from α ≈ 2 to the normal limit),
+    /// and in units of its own sd it outweighs the mean differences between components.
+    Skewness,
+}
+
+/// How two [`GammaAtom`]s merge (the merged weight is always p_i + p_j).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GammaMerge {
+    /// Match the pair's mean, variance and third central moment (κ1, κ2, κ3 of the two-atom
+    /// mixture): α = 4/γ², λ = √(α/κ2), c = κ1 − α/λ with γ = κ3/κ2^{3/2}; γ ≤ 0 (no gamma
+    /// has it) gives the normal limit α = max([`MERGE_SHAPE_CAP`], α_i, α_j). The merged atom
+    /// must cover both supports: if that c exceeds min(c_i, c_j), the shift is min(c_i, c_j)
+    /// and (α, λ) match the mean and the variance only.
+    #[default]
+    Moments,
+    /// Shift c = min(c_i, c_j), then match E[x − c] and E[log(x − c)] (the KL projection at
+    /// that shift). When one atom is at the normal limit (c far below the data) the merged atom
+    /// inherits its shift and loses the other atom's skewness.
+    SufficientStatistic,
+}
+
+/// Number of sds below the mean where [`GammaAtom::support_start`] puts an atom's effective
+/// support start.
+pub const SUPPORT_SDS: f64 = 8.0;
+
+/// Largest shape a [`GammaMerge::Moments`] merge creates (unless an input atom's is larger):
+/// the fitter's default shape cap, where the shifted gamma is numerically its normal limit.
+pub const MERGE_SHAPE_CAP: f64 = 1e7;
 
 impl Default for GammaAtom {
     fn default() -> Self {
@@ -49,19 +96,31 @@ impl Default for GammaAtom {
             rate: 1.0,
             shift: 0.0,
             scale: 1.0,
+            chart: GammaChart::Cumulant,
+            rule: GammaMerge::Moments,
         }
     }
 }
 
 impl GammaAtom {
-    /// An atom with chart scale 1 (call [`GammaAtom::standardise`] on the whole mixture).
+    /// An atom with chart scale 1 and the default chart and merge rule (call
+    /// [`GammaAtom::standardise`] on the whole mixture).
     pub fn new(weight: f64, shape: f64, rate: f64, shift: f64) -> Self {
         Self {
             weight,
             shape,
             rate,
             shift,
-            scale: 1.0,
+            ..Self::default()
+        }
+    }
+
+    /// The same atom with another chart and merge rule.
+    pub fn with_rules(self, chart: GammaChart, rule: GammaMerge) -> Self {
+        Self {
+            chart,
+            rule,
+            ..self
         }
     }
 
@@ -117,13 +176,62 @@ impl GammaAtom {
         Ok(())
     }
 
-    /// The chart coordinates θ = (μ/S, σ/S, 2/√α).
+    /// The chart coordinates θ of [`GammaAtom::chart`]: (μ, σ, 2/λ)/S for
+    /// [`GammaChart::Cumulant`], (μ/S, σ/S, 2/√α) for [`GammaChart::Skewness`].
     pub fn chart(&self) -> [f64; 3] {
-        [
-            self.mean() / self.scale,
-            self.sd() / self.scale,
-            2.0 / libm::sqrt(self.shape),
-        ]
+        let third = match self.chart {
+            GammaChart::Cumulant => 2.0 / (self.rate * self.scale),
+            GammaChart::Skewness => 2.0 / libm::sqrt(self.shape),
+        };
+        [self.mean() / self.scale, self.sd() / self.scale, third]
+    }
+
+    /// Effective start of the support: max(c, μ − [`SUPPORT_SDS`]·σ). Below it the atom has
+    /// mass < 1e-15 (the gamma's left tail is lighter than the normal's), so a near-normal atom
+    /// with its shift far below the data (α → ∞, c → −∞) does not pin a merged shift there.
+    pub fn support_start(&self) -> f64 {
+        self.shift.max(self.mean() - SUPPORT_SDS * self.sd())
+    }
+
+    /// The moment merge ([`GammaMerge::Moments`]) of two atoms, weights normalised to sum 1.
+    fn merge_moments(
+        &self,
+        other: &Self,
+        wi: f64,
+        wj: f64,
+    ) -> Result<(f64, f64, f64), SelectError> {
+        let (mi, mj) = (self.mean(), other.mean());
+        let mu = wi * mi + wj * mj;
+        let (di, dj) = (mi - mu, mj - mu);
+        let (vi, vj) = (
+            self.shape / (self.rate * self.rate),
+            other.shape / (other.rate * other.rate),
+        );
+        let var = wi * (vi + di * di) + wj * (vj + dj * dj);
+        let k3 = |a: &Self, v: f64, d: f64| 2.0 * v / a.rate + 3.0 * v * d + d * d * d;
+        let m3 = wi * k3(self, vi, di) + wj * k3(other, vj, dj);
+        if !(var.is_finite() && var > 0.0 && m3.is_finite()) {
+            return Err(SelectError::NumericalFailure);
+        }
+        let cap = MERGE_SHAPE_CAP.max(self.shape).max(other.shape);
+        let sd = libm::sqrt(var);
+        let gamma = m3 / (var * sd);
+        let shape = if gamma > 0.0 {
+            (4.0 / (gamma * gamma)).min(cap)
+        } else {
+            cap
+        };
+        let rate = libm::sqrt(shape) / sd;
+        let c = mu - shape / rate;
+        let lowest = self.support_start().min(other.support_start());
+        if c <= lowest {
+            return Ok((shape, rate, c));
+        }
+        // The moment shift would uncover points the pair covers: put the shift at the pair's
+        // effective support start and match the mean and the variance there.
+        let m = mu - lowest;
+        let shape = (m * m / var).min(cap);
+        Ok((shape, shape / m, lowest))
     }
 
     /// E[log(x − c)] for this atom, with c ≤ its shift.
@@ -206,17 +314,24 @@ impl Atom for GammaAtom {
         if !(p.is_finite() && p > 0.0) {
             return Err(SelectError::InvalidWeight);
         }
-        let c = self.shift.min(other.shift);
         let (wi, wj) = (self.weight / p, other.weight / p);
-        let m = wi * (self.mean() - c) + wj * (other.mean() - c);
-        let l = wi * self.mean_log_above(c) + wj * other.mean_log_above(c);
-        let shape = shape_from_log_gap(libm::log(m) - l)?;
+        let (shape, rate, shift) = match self.rule {
+            GammaMerge::Moments => self.merge_moments(other, wi, wj)?,
+            GammaMerge::SufficientStatistic => {
+                let c = self.shift.min(other.shift);
+                let m = wi * (self.mean() - c) + wj * (other.mean() - c);
+                let l = wi * self.mean_log_above(c) + wj * other.mean_log_above(c);
+                let shape = shape_from_log_gap(libm::log(m) - l)?;
+                (shape, shape / m, c)
+            }
+        };
         let merged = Self {
             weight: p,
             shape,
-            rate: shape / m,
-            shift: c,
+            rate,
+            shift,
             scale: 0.5 * (self.scale + other.scale),
+            ..*self
         };
         merged.validate()?;
         Ok(merged)

@@ -12,8 +12,8 @@
 //! log-likelihood per observation, next to AIC, BIC and ICL at every level (all lower-is-better).
 //!
 //! Two atom families are provided:
-//! * [`GammaAtom`] ([`gamma_atoms`]): shifted gammas, merged by the sufficient-statistic (KL
-//!   projection) rule, compared in a standardised (mean, sd, skewness) chart;
+//! * [`GammaAtom`] ([`gamma_atoms`]): shifted gammas, merged by matching the pair's first three
+//!   moments, compared in a standardised cumulant chart (mean, sd, κ3/κ2)/S;
 //!   [`GammaLevelLikelihood`] evaluates truncated gamma mixtures on data.
 //! * [`sgmoe`]: softmax-gated Gaussian mixtures of experts: the model, an allocation-free EM
 //!   (weighted least squares experts, IRLS gates) and the SGMoE atoms with the reference code's
@@ -51,7 +51,7 @@ pub mod sgmoe;
 pub use criteria::{Criteria, LevelFit, LevelLikelihood};
 pub use dendrogram::{Dendrogram, Level, MergeStep};
 pub use dsc::{DscOptions, KappaOne, Omega};
-pub use gamma_atoms::{GammaAtom, GammaLevelLikelihood};
+pub use gamma_atoms::{GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge};
 pub use merge::Atom;
 
 use core::fmt;
