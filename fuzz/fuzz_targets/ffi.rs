@@ -213,11 +213,23 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
             } else {
                 &mut m as *mut _
             };
-            let st = simstat_fit_mixture(x, n, k, op, out);
-            if st == SimstatStatus::Ok {
-                assert!(m.k == k && (m.weights[..k].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            if offs[3] & 1 == 1 {
+                // the background fit: BIC over orders 1..=k (k clamped to 1..=8)
+                let fo: *const SimstatFitOptions = if null(3) { core::ptr::null() } else { &o.fit };
+                let st = simstat_fit_background(x, n, k, fo, out);
+                if st == SimstatStatus::Ok {
+                    let kk = m.k;
+                    assert!((1..=8).contains(&kk) && kk <= k.max(1));
+                    assert!((m.weights[..kk].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+                }
+                st
+            } else {
+                let st = simstat_fit_mixture(x, n, k, op, out);
+                if st == SimstatStatus::Ok {
+                    assert!(m.k == k && (m.weights[..k].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+                }
+                st
             }
-            st
         }
         10..=12 => {
             // evaluation and calibration of a random mixture struct
@@ -231,7 +243,11 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
                 }
                 (10, 1) => {
                     let o = out_for(&mut b, offs[2], n, null(1));
-                    simstat_mixture_p_values(mp, x, n, o)
+                    if null(5) {
+                        simstat_background_p_values(mp, x, n, o)
+                    } else {
+                        simstat_mixture_p_values(mp, x, n, o)
+                    }
                 }
                 (10, _) => {
                     let o = out_for(&mut b, offs[2], n, null(1));
@@ -244,7 +260,11 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
                 _ => {
                     let (s, sn) = arg(&mut b, offs[2], offs[3], null(1));
                     let mut cut = SimstatFdrCutoff::default();
-                    simstat_mixture_fdr_cutoff(mp, x, n, p[5], s, sn, &mut cut)
+                    if null(5) {
+                        simstat_background_fdr_cutoff(mp, x, n, p[5], s, sn, &mut cut)
+                    } else {
+                        simstat_mixture_fdr_cutoff(mp, x, n, p[5], s, sn, &mut cut)
+                    }
                 }
             }
         }
