@@ -82,6 +82,31 @@ fn bench_digamma(c: &mut Criterion) {
     );
 }
 
+/// ψ for x < 0: the negated inputs of `inputs_x` (non-integers between the poles, so the
+/// reflection path; a few percent fall next to a zero of ψ and take the double-double path).
+fn bench_digamma_neg(c: &mut Criterion) {
+    let xs: Vec<f64> = inputs_x().iter().map(|&x| -x).collect();
+    let fs: &[F1] = &[
+        ("simstat", simstat::special::digamma::<f64>),
+        ("statrs", statrs::function::gamma::digamma),
+        ("special", special::Gamma::digamma),
+    ];
+    let mut g = c.benchmark_group("digamma_neg");
+    g.throughput(Throughput::Elements(N as u64));
+    for &(label, f) in fs {
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                let mut s = 0.0;
+                for &x in &xs {
+                    s += f(black_box(x));
+                }
+                s
+            })
+        });
+    }
+    g.finish();
+}
+
 fn bench_trigamma(c: &mut Criterion) {
     // statrs 0.19 has no trigamma.
     run1(
@@ -141,6 +166,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_digamma, bench_trigamma, bench_ln_gamma, bench_gamma_p
+    targets = bench_digamma, bench_digamma_neg, bench_trigamma, bench_ln_gamma, bench_gamma_p
 }
 criterion_main!(benches);

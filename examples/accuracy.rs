@@ -195,7 +195,18 @@ fn main() {
                 "statrs",
                 Box::new(|a: &[f64]| statrs::function::gamma::digamma(a[0])),
             ),
-            ("special", Box::new(|a: &[f64]| a[0].digamma())),
+            // special 0.14 recurses once per unit step up to 8: below −1e4 it overflows the
+            // stack (a crash), so those points count as failures without calling it
+            (
+                "special",
+                Box::new(|a: &[f64]| {
+                    if a[0] < -1e4 {
+                        f64::NAN
+                    } else {
+                        a[0].digamma()
+                    }
+                }),
+            ),
         ],
     );
     report(

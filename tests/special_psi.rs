@@ -186,7 +186,12 @@ const LN_GAMMA: &str = include_str!("data/special_ln_gamma.txt");
 fn statrs_digamma(x: f64) -> f64 {
     statrs::function::gamma::digamma(x)
 }
+/// special 0.14's ψ recurses once per unit step up to 8, so it overflows the stack for
+/// x ≪ 0: below −1e4 it is not called and counts as a failure (NaN → inf ULP).
 fn special_digamma(x: f64) -> f64 {
+    if x < -1e4 {
+        return f64::NAN;
+    }
     special::Gamma::digamma(x)
 }
 fn special_trigamma(x: f64) -> f64 {
@@ -212,7 +217,7 @@ fn bound_trigamma(domain: &str) -> f64 {
 }
 
 /// Cancellation ratio of the reflection ψ(x) = ψ(1−x) − π·cot(πx) for x < 0:
-/// (|ψ(1−x)| + |π cot(πx)|) / |ψ(x)|, with ψ(x) from the table.
+/// (|ψ(1−x)| + |π cot(πx)|) / |ψ(x)|, with ψ(x) from the table (diagnostic only).
 fn kappa(x: f64, psi: f64) -> f64 {
     let r = x - x.round();
     let cot = core::f64::consts::PI / (core::f64::consts::PI * r).tan();
@@ -235,9 +240,10 @@ fn digamma_accuracy() {
         }
         assert!(m64 <= 4.0, "ψ {name}: {m64} ULP > 4");
     }
-    // x < 0: 16 ULP on (−30, 0), zeros included (they are expanded about). For x ≤ −30 the
-    // bound is widened inside the cancellation band around each zero of ψ between negative
-    // poles to 16 + 2κ ULP, κ = the reflection's cancellation ratio (see `kappa`).
+    // x < 0 (every table point there: between poles, at ≥ 1e-6 from them; the zeros of ψ and
+    // their nearest f64 neighbours included, down to x ≈ −2^52): 16 ULP, with no allowance for
+    // the reflection's cancellation. The split by cancellation ratio κ is printed to show that
+    // the error does not grow with it.
     println!("\nψ, x < 0, by cancellation ratio κ: count / max ULP");
     for d in parse(DIGAMMA) {
         if !(d.name.starts_with("neg") || d.name.starts_with("f32")) {
@@ -246,7 +252,6 @@ fn digamma_accuracy() {
         let bands = [(0.0, 4.0), (4.0, 64.0), (64.0, 1e6), (1e6, f64::INFINITY)];
         let mut cnt = [0usize; 4];
         let mut mx = [0.0f64; 4];
-        let (mut n_all, mut n_over) = (0usize, 0usize);
         let (mut max_near, mut max_far) = (0.0f64, 0.0f64);
         for &(x, hi, lo) in &d.pts {
             if x > 0.0 {
@@ -254,16 +259,12 @@ fn digamma_accuracy() {
             }
             let e = err_ulp(digamma_f64(x), hi, lo, ulp64);
             let k = kappa(x, hi);
-            // (−30, 0): the zeros there are expanded about, so 16 ULP holds everywhere
-            let bound = if x > -30.0 { 16.0 } else { 16.0 + 2.0 * k };
-            assert!(e <= bound, "ψ({x:e}) {e} ULP > {bound} (κ = {k:e})");
+            assert!(e <= 16.0, "ψ({x:e}) {e} ULP > 16 (κ = {k:e})");
             if x > -30.0 {
                 max_near = max_near.max(e);
             } else {
                 max_far = max_far.max(e);
             }
-            n_all += 1;
-            n_over += usize::from(e > 16.0);
             for (i, &(lo_k, hi_k)) in bands.iter().enumerate() {
                 if k >= lo_k && k < hi_k {
                     cnt[i] += 1;
@@ -271,13 +272,13 @@ fn digamma_accuracy() {
                 }
             }
         }
-        print!("{:<12}", d.name);
+        print!("{:<18}", d.name);
         for (i, &(lo_k, hi_k)) in bands.iter().enumerate() {
             print!("  κ∈[{lo_k:e},{hi_k:e}): {} / {:.3}", cnt[i], mx[i]);
         }
-        println!("  | {n_over} of {n_all} points above 16 ULP");
+        println!();
         println!(
-            "{:<12}  max ULP for x in (−30, 0): {max_near:.3};  for x ≤ −30: {max_far:.3e}",
+            "{:<18}  max ULP for x in (−30, 0): {max_near:.3};  for x ≤ −30: {max_far:.3}",
             ""
         );
     }

@@ -95,3 +95,39 @@ pub(super) fn ln_dd(x: f64) -> (f64, f64) {
 pub(super) fn exp_neg_dd(hi: f64, lo: f64) -> f64 {
     libm::exp(-hi) * (1.0 - lo)
 }
+
+/// A double-double value `(hi, lo)` standing for `hi + lo`, `|lo| ≤ ulp(hi)/2` once normalized.
+pub(super) type Dd = (f64, f64);
+
+/// `a + b` in double-double (accurate two-sum of both parts, relative error ≲ 2^-105 unless the
+/// sum cancels, in which case the error stays below 2^-105 of the larger operand).
+#[inline(always)]
+pub(super) fn dd_add(a: Dd, b: Dd) -> Dd {
+    let (s, e) = two_sum(a.0, b.0);
+    let (t, f) = two_sum(a.1, b.1);
+    let (s, e) = fast_two_sum(s, e + t);
+    fast_two_sum(s, e + f)
+}
+
+/// `a − b` in double-double.
+#[inline(always)]
+pub(super) fn dd_sub(a: Dd, b: Dd) -> Dd {
+    dd_add(a, (-b.0, -b.1))
+}
+
+/// `a · b` in double-double (relative error ≲ 2^-104).
+#[inline(always)]
+pub(super) fn dd_mul(a: Dd, b: Dd) -> Dd {
+    let (p, e) = two_prod(a.0, b.0);
+    fast_two_sum(p, e + (a.0 * b.1 + a.1 * b.0))
+}
+
+/// `a / b` in double-double (one correction step; relative error ≲ 2^-104).
+#[inline(always)]
+pub(super) fn dd_div(a: Dd, b: Dd) -> Dd {
+    let q = a.0 / b.0;
+    let (p, pe) = two_prod(q, b.0);
+    // a − q·b: a.0 − p is exact (Sterbenz), the remaining terms are ≈ 2^-53 of it
+    let rem = (((a.0 - p) - pe) + a.1) - q * b.1;
+    fast_two_sum(q, rem / b.0)
+}

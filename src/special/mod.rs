@@ -10,6 +10,7 @@
 
 mod dd;
 pub mod digamma;
+mod digamma_dd;
 pub mod gamma_inc;
 #[rustfmt::skip]
 mod gamma_inc_consts;

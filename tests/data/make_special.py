@@ -110,6 +110,40 @@ def neg_zero_points(rng):
     return [x for x in out if abs(x - round(x)) >= 1e-6]
 
 
+def neg_zero_far(k):
+    """The zero of ψ in (−k, −k+1), k ≥ 2: ψ(1 + k − r) = π·cot(π r) at x = −k + r, started
+    from r0 = atan(π / ln k)/π and checked to lie strictly between the poles."""
+    x0 = -k + mp.atan(mp.pi / mp.log(k)) / mp.pi
+    z = mp.findroot(mp.digamma, x0)
+    assert -k < z < -k + 1, (k, z)
+    return z
+
+
+def neg_far_zero_points():
+    """x ≤ −30 next to the zeros of ψ between negative poles, down to −2^52 (past which every
+    double is an integer): for each zero z (fixed k plus k log-uniform in [31, 1e15]) the
+    nearest double and its ±1..±3 ulp neighbours, z ± 1e-3, z ± 1e-2, and z·(1 ± d) for d
+    log-uniform over [1e-15, 1e-4]. Points closer than 1e-6 to a pole are dropped. Own
+    generator, so the other domains' points do not depend on this one."""
+    rng = random.Random(20260417)
+    ks = [31, 32, 33, 34, 47, 63, 64, 65, 100, 128, 129, 1000, 4096, 10**4, 65537, 10**6,
+          2**24 + 1, 10**9, 2**33 - 1, 2**40, 10**12, 10**14, 10**15, 2**51 - 1, 2**51 + 1,
+          2**52 - 1]
+    ks += [int(round(v)) for v in loguniform(rng, 31.0, 1e15, 90)]
+    out = []
+    for k in ks:
+        z = neg_zero_far(k)
+        zf = float(z)
+        for n in range(-3, 4):
+            out.append(-nextafter(-zf, n))
+        for off in (1e-3, 1e-2):
+            out += [float(z - off), float(z + off)]
+        for _ in range(4):
+            d = loguniform(rng, 1e-15, 1e-4, 1)[0]
+            out.append(float(z * (1 + rng.choice((-1, 1)) * d)))
+    return [x for x in out if x <= -30.0 and abs(x - round(x)) >= 1e-6]
+
+
 def f32_points(rng, neg=True):
     pts = [f32(v) for v in loguniform(rng, 1e-30, 1e4, 300)]
     pts += [f32(v) for v in loguniform(rng, 1e-3, 20.0, 150)]
@@ -151,6 +185,8 @@ def domains(func, rng):
     if func == 'digamma':
         d.append(('neg zeros', neg_zero_points(rng)))
     d.append(('f32', f32_points(rng, neg=True)))
+    if func == 'digamma':
+        d.append(('neg zeros x<=-30', neg_far_zero_points()))
     return d
 
 
@@ -315,22 +351,67 @@ def fit_all():
                 wfun=lambda t, c=c: 1 / abs(lg_H(t + c)))
     _report('ln_gamma Stirling S', st, 0, mp.mpf(1) / 64, 3, 3)
     print('(ln(2pi) - 1)/2 =', repr(float(mp.log(2 * mp.pi) / 2 - mp.mpf(0.5))))
-    print('zeros of psi in (-k, -k+1), k = 1..30, [hi, lo], and Taylor coefficients psi^(j)(z)/j!,'
-          ' j = 1..16 (digamma.rs NEG_ZEROS, NEG_ZERO_TAYLOR); safe radius: truncation < 2^-56:')
-    for k in range(1, 31):
-        z = mp.findroot(mp.digamma, (mp.mpf(-k) + mp.mpf('1e-9'), mp.mpf(-k + 1) - mp.mpf('1e-9')),
-                        solver='anderson')
-        c = [mp.psi(j, z) / mp.factorial(j) for j in range(1, 18)]
-        rho = (mp.mpf(2) ** -56 * abs(c[0]) / abs(c[16])) ** (mp.mpf(1) / 16)
-        zh = float(z)
-        print('    k=%d [%r, %r] radius %s' % (k, zh, float(z - zh), mp.nstr(rho, 4)))
-        print('    [' + ', '.join(repr(float(v)) for v in c[:16]) + '],')
+    neg_zero_tables()
+    reflection_dd_tables()
     print('log table (digamma.rs LOG_TAB): for i in 0..256, c = 1 + (i + 1/2)/256:')
     for i in range(256):
         c = 1 + (mp.mpf(i) + mp.mpf(0.5)) / 256
         lc = mp.log(c)
         hi = float(mp.nint(lc * 2**42) / 2**42)
         print('    [%r, %r, %r],' % (float(1 / c), hi, float(lc - hi)))
+
+
+NEG_TAYLOR_DEG = 28
+
+
+def neg_zero_tables():
+    """digamma.rs NEG_ZEROS, NEG_ZERO_TAYLOR: the zeros z_k of ψ in (−k, −k+1), k = 1..30, as
+    [hi, lo], and the Taylor coefficients ψ^(j)(z_k)/j!, j = 1..=NEG_TAYLOR_DEG; 'radius' is
+    where the first omitted term falls below 2^-56 of the linear one."""
+    mp.mp.dps = 60
+    print('zeros of psi in (-k, -k+1), k = 1..30, [hi, lo], and Taylor coefficients psi^(j)(z)/j!,'
+          ' j = 1..%d (digamma.rs NEG_ZEROS, NEG_ZERO_TAYLOR); safe radius: truncation < 2^-56:'
+          % NEG_TAYLOR_DEG)
+    n = NEG_TAYLOR_DEG
+    zs, cs = [], []
+    for k in range(1, 31):
+        z = mp.findroot(mp.digamma, (mp.mpf(-k) + mp.mpf('1e-9'), mp.mpf(-k + 1) - mp.mpf('1e-9')),
+                        solver='anderson')
+        c = [mp.psi(j, z) / mp.factorial(j) for j in range(1, n + 2)]
+        rho = (mp.mpf(2) ** -56 * abs(c[0]) / abs(c[n])) ** (mp.mpf(1) / n)
+        zh = float(z)
+        print('    k=%d radius %s' % (k, mp.nstr(rho, 4)))
+        zs.append('    [%r, %r],' % (zh, float(z - zh)))
+        cs.append('    [' + ', '.join(repr(float(v)) for v in c[:n]) + '],')
+    print('\n'.join(zs))
+    print('\n'.join(cs))
+    mp.mp.dps = 50
+
+
+def reflection_dd_tables():
+    """digamma_dd.rs: constants of the double-double reflection (pairs are [hi, lo])."""
+    mp.mp.dps = 60
+
+    def dd(v):
+        hi = float(v)
+        return '(%r, %r)' % (hi, float(v - mp.mpf(hi)))
+
+    l1 = float.fromhex('0x1.62e42fee00000p-1')
+    l2 = float(mp.log(2) - l1)
+    print('PI_DD', dd(mp.pi))
+    print('LN2_2, LN2_3', repr(l2), repr(float(mp.log(2) - l1 - l2)))
+    print('LN1P_DD', [dd(mp.mpf((-1) ** (n + 1)) / n) for n in range(1, 7)])
+    print('LN1P_TAIL', [repr(float(mp.mpf((-1) ** (n + 1)) / n)) for n in range(7, 15)])
+    b = [mp.bernoulli(2 * k) / (2 * k) for k in range(1, 13)]
+    print('ASYM_DD', [dd(v) for v in b[:4]])
+    print('ASYM_TAIL', [repr(float(v)) for v in b[4:]])
+    t = mp.taylor(lambda v: v * mp.cot(v) if v != 0 else mp.mpf(1), 0, 14)
+    print('BCOT_DD', [dd(t[2 * k]) for k in range(1, 4)])
+    print('BCOT_TAIL', [repr(float(t[2 * k])) for k in range(4, 7)])
+    print('COT_TAB: cot(pi i/128), i = 1..=64')
+    for i in range(1, 65):
+        print('    %s,' % dd(mp.cot(mp.pi * i / 128) if i < 64 else mp.mpf(0)))
+    mp.mp.dps = 50
 
 
 if __name__ == '__main__':
