@@ -2,6 +2,7 @@
 //! per-pass sufficient statistics (first and second moments the M-step and Newton steps need).
 
 use super::params::{ln_norm_derivs, Bounds, LnZ, Params};
+use super::vmath;
 use super::MAX_COMPONENTS;
 use crate::special::ln_gamma;
 
@@ -314,14 +315,21 @@ impl Evaluator {
         }
     }
 
-    /// Unit-weight kernel specialised for K components (M = 4K): accumulates in local
-    /// fixed-size arrays and adds them into `st` once per slice (same sums as [`Self::add`]).
+    /// Block kernel specialised for K components (M = 4K): points are taken [`BLOCK`] at a
+    /// time (the last block padded with zero-weight points), every per-point step is a
+    /// straight-line loop over the block (branch-free [`vmath`] exp/ln, selects for the support
+    /// and the responsibility floor) so that LLVM vectorises it, and the sums are kept in
+    /// per-lane accumulators added into `st` once per slice. Per point and component: one ln,
+    /// one division for 1/d; per point: K − 1 exp (K = 2: exp(−|l₀ − l₁|)), one ln and one
+    /// division for the log-sum-exp. Same sums as [`Self::add`] up to rounding (≤ 2 ULP per
+    /// exp/ln, and the lane-wise summation order).
     fn add_slice_k<const K: usize, const M: usize>(
         &self,
         xs: &[f64],
         ws: Option<&[f64]>,
         st: &mut SuffStats,
     ) {
+        let mut acc = Acc::<K, M>::new();
         let mut c = [0.0; K];
         let mut cst = [0.0; K];
         let mut am1 = [0.0; K];
@@ -330,110 +338,217 @@ impl Evaluator {
         cst.copy_from_slice(&self.cst[..K]);
         am1.copy_from_slice(&self.am1[..K]);
         lam.copy_from_slice(&self.lam[..K]);
-        let mut w = [[0.0; 10]; K];
-        let mut xmin = [f64::INFINITY; K];
-        let mut phi_acc = [[0.0; M]; M];
-        let mut ll = 0.0;
-        let mut uncovered = 0u64;
+        let consts = BlockConsts { c, cst, am1, lam };
         let second = self.second_order;
-        let mut wsum = 0.0;
-        let mut count = 0u64;
-        for (j, &x) in xs.iter().enumerate() {
-            let wt = match ws {
-                Some(ws) => ws.get(j).copied().unwrap_or(0.0),
-                None => 1.0,
-            };
-            if !(wt > 0.0) {
-                continue;
-            }
-            wsum += wt;
-            count += 1;
-            let mut l = [f64::NEG_INFINITY; K];
-            let mut ld = [0.0; K];
-            let mut lmax = f64::NEG_INFINITY;
-            for i in 0..K {
-                let d = x - c[i];
-                if d > 0.0 {
-                    let lg = libm::log(d);
-                    ld[i] = lg;
-                    l[i] = cst[i] + am1[i] * lg - lam[i] * d;
-                    if l[i] > lmax {
-                        lmax = l[i];
+        for (bi, chunk) in xs.chunks(BLOCK).enumerate() {
+            let mut x = [chunk[0]; BLOCK];
+            let mut wt = [0.0; BLOCK];
+            x[..chunk.len()].copy_from_slice(chunk);
+            match ws {
+                Some(ws) => {
+                    let start = bi * BLOCK;
+                    let wsl = ws.get(start..start + chunk.len()).unwrap_or(&[]);
+                    for (w, &v) in wt.iter_mut().zip(wsl) {
+                        // zero, negative and NaN weights drop the point
+                        *w = if v > 0.0 { v } else { 0.0 };
                     }
                 }
+                None => wt[..chunk.len()].fill(1.0),
             }
-            if lmax == f64::NEG_INFINITY || lmax.is_nan() {
-                uncovered += 1;
-                continue;
-            }
-            let mut r = [0.0; K];
-            let mut s = 0.0;
-            for i in 0..K {
-                let e = if l[i] == lmax {
-                    1.0
-                } else if l[i] == f64::NEG_INFINITY {
-                    0.0
-                } else {
-                    libm::exp(l[i] - lmax)
-                };
-                r[i] = e;
-                s += e;
-            }
-            let inv = 1.0 / s;
-            ll += wt * (lmax + libm::log(s));
-            let mut phi = [0.0; M];
-            for i in 0..K {
-                let r0 = r[i] * inv;
-                if r0 < R_FLOOR {
-                    continue;
-                }
-                let ri = r0 * wt;
-                let d = x - c[i];
-                let (v1, v2, v3) = (ld[i], d, 1.0 / d);
-                let wi = &mut w[i];
-                wi[0] += ri;
-                wi[1] += ri * v1;
-                wi[2] += ri * v2;
-                wi[3] += ri * v3;
-                wi[4] += ri * v1 * v1;
-                wi[5] += ri * v1 * v2;
-                wi[6] += ri * v1 * v3;
-                wi[7] += ri * v2 * v2;
-                wi[8] += ri;
-                wi[9] += ri * v3 * v3;
-                if x < xmin[i] {
-                    xmin[i] = x;
-                }
-                if 4 * i + 3 < M {
-                    phi[4 * i] = r0;
-                    phi[4 * i + 1] = r0 * v1;
-                    phi[4 * i + 2] = r0 * v2;
-                    phi[4 * i + 3] = r0 * v3;
-                }
-            }
-            if second {
-                for a in 0..M {
-                    let pa = phi[a] * wt;
-                    for b in a..M {
-                        phi_acc[a][b] += pa * phi[b];
-                    }
-                }
-            }
+            block::<K, M>(&consts, &x, &wt, second, &mut acc);
         }
-        st.n += wsum;
-        st.count += count;
-        st.ll += ll;
-        st.uncovered += uncovered;
+        acc.add_into(st, second);
+    }
+}
+
+/// Points per block of the vectorised kernel.
+const BLOCK: usize = 8;
+
+/// Per-component constants of a block pass.
+struct BlockConsts<const K: usize> {
+    c: [f64; K],
+    cst: [f64; K],
+    am1: [f64; K],
+    lam: [f64; K],
+}
+
+/// Per-lane accumulators of the block kernel (K components, M = 4K).
+struct Acc<const K: usize, const M: usize> {
+    /// Per component: S, Σ r ln d, Σ r d, Σ r/d, Σ r ln²d, Σ r d ln d, Σ r ln d/d, Σ r d²,
+    /// Σ r/d² (the packed 4 × 4 of [`SuffStats`] without its duplicate Σ r d/d = S).
+    w: [[[f64; BLOCK]; 9]; K],
+    xmin: [[f64; BLOCK]; K],
+    /// Σ w φ_a φ_b, upper triangle used.
+    phi: [[[f64; BLOCK]; M]; M],
+    ll: [f64; BLOCK],
+    n: [f64; BLOCK],
+    count: [f64; BLOCK],
+    uncovered: [f64; BLOCK],
+}
+
+impl<const K: usize, const M: usize> Acc<K, M> {
+    fn new() -> Self {
+        Acc {
+            w: [[[0.0; BLOCK]; 9]; K],
+            xmin: [[f64::INFINITY; BLOCK]; K],
+            phi: [[[0.0; BLOCK]; M]; M],
+            ll: [0.0; BLOCK],
+            n: [0.0; BLOCK],
+            count: [0.0; BLOCK],
+            uncovered: [0.0; BLOCK],
+        }
+    }
+
+    /// Sum the lanes (in lane order) into `st`.
+    fn add_into(&self, st: &mut SuffStats, second: bool) {
+        let sum = |v: &[f64; BLOCK]| v.iter().fold(0.0, |s, &x| s + x);
+        st.n += sum(&self.n);
+        st.count += sum(&self.count) as u64;
+        st.ll += sum(&self.ll);
+        st.uncovered += sum(&self.uncovered) as u64;
         for i in 0..K {
-            for j in 0..10 {
-                st.w[i][j] += w[i][j];
+            let w = &self.w[i];
+            let t = [
+                sum(&w[0]),
+                sum(&w[1]),
+                sum(&w[2]),
+                sum(&w[3]),
+                sum(&w[4]),
+                sum(&w[5]),
+                sum(&w[6]),
+                sum(&w[7]),
+                sum(&w[0]), // Σ r d·(1/d)
+                sum(&w[8]),
+            ];
+            for (dst, v) in st.w[i].iter_mut().zip(t) {
+                *dst += v;
             }
-            st.xmin[i] = st.xmin[i].min(xmin[i]);
+            let m = self.xmin[i]
+                .iter()
+                .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+            st.xmin[i] = st.xmin[i].min(m);
         }
         if second {
             for a in 0..M {
                 for b in a..M {
-                    st.phi[packed(M, a, b)] += phi_acc[a][b];
+                    st.phi[packed(M, a, b)] += sum(&self.phi[a][b]);
+                }
+            }
+        }
+    }
+}
+
+/// One block of points `x` with weights `wt` (0 = skip) into the accumulators.
+#[inline(always)]
+fn block<const K: usize, const M: usize>(
+    k: &BlockConsts<K>,
+    x: &[f64; BLOCK],
+    wt: &[f64; BLOCK],
+    second: bool,
+    acc: &mut Acc<K, M>,
+) {
+    // distances (1 where outside the support, so every later value stays finite), ln d, 1/d,
+    // and the component log densities (−∞ outside the support)
+    let mut dd = [[0.0; BLOCK]; K];
+    let mut ld = [[0.0; BLOCK]; K];
+    let mut inv = [[0.0; BLOCK]; K];
+    let mut l = [[0.0; BLOCK]; K];
+    for i in 0..K {
+        for j in 0..BLOCK {
+            let d = x[j] - k.c[i];
+            let pos = d > 0.0;
+            let ds = if pos { d } else { 1.0 };
+            let lg = vmath::ln(ds);
+            dd[i][j] = ds;
+            ld[i][j] = lg;
+            inv[i][j] = 1.0 / ds;
+            let li = k.cst[i] + k.am1[i] * lg - k.lam[i] * ds;
+            l[i][j] = if pos { li } else { f64::NEG_INFINITY };
+        }
+    }
+    let mut lmax = [f64::NEG_INFINITY; BLOCK];
+    for li in l.iter() {
+        for j in 0..BLOCK {
+            lmax[j] = if li[j] > lmax[j] { li[j] } else { lmax[j] };
+        }
+    }
+    // log-sum-exp and responsibilities; a point no component covers (or a zero weight)
+    // contributes nothing but its count
+    let mut r = [[0.0; BLOCK]; K];
+    for j in 0..BLOCK {
+        let valid = wt[j] > 0.0;
+        let covered = lmax[j] > f64::NEG_INFINITY;
+        let lm = if covered { lmax[j] } else { 0.0 };
+        let mut e = [0.0; K];
+        if K == 2 {
+            // the larger term is exactly 1: one exp per point
+            let (a, b) = (l[0][j], l[1][j]);
+            let t = vmath::exp(-(a - b).abs());
+            let top0 = a >= b;
+            e[0] = if top0 { 1.0 } else { t };
+            e[1] = if top0 { t } else { 1.0 };
+        } else {
+            for i in 0..K {
+                e[i] = vmath::exp(l[i][j] - lm);
+            }
+        }
+        let mut s = 0.0;
+        for &ei in e.iter() {
+            s += ei;
+        }
+        let keep = valid && covered;
+        let lp = lm + vmath::ln(s);
+        let is = 1.0 / s;
+        for i in 0..K {
+            let ri = e[i] * is;
+            // responsibilities below R_FLOOR are exactly 0 (support trap); NaN fails `>=`
+            r[i][j] = if keep && ri >= R_FLOOR { ri } else { 0.0 };
+        }
+        acc.ll[j] += if keep { wt[j] * lp } else { 0.0 };
+        acc.n[j] += wt[j];
+        acc.count[j] += if valid { 1.0 } else { 0.0 };
+        acc.uncovered[j] += if valid && !covered { 1.0 } else { 0.0 };
+    }
+    // first-order sums and the feature vector φ = (r (1, ln d, d, 1/d))_k
+    let mut phi = [[0.0; BLOCK]; M];
+    for i in 0..K {
+        let w = &mut acc.w[i];
+        for j in 0..BLOCK {
+            let r0 = r[i][j];
+            let rw = r0 * wt[j];
+            let (lg, d, iv) = (ld[i][j], dd[i][j], inv[i][j]);
+            let t = rw * lg;
+            let u = rw * d;
+            let q = rw * iv;
+            w[0][j] += rw;
+            w[1][j] += t;
+            w[2][j] += u;
+            w[3][j] += q;
+            w[4][j] += t * lg;
+            w[5][j] += t * d;
+            w[6][j] += t * iv;
+            w[7][j] += u * d;
+            w[8][j] += q * iv;
+            let xm = acc.xmin[i][j];
+            acc.xmin[i][j] = if rw > 0.0 && x[j] < xm { x[j] } else { xm };
+            if 4 * i + 3 < M {
+                phi[4 * i][j] = r0;
+                phi[4 * i + 1][j] = r0 * lg;
+                phi[4 * i + 2][j] = r0 * d;
+                phi[4 * i + 3][j] = r0 * iv;
+            }
+        }
+    }
+    if second {
+        for a in 0..M {
+            let mut pa = [0.0; BLOCK];
+            for j in 0..BLOCK {
+                pa[j] = phi[a][j] * wt[j];
+            }
+            for b in a..M {
+                let dst = &mut acc.phi[a][b];
+                for j in 0..BLOCK {
+                    dst[j] += pa[j] * phi[b][j];
                 }
             }
         }
@@ -446,3 +561,4 @@ pub(crate) fn packed(m: usize, a: usize, b: usize) -> usize {
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
     a * m - a * a.saturating_sub(1) / 2 + (b - a)
 }
+

@@ -40,6 +40,7 @@ mod online;
 mod params;
 mod result;
 mod stream;
+mod vmath;
 mod warm;
 
 pub use estep::SuffStats;
