@@ -13,6 +13,18 @@ pub(crate) const MAX_V: usize = 4 * MAX_COMPONENTS;
 /// Packed upper triangle of a MAX_V × MAX_V matrix.
 pub(crate) const PHI_LEN: usize = MAX_V * (MAX_V + 1) / 2;
 
+/// Which statistics a pass accumulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Log-likelihood and what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d per component
+    /// (with the ln Z derivatives).
+    Grad,
+    /// Log-likelihood and every first-order sum (the EM update's Σ r/d² and support minima).
+    Em,
+    /// Everything, with Σ φ φᵀ and the ln Z derivatives (the Newton step's Hessian).
+    Hess,
+}
+
 /// Per-pass sufficient statistics of a mixture at fixed parameters. Sums only, so statistics of
 /// disjoint shards [`merge`](SuffStats::merge) into those of their union (up to rounding).
 ///
@@ -22,6 +34,7 @@ pub(crate) const PHI_LEN: usize = MAX_V * (MAX_V + 1) / 2;
 #[derive(Clone, Debug)]
 pub struct SuffStats {
     pub(crate) k: usize,
+    pub(crate) order: Order,
     pub(crate) second_order: bool,
     pub(crate) n: f64,
     pub(crate) count: u64,
@@ -34,11 +47,12 @@ pub struct SuffStats {
 }
 
 impl SuffStats {
-    /// Empty statistics for `k` components (`second_order`: also accumulate Σ φ φᵀ).
-    pub(crate) fn new(k: usize, second_order: bool) -> Self {
+    /// Empty statistics for `k` components, to be accumulated at `order`.
+    pub(crate) fn new(k: usize, order: Order) -> Self {
         SuffStats {
             k: k.min(MAX_COMPONENTS),
-            second_order,
+            order,
+            second_order: order == Order::Hess,
             n: 0.0,
             count: 0,
             ll: 0.0,
@@ -48,6 +62,22 @@ impl SuffStats {
             phi: [0.0; PHI_LEN],
             scratch: [0.0; MAX_V],
         }
+    }
+
+    /// Empty these statistics for `k` components and `order` (zeroes only the entries K uses).
+    pub(crate) fn reset(&mut self, k: usize, order: Order) {
+        let k = k.min(MAX_COMPONENTS);
+        self.k = k;
+        self.order = order;
+        self.second_order = order == Order::Hess;
+        self.n = 0.0;
+        self.count = 0;
+        self.ll = 0.0;
+        self.uncovered = 0;
+        self.w[..k].fill([0.0; 10]);
+        self.xmin[..k].fill(f64::INFINITY);
+        let m = 4 * k;
+        self.phi[..m * (m + 1) / 2].fill(0.0);
     }
 
     /// Add the statistics of a disjoint shard (same parameters, same K) into these.
@@ -128,6 +158,7 @@ impl SuffStats {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Evaluator {
     pub k: usize,
+    pub order: Order,
     pub second_order: bool,
     /// ln τ + α ln λ − ln Γ(α) − ln Z
     pub cst: [f64; MAX_COMPONENTS],
@@ -140,11 +171,12 @@ pub(crate) struct Evaluator {
 }
 
 impl Evaluator {
-    /// Precompute the constants for `p` (with ln Z derivatives when `second_order`).
-    pub fn new(p: &Params, b: &Bounds, second_order: bool) -> Self {
+    /// Precompute the constants for `p` (with ln Z derivatives unless `order` is `Em`).
+    pub fn new(p: &Params, b: &Bounds, order: Order) -> Self {
         let mut e = Evaluator {
             k: p.k.min(MAX_COMPONENTS),
-            second_order,
+            order,
+            second_order: order == Order::Hess,
             cst: [f64::NEG_INFINITY; MAX_COMPONENTS],
             am1: [0.0; MAX_COMPONENTS],
             lam: [0.0; MAX_COMPONENTS],
@@ -153,7 +185,7 @@ impl Evaluator {
             feasible: p.is_valid(),
         };
         for i in 0..e.k {
-            let z = ln_norm_derivs(p.alpha[i], p.lambda[i], p.c[i], b, second_order);
+            let z = ln_norm_derivs(p.alpha[i], p.lambda[i], p.c[i], b, order != Order::Em);
             if !z.v.is_finite() {
                 e.feasible = false;
             }
@@ -339,7 +371,8 @@ impl Evaluator {
         am1.copy_from_slice(&self.am1[..K]);
         lam.copy_from_slice(&self.lam[..K]);
         let consts = BlockConsts { c, cst, am1, lam };
-        let second = self.second_order;
+        let order = self.order;
+        let second = order == Order::Hess;
         for (bi, chunk) in xs.chunks(BLOCK).enumerate() {
             let mut x = [chunk[0]; BLOCK];
             let mut wt = [0.0; BLOCK];
@@ -355,7 +388,7 @@ impl Evaluator {
                 }
                 None => wt[..chunk.len()].fill(1.0),
             }
-            block::<K, M>(&consts, &x, &wt, second, &mut acc);
+            block::<K, M>(&consts, &x, &wt, order, &mut acc);
         }
         acc.add_into(st, second);
     }
@@ -438,85 +471,132 @@ impl<const K: usize, const M: usize> Acc<K, M> {
     }
 }
 
-/// One block of points `x` with weights `wt` (0 = skip) into the accumulators.
+/// One block of points `x` with weights `wt` (0 = skip) into the accumulators. The loop over
+/// the block's points is straight-line per point (the loops over K are unrolled), so it is
+/// vectorised across points with every intermediate in registers.
 #[inline(always)]
 fn block<const K: usize, const M: usize>(
     k: &BlockConsts<K>,
     x: &[f64; BLOCK],
     wt: &[f64; BLOCK],
-    second: bool,
+    order: Order,
     acc: &mut Acc<K, M>,
 ) {
-    // distances (1 where outside the support, so every later value stays finite), ln d, 1/d,
-    // and the component log densities (−∞ outside the support)
+    let second = order == Order::Hess;
+    // per component: d (1 outside the support, so every later value stays finite), ln d, and
+    // the component log density (−∞ outside the support); one simple loop per step, so each
+    // is vectorised across the block
     let mut dd = [[0.0; BLOCK]; K];
     let mut ld = [[0.0; BLOCK]; K];
-    let mut inv = [[0.0; BLOCK]; K];
     let mut l = [[0.0; BLOCK]; K];
     for i in 0..K {
+        let (c, cst, am1, lam) = (k.c[i], k.cst[i], k.am1[i], k.lam[i]);
         for j in 0..BLOCK {
-            let d = x[j] - k.c[i];
-            let pos = d > 0.0;
-            let ds = if pos { d } else { 1.0 };
-            let lg = vmath::ln(ds);
-            dd[i][j] = ds;
-            ld[i][j] = lg;
-            inv[i][j] = 1.0 / ds;
-            let li = k.cst[i] + k.am1[i] * lg - k.lam[i] * ds;
-            l[i][j] = if pos { li } else { f64::NEG_INFINITY };
+            let d = x[j] - c;
+            dd[i][j] = if d > 0.0 { d } else { 1.0 };
+        }
+        for j in 0..BLOCK {
+            ld[i][j] = vmath::ln(dd[i][j]);
+        }
+        for j in 0..BLOCK {
+            let li = cst + am1 * ld[i][j] - lam * dd[i][j];
+            l[i][j] = if x[j] - c > 0.0 { li } else { f64::NEG_INFINITY };
         }
     }
+    // log-sum-exp: e_i = exp(l_i − max), s = Σ e_i (K = 2: the larger term is exactly 1, one
+    // exp per point)
     let mut lmax = [f64::NEG_INFINITY; BLOCK];
     for li in l.iter() {
         for j in 0..BLOCK {
             lmax[j] = if li[j] > lmax[j] { li[j] } else { lmax[j] };
         }
     }
-    // log-sum-exp and responsibilities; a point no component covers (or a zero weight)
-    // contributes nothing but its count
-    let mut r = [[0.0; BLOCK]; K];
+    let mut lm = [0.0; BLOCK];
     for j in 0..BLOCK {
-        let valid = wt[j] > 0.0;
-        let covered = lmax[j] > f64::NEG_INFINITY;
-        let lm = if covered { lmax[j] } else { 0.0 };
-        let mut e = [0.0; K];
-        if K == 2 {
-            // the larger term is exactly 1: one exp per point
-            let (a, b) = (l[0][j], l[1][j]);
-            let t = vmath::exp(-(a - b).abs());
-            let top0 = a >= b;
-            e[0] = if top0 { 1.0 } else { t };
-            e[1] = if top0 { t } else { 1.0 };
-        } else {
-            for i in 0..K {
-                e[i] = vmath::exp(l[i][j] - lm);
+        lm[j] = if lmax[j] > f64::NEG_INFINITY { lmax[j] } else { 0.0 };
+    }
+    let mut e = [[0.0; BLOCK]; K];
+    let mut s = [0.0; BLOCK];
+    if K == 2 {
+        let mut t = [0.0; BLOCK];
+        for j in 0..BLOCK {
+            t[j] = vmath::exp(-(l[0][j] - l[1][j]).abs());
+        }
+        for j in 0..BLOCK {
+            let top0 = l[0][j] >= l[1][j];
+            e[0][j] = if top0 { 1.0 } else { t[j] };
+            e[1][j] = if top0 { t[j] } else { 1.0 };
+            s[j] = e[0][j] + e[1][j];
+        }
+    } else {
+        for i in 0..K {
+            for j in 0..BLOCK {
+                e[i][j] = vmath::exp(l[i][j] - lm[j]);
+            }
+            for j in 0..BLOCK {
+                s[j] += e[i][j];
             }
         }
-        let mut s = 0.0;
-        for &ei in e.iter() {
-            s += ei;
-        }
-        let keep = valid && covered;
-        let lp = lm + vmath::ln(s);
-        let is = 1.0 / s;
-        for i in 0..K {
-            let ri = e[i] * is;
+    }
+    let mut lns = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        lns[j] = vmath::ln(s[j]);
+    }
+    // a point no component covers (or a zero weight) contributes nothing but its count; short
+    // loops with selects only, so that each is vectorised
+    let mut keep = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        let covered = lmax[j] > f64::NEG_INFINITY;
+        keep[j] = if covered { wt[j] } else { 0.0 };
+    }
+    let mut is = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        is[j] = 1.0 / s[j];
+    }
+    let mut rr = [[0.0; BLOCK]; K];
+    for i in 0..K {
+        for j in 0..BLOCK {
+            let ri = e[i][j] * is[j];
             // responsibilities below R_FLOOR are exactly 0 (support trap); NaN fails `>=`
-            r[i][j] = if keep && ri >= R_FLOOR { ri } else { 0.0 };
+            rr[i][j] = if keep[j] > 0.0 { ri } else { 0.0 };
+            rr[i][j] = if ri >= R_FLOOR { rr[i][j] } else { 0.0 };
         }
-        acc.ll[j] += if keep { wt[j] * lp } else { 0.0 };
+    }
+    for j in 0..BLOCK {
+        let lp = lm[j] + lns[j];
+        acc.ll[j] += if keep[j] > 0.0 { keep[j] * lp } else { 0.0 };
+    }
+    for j in 0..BLOCK {
         acc.n[j] += wt[j];
+    }
+    for j in 0..BLOCK {
+        let valid = wt[j] > 0.0;
         acc.count[j] += if valid { 1.0 } else { 0.0 };
-        acc.uncovered[j] += if valid && !covered { 1.0 } else { 0.0 };
+        let lost = if keep[j] > 0.0 { 0.0 } else { 1.0 };
+        acc.uncovered[j] += if valid { lost } else { 0.0 };
     }
     // first-order sums and the feature vector φ = (r (1, ln d, d, 1/d))_k
     let mut phi = [[0.0; BLOCK]; M];
     for i in 0..K {
         let w = &mut acc.w[i];
+        if order == Order::Grad {
+            // what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d
+            for j in 0..BLOCK {
+                let rw = rr[i][j] * wt[j];
+                let d = dd[i][j];
+                w[0][j] += rw;
+                w[1][j] += rw * ld[i][j];
+                w[2][j] += rw * d;
+                w[3][j] += rw / d;
+            }
+            continue;
+        }
+        let xmin = &mut acc.xmin[i];
         for j in 0..BLOCK {
-            let r0 = r[i][j];
+            let r0 = rr[i][j];
             let rw = r0 * wt[j];
-            let (lg, d, iv) = (ld[i][j], dd[i][j], inv[i][j]);
+            let (lg, d) = (ld[i][j], dd[i][j]);
+            let iv = 1.0 / d;
             let t = rw * lg;
             let u = rw * d;
             let q = rw * iv;
@@ -529,13 +609,15 @@ fn block<const K: usize, const M: usize>(
             w[6][j] += t * iv;
             w[7][j] += u * d;
             w[8][j] += q * iv;
-            let xm = acc.xmin[i][j];
-            acc.xmin[i][j] = if rw > 0.0 && x[j] < xm { x[j] } else { xm };
-            if 4 * i + 3 < M {
+            xmin[j] = if (rw > 0.0) & (x[j] < xmin[j]) { x[j] } else { xmin[j] };
+        }
+        if second && 4 * i + 3 < M {
+            for j in 0..BLOCK {
+                let r0 = rr[i][j];
                 phi[4 * i][j] = r0;
-                phi[4 * i + 1][j] = r0 * lg;
-                phi[4 * i + 2][j] = r0 * d;
-                phi[4 * i + 3][j] = r0 * iv;
+                phi[4 * i + 1][j] = r0 * ld[i][j];
+                phi[4 * i + 2][j] = r0 * dd[i][j];
+                phi[4 * i + 3][j] = r0 / dd[i][j];
             }
         }
     }

@@ -34,6 +34,7 @@ mod engine;
 mod estep;
 mod inference;
 mod init;
+mod moments;
 mod mstep;
 mod newton;
 mod online;
@@ -53,7 +54,10 @@ pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, SliceChunks};
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
 
 use super::{FitError, FitOptions, Sketch};
-use engine::{optimize, Bins, Control, Passable, Run, Weighted};
+use moments::{MomentBins, Points};
+use engine::{optimize, optimize_h, polish, Bins, Control, Passable, Run, Weighted};
+use newton::Derivs;
+use estep::Order;
 use params::{Bounds, Params};
 
 /// Bins of the histogram sketch the warm start's middle stage runs on.
@@ -143,14 +147,16 @@ impl MixtureOptions {
     }
 }
 
-/// Summary of a validated data set.
+/// Summary of a validated data set: count, extremes, and the first two moments as sums of
+/// offsets from the first value (no division per value; shards add).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Summary {
     pub n: u64,
     pub min: f64,
     pub max: f64,
-    pub mean: f64,
-    pub m2: f64,
+    shift: f64,
+    s1: f64,
+    s2: f64,
 }
 
 impl Summary {
@@ -159,34 +165,72 @@ impl Summary {
             n: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            mean: 0.0,
-            m2: 0.0,
+            shift: f64::NAN,
+            s1: 0.0,
+            s2: 0.0,
         }
     }
     /// Check and add a chunk; `offset` is the index of its first value (for error messages).
     pub fn add(&mut self, xs: &[f64], offset: usize, lo: f64, hi: f64) -> Result<(), FitError> {
-        for (i, &x) in xs.iter().enumerate() {
-            if !x.is_finite() {
-                return Err(FitError::NonFinite { index: offset + i });
+        // one branch-free check of the whole chunk (NaN fails both comparisons), then the
+        // first bad value is looked up only on failure
+        let ok = xs.iter().fold(true, |ok, &x| ok & (x >= lo) & (x <= hi));
+        if !ok {
+            for (i, &x) in xs.iter().enumerate() {
+                if !x.is_finite() {
+                    return Err(FitError::NonFinite { index: offset + i });
+                }
+                if x < lo || x > hi {
+                    return Err(FitError::OutOfInterval {
+                        index: offset + i,
+                        value: x,
+                    });
+                }
             }
-            if x < lo || x > hi {
-                return Err(FitError::OutOfInterval {
-                    index: offset + i,
-                    value: x,
-                });
-            }
-            self.n += 1;
-            let d = x - self.mean;
-            self.mean += d / self.n as f64;
-            self.m2 += d * (x - self.mean);
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
         }
+        let Some(&first) = xs.first() else {
+            return Ok(());
+        };
+        if self.n == 0 {
+            self.shift = first;
+        }
+        // four independent lanes (vectorised), combined at the end
+        const L: usize = 4;
+        let sh = self.shift;
+        let (mut mn, mut mx) = ([self.min; L], [self.max; L]);
+        let (mut a1, mut a2) = ([0.0; L], [0.0; L]);
+        let mut chunks = xs.chunks_exact(L);
+        for c in chunks.by_ref() {
+            for j in 0..L {
+                let x = c[j];
+                let d = x - sh;
+                a1[j] += d;
+                a2[j] += d * d;
+                mn[j] = if x < mn[j] { x } else { mn[j] };
+                mx[j] = if x > mx[j] { x } else { mx[j] };
+            }
+        }
+        for (j, &x) in chunks.remainder().iter().enumerate() {
+            let d = x - sh;
+            a1[j] += d;
+            a2[j] += d * d;
+            mn[j] = if x < mn[j] { x } else { mn[j] };
+            mx[j] = if x > mx[j] { x } else { mx[j] };
+        }
+        for j in 0..L {
+            self.s1 += a1[j];
+            self.s2 += a2[j];
+            self.min = self.min.min(mn[j]);
+            self.max = self.max.max(mx[j]);
+        }
+        self.n += xs.len() as u64;
         Ok(())
     }
     pub fn sd(&self) -> f64 {
         if self.n > 0 {
-            libm::sqrt(self.m2 / self.n as f64)
+            let n = self.n as f64;
+            let m = self.s1 / n;
+            libm::sqrt((self.s2 / n - m * m).max(0.0))
         } else {
             0.0
         }
@@ -405,11 +449,11 @@ fn two_stage_inner<D: Passable, E: Passable>(
                     let st = match mid.as_mut() {
                         Some(m) => {
                             stage1_passes += 1;
-                            engine::evaluate(&mut **m, p, &b, false).1
+                            engine::evaluate(&mut **m, p, &b, Order::Grad).1
                         }
                         None => {
                             scored += 1;
-                            engine::evaluate(full, p, &b, false).1
+                            engine::evaluate(full, p, &b, Order::Grad).1
                         }
                     };
                     if st.log_likelihood() > best_ll {
@@ -419,18 +463,28 @@ fn two_stage_inner<D: Passable, E: Passable>(
                 }
             }
             let mut iters = r1.iters;
+            let mut hess = Derivs::empty();
             if let Some(m) = mid {
-                // the sketch optimum is next to the exact one: the exact polish is short
-                let ctlm = control(opts, mo, 0, n);
-                let rm = optimize(m, best, &b, &ctlm, s.min);
+                // the sketch optimum is next to the exact one: converge on the sketch 10× below
+                // the exact tolerance, keep its Hessian, and the exact stage is a verification
+                // pass (and at most a quasi-Newton step or two with that Hessian)
+                let mut ctlm = control(opts, mo, 0, n);
+                ctlm.gtol *= 0.1;
+                let rm = optimize_h(m, best, &b, &ctlm, s.min, Some(&mut hess));
                 stage1_passes += rm.passes;
                 iters += rm.iters;
                 if rm.ll.is_finite() {
                     best = rm.p;
+                } else {
+                    hess = Derivs::empty();
                 }
             }
             let ctl2 = control(opts, mo, 0, n);
-            let mut r2 = optimize(full, best, &b, &ctl2, s.min);
+            let mut r2 = if hess.dim == best.dim() {
+                polish(full, best, &hess, &b, &ctl2, s.min)
+            } else {
+                optimize(full, best, &b, &ctl2, s.min)
+            };
             r2.passes += scored;
             (r2, stage1_passes, iters)
         }
@@ -531,20 +585,59 @@ pub fn fit_mixture_with(
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
     let mut full: &[f64] = data;
-    let mut sub: &[f64] = res.sample();
-    let stage1 = if warm {
-        Some((&mut sub, res.sample().len() as f64))
-    } else {
-        None
-    };
-    let mut sk: Sketch<SKETCH_BINS> = Sketch::new(opts.lo, opts.hi)?;
-    if warm {
-        sk.extend(data)?;
+    if !warm {
+        return two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo);
     }
-    let bins = Bins::from_sketch(&sk);
-    let mut mid = bins.weighted();
-    let mid = if warm { Some(&mut mid) } else { None };
-    two_stage(&mut full, stage1, mid, res.sample(), k, &s, opts, mo)
+    let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
+    mb.extend(data);
+    warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
+}
+
+/// Most passes of the warm start: at least this many non-empty (coarse) bins, or the stage runs
+/// on the finer grid / the subsample.
+const STAGE1_BINS: usize = 64;
+/// Largest number of two-point groups of the coarse grid (groups of ≥ 8 fine bins).
+const COARSE_CAP: usize = 2 * SKETCH_BINS / 8;
+
+/// The warm start shared by the slice, chunked and sharded paths, from the moment bins of all
+/// data (`mb`) and the sorted reservoir subsample (`sorted`, which seeds the starts): the
+/// multi-start on the two-point representation of a coarse grid (16 or 8 fine bins per group,
+/// the coarsest with ≥ 64 non-empty groups; the fine grid, or the subsample itself when the data
+/// fill too few bins), the refinement on the fine grid's two-point representation, then the
+/// exact stage on `full` (see [`polish`]).
+pub(crate) fn warm_fit<D: Passable>(
+    full: &mut D,
+    mb: &MomentBins<SKETCH_BINS>,
+    sorted: &[f64],
+    k: usize,
+    s: &Summary,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    let n = s.n as f64;
+    let mut fine: Points<{ 2 * SKETCH_BINS }> = Points::new();
+    mb.points(1, s.min, s.max, &mut fine);
+    let (fx, fw) = fine.slices();
+    let mut mid = Weighted { xs: fx, ws: fw };
+    let group = [16usize, 8]
+        .into_iter()
+        .find(|&g| mb.nonempty(g) >= STAGE1_BINS);
+    if let Some(g) = group {
+        let mut coarse: Points<COARSE_CAP> = Points::new();
+        mb.points(g, s.min, s.max, &mut coarse);
+        let (cx, cw) = coarse.slices();
+        let mut c = Weighted { xs: cx, ws: cw };
+        two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, k, s, opts, mo)
+    } else if mb.nonempty(1) >= STAGE1_BINS {
+        let mut c = Weighted { xs: fx, ws: fw };
+        two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, k, s, opts, mo)
+    } else {
+        // the data fill too few bins for the sketch to carry their shape: the subsample
+        // stage, then exact Newton passes
+        let mut sub: &[f64] = sorted;
+        let ns = sorted.len() as f64;
+        two_stage(full, Some((&mut sub, ns)), None, sorted, k, s, opts, mo)
+    }
 }
 
 /// Fits a mixture to a histogram [`Sketch`] first (O(bins) per pass), then polishes on the
