@@ -373,20 +373,39 @@ impl Evaluator {
         let consts = BlockConsts { c, cst, am1, lam };
         let order = self.order;
         let second = order == Order::Hess;
-        for (bi, chunk) in xs.chunks(BLOCK).enumerate() {
-            let mut x = [chunk[0]; BLOCK];
-            let mut wt = [0.0; BLOCK];
-            x[..chunk.len()].copy_from_slice(chunk);
+        // whole blocks read in place (unit weights, or the weights checked: zero, negative and
+        // NaN weights drop the point); the tail is padded with zero-weight copies
+        let full = xs.len() / BLOCK * BLOCK;
+        let (head, tail) = xs.split_at(full);
+        let ones = [1.0; BLOCK];
+        for (bi, chunk) in head.chunks_exact(BLOCK).enumerate() {
+            let Ok(x) = <&[f64; BLOCK]>::try_from(chunk) else {
+                continue;
+            };
             match ws {
+                None => block::<K, M>(&consts, x, &ones, order, &mut acc),
                 Some(ws) => {
-                    let start = bi * BLOCK;
-                    let wsl = ws.get(start..start + chunk.len()).unwrap_or(&[]);
+                    let mut wt = [0.0; BLOCK];
+                    if let Some(wsl) = ws.get(bi * BLOCK..(bi + 1) * BLOCK) {
+                        for (w, &v) in wt.iter_mut().zip(wsl) {
+                            *w = if v > 0.0 { v } else { 0.0 };
+                        }
+                    }
+                    block::<K, M>(&consts, x, &wt, order, &mut acc);
+                }
+            }
+        }
+        if let Some(&first) = tail.first() {
+            let mut x = [first; BLOCK];
+            let mut wt = [0.0; BLOCK];
+            x[..tail.len()].copy_from_slice(tail);
+            match ws.and_then(|ws| ws.get(full..)) {
+                Some(wsl) => {
                     for (w, &v) in wt.iter_mut().zip(wsl) {
-                        // zero, negative and NaN weights drop the point
                         *w = if v > 0.0 { v } else { 0.0 };
                     }
                 }
-                None => wt[..chunk.len()].fill(1.0),
+                None => wt[..tail.len()].fill(1.0),
             }
             block::<K, M>(&consts, &x, &wt, order, &mut acc);
         }
@@ -496,7 +515,13 @@ fn block<const K: usize, const M: usize>(
             dd[i][j] = if d > 0.0 { d } else { 1.0 };
         }
         for j in 0..BLOCK {
-            ld[i][j] = vmath::ln(dd[i][j]);
+            // distances below the normal range (2.2e−308) are taken at its edge
+            let dn = dd[i][j];
+            ld[i][j] = vmath::ln_normal(if dn < f64::MIN_POSITIVE {
+                f64::MIN_POSITIVE
+            } else {
+                dn
+            });
         }
         for j in 0..BLOCK {
             let li = cst + am1 * ld[i][j] - lam * dd[i][j];
@@ -540,7 +565,8 @@ fn block<const K: usize, const M: usize>(
     }
     let mut lns = [0.0; BLOCK];
     for j in 0..BLOCK {
-        lns[j] = vmath::ln(s[j]);
+        // s ∈ [1, K]
+        lns[j] = vmath::ln_normal(s[j]);
     }
     // a point no component covers (or a zero weight) contributes nothing but its count; short
     // loops with selects only, so that each is vectorised
@@ -570,13 +596,13 @@ fn block<const K: usize, const M: usize>(
         acc.n[j] += wt[j];
     }
     for j in 0..BLOCK {
-        let valid = wt[j] > 0.0;
-        acc.count[j] += if valid { 1.0 } else { 0.0 };
+        // products of 0/1 selects (nested selects would become branches)
+        let valid = if wt[j] > 0.0 { 1.0 } else { 0.0 };
         let lost = if keep[j] > 0.0 { 0.0 } else { 1.0 };
-        acc.uncovered[j] += if valid { lost } else { 0.0 };
+        acc.count[j] += valid;
+        acc.uncovered[j] += valid * lost;
     }
-    // first-order sums and the feature vector φ = (r (1, ln d, d, 1/d))_k
-    let mut phi = [[0.0; BLOCK]; M];
+    // first-order sums
     for i in 0..K {
         let w = &mut acc.w[i];
         if order == Order::Grad {
@@ -611,17 +637,21 @@ fn block<const K: usize, const M: usize>(
             w[8][j] += q * iv;
             xmin[j] = if (rw > 0.0) & (x[j] < xmin[j]) { x[j] } else { xmin[j] };
         }
-        if second && 4 * i + 3 < M {
-            for j in 0..BLOCK {
-                let r0 = rr[i][j];
-                phi[4 * i][j] = r0;
-                phi[4 * i + 1][j] = r0 * ld[i][j];
-                phi[4 * i + 2][j] = r0 * dd[i][j];
-                phi[4 * i + 3][j] = r0 / dd[i][j];
-            }
-        }
     }
     if second {
+        // the feature vector φ = (r (1, ln d, d, 1/d))_k and Σ w φ φᵀ
+        let mut phi = [[0.0; BLOCK]; M];
+        for i in 0..K {
+            if 4 * i + 3 < M {
+                for j in 0..BLOCK {
+                    let r0 = rr[i][j];
+                    phi[4 * i][j] = r0;
+                    phi[4 * i + 1][j] = r0 * ld[i][j];
+                    phi[4 * i + 2][j] = r0 * dd[i][j];
+                    phi[4 * i + 3][j] = r0 / dd[i][j];
+                }
+            }
+        }
         for a in 0..M {
             let mut pa = [0.0; BLOCK];
             for j in 0..BLOCK {
