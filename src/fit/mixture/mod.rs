@@ -54,7 +54,7 @@ pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, SliceChunks};
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
 
 use super::{FitError, FitOptions, Sketch};
-use moments::{MomentBins, Points};
+use moments::{quantiles, MomentBins, Points};
 use engine::{optimize, optimize_h, polish, Bins, Control, Passable, Run, Weighted};
 use newton::Derivs;
 use estep::Order;
@@ -578,19 +578,40 @@ pub fn fit_mixture_with(
     s.add(data, 0, opts.lo, opts.hi)?;
     s.check(k)?;
     let n = data.len();
-    let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
-    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
-    let warm = opts.warm_start && 2 * m <= n;
-    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(m.min(n), mo.seed);
+    let warm = opts.warm_start && 2 * subsample_size(n, mo) <= n;
+    let mut full: &[f64] = data;
+    let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
+    if warm {
+        mb.extend(data);
+        if sketch_has_shape(&mb) {
+            return warm_fit(&mut full, &mb, &[], k, &s, opts, mo);
+        }
+    }
+    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(subsample_size(n, mo), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
-    let mut full: &[f64] = data;
-    if !warm {
-        return two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo);
+    if warm {
+        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
+    } else {
+        two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo)
     }
-    let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
-    mb.extend(data);
-    warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
+}
+
+/// Size of the reservoir subsample for n values: ⌈n·fraction⌉ clamped to
+/// [`MixtureOptions::min_subsample`]..=[`RESERVOIR_CAPACITY`], at most n (at least 1).
+pub(crate) fn subsample_size(n: usize, mo: &MixtureOptions) -> usize {
+    let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
+    target
+        .max(mo.min_subsample)
+        .min(RESERVOIR_CAPACITY)
+        .min(n)
+        .max(1)
+}
+
+/// Whether the fine grid carries the data's shape (enough non-empty bins for the sketch
+/// stages); otherwise the warm start needs the reservoir subsample.
+pub(crate) fn sketch_has_shape(mb: &MomentBins<SKETCH_BINS>) -> bool {
+    mb.nonempty(1) >= STAGE1_BINS
 }
 
 /// Most passes of the warm start: at least this many non-empty (coarse) bins, or the stage runs
@@ -599,16 +620,22 @@ const STAGE1_BINS: usize = 64;
 /// Largest number of two-point groups of the coarse grid (groups of ≥ 8 fine bins).
 const COARSE_CAP: usize = 2 * SKETCH_BINS / 8;
 
+/// Size of the sorted pseudo-sample (quantiles of the sketch) the warm start's starts are
+/// drawn from.
+const QUANTILES: usize = 2048;
+
 /// The warm start shared by the slice, chunked and sharded paths, from the moment bins of all
-/// data (`mb`) and the sorted reservoir subsample (`sorted`, which seeds the starts): the
-/// multi-start on the two-point representation of a coarse grid (16 or 8 fine bins per group,
-/// the coarsest with ≥ 64 non-empty groups; the fine grid, or the subsample itself when the data
-/// fill too few bins), the refinement on the fine grid's two-point representation, then the
-/// exact stage on `full` (see [`polish`]).
+/// data (`mb`): the multi-start (starts drawn from 2048 quantiles of the sketch) on the
+/// two-point representation of a coarse grid (16 or 8 fine bins per group, the coarsest with
+/// ≥ 64 non-empty groups, else the fine grid), the refinement on the fine grid's two-point
+/// representation, then the exact stage on `full` (see [`polish`]). When the data fill fewer
+/// than 64 fine bins ([`sketch_has_shape`] false) the sketch cannot carry their shape: the
+/// multi-start then runs on the sorted reservoir subsample `sample` (which callers draw only in
+/// that case) and the exact stage takes Newton passes.
 pub(crate) fn warm_fit<D: Passable>(
     full: &mut D,
     mb: &MomentBins<SKETCH_BINS>,
-    sorted: &[f64],
+    sample: &[f64],
     k: usize,
     s: &Summary,
     opts: &FitOptions,
@@ -619,6 +646,9 @@ pub(crate) fn warm_fit<D: Passable>(
     mb.points(1, s.min, s.max, &mut fine);
     let (fx, fw) = fine.slices();
     let mut mid = Weighted { xs: fx, ws: fw };
+    let mut qs = [0.0; QUANTILES];
+    let nq = quantiles(fx, fw, &mut qs);
+    let sorted = qs.get(..nq).unwrap_or(&[]);
     let group = [16usize, 8]
         .into_iter()
         .find(|&g| mb.nonempty(g) >= STAGE1_BINS);
@@ -628,15 +658,15 @@ pub(crate) fn warm_fit<D: Passable>(
         let (cx, cw) = coarse.slices();
         let mut c = Weighted { xs: cx, ws: cw };
         two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, k, s, opts, mo)
-    } else if mb.nonempty(1) >= STAGE1_BINS {
+    } else if sketch_has_shape(mb) {
         let mut c = Weighted { xs: fx, ws: fw };
         two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, k, s, opts, mo)
     } else {
         // the data fill too few bins for the sketch to carry their shape: the subsample
         // stage, then exact Newton passes
-        let mut sub: &[f64] = sorted;
-        let ns = sorted.len() as f64;
-        two_stage(full, Some((&mut sub, ns)), None, sorted, k, s, opts, mo)
+        let mut sub: &[f64] = sample;
+        let ns = sample.len() as f64;
+        two_stage(full, Some((&mut sub, ns)), None, sample, k, s, opts, mo)
     }
 }
 

@@ -52,6 +52,28 @@ impl<const C: usize> Points<C> {
     }
 }
 
+/// `out.len()` quantiles of the weighted points (xs increasing, weights ≥ 0) at the levels
+/// (i + ½)/out.len(): a sorted pseudo-sample with the points' distribution (the warm start's
+/// starts are drawn from it). Returns the number written (0 when the total weight is 0).
+pub(crate) fn quantiles(xs: &[f64], ws: &[f64], out: &mut [f64]) -> usize {
+    let total: f64 = ws.iter().sum();
+    let m = out.len();
+    if !(total > 0.0) || m == 0 || xs.is_empty() {
+        return 0;
+    }
+    let mut j = 0;
+    let mut cum = ws.first().copied().unwrap_or(0.0);
+    for (i, o) in out.iter_mut().enumerate() {
+        let level = (i as f64 + 0.5) / m as f64 * total;
+        while cum < level && j + 1 < xs.len().min(ws.len()) {
+            j += 1;
+            cum += ws[j];
+        }
+        *o = xs[j.min(xs.len() - 1)];
+    }
+    m
+}
+
 impl<const B: usize> MomentBins<B> {
     /// Empty bins on [lo, hi] (callers have validated lo < hi, both finite, and B ≥ 1).
     pub fn new(lo: f64, hi: f64) -> Self {
@@ -136,7 +158,18 @@ impl<const B: usize> MomentBins<B> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MomentBins, Points};
+    use super::{quantiles, MomentBins, Points};
+
+    /// Quantiles of weighted points land on the points carrying each level.
+    #[test]
+    fn quantiles_of_weighted_points() {
+        let xs = [1.0, 2.0, 3.0];
+        let ws = [1.0, 2.0, 1.0];
+        let mut out = [0.0; 8];
+        assert_eq!(quantiles(&xs, &ws, &mut out), 8);
+        assert_eq!(out, [1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0]);
+        assert_eq!(quantiles(&xs, &[0.0; 3], &mut out), 0);
+    }
 
     /// The two-point representation reproduces the count, mean and variance of the data (the
     /// points of one group carry its mean and variance exactly, to rounding).

@@ -5,7 +5,10 @@ use super::engine::{evaluate, Passable};
 use super::estep::{Evaluator, Order, SuffStats};
 use super::params::{Bounds, Params};
 use super::moments::MomentBins;
-use super::{check_k, two_stage, warm_fit, MixtureFit, MixtureOptions, Summary, SKETCH_BINS};
+use super::{
+    check_k, sketch_has_shape, subsample_size, two_stage, warm_fit, MixtureFit, MixtureOptions,
+    Summary, SKETCH_BINS,
+};
 use super::{Reservoir, RESERVOIR_CAPACITY};
 use crate::fit::{FitError, FitOptions};
 
@@ -68,11 +71,10 @@ impl<S: ChunkSource> Passable for SourcePass<'_, S> {
     }
 }
 
-/// One validating pass: summary and reservoir sample.
+/// One validating pass: summary and moment bins.
 fn scan<S: ChunkSource>(
     src: &mut S,
     opts: &FitOptions,
-    res: &mut Reservoir<RESERVOIR_CAPACITY>,
     mb: &mut MomentBins<SKETCH_BINS>,
 ) -> Result<Summary, FitError> {
     let mut s = Summary::new();
@@ -83,7 +85,6 @@ fn scan<S: ChunkSource>(
             break;
         };
         s.add(chunk, offset, opts.lo, opts.hi)?;
-        res.extend(chunk);
         mb.extend(chunk);
         offset += chunk.len();
     }
@@ -127,15 +128,25 @@ pub fn fit_mixture_source<S: ChunkSource>(
         };
         count += chunk.len();
     }
-    let target = libm::ceil(count as f64 * mo.subsample_fraction) as usize;
-    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
-    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(m.min(count.max(1)), mo.seed);
+    let m = subsample_size(count, mo);
     let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
-    let s = scan(src, opts, &mut res, &mut mb)?;
+    let s = scan(src, opts, &mut mb)?;
     s.check(k)?;
     let n = s.n as usize;
     let warm = opts.warm_start && 2 * m <= n;
-    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    // the reservoir subsample only when the fit needs it (cold, or data too narrow for the
+    // sketch): one more pass
+    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(subsample_size(n, mo), mo.seed);
+    if !warm || !sketch_has_shape(&mb) {
+        src.reset();
+        for _ in 0..(1u64 << 40) {
+            let Some(chunk) = src.next_chunk() else {
+                break;
+            };
+            res.extend(chunk);
+        }
+        res.sample_mut().sort_unstable_by(f64::total_cmp);
+    }
     let mut full = SourcePass(src);
     if warm {
         warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
@@ -236,24 +247,26 @@ pub fn fit_mixture_sharded(
     mo.validate_with(opts)?;
     check_k(k)?;
     let n: usize = shards.iter().map(|s| s.len()).sum();
-    let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
-    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
-    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> =
-        std::boxed::Box::new(Reservoir::new(m.min(n.max(1)), mo.seed));
     let mut s = Summary::new();
     let mut offset = 0;
     let mut mb: std::boxed::Box<MomentBins<SKETCH_BINS>> =
         std::boxed::Box::new(MomentBins::new(opts.lo, opts.hi));
     for sh in shards {
         s.add(sh, offset, opts.lo, opts.hi)?;
-        res.extend(sh);
         mb.extend(sh);
         offset += sh.len();
     }
     s.check(k)?;
-    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    let warm = opts.warm_start && 2 * subsample_size(n, mo) <= n;
+    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> =
+        std::boxed::Box::new(Reservoir::new(subsample_size(n, mo), mo.seed));
+    if !warm || !sketch_has_shape(&mb) {
+        for sh in shards {
+            res.extend(sh);
+        }
+        res.sample_mut().sort_unstable_by(f64::total_cmp);
+    }
     let mut full = Sharded { shards };
-    let warm = opts.warm_start && 2 * m <= n;
     if warm {
         warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
     } else {
