@@ -525,7 +525,11 @@ fn block<const K: usize, const M: usize>(
         }
         for j in 0..BLOCK {
             let li = cst + am1 * ld[i][j] - lam * dd[i][j];
-            l[i][j] = if x[j] - c > 0.0 { li } else { f64::NEG_INFINITY };
+            l[i][j] = if x[j] - c > 0.0 {
+                li
+            } else {
+                f64::NEG_INFINITY
+            };
         }
     }
     // log-sum-exp: e_i = exp(l_i − max), s = Σ e_i (K = 2: the larger term is exactly 1, one
@@ -538,7 +542,11 @@ fn block<const K: usize, const M: usize>(
     }
     let mut lm = [0.0; BLOCK];
     for j in 0..BLOCK {
-        lm[j] = if lmax[j] > f64::NEG_INFINITY { lmax[j] } else { 0.0 };
+        lm[j] = if lmax[j] > f64::NEG_INFINITY {
+            lmax[j]
+        } else {
+            0.0
+        };
     }
     let mut e = [[0.0; BLOCK]; K];
     let mut s = [0.0; BLOCK];
@@ -635,7 +643,11 @@ fn block<const K: usize, const M: usize>(
             w[6][j] += t * iv;
             w[7][j] += u * d;
             w[8][j] += q * iv;
-            xmin[j] = if (rw > 0.0) & (x[j] < xmin[j]) { x[j] } else { xmin[j] };
+            xmin[j] = if (rw > 0.0) & (x[j] < xmin[j]) {
+                x[j]
+            } else {
+                xmin[j]
+            };
         }
     }
     if second {
@@ -673,4 +685,3 @@ pub(crate) fn packed(m: usize, a: usize, b: usize) -> usize {
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
     a * m - a * a.saturating_sub(1) / 2 + (b - a)
 }
-

@@ -10,16 +10,16 @@
 //! exact one, so the exact stage that follows is a verification pass and at most a step or two.
 
 /// Per-bin moments on `B` equal bins of [lo, hi]: count, Σ (x − centre), Σ (x − centre)²
-/// (offsets from the bin centre, so the sums do not cancel). Sums of f64: merging shards gives
-/// the whole data's moments up to rounding (order-dependent in the last bits).
+/// (offsets from the bin centre, so the sums do not cancel; kept in units of the bin width
+/// while adding). Sums of f64: shards add up to the whole data's moments up to rounding
+/// (order-dependent in the last bits).
 #[derive(Clone, Debug)]
 pub(crate) struct MomentBins<const B: usize> {
     lo: f64,
     width: f64,
     inv_width: f64,
-    cnt: [f64; B],
-    s1: [f64; B],
-    s2: [f64; B],
+    /// Per bin: count, Σ u, Σ u² with u = (x − centre)/width ∈ [−½, ½].
+    m: [[f64; 3]; B],
 }
 
 /// Weighted points (x, w), at most `C`, in increasing x.
@@ -82,9 +82,7 @@ impl<const B: usize> MomentBins<B> {
             lo,
             width,
             inv_width: 1.0 / width,
-            cnt: [0.0; B],
-            s1: [0.0; B],
-            s2: [0.0; B],
+            m: [[0.0; 3]; B],
         }
     }
 
@@ -95,13 +93,11 @@ impl<const B: usize> MomentBins<B> {
             // pos ≥ 0 by validation, so the (saturating) cast is the floor; the min keeps hi
             // (and rounding) in the last bin
             let k = (pos as usize).min(B - 1);
-            let off = x - (self.lo + (k as f64 + 0.5) * self.width);
-            if let (Some(c), Some(a), Some(q)) =
-                (self.cnt.get_mut(k), self.s1.get_mut(k), self.s2.get_mut(k))
-            {
-                *c += 1.0;
-                *a += off;
-                *q += off * off;
+            let u = pos - (k as f64 + 0.5);
+            if let Some(b) = self.m.get_mut(k) {
+                b[0] += 1.0;
+                b[1] += u;
+                b[2] += u * u;
             }
         }
     }
@@ -114,10 +110,11 @@ impl<const B: usize> MomentBins<B> {
         for k in k0..(k0 + group).min(B) {
             // offsets of bin k's values from bin k0's centre: off + (k − k0)·width
             let sh = (k - k0) as f64 * self.width;
-            let c = self.cnt[k];
+            let [c, s1, s2] = self.m[k];
+            let (s1, s2) = (s1 * self.width, s2 * self.width * self.width);
             n += c;
-            a += self.s1[k] + c * sh;
-            q += self.s2[k] + 2.0 * sh * self.s1[k] + c * sh * sh;
+            a += s1 + c * sh;
+            q += s2 + 2.0 * sh * s1 + c * sh * sh;
         }
         if !(n > 0.0) {
             return (0.0, 0.0, 0.0);
@@ -130,7 +127,11 @@ impl<const B: usize> MomentBins<B> {
     pub fn nonempty(&self, group: usize) -> usize {
         let g = group.max(1);
         (0..B.div_ceil(g))
-            .filter(|&j| self.cnt[j * g..((j + 1) * g).min(B)].iter().any(|&c| c > 0.0))
+            .filter(|&j| {
+                self.m[j * g..((j + 1) * g).min(B)]
+                    .iter()
+                    .any(|b| b[0] > 0.0)
+            })
             .count()
     }
 
@@ -187,13 +188,27 @@ mod tests {
             let (px, pw) = p.slices();
             let w: f64 = pw.iter().sum();
             let m = px.iter().zip(pw).map(|(x, w)| x * w).sum::<f64>() / w;
-            let v = px.iter().zip(pw).map(|(x, w)| (x - m) * (x - m) * w).sum::<f64>() / w;
+            let v = px
+                .iter()
+                .zip(pw)
+                .map(|(x, w)| (x - m) * (x - m) * w)
+                .sum::<f64>()
+                / w;
             assert!((w - n).abs() < 1e-12, "group {group}: weight {w}");
-            assert!((m - mean).abs() < 1e-12, "group {group}: mean {m} vs {mean}");
+            assert!(
+                (m - mean).abs() < 1e-12,
+                "group {group}: mean {m} vs {mean}"
+            );
             // within-group variance is kept, so the total variance is too (the clamp to
             // [min, max] is inactive here except for group 64, where it can only shrink it)
-            assert!(v <= var + 1e-12 && v >= 0.9 * var, "group {group}: var {v} vs {var}");
-            assert!(px.windows(2).all(|t| t[0] <= t[1]), "group {group}: not sorted");
+            assert!(
+                v <= var + 1e-12 && v >= 0.9 * var,
+                "group {group}: var {v} vs {var}"
+            );
+            assert!(
+                px.windows(2).all(|t| t[0] <= t[1]),
+                "group {group}: not sorted"
+            );
         }
     }
 }

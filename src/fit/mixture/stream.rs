@@ -3,8 +3,8 @@
 
 use super::engine::{evaluate, Passable};
 use super::estep::{Evaluator, Order, SuffStats};
-use super::params::{Bounds, Params};
 use super::moments::MomentBins;
+use super::params::{Bounds, Params};
 use super::{
     check_k, sketch_has_shape, subsample_size, two_stage, warm_fit, MixtureFit, MixtureOptions,
     Summary, SKETCH_BINS,

@@ -1,8 +1,6 @@
 //! Seeded, fixed-capacity reservoir sampler (Vitter's algorithm L: skips instead of one random
 //! number per item) for the warm start's subsample.
 
-use super::vmath;
-
 /// Capacity of the warm-start reservoir (the subsample is min(⌈N·fraction⌉, this)).
 pub const RESERVOIR_CAPACITY: usize = 8192;
 
@@ -69,14 +67,11 @@ impl<const CAP: usize> Reservoir<CAP> {
     }
 
     fn next_skip(&mut self) {
-        // the E-step's exp/ln (≤ 2 ULP): uniform() ∈ (0, 1), so every argument is in their domain
         let m = self.m as f64;
-        self.w *= vmath::exp(vmath::ln(self.rng.uniform()) / m);
-        // ln(1 − w) for w ∈ (0, 1): 1 − w is exact for w ≥ ½ and within half an ULP of 1
-        // below, an absolute error ≤ 1.2e−16 in the denominator of the skip
-        let den = vmath::ln(1.0 - self.w);
+        self.w *= libm::exp(libm::log(self.rng.uniform()) / m);
+        let den = libm::log1p(-self.w);
         let s = if den < 0.0 {
-            libm::floor(vmath::ln(self.rng.uniform()) / den)
+            libm::floor(libm::log(self.rng.uniform()) / den)
         } else {
             f64::MAX
         };
