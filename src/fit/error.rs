@@ -7,7 +7,9 @@ use crate::dist::ParamError;
 /// Why a fit (or a sketch update) was refused.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FitError {
-    /// Fewer observations than the model has parameters (3 for one shifted gamma).
+    /// Fewer observations than the model has free parameters (3 for one shifted gamma;
+    /// 4K − 1 for a K-component mixture: K shapes, rates and shifts and K − 1 weights). With
+    /// fewer the maximum-likelihood estimate is not identifiable.
     TooFewSamples {
         /// Number of observations given.
         n: u64,
@@ -40,7 +42,10 @@ impl fmt::Display for FitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FitError::TooFewSamples { n, needed } => {
-                write!(f, "too few samples: {n} given, at least {needed} needed")
+                write!(
+                    f,
+                    "too few samples: {n} given, at least {needed} needed (one per free parameter)"
+                )
             }
             FitError::NonFinite { index } => write!(f, "value at index {index} is NaN or infinite"),
             FitError::OutOfInterval { index, value } => {

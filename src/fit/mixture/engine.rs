@@ -1,9 +1,9 @@
 //! The optimiser shared by every data access path: EM (ECM) burn-in, then projected damped
 //! Newton steps on the observed log-likelihood, stopping on the projected-gradient norm.
 
-use super::estep::{Evaluator, SuffStats};
+use super::estep::{Evaluator, Order, SuffStats};
 use super::mstep::em_update;
-use super::newton::{damped_step, derivs, projected, Derivs};
+use super::newton::{damped_step, derivs_into, projected, Derivs, Mat};
 use super::params::{Bounds, Params, MAX_P, PER};
 
 /// A data set the optimiser can sweep: one call = one pass (E-step + statistics).
@@ -102,16 +102,29 @@ pub(crate) fn evaluate<D: Passable>(
     data: &mut D,
     p: &Params,
     b: &Bounds,
-    second: bool,
+    order: Order,
 ) -> (Evaluator, SuffStats) {
-    let ev = Evaluator::new(p, b, second);
-    let mut st = SuffStats::new(p.k, second);
+    let mut st = SuffStats::new(p.k, order);
+    let ev = evaluate_into(data, p, b, order, &mut st);
+    (ev, st)
+}
+
+/// One pass at `p` into the statistics buffer `st` (reset first).
+pub(crate) fn evaluate_into<D: Passable>(
+    data: &mut D,
+    p: &Params,
+    b: &Bounds,
+    order: Order,
+    st: &mut SuffStats,
+) -> Evaluator {
+    let ev = Evaluator::new(p, b, order);
+    st.reset(p.k, order);
     if ev.feasible {
-        data.pass(&ev, &mut st);
+        data.pass(&ev, st);
     } else {
         st.uncovered = 1;
     }
-    (ev, st)
+    ev
 }
 
 fn lowest_shift(p: &Params) -> f64 {
@@ -149,11 +162,21 @@ fn phi_write_theta(k: usize, f: &[f64; MAX_P], b: &Bounds) -> [f64; MAX_P] {
     th
 }
 
-/// Gradient and Hessian in φ from those in θ (chain rule; c_uu = −e^u is the only curvature).
-fn derivs_phi(k: usize, th: &[f64; MAX_P], d: &Derivs) -> Derivs {
+/// Gradient and Hessian in φ from those in θ (chain rule; c_uu = −e^u is the only curvature),
+/// into `out`; `t` and `ht` are scratch (only their leading dim × dim blocks are touched).
+fn derivs_phi(
+    k: usize,
+    th: &[f64; MAX_P],
+    d: &Derivs,
+    out: &mut Derivs,
+    t: &mut Mat,
+    ht: &mut Mat,
+) {
     let dim = d.dim;
     // T = ∂θ/∂φ, block diagonal
-    let mut t = [[0.0; MAX_P]; MAX_P];
+    for row in t[..dim].iter_mut() {
+        row[..dim].fill(0.0);
+    }
     for i in dim.min(PER * k)..dim {
         t[i][i] = 1.0;
     }
@@ -170,11 +193,7 @@ fn derivs_phi(k: usize, th: &[f64; MAX_P], d: &Derivs) -> Derivs {
         t[ic][ia] = 1.0;
         t[ic][ic] = -e;
     }
-    let mut out = Derivs {
-        dim,
-        g: [0.0; MAX_P],
-        h: [[0.0; MAX_P]; MAX_P],
-    };
+    out.dim = dim;
     for j in 0..dim {
         let mut s = 0.0;
         for i in 0..dim {
@@ -183,7 +202,6 @@ fn derivs_phi(k: usize, th: &[f64; MAX_P], d: &Derivs) -> Derivs {
         out.g[j] = s;
     }
     // H T
-    let mut ht = [[0.0; MAX_P]; MAX_P];
     for i in 0..dim {
         for j in 0..dim {
             let mut s = 0.0;
@@ -205,7 +223,6 @@ fn derivs_phi(k: usize, th: &[f64; MAX_P], d: &Derivs) -> Derivs {
     for i in 0..k {
         out.h[PER * i + 2][PER * i + 2] += d.g[PER * i + 2] * (-eu[i]);
     }
-    out
 }
 
 /// Optimise from `p0`. `x_min` is the smallest data point (support constraint).
@@ -215,6 +232,19 @@ pub(crate) fn optimize<D: Passable>(
     b: &Bounds,
     ctl: &Control,
     x_min: f64,
+) -> Run {
+    optimize_h(data, p0, b, ctl, x_min, None)
+}
+
+/// [`optimize`], also writing the gradient and Hessian (θ coordinates) at the final parameters
+/// into `hess_out` when the run ends on a second-order pass (left untouched otherwise).
+pub(crate) fn optimize_h<D: Passable>(
+    data: &mut D,
+    p0: Params,
+    b: &Bounds,
+    ctl: &Control,
+    x_min: f64,
+    hess_out: Option<&mut Derivs>,
 ) -> Run {
     let mut run = Run {
         p: p0,
@@ -226,10 +256,18 @@ pub(crate) fn optimize<D: Passable>(
         converged: false,
         stalled: false,
     };
+    // buffers reused by every pass and step (the statistics and matrices are sized for the
+    // largest K; only the parts K uses are reset)
+    let mut st = SuffStats::new(p0.k, Order::Em);
+    let mut stn = SuffStats::new(p0.k, Order::Em);
+    let mut d = Derivs::empty();
+    let mut dn = Derivs::empty();
+    let mut m1: Mat = [[0.0; MAX_P]; MAX_P];
+    let mut m2: Mat = [[0.0; MAX_P]; MAX_P];
     // EM burn-in: keep the best parameters seen
     let mut p = p0;
     for _ in 0..ctl.em_iters {
-        let (_, st) = evaluate(data, &p, b, false);
+        evaluate_into(data, &p, b, Order::Em, &mut st);
         run.passes += 1;
         run.em_iters += 1;
         let ll = st.log_likelihood();
@@ -245,7 +283,7 @@ pub(crate) fn optimize<D: Passable>(
         p = em_update(&p, &st, b, ctl.min_weight, x_min);
     }
     let mut p = run.p;
-    let (mut ev, mut st) = evaluate(data, &p, b, true);
+    let mut ev = evaluate_into(data, &p, b, Order::Hess, &mut st);
     run.passes += 1;
     let mut ll = st.log_likelihood();
     run.ll = ll;
@@ -259,7 +297,7 @@ pub(crate) fn optimize<D: Passable>(
     let mut stalled = false;
     let dim = p.dim();
     for _ in 0..ctl.max_iter {
-        let d = derivs(&p, &ev, &st);
+        derivs_into(&p, &ev, &st, &mut d);
         let (free, pg) = projected(&p, &th, &d.g, b);
         run.pg = pg;
         if pg <= ctl.gtol {
@@ -271,10 +309,13 @@ pub(crate) fn optimize<D: Passable>(
         let mut delta = [0.0; MAX_P];
         // Newton in φ unless a bound is active (then in θ, where the bounds are boxes)
         let use_phi = free.iter().take(dim).all(|&f| f);
-        let dn = if use_phi { derivs_phi(p.k, &th, &d) } else { d };
+        if use_phi {
+            derivs_phi(p.k, &th, &d, &mut dn, &mut m1, &mut m2);
+        }
+        let dn = if use_phi { &dn } else { &d };
         let base = if use_phi { theta_to_phi(p.k, &th) } else { th };
         for _ in 0..12 {
-            if !damped_step(&dn, &free, mu, &mut delta) {
+            if !damped_step(dn, &free, mu, &mut delta, &mut m1) {
                 mu = (mu * 10.0).max(1e-6);
                 continue;
             }
@@ -325,7 +366,7 @@ pub(crate) fn optimize<D: Passable>(
                 }
                 pred += dn.g[i] * delta[i] + 0.5 * delta[i] * hd;
             }
-            let (evn, stn) = evaluate(data, &pn, b, true);
+            let evn = evaluate_into(data, &pn, b, Order::Hess, &mut stn);
             run.passes += 1;
             let lln = stn.log_likelihood();
             if lln.is_finite() && lln >= ll - 1e-13 * ll.abs() {
@@ -338,7 +379,7 @@ pub(crate) fn optimize<D: Passable>(
                 } else if rho < 0.25 {
                     mu = (mu * 4.0).max(1e-4);
                 }
-                accepted = Some((pn, tn, evn, stn, lln));
+                accepted = Some((pn, tn, evn, lln));
                 break;
             }
             mu = (mu * 10.0).max(1e-3);
@@ -346,23 +387,23 @@ pub(crate) fn optimize<D: Passable>(
         if accepted.is_none() {
             // safe fallback: one EM step
             let q = em_update(&p, &st, b, ctl.min_weight, x_min);
-            let (evn, stn) = evaluate(data, &q, b, true);
+            let evn = evaluate_into(data, &q, b, Order::Hess, &mut stn);
             run.passes += 1;
             let lln = stn.log_likelihood();
             if lln.is_finite() && lln > ll {
                 let mut tn = [0.0; MAX_P];
                 q.write_theta(&mut tn);
-                accepted = Some((q, tn, evn, stn, lln));
+                accepted = Some((q, tn, evn, lln));
             }
         }
-        let Some((pn, tn, evn, stn, lln)) = accepted else {
+        let Some((pn, tn, evn, lln)) = accepted else {
             break;
         };
         let dll = lln - ll;
         p = pn;
         th = tn;
         ev = evn;
-        st = stn;
+        core::mem::swap(&mut st, &mut stn);
         ll = lln;
         if dll.abs() <= ctl.rtol * ll.abs() {
             stall += 1;
@@ -375,8 +416,13 @@ pub(crate) fn optimize<D: Passable>(
         }
     }
     if run.converged || run.iters > 0 || ctl.max_iter == 0 {
-        let d = derivs(&p, &ev, &st);
+        derivs_into(&p, &ev, &st, &mut d);
         run.pg = projected(&p, &th, &d.g, b).1;
+        if let Some(out) = hess_out {
+            if st.second_order {
+                *out = d;
+            }
+        }
         // Converged: the projected gradient reached its tolerance, or the log-likelihood stopped
         // changing at the relative level `rtol` (default 1e-15, the rounding floor) for 3 accepted
         // steps — e.g. at the normal limit (α at its cap), where the remaining gradient is
@@ -387,4 +433,79 @@ pub(crate) fn optimize<D: Passable>(
     run.p = p;
     run.ll = ll;
     run
+}
+
+/// The exact stage after the sketch: gradient-only passes on `data` (no Σ φ φᵀ), with
+/// quasi-Newton steps by the fixed matrix `h` — the sketch's Hessian at `p0`, which is next to
+/// the exact one because the sketch's optimum is next to the exact optimum. Stops when the
+/// projected gradient is ≤ `ctl.gtol` (typically after the first pass, at most a step or two
+/// later). A step that does not raise the likelihood, an unusable `h`, or 8 steps without
+/// convergence hand over to [`optimize`] (exact-Hessian passes) from the best point so far.
+pub(crate) fn polish<D: Passable>(
+    data: &mut D,
+    p0: Params,
+    h: &Derivs,
+    b: &Bounds,
+    ctl: &Control,
+    x_min: f64,
+) -> Run {
+    let mut st = SuffStats::new(p0.k, Order::Grad);
+    let mut stn = SuffStats::new(p0.k, Order::Grad);
+    let mut d = Derivs::empty();
+    let mut m1: Mat = [[0.0; MAX_P]; MAX_P];
+    let mut ev = evaluate_into(data, &p0, b, Order::Grad, &mut st);
+    let mut passes = 1;
+    let mut iters = 0;
+    let mut ll = st.log_likelihood();
+    let mut p = p0;
+    let mut th = [0.0; MAX_P];
+    p.write_theta(&mut th);
+    let dim = p.dim();
+    if ll.is_finite() && h.dim == dim {
+        for _ in 0..ctl.max_iter.min(8) {
+            derivs_into(&p, &ev, &st, &mut d);
+            let (free, pg) = projected(&p, &th, &d.g, b);
+            if pg <= ctl.gtol {
+                return Run {
+                    p,
+                    ll,
+                    pg,
+                    iters,
+                    em_iters: 0,
+                    passes,
+                    converged: true,
+                    stalled: false,
+                };
+            }
+            for (row, hrow) in d.h[..dim].iter_mut().zip(h.h.iter()) {
+                row[..dim].copy_from_slice(&hrow[..dim]);
+            }
+            let mut delta = [0.0; MAX_P];
+            if !damped_step(&d, &free, 0.0, &mut delta, &mut m1) {
+                break;
+            }
+            let mut tn = th;
+            for i in 0..dim {
+                let (lo, hi) = p.coord_bounds(i, b);
+                tn[i] = (th[i] + delta[i]).clamp(lo, hi);
+            }
+            let pn = Params::from_theta(p.k, &tn);
+            if !(lowest_shift(&pn) < x_min) || !pn.is_valid() {
+                break;
+            }
+            let evn = evaluate_into(data, &pn, b, Order::Grad, &mut stn);
+            passes += 1;
+            iters += 1;
+            let lln = stn.log_likelihood();
+            if !(lln.is_finite() && lln >= ll - 1e-13 * ll.abs()) {
+                break;
+            }
+            (p, th, ev, ll) = (pn, tn, evn, lln);
+            core::mem::swap(&mut st, &mut stn);
+        }
+    }
+    let mut r = optimize(data, p, b, ctl, x_min);
+    r.passes += passes;
+    r.iters += iters;
+    r
 }

@@ -2,6 +2,7 @@
 //! per-pass sufficient statistics (first and second moments the M-step and Newton steps need).
 
 use super::params::{ln_norm_derivs, Bounds, LnZ, Params};
+use super::vmath;
 use super::MAX_COMPONENTS;
 use crate::special::ln_gamma;
 
@@ -12,6 +13,18 @@ pub(crate) const MAX_V: usize = 4 * MAX_COMPONENTS;
 /// Packed upper triangle of a MAX_V × MAX_V matrix.
 pub(crate) const PHI_LEN: usize = MAX_V * (MAX_V + 1) / 2;
 
+/// Which statistics a pass accumulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Log-likelihood and what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d per component
+    /// (with the ln Z derivatives).
+    Grad,
+    /// Log-likelihood and every first-order sum (the EM update's Σ r/d² and support minima).
+    Em,
+    /// Everything, with Σ φ φᵀ and the ln Z derivatives (the Newton step's Hessian).
+    Hess,
+}
+
 /// Per-pass sufficient statistics of a mixture at fixed parameters. Sums only, so statistics of
 /// disjoint shards [`merge`](SuffStats::merge) into those of their union (up to rounding).
 ///
@@ -21,6 +34,7 @@ pub(crate) const PHI_LEN: usize = MAX_V * (MAX_V + 1) / 2;
 #[derive(Clone, Debug)]
 pub struct SuffStats {
     pub(crate) k: usize,
+    pub(crate) order: Order,
     pub(crate) second_order: bool,
     pub(crate) n: f64,
     pub(crate) count: u64,
@@ -33,11 +47,12 @@ pub struct SuffStats {
 }
 
 impl SuffStats {
-    /// Empty statistics for `k` components (`second_order`: also accumulate Σ φ φᵀ).
-    pub(crate) fn new(k: usize, second_order: bool) -> Self {
+    /// Empty statistics for `k` components, to be accumulated at `order`.
+    pub(crate) fn new(k: usize, order: Order) -> Self {
         SuffStats {
             k: k.min(MAX_COMPONENTS),
-            second_order,
+            order,
+            second_order: order == Order::Hess,
             n: 0.0,
             count: 0,
             ll: 0.0,
@@ -47,6 +62,22 @@ impl SuffStats {
             phi: [0.0; PHI_LEN],
             scratch: [0.0; MAX_V],
         }
+    }
+
+    /// Empty these statistics for `k` components and `order` (zeroes only the entries K uses).
+    pub(crate) fn reset(&mut self, k: usize, order: Order) {
+        let k = k.min(MAX_COMPONENTS);
+        self.k = k;
+        self.order = order;
+        self.second_order = order == Order::Hess;
+        self.n = 0.0;
+        self.count = 0;
+        self.ll = 0.0;
+        self.uncovered = 0;
+        self.w[..k].fill([0.0; 10]);
+        self.xmin[..k].fill(f64::INFINITY);
+        let m = 4 * k;
+        self.phi[..m * (m + 1) / 2].fill(0.0);
     }
 
     /// Add the statistics of a disjoint shard (same parameters, same K) into these.
@@ -127,6 +158,7 @@ impl SuffStats {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Evaluator {
     pub k: usize,
+    pub order: Order,
     pub second_order: bool,
     /// ln τ + α ln λ − ln Γ(α) − ln Z
     pub cst: [f64; MAX_COMPONENTS],
@@ -139,11 +171,12 @@ pub(crate) struct Evaluator {
 }
 
 impl Evaluator {
-    /// Precompute the constants for `p` (with ln Z derivatives when `second_order`).
-    pub fn new(p: &Params, b: &Bounds, second_order: bool) -> Self {
+    /// Precompute the constants for `p` (with ln Z derivatives unless `order` is `Em`).
+    pub fn new(p: &Params, b: &Bounds, order: Order) -> Self {
         let mut e = Evaluator {
             k: p.k.min(MAX_COMPONENTS),
-            second_order,
+            order,
+            second_order: order == Order::Hess,
             cst: [f64::NEG_INFINITY; MAX_COMPONENTS],
             am1: [0.0; MAX_COMPONENTS],
             lam: [0.0; MAX_COMPONENTS],
@@ -152,7 +185,7 @@ impl Evaluator {
             feasible: p.is_valid(),
         };
         for i in 0..e.k {
-            let z = ln_norm_derivs(p.alpha[i], p.lambda[i], p.c[i], b, second_order);
+            let z = ln_norm_derivs(p.alpha[i], p.lambda[i], p.c[i], b, order != Order::Em);
             if !z.v.is_finite() {
                 e.feasible = false;
             }
@@ -314,14 +347,21 @@ impl Evaluator {
         }
     }
 
-    /// Unit-weight kernel specialised for K components (M = 4K): accumulates in local
-    /// fixed-size arrays and adds them into `st` once per slice (same sums as [`Self::add`]).
+    /// Block kernel specialised for K components (M = 4K): points are taken [`BLOCK`] at a
+    /// time (the last block padded with zero-weight points), every per-point step is a
+    /// straight-line loop over the block (branch-free [`vmath`] exp/ln, selects for the support
+    /// and the responsibility floor) so that LLVM vectorises it, and the sums are kept in
+    /// per-lane accumulators added into `st` once per slice. Per point and component: one ln,
+    /// one division for 1/d; per point: K − 1 exp (K = 2: exp(−|l₀ − l₁|)), one ln and one
+    /// division for the log-sum-exp. Same sums as [`Self::add`] up to rounding (≤ 2 ULP per
+    /// exp/ln, and the lane-wise summation order).
     fn add_slice_k<const K: usize, const M: usize>(
         &self,
         xs: &[f64],
         ws: Option<&[f64]>,
         st: &mut SuffStats,
     ) {
+        let mut acc = Acc::<K, M>::new();
         let mut c = [0.0; K];
         let mut cst = [0.0; K];
         let mut am1 = [0.0; K];
@@ -330,110 +370,309 @@ impl Evaluator {
         cst.copy_from_slice(&self.cst[..K]);
         am1.copy_from_slice(&self.am1[..K]);
         lam.copy_from_slice(&self.lam[..K]);
-        let mut w = [[0.0; 10]; K];
-        let mut xmin = [f64::INFINITY; K];
-        let mut phi_acc = [[0.0; M]; M];
-        let mut ll = 0.0;
-        let mut uncovered = 0u64;
-        let second = self.second_order;
-        let mut wsum = 0.0;
-        let mut count = 0u64;
-        for (j, &x) in xs.iter().enumerate() {
-            let wt = match ws {
-                Some(ws) => ws.get(j).copied().unwrap_or(0.0),
-                None => 1.0,
+        let consts = BlockConsts { c, cst, am1, lam };
+        let order = self.order;
+        let second = order == Order::Hess;
+        // whole blocks read in place (unit weights, or the weights checked: zero, negative and
+        // NaN weights drop the point); the tail is padded with zero-weight copies
+        let full = xs.len() / BLOCK * BLOCK;
+        let (head, tail) = xs.split_at(full);
+        let ones = [1.0; BLOCK];
+        for (bi, chunk) in head.chunks_exact(BLOCK).enumerate() {
+            let Ok(x) = <&[f64; BLOCK]>::try_from(chunk) else {
+                continue;
             };
-            if !(wt > 0.0) {
-                continue;
-            }
-            wsum += wt;
-            count += 1;
-            let mut l = [f64::NEG_INFINITY; K];
-            let mut ld = [0.0; K];
-            let mut lmax = f64::NEG_INFINITY;
-            for i in 0..K {
-                let d = x - c[i];
-                if d > 0.0 {
-                    let lg = libm::log(d);
-                    ld[i] = lg;
-                    l[i] = cst[i] + am1[i] * lg - lam[i] * d;
-                    if l[i] > lmax {
-                        lmax = l[i];
+            match ws {
+                None => block::<K, M>(&consts, x, &ones, order, &mut acc),
+                Some(ws) => {
+                    let mut wt = [0.0; BLOCK];
+                    if let Some(wsl) = ws.get(bi * BLOCK..(bi + 1) * BLOCK) {
+                        for (w, &v) in wt.iter_mut().zip(wsl) {
+                            *w = if v > 0.0 { v } else { 0.0 };
+                        }
                     }
-                }
-            }
-            if lmax == f64::NEG_INFINITY || lmax.is_nan() {
-                uncovered += 1;
-                continue;
-            }
-            let mut r = [0.0; K];
-            let mut s = 0.0;
-            for i in 0..K {
-                let e = if l[i] == lmax {
-                    1.0
-                } else if l[i] == f64::NEG_INFINITY {
-                    0.0
-                } else {
-                    libm::exp(l[i] - lmax)
-                };
-                r[i] = e;
-                s += e;
-            }
-            let inv = 1.0 / s;
-            ll += wt * (lmax + libm::log(s));
-            let mut phi = [0.0; M];
-            for i in 0..K {
-                let r0 = r[i] * inv;
-                if r0 < R_FLOOR {
-                    continue;
-                }
-                let ri = r0 * wt;
-                let d = x - c[i];
-                let (v1, v2, v3) = (ld[i], d, 1.0 / d);
-                let wi = &mut w[i];
-                wi[0] += ri;
-                wi[1] += ri * v1;
-                wi[2] += ri * v2;
-                wi[3] += ri * v3;
-                wi[4] += ri * v1 * v1;
-                wi[5] += ri * v1 * v2;
-                wi[6] += ri * v1 * v3;
-                wi[7] += ri * v2 * v2;
-                wi[8] += ri;
-                wi[9] += ri * v3 * v3;
-                if x < xmin[i] {
-                    xmin[i] = x;
-                }
-                if 4 * i + 3 < M {
-                    phi[4 * i] = r0;
-                    phi[4 * i + 1] = r0 * v1;
-                    phi[4 * i + 2] = r0 * v2;
-                    phi[4 * i + 3] = r0 * v3;
-                }
-            }
-            if second {
-                for a in 0..M {
-                    let pa = phi[a] * wt;
-                    for b in a..M {
-                        phi_acc[a][b] += pa * phi[b];
-                    }
+                    block::<K, M>(&consts, x, &wt, order, &mut acc);
                 }
             }
         }
-        st.n += wsum;
-        st.count += count;
-        st.ll += ll;
-        st.uncovered += uncovered;
-        for i in 0..K {
-            for j in 0..10 {
-                st.w[i][j] += w[i][j];
+        if let Some(&first) = tail.first() {
+            let mut x = [first; BLOCK];
+            let mut wt = [0.0; BLOCK];
+            x[..tail.len()].copy_from_slice(tail);
+            match ws.and_then(|ws| ws.get(full..)) {
+                Some(wsl) => {
+                    for (w, &v) in wt.iter_mut().zip(wsl) {
+                        *w = if v > 0.0 { v } else { 0.0 };
+                    }
+                }
+                None => wt[..tail.len()].fill(1.0),
             }
-            st.xmin[i] = st.xmin[i].min(xmin[i]);
+            block::<K, M>(&consts, &x, &wt, order, &mut acc);
+        }
+        acc.add_into(st, second);
+    }
+}
+
+/// Points per block of the vectorised kernel.
+const BLOCK: usize = 8;
+
+/// Per-component constants of a block pass.
+struct BlockConsts<const K: usize> {
+    c: [f64; K],
+    cst: [f64; K],
+    am1: [f64; K],
+    lam: [f64; K],
+}
+
+/// Per-lane accumulators of the block kernel (K components, M = 4K).
+struct Acc<const K: usize, const M: usize> {
+    /// Per component: S, Σ r ln d, Σ r d, Σ r/d, Σ r ln²d, Σ r d ln d, Σ r ln d/d, Σ r d²,
+    /// Σ r/d² (the packed 4 × 4 of [`SuffStats`] without its duplicate Σ r d/d = S).
+    w: [[[f64; BLOCK]; 9]; K],
+    xmin: [[f64; BLOCK]; K],
+    /// Σ w φ_a φ_b, upper triangle used.
+    phi: [[[f64; BLOCK]; M]; M],
+    ll: [f64; BLOCK],
+    n: [f64; BLOCK],
+    count: [f64; BLOCK],
+    uncovered: [f64; BLOCK],
+}
+
+impl<const K: usize, const M: usize> Acc<K, M> {
+    fn new() -> Self {
+        Acc {
+            w: [[[0.0; BLOCK]; 9]; K],
+            xmin: [[f64::INFINITY; BLOCK]; K],
+            phi: [[[0.0; BLOCK]; M]; M],
+            ll: [0.0; BLOCK],
+            n: [0.0; BLOCK],
+            count: [0.0; BLOCK],
+            uncovered: [0.0; BLOCK],
+        }
+    }
+
+    /// Sum the lanes (in lane order) into `st`.
+    fn add_into(&self, st: &mut SuffStats, second: bool) {
+        let sum = |v: &[f64; BLOCK]| v.iter().fold(0.0, |s, &x| s + x);
+        st.n += sum(&self.n);
+        st.count += sum(&self.count) as u64;
+        st.ll += sum(&self.ll);
+        st.uncovered += sum(&self.uncovered) as u64;
+        for i in 0..K {
+            let w = &self.w[i];
+            let t = [
+                sum(&w[0]),
+                sum(&w[1]),
+                sum(&w[2]),
+                sum(&w[3]),
+                sum(&w[4]),
+                sum(&w[5]),
+                sum(&w[6]),
+                sum(&w[7]),
+                sum(&w[0]), // Σ r d·(1/d)
+                sum(&w[8]),
+            ];
+            for (dst, v) in st.w[i].iter_mut().zip(t) {
+                *dst += v;
+            }
+            let m = self.xmin[i]
+                .iter()
+                .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+            st.xmin[i] = st.xmin[i].min(m);
         }
         if second {
             for a in 0..M {
                 for b in a..M {
-                    st.phi[packed(M, a, b)] += phi_acc[a][b];
+                    st.phi[packed(M, a, b)] += sum(&self.phi[a][b]);
+                }
+            }
+        }
+    }
+}
+
+/// One block of points `x` with weights `wt` (0 = skip) into the accumulators. The loop over
+/// the block's points is straight-line per point (the loops over K are unrolled), so it is
+/// vectorised across points with every intermediate in registers.
+#[inline(always)]
+fn block<const K: usize, const M: usize>(
+    k: &BlockConsts<K>,
+    x: &[f64; BLOCK],
+    wt: &[f64; BLOCK],
+    order: Order,
+    acc: &mut Acc<K, M>,
+) {
+    let second = order == Order::Hess;
+    // per component: d (1 outside the support, so every later value stays finite), ln d, and
+    // the component log density (−∞ outside the support); one simple loop per step, so each
+    // is vectorised across the block
+    let mut dd = [[0.0; BLOCK]; K];
+    let mut ld = [[0.0; BLOCK]; K];
+    let mut l = [[0.0; BLOCK]; K];
+    for i in 0..K {
+        let (c, cst, am1, lam) = (k.c[i], k.cst[i], k.am1[i], k.lam[i]);
+        for j in 0..BLOCK {
+            let d = x[j] - c;
+            dd[i][j] = if d > 0.0 { d } else { 1.0 };
+        }
+        for j in 0..BLOCK {
+            // distances below the normal range (2.2e−308) are taken at its edge
+            let dn = dd[i][j];
+            ld[i][j] = vmath::ln_normal(if dn < f64::MIN_POSITIVE {
+                f64::MIN_POSITIVE
+            } else {
+                dn
+            });
+        }
+        for j in 0..BLOCK {
+            let li = cst + am1 * ld[i][j] - lam * dd[i][j];
+            l[i][j] = if x[j] - c > 0.0 {
+                li
+            } else {
+                f64::NEG_INFINITY
+            };
+        }
+    }
+    // log-sum-exp: e_i = exp(l_i − max), s = Σ e_i (K = 2: the larger term is exactly 1, one
+    // exp per point)
+    let mut lmax = [f64::NEG_INFINITY; BLOCK];
+    for li in l.iter() {
+        for j in 0..BLOCK {
+            lmax[j] = if li[j] > lmax[j] { li[j] } else { lmax[j] };
+        }
+    }
+    let mut lm = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        lm[j] = if lmax[j] > f64::NEG_INFINITY {
+            lmax[j]
+        } else {
+            0.0
+        };
+    }
+    let mut e = [[0.0; BLOCK]; K];
+    let mut s = [0.0; BLOCK];
+    if K == 2 {
+        let mut t = [0.0; BLOCK];
+        for j in 0..BLOCK {
+            t[j] = vmath::exp(-(l[0][j] - l[1][j]).abs());
+        }
+        for j in 0..BLOCK {
+            let top0 = l[0][j] >= l[1][j];
+            e[0][j] = if top0 { 1.0 } else { t[j] };
+            e[1][j] = if top0 { t[j] } else { 1.0 };
+            s[j] = e[0][j] + e[1][j];
+        }
+    } else {
+        for i in 0..K {
+            for j in 0..BLOCK {
+                e[i][j] = vmath::exp(l[i][j] - lm[j]);
+            }
+            for j in 0..BLOCK {
+                s[j] += e[i][j];
+            }
+        }
+    }
+    let mut lns = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        // s ∈ [1, K]
+        lns[j] = vmath::ln_normal(s[j]);
+    }
+    // a point no component covers (or a zero weight) contributes nothing but its count; short
+    // loops with selects only, so that each is vectorised
+    let mut keep = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        let covered = lmax[j] > f64::NEG_INFINITY;
+        keep[j] = if covered { wt[j] } else { 0.0 };
+    }
+    let mut is = [0.0; BLOCK];
+    for j in 0..BLOCK {
+        is[j] = 1.0 / s[j];
+    }
+    let mut rr = [[0.0; BLOCK]; K];
+    for i in 0..K {
+        for j in 0..BLOCK {
+            let ri = e[i][j] * is[j];
+            // responsibilities below R_FLOOR are exactly 0 (support trap); NaN fails `>=`
+            rr[i][j] = if keep[j] > 0.0 { ri } else { 0.0 };
+            rr[i][j] = if ri >= R_FLOOR { rr[i][j] } else { 0.0 };
+        }
+    }
+    for j in 0..BLOCK {
+        let lp = lm[j] + lns[j];
+        acc.ll[j] += if keep[j] > 0.0 { keep[j] * lp } else { 0.0 };
+    }
+    for j in 0..BLOCK {
+        acc.n[j] += wt[j];
+    }
+    for j in 0..BLOCK {
+        // products of 0/1 selects (nested selects would become branches)
+        let valid = if wt[j] > 0.0 { 1.0 } else { 0.0 };
+        let lost = if keep[j] > 0.0 { 0.0 } else { 1.0 };
+        acc.count[j] += valid;
+        acc.uncovered[j] += valid * lost;
+    }
+    // first-order sums
+    for i in 0..K {
+        let w = &mut acc.w[i];
+        if order == Order::Grad {
+            // what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d
+            for j in 0..BLOCK {
+                let rw = rr[i][j] * wt[j];
+                let d = dd[i][j];
+                w[0][j] += rw;
+                w[1][j] += rw * ld[i][j];
+                w[2][j] += rw * d;
+                w[3][j] += rw / d;
+            }
+            continue;
+        }
+        let xmin = &mut acc.xmin[i];
+        for j in 0..BLOCK {
+            let r0 = rr[i][j];
+            let rw = r0 * wt[j];
+            let (lg, d) = (ld[i][j], dd[i][j]);
+            let iv = 1.0 / d;
+            let t = rw * lg;
+            let u = rw * d;
+            let q = rw * iv;
+            w[0][j] += rw;
+            w[1][j] += t;
+            w[2][j] += u;
+            w[3][j] += q;
+            w[4][j] += t * lg;
+            w[5][j] += t * d;
+            w[6][j] += t * iv;
+            w[7][j] += u * d;
+            w[8][j] += q * iv;
+            xmin[j] = if (rw > 0.0) & (x[j] < xmin[j]) {
+                x[j]
+            } else {
+                xmin[j]
+            };
+        }
+    }
+    if second {
+        // the feature vector φ = (r (1, ln d, d, 1/d))_k and Σ w φ φᵀ
+        let mut phi = [[0.0; BLOCK]; M];
+        for i in 0..K {
+            if 4 * i + 3 < M {
+                for j in 0..BLOCK {
+                    let r0 = rr[i][j];
+                    phi[4 * i][j] = r0;
+                    phi[4 * i + 1][j] = r0 * ld[i][j];
+                    phi[4 * i + 2][j] = r0 * dd[i][j];
+                    phi[4 * i + 3][j] = r0 / dd[i][j];
+                }
+            }
+        }
+        for a in 0..M {
+            let mut pa = [0.0; BLOCK];
+            for j in 0..BLOCK {
+                pa[j] = phi[a][j] * wt[j];
+            }
+            for b in a..M {
+                let dst = &mut acc.phi[a][b];
+                for j in 0..BLOCK {
+                    dst[j] += pa[j] * phi[b][j];
                 }
             }
         }

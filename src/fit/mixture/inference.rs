@@ -1,6 +1,7 @@
 //! Standard errors from the observed information (inverse Hessian of the log-likelihood).
 
 use super::engine::evaluate;
+use super::estep::Order;
 use super::newton::derivs;
 use super::params::{MAX_P, PER};
 use super::stream::params_of;
@@ -50,7 +51,7 @@ impl StandardErrors {
 pub fn standard_errors(fit: &MixtureFit<f64>, data: &[f64]) -> Result<StandardErrors, FitError> {
     let (p, b) = params_of(fit);
     let mut d = data;
-    let (ev, st) = evaluate(&mut d, &p, &b, true);
+    let (ev, st) = evaluate(&mut d, &p, &b, Order::Hess);
     let dv = derivs(&p, &ev, &st);
     let n = dv.dim;
     // Cholesky of A = −H, then the inverse

@@ -15,6 +15,17 @@ pub(crate) struct Derivs {
     pub h: [[f64; MAX_P]; MAX_P],
 }
 
+impl Derivs {
+    /// Empty (dimension 0: no parameters, nothing computed yet).
+    pub fn empty() -> Self {
+        Derivs {
+            dim: 0,
+            g: [0.0; MAX_P],
+            h: [[0.0; MAX_P]; MAX_P],
+        }
+    }
+}
+
 /// Rows of G_k: (row index in θ, coefficients on v = (1, ln d, d, 1/d)).
 struct Rows {
     n: usize,
@@ -71,15 +82,25 @@ fn quad(a: &[f64; 4], m: &[[f64; 4]; 4], b: &[f64; 4]) -> f64 {
     s
 }
 
+/// Square scratch matrix of the largest dimension (only the leading dim × dim block is used).
+pub(crate) type Mat = [[f64; MAX_P]; MAX_P];
+
 /// Assemble the gradient (always) and the Hessian (when the pass has second-order statistics).
 pub(crate) fn derivs(p: &Params, ev: &Evaluator, st: &SuffStats) -> Derivs {
+    let mut d = Derivs::empty();
+    derivs_into(p, ev, st, &mut d);
+    d
+}
+
+/// [`derivs`] into `d` (only its leading dim × dim block is written).
+pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut Derivs) {
     let k = p.k;
     let dim = p.dim();
-    let mut d = Derivs {
-        dim,
-        g: [0.0; MAX_P],
-        h: [[0.0; MAX_P]; MAX_P],
-    };
+    d.dim = dim;
+    d.g[..dim].fill(0.0);
+    for row in d.h[..dim].iter_mut() {
+        row[..dim].fill(0.0);
+    }
     let mut rs: [Option<Rows>; MAX_COMPONENTS] = [const { None }; MAX_COMPONENTS];
     for i in 0..k {
         let r = rows(p, ev, i);
@@ -95,7 +116,7 @@ pub(crate) fn derivs(p: &Params, ev: &Evaluator, st: &SuffStats) -> Derivs {
         rs[i] = Some(r);
     }
     if !st.second_order {
-        return d;
+        return;
     }
     let m = 4 * k;
     let mut ntot = 0.0;
@@ -155,7 +176,6 @@ pub(crate) fn derivs(p: &Params, ev: &Evaluator, st: &SuffStats) -> Derivs {
             }
         }
     }
-    d
 }
 
 /// Which coordinates are free (not held at a bound by a gradient pointing outward), and the
@@ -187,6 +207,7 @@ pub(crate) fn damped_step(
     free: &[bool; MAX_P],
     mu: f64,
     out: &mut [f64; MAX_P],
+    a: &mut Mat,
 ) -> bool {
     let mut map = [0usize; MAX_P];
     let mut n = 0;
@@ -200,7 +221,6 @@ pub(crate) fn damped_step(
     if n == 0 {
         return true;
     }
-    let mut a = [[0.0; MAX_P]; MAX_P];
     let mut maxdiag: f64 = 0.0;
     for i in 0..n {
         maxdiag = maxdiag.max((-d.h[map[i]][map[i]]).abs());

@@ -3,7 +3,7 @@
 //! M-step for (τ, α, λ) after every minibatch. Approximate: the shifts are the burn-in's.
 
 use super::engine::{evaluate, Run};
-use super::estep::SuffStats;
+use super::estep::{Order, SuffStats};
 use super::mstep::em_update_with;
 use super::stream::ChunkSource;
 use super::RESERVOIR_CAPACITY;
@@ -53,7 +53,7 @@ fn update(
         return;
     }
     let mut d = batch;
-    let (_, st) = evaluate(&mut d, &state.run.p, b, false);
+    let (_, st) = evaluate(&mut d, &state.run.p, b, Order::Em);
     let lb = st.log_likelihood();
     if lb.is_finite() {
         state.ll += lb;
@@ -82,7 +82,7 @@ fn update(
     // exponential family and the running averages are consistent (stepwise EM)
     let q = em_update_with(&state.run.p, avg, b, opts_min_weight, state.x_min, false);
     // accept only updates that keep every point of this batch covered
-    let (_, chk) = evaluate(&mut d, &q, b, false);
+    let (_, chk) = evaluate(&mut d, &q, b, Order::Em);
     if chk.log_likelihood().is_finite() {
         state.run.p = q;
     }

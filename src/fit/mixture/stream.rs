@@ -1,12 +1,16 @@
 //! Multi-pass EM over a re-iterable source of chunks (memory O(K), independent of N), and the
 //! mergeable per-shard statistics that let shards on separate cores or machines be reduced.
 
-use super::engine::{evaluate, Bins, Passable};
-use super::estep::{Evaluator, SuffStats};
+use super::engine::{evaluate, Passable};
+use super::estep::{Evaluator, Order, SuffStats};
+use super::moments::MomentBins;
 use super::params::{Bounds, Params};
-use super::{check_k, two_stage, MixtureFit, MixtureOptions, Summary, SKETCH_BINS};
+use super::{
+    check_k, sketch_has_shape, subsample_size, two_stage, warm_fit, MixtureFit, MixtureOptions,
+    Summary, SKETCH_BINS,
+};
 use super::{Reservoir, RESERVOIR_CAPACITY};
-use crate::fit::{FitError, FitOptions, Sketch};
+use crate::fit::{FitError, FitOptions};
 
 /// A data set that can be read again from the start, one chunk at a time (e.g. similarities
 /// computed on the fly against a corpus too large for memory). Every pass must yield the same
@@ -67,12 +71,11 @@ impl<S: ChunkSource> Passable for SourcePass<'_, S> {
     }
 }
 
-/// One validating pass: summary and reservoir sample.
+/// One validating pass: summary and moment bins.
 fn scan<S: ChunkSource>(
     src: &mut S,
     opts: &FitOptions,
-    res: &mut Reservoir<RESERVOIR_CAPACITY>,
-    sk: &mut Sketch<SKETCH_BINS>,
+    mb: &mut MomentBins<SKETCH_BINS>,
 ) -> Result<Summary, FitError> {
     let mut s = Summary::new();
     src.reset();
@@ -82,8 +85,7 @@ fn scan<S: ChunkSource>(
             break;
         };
         s.add(chunk, offset, opts.lo, opts.hi)?;
-        res.extend(chunk);
-        sk.extend(chunk)?;
+        mb.extend(chunk);
         offset += chunk.len();
     }
     Ok(s)
@@ -126,26 +128,31 @@ pub fn fit_mixture_source<S: ChunkSource>(
         };
         count += chunk.len();
     }
-    let target = libm::ceil(count as f64 * mo.subsample_fraction) as usize;
-    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
-    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(m.min(count.max(1)), mo.seed);
-    let mut sk: Sketch<SKETCH_BINS> = Sketch::new(opts.lo, opts.hi)?;
-    let s = scan(src, opts, &mut res, &mut sk)?;
+    let m = subsample_size(count, mo);
+    let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
+    let s = scan(src, opts, &mut mb)?;
     s.check(k)?;
     let n = s.n as usize;
     let warm = opts.warm_start && 2 * m <= n;
-    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    // the reservoir subsample only when the fit needs it (cold, or data too narrow for the
+    // sketch): one more pass
+    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(subsample_size(n, mo), mo.seed);
+    if !warm || !sketch_has_shape(&mb) {
+        src.reset();
+        for _ in 0..(1u64 << 40) {
+            let Some(chunk) = src.next_chunk() else {
+                break;
+            };
+            res.extend(chunk);
+        }
+        res.sample_mut().sort_unstable_by(f64::total_cmp);
+    }
     let mut full = SourcePass(src);
-    let mut sub: &[f64] = res.sample();
-    let stage1 = if warm {
-        Some((&mut sub, res.sample().len() as f64))
+    if warm {
+        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
     } else {
-        None
-    };
-    let bins = Bins::from_sketch(&sk);
-    let mut mid = bins.weighted();
-    let mid = if warm { Some(&mut mid) } else { None };
-    two_stage(&mut full, stage1, mid, res.sample(), k, &s, opts, mo)
+        two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo)
+    }
 }
 
 pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
@@ -191,7 +198,7 @@ pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
 pub fn pass_statistics(fit: &MixtureFit<f64>, xs: &[f64]) -> SuffStats {
     let (p, b) = params_of(fit);
     let mut d = xs;
-    evaluate(&mut d, &p, &b, true).1
+    evaluate(&mut d, &p, &b, Order::Hess).1
 }
 
 /// Shards fitted in parallel (feature `std`): every pass maps the shards on scoped threads and
@@ -210,7 +217,7 @@ impl Passable for Sharded<'_> {
                 .iter()
                 .map(|shard| {
                     let ev = *ev;
-                    let (k, so) = (st.k, st.second_order);
+                    let (k, so) = (st.k, st.order);
                     s.spawn(move || {
                         let mut local = SuffStats::new(k, so);
                         ev.add_slice(shard, &mut local);
@@ -240,32 +247,29 @@ pub fn fit_mixture_sharded(
     mo.validate_with(opts)?;
     check_k(k)?;
     let n: usize = shards.iter().map(|s| s.len()).sum();
-    let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
-    let m = target.max(mo.min_subsample).min(RESERVOIR_CAPACITY);
-    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> =
-        std::boxed::Box::new(Reservoir::new(m.min(n.max(1)), mo.seed));
     let mut s = Summary::new();
     let mut offset = 0;
-    let mut sk: std::boxed::Box<Sketch<SKETCH_BINS>> =
-        std::boxed::Box::new(Sketch::new(opts.lo, opts.hi)?);
+    let mut mb: std::boxed::Box<MomentBins<SKETCH_BINS>> =
+        std::boxed::Box::new(MomentBins::new(opts.lo, opts.hi));
     for sh in shards {
         s.add(sh, offset, opts.lo, opts.hi)?;
-        res.extend(sh);
-        sk.extend(sh)?;
+        mb.extend(sh);
         offset += sh.len();
     }
     s.check(k)?;
-    res.sample_mut().sort_unstable_by(f64::total_cmp);
+    let warm = opts.warm_start && 2 * subsample_size(n, mo) <= n;
+    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> =
+        std::boxed::Box::new(Reservoir::new(subsample_size(n, mo), mo.seed));
+    if !warm || !sketch_has_shape(&mb) {
+        for sh in shards {
+            res.extend(sh);
+        }
+        res.sample_mut().sort_unstable_by(f64::total_cmp);
+    }
     let mut full = Sharded { shards };
-    let warm = opts.warm_start && 2 * m <= n;
-    let mut sub: &[f64] = res.sample();
-    let stage1 = if warm {
-        Some((&mut sub, res.sample().len() as f64))
+    if warm {
+        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
     } else {
-        None
-    };
-    let bins = std::boxed::Box::new(Bins::from_sketch(&sk));
-    let mut mid = bins.weighted();
-    let mid = if warm { Some(&mut mid) } else { None };
-    two_stage(&mut full, stage1, mid, res.sample(), k, &s, opts, mo)
+        two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo)
+    }
 }
