@@ -638,21 +638,25 @@ enum SimstatStatus simstat_mixture_fdr_cutoff(const struct SimstatMixture *mixtu
                                               struct SimstatFdrCutoff *out);
 
 /**
- * Fits the background of a query's scores (`calibrate::fit_background`): mixtures of order
- * 1..=`max_k` (clamped to 1..=8), the one with the smallest BIC written to `out`; `opts` may be
- * null for the defaults. Use it with `simstat_background_p_values` /
- * `simstat_background_fdr_cutoff`, which treat every component as background.
+ * Fits the background of a query's cosine scores (`calibrate::fit_background`): mixtures of
+ * shifted gammas on the Fisher-z scale z = atanh(s), of order 1..=`max_k` (clamped to 1..=8);
+ * the one with the smallest BIC is written to `out` (its components are distributions of z,
+ * its interval the mapped one, ±19 at ±1). `scratch` holds `scratch_len ≥ n` doubles (the
+ * mapped scores); `opts` may be null for the defaults. Evaluate it with
+ * `simstat_background_p_values` / `simstat_background_fdr_cutoff`, which take raw cosines.
  */
 enum SimstatStatus simstat_fit_background(const double *data,
                                           size_t n,
                                           size_t max_k,
                                           const struct SimstatFitOptions *opts,
+                                          double *scratch,
+                                          size_t scratch_len,
                                           struct SimstatMixture *out);
 
 /**
- * Tail p-values P(S ≥ s) of `n` scores when the whole mixture is the background
- * (`calibrate::Calibrator::from_background`: the tail probability of a random corpus row's
- * score), into `out` (`out == scores` allowed).
+ * Tail p-values P(S ≥ s) of `n` raw cosine scores under a background from
+ * `simstat_fit_background` (the whole mixture is the background, read on the Fisher-z scale:
+ * the tail probability of a random corpus row's score), into `out` (`out == scores` allowed).
  */
 enum SimstatStatus simstat_background_p_values(const struct SimstatMixture *mixture,
                                                const double *scores,
@@ -660,8 +664,8 @@ enum SimstatStatus simstat_background_p_values(const struct SimstatMixture *mixt
                                                double *out);
 
 /**
- * Benjamini–Hochberg cut-off at FDR level `q` over `n` scores with the whole mixture as the
- * background (as `simstat_background_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
+ * Benjamini–Hochberg cut-off at FDR level `q` over `n` raw cosine scores under a background
+ * from `simstat_fit_background` (as `simstat_background_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
  */
 enum SimstatStatus simstat_background_fdr_cutoff(const struct SimstatMixture *mixture,
                                                  const double *scores,

@@ -9,10 +9,10 @@ mod fdr;
 mod ks;
 mod model;
 
-pub use background::{fit_background, Background, MAX_BACKGROUND_ORDER};
+pub use background::{fit_background, fit_background_on, Background, MAX_BACKGROUND_ORDER};
 pub use fdr::{bh_cutoff, FdrCutoff};
 pub use ks::{kolmogorov_sf, ks_uniform, ks_uniform_held_out, KsTest};
-pub use model::{Calibrator, ScoreCutoff, MAX_CALIBRATION_COMPONENTS};
+pub use model::{Calibrator, ScoreCutoff, ScoreScale, FISHER_Z_MAX, MAX_CALIBRATION_COMPONENTS};
 
 /// Why a calibration call failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,7 +21,9 @@
 //! the Rust functions do.
 #![allow(unsafe_code)] // raw-pointer arguments of a C ABI; every block carries a SAFETY comment.
 
-use crate::calibrate::{fit_background, CalibrateError, Calibrator, MAX_CALIBRATION_COMPONENTS};
+use crate::calibrate::{
+    fit_background, CalibrateError, Calibrator, ScoreScale, MAX_CALIBRATION_COMPONENTS,
+};
 use crate::dist::{ParamError, TruncatedShiftedGamma};
 use crate::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions, MAX_COMPONENTS};
 use crate::fit::{fit_gamma, FitError, FitOptions, Regime};
@@ -947,23 +949,37 @@ pub extern "C" fn simstat_mixture_fdr_cutoff(
 
 fn background_calibrator(p: *const SimstatMixture) -> Result<Calibrator, SimstatStatus> {
     let m = mixture_rust(p)?;
-    Calibrator::from_background(m.weights(), m.components()).map_err(calibrate_status)
+    Ok(Calibrator::from_background(m.weights(), m.components())
+        .map_err(calibrate_status)?
+        .with_scale(ScoreScale::FisherZ))
 }
 
-/// Fits the background of a query's scores (`calibrate::fit_background`): mixtures of order
-/// 1..=`max_k` (clamped to 1..=8), the one with the smallest BIC written to `out`; `opts` may be
-/// null for the defaults. Use it with `simstat_background_p_values` /
-/// `simstat_background_fdr_cutoff`, which treat every component as background.
+/// Fits the background of a query's cosine scores (`calibrate::fit_background`): mixtures of
+/// shifted gammas on the Fisher-z scale z = atanh(s), of order 1..=`max_k` (clamped to 1..=8);
+/// the one with the smallest BIC is written to `out` (its components are distributions of z,
+/// its interval the mapped one, ±19 at ±1). `scratch` holds `scratch_len ≥ n` doubles (the
+/// mapped scores); `opts` may be null for the defaults. Evaluate it with
+/// `simstat_background_p_values` / `simstat_background_fdr_cutoff`, which take raw cosines.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub extern "C" fn simstat_fit_background(
     data: *const f64,
     n: usize,
     max_k: usize,
     opts: *const SimstatFitOptions,
+    scratch: *mut f64,
+    scratch_len: usize,
     out: *mut SimstatMixture,
 ) -> SimstatStatus {
     status((|| {
+        if overlaps(data, n, scratch.cast_const(), scratch_len) {
+            return Err(SimstatStatus::BadLength);
+        }
         let data = slice(data, n)?;
+        let scratch = slice_mut(scratch, scratch_len)?;
+        if scratch_len < n {
+            return Err(SimstatStatus::BadLength);
+        }
         let o = if opts.is_null() {
             FitOptions::default()
         } else {
@@ -972,14 +988,14 @@ pub extern "C" fn simstat_fit_background(
         if out.is_null() {
             return Err(SimstatStatus::NullPointer);
         }
-        let bg = fit_background(data, max_k, &o).map_err(fit_status)?;
+        let bg = fit_background(data, max_k, &o, scratch).map_err(fit_status)?;
         write(out, mixture_fit_c(&bg.fit))
     })())
 }
 
-/// Tail p-values P(S ≥ s) of `n` scores when the whole mixture is the background
-/// (`calibrate::Calibrator::from_background`: the tail probability of a random corpus row's
-/// score), into `out` (`out == scores` allowed).
+/// Tail p-values P(S ≥ s) of `n` raw cosine scores under a background from
+/// `simstat_fit_background` (the whole mixture is the background, read on the Fisher-z scale:
+/// the tail probability of a random corpus row's score), into `out` (`out == scores` allowed).
 #[no_mangle]
 pub extern "C" fn simstat_background_p_values(
     mixture: *const SimstatMixture,
@@ -993,8 +1009,8 @@ pub extern "C" fn simstat_background_p_values(
     )
 }
 
-/// Benjamini–Hochberg cut-off at FDR level `q` over `n` scores with the whole mixture as the
-/// background (as `simstat_background_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
+/// Benjamini–Hochberg cut-off at FDR level `q` over `n` raw cosine scores under a background
+/// from `simstat_fit_background` (as `simstat_background_p_values`); `scratch` holds `scratch_len ≥ n` doubles.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn simstat_background_fdr_cutoff(

@@ -61,7 +61,8 @@ fn split(x: &[f64], seed: u64) -> (Vec<f64>, Vec<f64>) {
 #[test]
 fn held_out_background_p_values_are_uniform() {
     // Bound: KS p > 0.01 on every sample, for two different random half splits. The background
-    // is the BIC-chosen shifted-gamma mixture (orders 1..=3; BIC never chose 3 here) fitted on one half; the held-out
+    // is `fit_background`: the BIC-chosen shifted-gamma mixture (orders 1..=3) on the Fisher-z
+    // scale, fitted on one half; the held-out
     // half's p-values are tested with the estimation-aware KS (`ks_uniform_held_out`): the
     // plain one-sample KS treats the fitted model as exact and fails 3 of 26 samples per split
     // (different samples for different splits: the two halves alone differ by two-sample KS
@@ -71,7 +72,8 @@ fn held_out_background_p_values_are_uniform() {
         for name in SAMPLES {
             let x = load(name);
             let (fit_part, held) = split(&x, seed);
-            let bg = fit_background(&fit_part, 3, &FitOptions::default()).unwrap();
+            let mut scratch = vec![0.0; fit_part.len()];
+            let bg = fit_background(&fit_part, 3, &FitOptions::default(), &mut scratch).unwrap();
             let p: Vec<f64> = held.iter().map(|&s| bg.calibrator.p_value(s)).collect();
             let mut scratch = vec![0.0; p.len()];
             let ks = ks_uniform_held_out(&p, fit_part.len(), &mut scratch).unwrap();
@@ -105,7 +107,7 @@ fn planted_near_duplicates_are_discovered_at_fdr_5_percent() {
     // Benjamini–Hochberg at q = 0.05 under the BIC-chosen background finds every one of them.
     for name in SAMPLES {
         let x = load(name);
-        let bg = fit_background(&x, 3, &FitOptions::default()).unwrap();
+        let bg = fit_background(&x, 3, &FitOptions::default(), &mut vec![0.0; x.len()]).unwrap();
         let mut batch = x.clone();
         let planted = [0.95, 0.96, 0.97, 0.98, 0.99];
         batch.extend_from_slice(&planted);
@@ -130,13 +132,13 @@ fn planted_near_duplicates_are_discovered_at_fdr_5_percent() {
 }
 
 #[test]
-#[ignore = "p(0.95) < 1e-6 holds on 18 of 26 samples under the BIC-chosen background: 8 give 1.3e-6 to 1.1e-5 (w0_l6 worst; an upper component with shape ≈ 1.3 carries the tail); one gamma gives 4–7e-6 on h02 but fails KS elsewhere (issue 7)"]
 fn planted_near_duplicates_get_tiny_p_values() {
     // A near-duplicate of the query scores 0.95–0.99 in cosine: p < 1e-6 under every
-    // sample's background (bound stated by the issue).
+    // sample's background (bound stated by the issue; the largest measured is p(0.95) =
+    // 9.4e-7 on h04 l6, the next 7.2e-7 on h04 l3, all others below 2e-8).
     for name in SAMPLES {
         let x = load(name);
-        let bg = fit_background(&x, 3, &FitOptions::default()).unwrap();
+        let bg = fit_background(&x, 3, &FitOptions::default(), &mut vec![0.0; x.len()]).unwrap();
         for s in [0.95, 0.97, 0.99] {
             let p = bg.calibrator.p_value(s);
             assert!(p < 1e-6, "{name}: p({s}) = {p:e}");

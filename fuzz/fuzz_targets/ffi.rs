@@ -216,7 +216,8 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
             if offs[3] & 1 == 1 {
                 // the background fit: BIC over orders 1..=k (k clamped to 1..=8)
                 let fo: *const SimstatFitOptions = if null(3) { core::ptr::null() } else { &o.fit };
-                let st = simstat_fit_background(x, n, k, fo, out);
+                let (s, sn) = arg(&mut b, offs[2], offs[3], null(1));
+                let st = simstat_fit_background(x, n, k, fo, s, sn, out);
                 if st == SimstatStatus::Ok {
                     let kk = m.k;
                     assert!((1..=8).contains(&kk) && kk <= k.max(1));

@@ -32,6 +32,8 @@ pub const MAX_CALIBRATION_COMPONENTS: usize = 16;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Calibrator {
+    /// The scale the components live on (scores are mapped to it before evaluation).
+    scale: ScoreScale,
     weights: [f64; MAX_CALIBRATION_COMPONENTS],
     components: [Option<TruncatedShiftedGamma>; MAX_CALIBRATION_COMPONENTS],
     len: usize,
@@ -65,6 +67,7 @@ impl Calibrator {
         let mut weights = [0.0; MAX_CALIBRATION_COMPONENTS];
         weights[0] = 1.0;
         Self {
+            scale: ScoreScale::Cosine,
             weights,
             components,
             len: 1,
@@ -140,6 +143,21 @@ impl Calibrator {
         Ok(out)
     }
 
+    /// The same model with its components read on `scale`: scores are mapped by
+    /// [`ScoreScale::map`] before every evaluation (p-values are unchanged by a monotone map,
+    /// so they are P(S ≥ s) on the cosine scale).
+    #[must_use]
+    pub fn with_scale(mut self, scale: ScoreScale) -> Self {
+        self.scale = scale;
+        self
+    }
+
+    /// The scale the components are read on.
+    #[must_use]
+    pub fn scale(&self) -> ScoreScale {
+        self.scale
+    }
+
     /// Number of mixture components in the model (1 for a single background gamma).
     #[must_use]
     pub fn len(&self) -> usize {
@@ -173,6 +191,7 @@ impl Calibrator {
         if s.is_nan() {
             return f64::NAN;
         }
+        let s = self.scale.map(s);
         let mut acc = 0.0;
         for (i, w, d) in self.iter() {
             if Some(i) != self.relevant {
@@ -191,6 +210,7 @@ impl Calibrator {
         if s.is_nan() {
             return Some(f64::NAN);
         }
+        let s = self.scale.map(s);
         let mut max = f64::NEG_INFINITY;
         for (_, w, d) in self.iter() {
             max = max.max(libm::log(w) + d.ln_pdf(s));
@@ -270,6 +290,39 @@ impl Calibrator {
             fdr: cut,
             score_threshold,
         })
+    }
+}
+
+/// The scale a calibrator's components are fitted on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ScoreScale {
+    /// The raw score (cosine similarity on [−1, 1]).
+    #[default]
+    Cosine,
+    /// Fisher's z = atanh(s), the variance-stabilising map of a correlation; scores at ±1 map
+    /// to ±[`FISHER_Z_MAX`]. It spreads the last few hundredths below 1 over a long range, so a
+    /// gamma tail fitted there falls off as the similarity nears 1 instead of staying flat.
+    FisherZ,
+}
+
+/// Where [`ScoreScale::FisherZ`] clips: atanh(1 − 2⁻⁵³) ≈ 18.7, so every score below 1 keeps
+/// its own value.
+pub const FISHER_Z_MAX: f64 = 19.0;
+
+impl ScoreScale {
+    /// The score on this scale (NaN stays NaN).
+    #[must_use]
+    pub fn map(self, s: f64) -> f64 {
+        match self {
+            ScoreScale::Cosine => s,
+            ScoreScale::FisherZ => {
+                if s.is_nan() {
+                    s
+                } else {
+                    libm::atanh(s.clamp(-1.0, 1.0)).clamp(-FISHER_Z_MAX, FISHER_Z_MAX)
+                }
+            }
+        }
     }
 }
 
