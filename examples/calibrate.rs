@@ -4,19 +4,23 @@
 //! cargo run --release --example calibrate                      # embedded real data
 //! cargo run --release --example calibrate -- --input FILE      # one score per line, or raw f64
 //! cargo run --release --example calibrate -- --json            # the same report as JSON
-//! cargo run --release --example calibrate -- --svg plot.svg    # histogram, fitted density, tail
+//! cargo run --release --example calibrate -- --svg plot.svg    # histogram, fitted densities, tail
 //! ```
 //! Options: `--fdr Q` (default 0.05), `--top N` (default 10).
 //!
-//! It fits the background distribution of the scores (a shifted gamma on [−1, 1]), prints its
-//! parameters and log-likelihood, AIC and BIC; over-fits a K0 = 4 gamma mixture once, merges it
-//! into a dendrogram and prints the order the Dendrogram Selection Criterion chose with AIC/BIC
-//! at every level; then the top scores with their tail p-values P(S ≥ s) under the background
-//! and, when the chosen mixture has ≥ 2 components, the posterior of its upper component; the
-//! Benjamini–Hochberg cut-off; and the time each step took.
+//! It fits the background distribution of the scores with [`fit_background`]: shifted-gamma
+//! mixtures of order 1..=3 on Fisher's z = atanh(s), the order with the smallest BIC kept, every
+//! component background; it prints the BIC of each order, the chosen components (z scale) and
+//! the log-likelihood. One shifted gamma on the cosine scale is printed beside it as a reference
+//! (α, λ, c, log-likelihood, AIC, BIC). Then it over-fits a K0 = 4 gamma mixture on the cosine
+//! scale once, merges it into a dendrogram and prints the order the Dendrogram Selection
+//! Criterion chose with AIC/BIC at every level; then the top scores with their tail p-values
+//! P(S ≥ s) under the background mixture and, when the DSC-chosen mixture has ≥ 2 components,
+//! the posterior of its upper component; the Benjamini–Hochberg cut-off (from the background's
+//! p-values); and the time each step took.
 //! The embedded data: cosine similarities of one real query (held-out docstring paragraph
 //! "h04") against 6544 CPython docstring paragraphs, all-MiniLM-L6-v2.
-use simstat::calibrate::Calibrator;
+use simstat::calibrate::{fit_background, Background, Calibrator, ScoreScale};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{fit_gamma, fit_mixture, FitOptions, GammaFit};
 use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood};
@@ -130,6 +134,9 @@ fn read_scores(path: &str) -> Result<Vec<f64>, String> {
 /// Over-fitted mixture order.
 const K0: usize = 4;
 
+/// Largest background order tried by BIC.
+const MAX_K: usize = 3;
+
 /// The order selection: chosen level, its mixture, and the criteria at every level.
 struct Selection {
     dsc_choice: usize,
@@ -192,7 +199,12 @@ struct Report {
     source: String,
     selection: Option<Selection>,
     n: usize,
-    fit: GammaFit<f64>,
+    /// The background of the p-values (mixture on Fisher z, BIC-chosen order).
+    background: Background,
+    /// Its log-likelihood on the cosine scale: the z-scale one plus Σ −ln(1 − s²).
+    background_ll_cosine: f64,
+    /// Reference: one shifted gamma on the cosine scale, with its AIC and BIC.
+    fit: Option<GammaFit<f64>>,
     aic: f64,
     bic: f64,
     top: Vec<(usize, f64, f64, Option<f64>)>,
@@ -223,17 +235,37 @@ fn main() {
     };
     timings.push(("read", t.elapsed().as_secs_f64()));
 
+    let n = scores.len();
+    let mut scratch = vec![0.0; n];
     let t = Instant::now();
-    let fit = match fit_gamma(&scores, &FitOptions::default()) {
-        Ok(f) => f,
+    let background = match fit_background(&scores, MAX_K, &FitOptions::default(), &mut scratch) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("calibrate: cannot fit the background: {e}");
             std::process::exit(1);
         }
     };
-    timings.push(("fit background", t.elapsed().as_secs_f64()));
-    let cal = Calibrator::from_gamma_fit(&fit);
-    let n = scores.len();
+    timings.push((
+        "fit background (Fisher z, K ≤ 3)",
+        t.elapsed().as_secs_f64(),
+    ));
+    let cal = &background.calibrator;
+    // Change of variables z = atanh(s): f_S(s) = f_Z(z) / (1 − s²).
+    let background_ll_cosine = background.fit.log_likelihood()
+        - scores
+            .iter()
+            .map(|&s| (1.0 - s * s).max(f64::MIN_POSITIVE).ln())
+            .sum::<f64>();
+
+    let t = Instant::now();
+    let fit = match fit_gamma(&scores, &FitOptions::default()) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            eprintln!("calibrate: reference single gamma skipped: {e}");
+            None
+        }
+    };
+    timings.push(("fit single gamma (reference)", t.elapsed().as_secs_f64()));
 
     let t = Instant::now();
     let selection = match select_order(&scores) {
@@ -248,7 +280,7 @@ fn main() {
         .as_ref()
         .filter(|s| s.components.len() >= 2)
         .and_then(|s| Calibrator::from_components(&s.weights, &s.components).ok());
-    let ll = fit.log_likelihood();
+    let ll = fit.as_ref().map_or(f64::NAN, GammaFit::log_likelihood);
     let (aic, bic) = (2.0 * 3.0 - 2.0 * ll, 3.0 * (n as f64).ln() - 2.0 * ll);
 
     let t = Instant::now();
@@ -270,7 +302,6 @@ fn main() {
     timings.push(("p-values, posteriors of top", t.elapsed().as_secs_f64()));
 
     let t = Instant::now();
-    let mut scratch = vec![0.0; n];
     let cutoff = match cal.fdr_cutoff(&scores, args.fdr, &mut scratch) {
         Ok(c) => c,
         Err(e) => {
@@ -284,6 +315,8 @@ fn main() {
         source,
         selection,
         n,
+        background,
+        background_ll_cosine,
         fit,
         aic,
         bic,
@@ -294,7 +327,7 @@ fn main() {
     };
     if let Some(path) = &args.svg {
         let t = Instant::now();
-        let svg = render_svg(&scores, &report, &cal);
+        let svg = render_svg(&scores, &report);
         if let Err(e) = std::fs::write(path, svg) {
             eprintln!("calibrate: cannot write {path}: {e}");
             std::process::exit(1);
@@ -309,25 +342,56 @@ fn main() {
 }
 
 fn print_text(r: &Report) {
-    let f = &r.fit;
     println!("scores: {} ({})", r.n, r.source);
     println!();
-    println!("background: shifted gamma on [-1, 1]");
+    let bg = &r.background;
     println!(
-        "  shape α = {:.6}, rate λ = {:.6}, shift c = {:.6}   ({:?}, {} passes, converged: {})",
-        f.shape(),
-        f.rate(),
-        f.shift(),
-        f.regime(),
-        f.passes(),
-        f.converged()
+        "background (p-values): {}-component shifted-gamma mixture on Fisher z = atanh(s), chosen by BIC over K = 1..{}",
+        bg.fit.len(),
+        bg.tried
     );
+    let bics: Vec<String> = bg.bic[..bg.tried]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let mark = if i + 1 == bg.fit.len() { " ←" } else { "" };
+            format!("K = {}: {b:.2}{mark}", i + 1)
+        })
+        .collect();
+    println!("  BIC (z scale): {}", bics.join(", "));
+    for (i, (w, c)) in bg.fit.weights().iter().zip(bg.fit.components()).enumerate() {
+        println!(
+            "  component {}: weight {:.4}, α = {:.4}, λ = {:.4}, c = {:.4} (z scale; median score {:.4})",
+            i + 1,
+            w,
+            c.shape(),
+            c.rate(),
+            c.shift(),
+            c.quantile(0.5).tanh()
+        );
+    }
     println!(
-        "  log-likelihood = {:.4}, AIC = {:.2}, BIC = {:.2}",
-        f.log_likelihood(),
-        r.aic,
-        r.bic
+        "  log-likelihood = {:.4} on the z scale ({:.4} on the cosine scale, + Σ −ln(1 − s²))",
+        bg.fit.log_likelihood(),
+        r.background_ll_cosine
     );
+    if let Some(f) = &r.fit {
+        println!(
+            "reference: one shifted gamma on the cosine scale [-1, 1]: α = {:.4}, λ = {:.4}, c = {:.4}",
+            f.shape(),
+            f.rate(),
+            f.shift(),
+        );
+        println!(
+            "  log-likelihood = {:.4}, AIC = {:.2}, BIC = {:.2}   ({:?}, {} passes, converged: {})",
+            f.log_likelihood(),
+            r.aic,
+            r.bic,
+            f.regime(),
+            f.passes(),
+            f.converged()
+        );
+    }
     if let Some(sel) = &r.selection {
         println!();
         println!(
@@ -355,10 +419,10 @@ fn print_text(r: &Report) {
     }
     println!();
     println!(
-        "top {} scores (p-value under the single-gamma background; posterior of the",
+        "top {} scores (p-value under the background mixture; posterior of the upper",
         r.top.len()
     );
-    println!("upper component of the DSC-chosen mixture when it has two or more):");
+    println!("component of the DSC-chosen mixture when it has two or more):");
     println!(
         "  {:>6}  {:>8}  {:>12}  {:>9}  discovery",
         "row", "score", "p-value", "posterior"
@@ -388,7 +452,7 @@ fn print_text(r: &Report) {
     println!();
     println!("time:");
     for (what, s) in &r.timings {
-        println!("  {what:<26} {:>9.3} ms", 1e3 * s);
+        println!("  {what:<33} {:>9.3} ms", 1e3 * s);
     }
 }
 
@@ -417,12 +481,47 @@ fn json_str(s: &str) -> String {
 }
 
 fn to_json(r: &Report) -> String {
-    let f = &r.fit;
     let mut o = String::new();
     let _ = write!(o, "{{\"source\":{},\"n\":{},", json_str(&r.source), r.n);
+    let bg = &r.background;
     let _ = write!(
         o,
-        "\"background\":{{\"model\":\"shifted_gamma\",\"components\":1,\"lo\":-1,\"hi\":1,\"shape\":{},\"rate\":{},\"shift\":{},\"log_likelihood\":{},\"aic\":{},\"bic\":{},\"passes\":{},\"regime\":\"{:?}\",\"converged\":{}}},",
+        "\"background\":{{\"model\":\"shifted_gamma_mixture\",\"scale\":\"fisher_z\",\"selected_by\":\"bic\",\"max_k\":{},\"k\":{},\"bic\":[",
+        bg.tried,
+        bg.fit.len()
+    );
+    for (k, b) in bg.bic[..bg.tried].iter().enumerate() {
+        if k > 0 {
+            o.push(',');
+        }
+        let _ = write!(o, "{{\"k\":{},\"bic\":{}}}", k + 1, json_num(*b));
+    }
+    o.push_str("],\"components\":[");
+    for (j, (w, c)) in bg.fit.weights().iter().zip(bg.fit.components()).enumerate() {
+        if j > 0 {
+            o.push(',');
+        }
+        let _ = write!(
+            o,
+            "{{\"weight\":{},\"shape\":{},\"rate\":{},\"shift\":{}}}",
+            json_num(*w),
+            json_num(c.shape()),
+            json_num(c.rate()),
+            json_num(c.shift())
+        );
+    }
+    let _ = write!(
+        o,
+        "],\"log_likelihood\":{},\"log_likelihood_cosine\":{},\"passes\":{},\"converged\":{}}},",
+        json_num(bg.fit.log_likelihood()),
+        json_num(r.background_ll_cosine),
+        bg.fit.passes(),
+        bg.fit.converged()
+    );
+    if let Some(f) = &r.fit {
+        let _ = write!(
+        o,
+        "\"single_gamma\":{{\"model\":\"shifted_gamma\",\"scale\":\"cosine\",\"components\":1,\"lo\":-1,\"hi\":1,\"shape\":{},\"rate\":{},\"shift\":{},\"log_likelihood\":{},\"aic\":{},\"bic\":{},\"passes\":{},\"regime\":\"{:?}\",\"converged\":{}}},",
         json_num(f.shape()),
         json_num(f.rate()),
         json_num(f.shift()),
@@ -433,6 +532,7 @@ fn to_json(r: &Report) -> String {
         f.regime(),
         f.converged()
     );
+    }
     if let Some(sel) = &r.selection {
         let _ = write!(
             o,
@@ -503,56 +603,111 @@ fn to_json(r: &Report) -> String {
     o
 }
 
-/// Two panels: left, the histogram of the scores with the fitted density (counts scale);
-/// right, the upper tail on a log axis: empirical P(S ≥ s) and the background's p-value curve,
-/// with the FDR cut-off marked.
-fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
-    let (w, h) = (1100.0, 480.0);
-    let (pl, pr, pt, pb) = (60.0, 20.0, 50.0, 50.0);
+/// The background mixture's density on the cosine scale: f_S(s) = Σ w_i f_i(atanh s) / (1 − s²)
+/// (0 outside (−1, 1)).
+fn background_density(bg: &Background, s: f64) -> f64 {
+    if !(s > -1.0 && s < 1.0) {
+        return 0.0;
+    }
+    let z = ScoreScale::FisherZ.map(s);
+    bg.fit.ln_pdf(z).exp() / (1.0 - s * s)
+}
+
+/// Two panels: left, the histogram of the scores with the background mixture's density on the
+/// cosine scale and the reference single gamma's (counts scale); right, the upper tail on a log
+/// axis: empirical P(S ≥ s), the background's p-value curve and the single gamma's, with the
+/// FDR cut-off marked.
+fn render_svg(scores: &[f64], r: &Report) -> String {
+    let bg = &r.background;
+    let cal = &bg.calibrator;
+    let single = r.fit.as_ref().map(|f| f.distribution());
+    let (w, h) = (1100.0, 500.0);
+    let (pl, pr, pt, pb) = (60.0, 20.0, 70.0, 50.0);
     let panel_w = (w - 2.0 * pl - 2.0 * pr) / 2.0;
     let ph = h - pt - pb;
     let lo = scores.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let span = (hi - lo).max(1e-9);
-    let (x0, x1) = (lo - 0.05 * span, hi + 0.05 * span);
+    let (x0, x1) = ((lo - 0.05 * span).max(-1.0), (hi + 0.05 * span).min(1.0));
+    let (x0, x1) = if x1 > x0 {
+        (x0, x1)
+    } else {
+        (lo - 1e-3, hi + 1e-3)
+    };
     let bins = 80usize;
     let bw = (x1 - x0) / bins as f64;
     let mut counts = vec![0usize; bins];
     for &s in scores {
-        let b = (((s - x0) / bw) as usize).min(bins - 1);
+        let b = (((s - x0) / bw).max(0.0) as usize).min(bins - 1);
         counts[b] += 1;
     }
-    let d = r.fit.distribution();
     let n = scores.len() as f64;
-    let dens: Vec<(f64, f64)> = (0..=400)
-        .map(|i| x0 + (x1 - x0) * i as f64 / 400.0)
-        .map(|x| (x, n * bw * d.pdf(x)))
+    let grid: Vec<f64> = (0..=400)
+        .map(|i| x0 + (x1 - x0) * f64::from(i) / 400.0)
         .collect();
+    let dens: Vec<(f64, f64)> = grid
+        .iter()
+        .map(|&x| (x, n * bw * background_density(bg, x)))
+        .collect();
+    let dens1: Vec<(f64, f64)> = match &single {
+        Some(d) => grid.iter().map(|&x| (x, n * bw * d.pdf(x))).collect(),
+        None => Vec::new(),
+    };
     let ymax = counts
         .iter()
         .map(|&c| c as f64)
-        .chain(dens.iter().map(|p| p.1))
+        .chain(dens.iter().chain(&dens1).map(|p| p.1))
+        .filter(|y| y.is_finite())
         .fold(1.0, f64::max)
         * 1.08;
     let sx = |x: f64| pl + (x - x0) / (x1 - x0) * panel_w;
-    let sy = |y: f64| pt + ph - y / ymax * ph;
+    let sy = |y: f64| pt + ph - y.min(ymax) / ymax * ph;
     let mut o = String::new();
     let _ = write!(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">");
     let _ = write!(o, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
-    let _ = write!(o, "<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">Scores and fitted background (shifted gamma: α = {:.2}, λ = {:.2}, c = {:.3})</text>", pl, r.fit.shape(), r.fit.rate(), r.fit.shift());
-    // Left panel: histogram + density.
+    let comps: Vec<String> = bg
+        .fit
+        .weights()
+        .iter()
+        .zip(bg.fit.components())
+        .map(|(w, c)| {
+            format!(
+                "{w:.3}·Γ(α {:.1}, λ {:.1}, c {:.2})",
+                c.shape(),
+                c.rate(),
+                c.shift()
+            )
+        })
+        .collect();
+    let _ = write!(o, "<text x=\"{pl}\" y=\"24\" font-size=\"15\" font-weight=\"bold\">Background of {} scores: {}-component shifted-gamma mixture on Fisher z = atanh(s), K by BIC over 1..{}</text>", scores.len(), bg.fit.len(), bg.tried);
+    let _ = write!(
+        o,
+        "<text x=\"{pl}\" y=\"44\" font-size=\"12\" fill=\"#444\">background on z: {}. Left: histogram and densities; right: upper tail, p-value P(S ≥ s).</text>",
+        comps.join(" + ")
+    );
+    // Left panel: histogram + densities.
     for (b, &c) in counts.iter().enumerate() {
         let xa = sx(x0 + b as f64 * bw);
         let _ = write!(o, "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#9ecae1\" stroke=\"#6baed6\" stroke-width=\"0.5\"/>", xa, sy(c as f64), sx(x0 + (b + 1) as f64 * bw) - xa, sy(0.0) - sy(c as f64));
     }
-    let path: Vec<String> = dens
-        .iter()
-        .map(|&(x, y)| format!("{:.2},{:.2}", sx(x), sy(y)))
-        .collect();
+    let poly = |pts: &[(f64, f64)]| -> String {
+        pts.iter()
+            .filter(|p| p.1.is_finite())
+            .map(|&(x, y)| format!("{:.2},{:.2}", sx(x), sy(y)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if !dens1.is_empty() {
+        let _ = write!(
+            o,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"6,4\"/>",
+            poly(&dens1)
+        );
+    }
     let _ = write!(
         o,
         "<polyline points=\"{}\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>",
-        path.join(" ")
+        poly(&dens)
     );
     if r.cutoff.fdr.discoveries > 0 {
         let xc = sx(r.cutoff.score_threshold);
@@ -570,10 +725,21 @@ fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
         ph,
         x0,
         x1,
-        "score (cosine similarity)",
+        "score s (cosine similarity)",
         "count per bin",
     );
-    let _ = write!(o, "<g transform=\"translate({},{})\"><rect width=\"12\" height=\"12\" fill=\"#9ecae1\"/><text x=\"18\" y=\"11\">histogram ({} scores)</text><line x1=\"0\" y1=\"26\" x2=\"12\" y2=\"26\" stroke=\"#d62728\" stroke-width=\"2\"/><text x=\"18\" y=\"30\">fitted density × N × bin width</text></g>", pl + panel_w - 200.0, pt + 8.0, scores.len());
+    let _ = write!(o, "<g transform=\"translate({},{})\"><rect width=\"12\" height=\"12\" fill=\"#9ecae1\"/><text x=\"18\" y=\"11\">histogram ({} scores)</text><line x1=\"0\" y1=\"26\" x2=\"12\" y2=\"26\" stroke=\"#d62728\" stroke-width=\"2\"/><text x=\"18\" y=\"30\">background mixture (Fisher z)</text>", pl + panel_w - 215.0, pt + 8.0, scores.len());
+    if !dens1.is_empty() {
+        let _ = write!(o, "<line x1=\"0\" y1=\"44\" x2=\"12\" y2=\"44\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"4,3\"/><text x=\"18\" y=\"48\">one gamma, cosine scale</text>");
+    }
+    if r.cutoff.fdr.discoveries > 0 {
+        let _ = write!(o, "<line x1=\"0\" y1=\"62\" x2=\"12\" y2=\"62\" stroke=\"#2ca02c\" stroke-width=\"1.5\" stroke-dasharray=\"4,3\"/><text x=\"18\" y=\"66\">BH cut-off, FDR {}</text>", r.fdr);
+    }
+    let note_y = if r.cutoff.fdr.discoveries > 0 { 84 } else { 66 };
+    let _ = write!(
+        o,
+        "<text x=\"0\" y=\"{note_y}\" fill=\"#666\">densities × N × bin width</text></g>"
+    );
     // Right panel: tail on log scale.
     let ox = 2.0 * pl + pr + panel_w;
     let mut sorted: Vec<f64> = scores.to_vec();
@@ -584,11 +750,14 @@ fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
         .first()
         .map(|&s| cal.p_value(s))
         .unwrap_or(1e-12)
+        .min(cal.p_value(tx1))
         .clamp(1e-300, 1e-3)
         .log10()
         .floor()
         .min(-(n.log10().ceil()) - 1.0);
     let ly = |p: f64| pt + (p.max(1e-300).log10() / pmin).clamp(0.0, 1.0) * ph;
+    // Curves stop where they leave the axis (instead of running along its floor).
+    let on_axis = |p: f64| p.log10() >= pmin;
     let lx = |x: f64| ox + (x - tx0) / (tx1 - tx0) * panel_w;
     let decades = (-pmin) as i32;
     let step = (decades / 8).max(1);
@@ -608,9 +777,27 @@ fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
         "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/>",
         emp.join(" ")
     );
-    let model: Vec<String> = (0..=300)
-        .map(|i| tx0 + (tx1 - tx0) * i as f64 / 300.0)
-        .map(|x| format!("{:.2},{:.2}", lx(x), ly(cal.p_value(x))))
+    let tgrid: Vec<f64> = (0..=300)
+        .map(|i| tx0 + (tx1 - tx0) * f64::from(i) / 300.0)
+        .collect();
+    if let Some(d) = &single {
+        let model1: Vec<String> = tgrid
+            .iter()
+            .map(|&x| (x, d.sf(x)))
+            .take_while(|&(_, p)| on_axis(p))
+            .map(|(x, p)| format!("{:.2},{:.2}", lx(x), ly(p)))
+            .collect();
+        let _ = write!(
+            o,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"6,4\"/>",
+            model1.join(" ")
+        );
+    }
+    let model: Vec<String> = tgrid
+        .iter()
+        .map(|&x| (x, cal.p_value(x)))
+        .take_while(|&(_, p)| on_axis(p))
+        .map(|(x, p)| format!("{:.2},{:.2}", lx(x), ly(p)))
         .collect();
     let _ = write!(
         o,
@@ -619,7 +806,14 @@ fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
     );
     if r.cutoff.fdr.discoveries > 0 {
         let xc = lx(r.cutoff.score_threshold);
-        let _ = write!(o, "<line x1=\"{xc:.2}\" y1=\"{pt}\" x2=\"{xc:.2}\" y2=\"{}\" stroke=\"#2ca02c\" stroke-dasharray=\"5,4\" stroke-width=\"1.5\"/><text x=\"{:.2}\" y=\"{}\" fill=\"#2ca02c\">BH cut-off, FDR {}: {} hits</text>", pt + ph, xc + 4.0, pt + 14.0, r.fdr, r.cutoff.fdr.discoveries);
+        let k = r.cutoff.fdr.discoveries;
+        // The label goes on the side of the line with room for it.
+        let (tx, anchor) = if xc > ox + 0.6 * panel_w {
+            (xc - 4.0, "end")
+        } else {
+            (xc + 4.0, "start")
+        };
+        let _ = write!(o, "<line x1=\"{xc:.2}\" y1=\"{pt}\" x2=\"{xc:.2}\" y2=\"{}\" stroke=\"#2ca02c\" stroke-dasharray=\"5,4\" stroke-width=\"1.5\"/><text x=\"{tx:.2}\" y=\"{}\" text-anchor=\"{anchor}\" fill=\"#2ca02c\">BH cut-off, FDR {}: {k} {} (s ≥ {:.3})</text>", pt + ph, pt + 14.0, r.fdr, if k == 1 { "hit" } else { "hits" }, r.cutoff.score_threshold);
     }
     axes(
         &mut o,
@@ -629,12 +823,15 @@ fn render_svg(scores: &[f64], r: &Report, cal: &Calibrator) -> String {
         ph,
         tx0,
         tx1,
-        "score (top 10 %)",
+        "score s (top 10 %)",
         "",
     );
     let _ = write!(o, "<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\">P(S ≥ s), log scale</text>", ox - 48.0, pt + ph / 2.0);
-    let _ = write!(o, "<g transform=\"translate({},{})\"><line x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/><text x=\"18\" y=\"10\">empirical tail</text><line x1=\"0\" y1=\"24\" x2=\"12\" y2=\"24\" stroke=\"#d62728\" stroke-width=\"2\"/><text x=\"18\" y=\"28\">background p-value (sf)</text></g>", ox + panel_w - 190.0, pt + ph - 50.0);
-    o.push_str("</svg>\n");
+    let _ = write!(o, "<g transform=\"translate({},{})\"><rect x=\"-6\" y=\"-6\" width=\"240\" height=\"{}\" fill=\"white\" fill-opacity=\"0.85\"/><line x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/><text x=\"18\" y=\"10\">empirical tail (rank / N)</text><line x1=\"0\" y1=\"24\" x2=\"12\" y2=\"24\" stroke=\"#d62728\" stroke-width=\"2\"/><text x=\"18\" y=\"28\">p-value, background mixture</text>", ox + 0.4 * panel_w, pt + 30.0, if single.is_some() { 60 } else { 42 });
+    if single.is_some() {
+        let _ = write!(o, "<line x1=\"0\" y1=\"42\" x2=\"12\" y2=\"42\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"4,3\"/><text x=\"18\" y=\"46\">one gamma, cosine scale (reference)</text>");
+    }
+    o.push_str("</g></svg>\n");
     o
 }
 
