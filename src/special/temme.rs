@@ -19,13 +19,15 @@ use super::gamma_inc_consts::{
 /// the edge).
 #[inline]
 pub(super) fn temme_sum(eta: f64, a: f64, z: f64) -> f64 {
+    // sub-interval k = ⌊u⌋ clamped to [0, NINT − 1], in floating point (1.5·2^52 rounding of
+    // u − ½; at an interval edge either neighbour may be picked, both fit there); the integer
+    // index comes from the same bits, so t does not wait on a float ↔ int conversion
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
     let u = (eta - TEMME_ETA0) * (0.5 / TEMME_W);
-    let i = if u > 0.0 {
-        (u as usize).min(TEMME_NINT - 1)
-    } else {
-        0
-    };
-    let t = eta - (TEMME_ETA0 + (2 * i + 1) as f64 * TEMME_W);
+    let uc = u.clamp(0.5, TEMME_NINT as f64 - 0.5); // NaN: i = NINT − 1, t = NaN
+    let kf = (uc - 0.5) + MAGIC;
+    let i = (kf.to_bits().wrapping_sub(MAGIC.to_bits()) as usize).min(TEMME_NINT - 1);
+    let t = eta - (TEMME_ETA0 + (2.0 * (kf - MAGIC) + 1.0) * TEMME_W);
     if a >= 100.0 {
         t100_sum(i, t, z)
     } else if a >= 20.0 {
