@@ -2,9 +2,9 @@
 //!
 //! Method (coefficients from `tests/data/make_special.py fit`, near-minimax rational fits made
 //! with mpmath at 60 digits):
-//! * `x ≥ 2`: `ψ(x) = ln x − y·(1/2 + y·R(y))`, `y = 1/x`, with `R` a (7,7) rational fit of
-//!   `(x·(ln x − ψ(x)) − 1/2)·x` on `y ∈ [0, 1/2]` (relative error of the fit < 4e-17), evaluated
-//!   as reversed polynomials in x with a single division, and ln x from a table-driven kernel
+//! * `x ≥ 2`: `ψ(x) = ln x − y·(1/2 + y·R(y))`, `y = 1/x`, with `R` a (6,6) rational fit of
+//!   `(x·(ln x − ψ(x)) − 1/2)·x` on `y ∈ [0, 1/2]` (its error weighted by the effect on ψ:
+//!   < 4.7e-18 of |ψ|), evaluated as reversed polynomials in x with a single division, and ln x from a table-driven kernel
 //!   without division (`ln_ge1`). One formula from 2 to 1e30: no asymptotic cut-over, no loop.
 //! * `1 ≤ x < 2`: `ψ(x) = (t − c)·F(t)`, `t = x − 1` (exact), `c = x0 − 1` split in two doubles
 //!   so that `t − c` is exact near the root `x0 = 1.46163214496836234…`: relative accuracy holds
@@ -53,7 +53,31 @@ const F_Q: [f64; 7] = [
     0.000_122_718_637_920_628_2,
 ];
 
-/// Numerator of R(y) ≈ (x(ln x − ψ(x)) − 1/2)/y, y = 1/x ∈ [0, 1/2].
+/// Numerator of R6(y) ≈ (x(ln x − ψ(x)) − 1/2)/y, y = 1/x ∈ [0, 1/2]: a (6,6) fit for
+/// [`psi_ge2`] whose error is weighted by its effect on ψ, |y²(R6 − R)|/|ψ(x)| (the term y²R
+/// is at most 5 % of ψ), max 4.7e-18 after rounding the coefficients (`make_special.py fit`).
+const R6_P: [f64; 7] = [
+    0.083_333_333_332_677_67,
+    0.381_741_794_190_594_4,
+    0.924_129_088_921_936_9,
+    1.252_209_595_201_358_5,
+    0.934_870_700_018_834_4,
+    0.320_549_190_030_595_23,
+    0.002_586_584_661_239_584_6,
+];
+/// Denominator of R6(y).
+const R6_Q: [f64; 7] = [
+    1.0,
+    4.580_901_529_374_707,
+    11.189_549_109_920_573,
+    15.484_604_180_550_956,
+    12.289_802_606_930_206,
+    5.176_707_261_582_688,
+    0.778_812_459_261_842_8,
+];
+
+/// Numerator of R(y) ≈ (x(ln x − ψ(x)) − 1/2)/y, y = 1/x ∈ [0, 1/2] (relative error < 4e-17,
+/// also at small y: used where ψ(1 + u) feeds the cancelling reflection).
 const R_P: [f64; 8] = [
     0.083_333_333_333_333_34,
     0.417_002_517_575_021_6,
@@ -105,13 +129,14 @@ fn psi_1p(t: f64) -> f64 {
 
 /// ψ(x) for x ≥ 2 (including +inf).
 ///
-/// `ψ = ln x − y(1/2 + y·P(y)/Q(y))` with `y = 1/x`, rewritten with the reversed polynomials
-/// `P̂(x) = x⁷P(1/x)`, `Q̂(x) = x⁷Q(1/x)` as `ln x − (x·Q̂/2 + P̂)/(x²·Q̂)`: one division.
+/// `ψ = ln x − y(1/2 + y·P(y)/Q(y))` with `y = 1/x` (P/Q = R6, degree 6 each), rewritten with
+/// the reversed polynomials `P̂(x) = x⁶P(1/x)`, `Q̂(x) = x⁶Q(1/x)` as
+/// `ln x − (x·Q̂/2 + P̂)/(x²·Q̂)`: one division.
 #[inline(always)]
 fn psi_ge2(x: f64) -> f64 {
     if x < 1e30 {
-        let p = poly8_rev(&R_P, x);
-        let q = poly8_rev(&R_Q, x);
+        let p = poly7_rev(&R6_P, x);
+        let q = poly7_rev(&R6_Q, x);
         // x² is formed beside the polynomials: one multiplication after Q̂ (short chain)
         ln_ge1(x) - (0.5 * x * q + p) / (x * x * q)
     } else {
@@ -130,6 +155,14 @@ fn psi_1p_big(u: f64) -> (f64, f64) {
     let q = poly8_rev(&R_Q, u);
     let (h, l) = ln_ge1_parts(u);
     (h, l + (0.5 * u * q - p) / (u * u * q))
+}
+
+/// Σ c[j]·x^(6−j): the degree-6 polynomial with the coefficients reversed (Estrin).
+#[inline(always)]
+fn poly7_rev(c: &[f64; 7], x: f64) -> f64 {
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    (c[6] + c[5] * x) + (c[4] + c[3] * x) * x2 + ((c[2] + c[1] * x) + c[0] * x2) * x4
 }
 
 /// Σ c[j]·x^(7−j): the degree-7 polynomial with the coefficients reversed (Estrin).

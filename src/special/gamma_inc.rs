@@ -119,9 +119,11 @@ fn bd0(a: f64, x: f64) -> (f64, f64) {
         );
     }
     let (p, pe) = two_prod(q, a);
-    let ql = ((x - p) - pe) / a; // q + ql = x/a
+    // x/a = q + ql with ql = ((x − p) − pe)/a, so ln(x/a) = ln q + ql/q + O(2^-106) and
+    // ql/q = ((x − p) − pe)/x: one division, beside ln_dd
+    let qr = ((x - p) - pe) / x;
     let (lh, ll) = ln_dd(q);
-    let ll = ll + ql / q;
+    let ll = ll + qr;
     let (t, te) = two_prod(a, lh);
     let tl = te + a * ll; // a ln(x/a) = t + tl
     let (d, de) = two_sum(x, -a);
@@ -318,25 +320,32 @@ fn pq_temme(a: f64, x: f64) -> (f64, f64) {
     let s = temme_sum(eta, a, za);
     // Both terms carry e^{−Y}, Y = y + yl = a η²/2 (double-double):
     //   ½ erfc(√Y) = e^{−Y} · ½ erfcx(√Y),  sum term = e^{−Y} · s / √(2π a).
-    // erfcx is evaluated at w = fl(√y) and moved to √Y to first order:
-    //   erfcx(√Y) ≈ erfcx(w) (1 + (√Y − w)(2w − 2/(√π erfcx(w)))),  √Y − w ≈ (Y − w²)/(2w).
+    // erfcx is evaluated at w = fl(√y) and moved to √Y to first order (erfcx′ = 2z erfcx − 2/√π):
+    //   erfcx(√Y) ≈ erfcx(w) + (√Y − w)(2w erfcx(w) − 2/√π),  √Y − w ≈ (Y − w²)/(2w),
+    // with no division by erfcx(w) after it (the division by 2w runs beside erfcx).
     let w = libm::sqrt(y);
     let ex = erfcx(w);
     let mut e = 0.5 * ex;
     if w > 0.0 {
         let (ww, wwe) = two_prod(w, w);
         let dw = (((y - ww) - wwe) + yl) / (2.0 * w);
-        e *= 1.0 + dw * (2.0 * w - core::f64::consts::FRAC_2_SQRT_PI / ex);
+        e = 0.5 * (ex + dw * (2.0 * w * ex - core::f64::consts::FRAC_2_SQRT_PI));
     }
     let r = s * libm::sqrt(za * (0.5 / core::f64::consts::PI));
     let ey = exp_neg_dd(y, yl);
-    if x >= a {
-        let q = ey * (e + r);
-        (1.0 - q, q)
-    } else {
-        let p = ey * (e - r);
-        (p, 1.0 - p)
-    }
+    // the smaller tail: Q = ey (e + r) for x ≥ a, P = ey (e − r) below; selected without a
+    // branch (x ≥ a is unpredictable on mixed inputs)
+    // (bit operations: the compiler turns `if` selects into branches here)
+    const SIGN: u64 = 1 << 63;
+    let below = (x - a).to_bits() & SIGN; // x − a is +0 when x = a
+    let v = ey * (e + f64::from_bits(r.to_bits() ^ below));
+    let w = 1.0 - v;
+    let m = (below >> 63).wrapping_neg(); // all ones when x < a
+    let (vb, wb) = (v.to_bits(), w.to_bits());
+    (
+        f64::from_bits((vb & m) | (wb & !m)),
+        f64::from_bits((wb & m) | (vb & !m)),
+    )
 }
 
 /// Which method (P, Q) uses; also used by tests through `method_of`.

@@ -185,15 +185,34 @@ pub(super) const TEMME_W: f64 = 0.05170293826224351;
 /// Number of Temme sub-intervals.
 pub(super) const TEMME_NINT: usize = 8;
 
+/// Σ c[j]·t^(N−1−j) (highest degree first) by Estrin's scheme: pairs c + c'·t, then pairs of
+/// those with t², t⁴, …, so the dependency chain is ⌈log2 N⌉ multiply-adds instead of N − 1.
+/// N is a constant, so the loops unroll fully.
 #[inline(always)]
-fn horner<const N: usize>(c: &[f64; N], t: f64) -> f64 {
-    let mut s = c[0];
-    let mut i = 1;
-    while i < N {
-        s = s * t + c[i];
-        i += 1;
+fn poly_estrin<const N: usize>(c: &[f64; N], t: f64) -> f64 {
+    let mut b = [0.0; N];
+    let mut j = 0;
+    while j < N {
+        b[j] = c[N - 1 - j]; // ascending
+        j += 1;
     }
-    s
+    let mut n = N;
+    let mut p = t;
+    while n > 1 {
+        let m = n.div_ceil(2);
+        let mut k = 0;
+        while k < m {
+            b[k] = if 2 * k + 1 < n {
+                b[2 * k] + p * b[2 * k + 1]
+            } else {
+                b[2 * k]
+            };
+            k += 1;
+        }
+        n = m;
+        p *= p;
+    }
+    b[0]
 }
 
 const T100_C0: [[f64; 9]; 8] = [
@@ -271,13 +290,13 @@ const T100_C6: [[f64; 2]; 8] = [
 /// c_k in degrees [8, 7, 6, 5, 3, 2, 1].
 #[inline]
 pub(super) fn t100_sum(i: usize, t: f64, z: f64) -> f64 {
-    let c0 = horner(&T100_C0[i], t);
-    let c1 = horner(&T100_C1[i], t);
-    let c2 = horner(&T100_C2[i], t);
-    let c3 = horner(&T100_C3[i], t);
-    let c4 = horner(&T100_C4[i], t);
-    let c5 = horner(&T100_C5[i], t);
-    let c6 = horner(&T100_C6[i], t);
+    let c0 = poly_estrin(&T100_C0[i], t);
+    let c1 = poly_estrin(&T100_C1[i], t);
+    let c2 = poly_estrin(&T100_C2[i], t);
+    let c3 = poly_estrin(&T100_C3[i], t);
+    let c4 = poly_estrin(&T100_C4[i], t);
+    let c5 = poly_estrin(&T100_C5[i], t);
+    let c6 = poly_estrin(&T100_C6[i], t);
     let z_1 = z * z;
     let z_2 = z_1 * z_1;
     ((c0 + z * c1) + z_1 * (c2 + z * c3)) + z_2 * ((c4 + z * c5) + z_1 * c6)
@@ -398,17 +417,17 @@ const T20_C10: [[f64; 1]; 8] = [
 /// c_k in degrees [8, 7, 7, 6, 5, 4, 4, 3, 2, 1, 0].
 #[inline]
 pub(super) fn t20_sum(i: usize, t: f64, z: f64) -> f64 {
-    let c0 = horner(&T20_C0[i], t);
-    let c1 = horner(&T20_C1[i], t);
-    let c2 = horner(&T20_C2[i], t);
-    let c3 = horner(&T20_C3[i], t);
-    let c4 = horner(&T20_C4[i], t);
-    let c5 = horner(&T20_C5[i], t);
-    let c6 = horner(&T20_C6[i], t);
-    let c7 = horner(&T20_C7[i], t);
-    let c8 = horner(&T20_C8[i], t);
-    let c9 = horner(&T20_C9[i], t);
-    let c10 = horner(&T20_C10[i], t);
+    let c0 = poly_estrin(&T20_C0[i], t);
+    let c1 = poly_estrin(&T20_C1[i], t);
+    let c2 = poly_estrin(&T20_C2[i], t);
+    let c3 = poly_estrin(&T20_C3[i], t);
+    let c4 = poly_estrin(&T20_C4[i], t);
+    let c5 = poly_estrin(&T20_C5[i], t);
+    let c6 = poly_estrin(&T20_C6[i], t);
+    let c7 = poly_estrin(&T20_C7[i], t);
+    let c8 = poly_estrin(&T20_C8[i], t);
+    let c9 = poly_estrin(&T20_C9[i], t);
+    let c10 = poly_estrin(&T20_C10[i], t);
     let z_1 = z * z;
     let z_2 = z_1 * z_1;
     let z_3 = z_2 * z_2;
@@ -590,23 +609,23 @@ const T10_C16: [[f64; 1]; 8] = [
 /// c_k in degrees [8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 1, 1, 1, 0, 0].
 #[inline]
 pub(super) fn t10_sum(i: usize, t: f64, z: f64) -> f64 {
-    let c0 = horner(&T10_C0[i], t);
-    let c1 = horner(&T10_C1[i], t);
-    let c2 = horner(&T10_C2[i], t);
-    let c3 = horner(&T10_C3[i], t);
-    let c4 = horner(&T10_C4[i], t);
-    let c5 = horner(&T10_C5[i], t);
-    let c6 = horner(&T10_C6[i], t);
-    let c7 = horner(&T10_C7[i], t);
-    let c8 = horner(&T10_C8[i], t);
-    let c9 = horner(&T10_C9[i], t);
-    let c10 = horner(&T10_C10[i], t);
-    let c11 = horner(&T10_C11[i], t);
-    let c12 = horner(&T10_C12[i], t);
-    let c13 = horner(&T10_C13[i], t);
-    let c14 = horner(&T10_C14[i], t);
-    let c15 = horner(&T10_C15[i], t);
-    let c16 = horner(&T10_C16[i], t);
+    let c0 = poly_estrin(&T10_C0[i], t);
+    let c1 = poly_estrin(&T10_C1[i], t);
+    let c2 = poly_estrin(&T10_C2[i], t);
+    let c3 = poly_estrin(&T10_C3[i], t);
+    let c4 = poly_estrin(&T10_C4[i], t);
+    let c5 = poly_estrin(&T10_C5[i], t);
+    let c6 = poly_estrin(&T10_C6[i], t);
+    let c7 = poly_estrin(&T10_C7[i], t);
+    let c8 = poly_estrin(&T10_C8[i], t);
+    let c9 = poly_estrin(&T10_C9[i], t);
+    let c10 = poly_estrin(&T10_C10[i], t);
+    let c11 = poly_estrin(&T10_C11[i], t);
+    let c12 = poly_estrin(&T10_C12[i], t);
+    let c13 = poly_estrin(&T10_C13[i], t);
+    let c14 = poly_estrin(&T10_C14[i], t);
+    let c15 = poly_estrin(&T10_C15[i], t);
+    let c16 = poly_estrin(&T10_C16[i], t);
     let z_1 = z * z;
     let z_2 = z_1 * z_1;
     let z_3 = z_2 * z_2;

@@ -19,13 +19,15 @@ use super::gamma_inc_consts::{
 /// the edge).
 #[inline]
 pub(super) fn temme_sum(eta: f64, a: f64, z: f64) -> f64 {
+    // sub-interval k = ⌊u⌋ clamped to [0, NINT − 1], in floating point (1.5·2^52 rounding of
+    // u − ½; at an interval edge either neighbour may be picked, both fit there); the integer
+    // index comes from the same bits, so t does not wait on a float ↔ int conversion
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
     let u = (eta - TEMME_ETA0) * (0.5 / TEMME_W);
-    let i = if u > 0.0 {
-        (u as usize).min(TEMME_NINT - 1)
-    } else {
-        0
-    };
-    let t = eta - (TEMME_ETA0 + (2 * i + 1) as f64 * TEMME_W);
+    let uc = u.clamp(0.5, TEMME_NINT as f64 - 0.5); // NaN: i = NINT − 1, t = NaN
+    let kf = (uc - 0.5) + MAGIC;
+    let i = (kf.to_bits().wrapping_sub(MAGIC.to_bits()) as usize).min(TEMME_NINT - 1);
+    let t = eta - (TEMME_ETA0 + (2.0 * (kf - MAGIC) + 1.0) * TEMME_W);
     if a >= 100.0 {
         t100_sum(i, t, z)
     } else if a >= 20.0 {
@@ -40,16 +42,13 @@ pub(super) fn temme_sum(eta: f64, a: f64, z: f64) -> f64 {
 #[inline]
 pub(super) fn erfcx(z: f64) -> f64 {
     if z < 12.0 {
-        let (i, c) = if z < 2.0 {
-            let j = (z * 8.0) as usize;
-            (j, (j as f64 + 0.5) * 0.125)
-        } else if z < 6.0 {
-            let j = ((z - 2.0) * 4.0) as usize;
-            (16 + j, 2.0 + (j as f64 + 0.5) * 0.25)
-        } else {
-            let j = ((z - 6.0) * 2.0) as usize;
-            (32 + j, 6.0 + (j as f64 + 0.5) * 0.5)
-        };
+        // Pieces of width 1/8 on [0, 2), 1/4 on [2, 6), 1/2 on [6, 12): exactly the cells of
+        // v = z + 2 ∈ [2, 14) given by its exponent and top 4 mantissa bits, so the index and
+        // the piece start come from the bits of v without a branch (z is unpredictable).
+        // v is rounded, so z may lie up to ulp(14) outside its piece: the fits hold there.
+        let vb = (z + 2.0).to_bits();
+        let i = ((vb >> 48) - (2f64.to_bits() >> 48)) as usize;
+        let c = f64::from_bits((vb & 0xffff_0000_0000_0000) | 0x0000_8000_0000_0000) - 2.0;
         let p = &ERFCX_PIECES[i.min(ERFCX_PIECES.len() - 1)]; // highest degree first
         let t = z - c;
         let t2 = t * t;

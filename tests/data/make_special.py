@@ -339,7 +339,11 @@ def fit_all():
     print('x0 - 1 = hi + lo:', repr(float(x0 - 1)), repr(float(x0 - 1 - mp.mpf(float(x0 - 1)))))
     # F = 1 + P/Q: fit F − 1, error weighted relative to F
     _report('digamma F-1', lambda t: psi_F(t) - 1, 0, 1, 6, 6, wfun=lambda t: 1 / abs(psi_F(t)))
-    _report('digamma R', psi_R, 0, 0.5, 7, 7)
+    _report('digamma R', psi_R, 0, 0.5, 7, 7)  # R_P/R_Q (psi_1p_big, reflection)
+
+    def psi_w(y):  # weight: the error of y²R relative to ψ(x)
+        return y**2 / abs(mp.log(1 / tiny)) if y < tiny else y**2 / abs(mp.digamma(1 / y))
+    _report('digamma R6', psi_R, 0, 0.5, 6, 6, wfun=psi_w)  # R6_P/R6_Q (psi_ge2)
     _report('trigamma T', tri_1p, 0, 1, 7, 7)
     _report('trigamma R', tri_R, 0, 0.5, 7, 7)
     # ln Γ pieces: H = Y + P(t)/Q(t), t = x − C; Y = mean of H at the ends, rounded to 2^-20;

@@ -18,6 +18,10 @@ src/special/gamma_inc_consts.rs (the table of the double-double logarithm, the p
 1/Γ(1+f), Temme's c_k(η) on sub-intervals, the erfcx fit), all computed here with mpmath.
 The generated file is exempt from rustfmt (`#[rustfmt::skip]` on its `mod` line).
 
+Exponential table (``python3 make_special_inc.py --exp-table``): prints the constants of
+``exp_neg_dd`` in src/special/dd.rs (ln2/128 split, 128/ln2, 2^(j/128) as double-doubles),
+pasted there by hand.
+
 Needs mpmath (``pip install mpmath``). Deterministic (fixed seeds).
 """
 import math
@@ -410,15 +414,34 @@ def gen_coeffs(path):
     out.append('pub(super) const TEMME_W: f64 = %s;' % rust_f64(w))
     out.append('/// Number of Temme sub-intervals.')
     out.append('pub(super) const TEMME_NINT: usize = %d;\n' % nint)
+    out.append("/// Σ c[j]·t^(N−1−j) (highest degree first) by Estrin's scheme: pairs c + c'·t, then pairs of")
+    out.append('/// those with t², t⁴, …, so the dependency chain is ⌈log2 N⌉ multiply-adds instead of N − 1.')
+    out.append('/// N is a constant, so the loops unroll fully.')
     out.append('#[inline(always)]')
-    out.append('fn horner<const N: usize>(c: &[f64; N], t: f64) -> f64 {')
-    out.append('    let mut s = c[0];')
-    out.append('    let mut i = 1;')
-    out.append('    while i < N {')
-    out.append('        s = s * t + c[i];')
-    out.append('        i += 1;')
+    out.append('fn poly_estrin<const N: usize>(c: &[f64; N], t: f64) -> f64 {')
+    out.append('    let mut b = [0.0; N];')
+    out.append('    let mut j = 0;')
+    out.append('    while j < N {')
+    out.append('        b[j] = c[N - 1 - j]; // ascending')
+    out.append('        j += 1;')
     out.append('    }')
-    out.append('    s')
+    out.append('    let mut n = N;')
+    out.append('    let mut p = t;')
+    out.append('    while n > 1 {')
+    out.append('        let m = n.div_ceil(2);')
+    out.append('        let mut k = 0;')
+    out.append('        while k < m {')
+    out.append('            b[k] = if 2 * k + 1 < n {')
+    out.append('                b[2 * k] + p * b[2 * k + 1]')
+    out.append('            } else {')
+    out.append('                b[2 * k]')
+    out.append('            };')
+    out.append('            k += 1;')
+    out.append('        }')
+    out.append('        n = m;')
+    out.append('        p *= p;')
+    out.append('    }')
+    out.append('    b[0]')
     out.append('}\n')
 
     def estrin(names, zname):
@@ -478,7 +501,7 @@ def gen_coeffs(path):
         out.append('pub(super) fn %s_sum(i: usize, t: f64, z: f64) -> f64 {' % name.lower())
         names = []
         for k in range(nk):
-            out.append('    let c%d = horner(&%s_C%d[i], t);' % (k, name, k))
+            out.append('    let c%d = poly_estrin(&%s_C%d[i], t);' % (k, name, k))
             names.append('c%d' % k)
         lines, expr = estrin(names, 'z')
         out.extend(lines)
@@ -489,8 +512,27 @@ def gen_coeffs(path):
     print('wrote', path, 'Temme sets (name, amin, K, degrees):', info)
 
 
+def exp_table():
+    """Constants of exp_neg_dd (src/special/dd.rs), printed as Rust."""
+    mp.mp.dps = 60
+    lq = mp.log(2) / 128
+    bits = struct.unpack('<Q', struct.pack('<d', float(lq)))[0] & ~((1 << 18) - 1)
+    lhi = struct.unpack('<d', struct.pack('<Q', bits))[0]  # 35 significant bits
+    print('const EXP_L_HI: f64 = %r;' % lhi)
+    print('const EXP_L_LO: f64 = %r;' % float(lq - mp.mpf(lhi)))
+    print('const EXP_INV_L: f64 = %r;' % float(128 / mp.log(2)))
+    print('const EXP_TAB: [[f64; 2]; 128] = [')
+    for j in range(128):
+        v = mp.mpf(2) ** (mp.mpf(j) / 128)
+        h = float(v)
+        print('    [%r, %r],' % (h, float(v - mp.mpf(h))))
+    print('];')
+
+
 if __name__ == '__main__':
-    if '--coeffs' in sys.argv:
+    if '--exp-table' in sys.argv:
+        exp_table()
+    elif '--coeffs' in sys.argv:
         gen_coeffs(os.path.join(ROOT, 'src', 'special', 'gamma_inc_consts.rs'))
     else:
         main()
