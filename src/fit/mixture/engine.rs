@@ -3,7 +3,10 @@
 
 use super::estep::{Evaluator, Order, SuffStats};
 use super::mstep::em_update;
-use super::newton::{damped_step, derivs_into, projected, Derivs, Mat};
+use super::newton::{
+    cap_shifts, damped_step, derivs_into, projected, retreat_shifts, shift_capped, shift_caps,
+    Derivs, Mat,
+};
 use super::params::{Bounds, Params, MAX_P, PER};
 
 /// A data set the optimiser can sweep: one call = one pass (E-step + statistics).
@@ -95,6 +98,10 @@ pub(crate) struct Run {
     /// Converged on the relative LL change rather than on the gradient (a flat ridge or the
     /// rounding floor): callers may still try a better start.
     pub stalled: bool,
+    /// Ended with an exponential component (α at the floor 1) whose shift is held just below
+    /// the lowest point it claims: a corner of the support constraint, often a poor local
+    /// optimum, so callers check the (K − 1)-component fit as for a stalled run.
+    pub cornered: bool,
 }
 
 /// One pass at `p`.
@@ -125,6 +132,11 @@ pub(crate) fn evaluate_into<D: Passable>(
         st.uncovered = 1;
     }
     ev
+}
+
+/// Whether some component sits in the corner α = 1, shift held at its support cap.
+fn cornered(p: &Params, th: &[f64; MAX_P], free: &[bool; MAX_P], b: &Bounds) -> bool {
+    (0..p.k).any(|i| shift_capped(th, i, b) && !free[PER * i + 2])
 }
 
 fn lowest_shift(p: &Params) -> f64 {
@@ -255,6 +267,7 @@ pub(crate) fn optimize_h<D: Passable>(
         passes: 0,
         converged: false,
         stalled: false,
+        cornered: false,
     };
     // buffers reused by every pass and step (the statistics and matrices are sized for the
     // largest K; only the parts K uses are reset)
@@ -298,7 +311,8 @@ pub(crate) fn optimize_h<D: Passable>(
     let dim = p.dim();
     for _ in 0..ctl.max_iter {
         derivs_into(&p, &ev, &st, &mut d);
-        let (free, pg) = projected(&p, &th, &d.g, b);
+        let caps = shift_caps(&p, &st, x_min);
+        let (free, pg) = projected(&p, &th, &d.g, b, &caps);
         run.pg = pg;
         if pg <= ctl.gtol {
             run.converged = true;
@@ -338,7 +352,7 @@ pub(crate) fn optimize_h<D: Passable>(
             for i in 0..dim {
                 fnew[i] = base[i] + scale * delta[i];
             }
-            let tn = if use_phi {
+            let mut tn = if use_phi {
                 phi_write_theta(p.k, &fnew, b)
             } else {
                 let mut tn = fnew;
@@ -348,6 +362,12 @@ pub(crate) fn optimize_h<D: Passable>(
                 }
                 tn
             };
+            // an exponential component (α at the floor 1) stops its shift just below the
+            // lowest point it claims (failure mode 4: a shift cannot pass a point its component
+            // still claims; at α = 1 the likelihood drops there), and one leaving the floor
+            // from there steps back from that point's cusp
+            retreat_shifts(&p, &mut tn, &caps, &st, b);
+            cap_shifts(p.k, &mut tn, &caps, b);
             let fback = if use_phi { theta_to_phi(p.k, &tn) } else { tn };
             for i in 0..dim {
                 delta[i] = fback[i] - base[i];
@@ -417,7 +437,9 @@ pub(crate) fn optimize_h<D: Passable>(
     }
     if run.converged || run.iters > 0 || ctl.max_iter == 0 {
         derivs_into(&p, &ev, &st, &mut d);
-        run.pg = projected(&p, &th, &d.g, b).1;
+        let (free, pg) = projected(&p, &th, &d.g, b, &shift_caps(&p, &st, x_min));
+        run.pg = pg;
+        run.cornered = cornered(&p, &th, &free, b);
         if let Some(out) = hess_out {
             if st.second_order {
                 *out = d;
@@ -464,7 +486,8 @@ pub(crate) fn polish<D: Passable>(
     if ll.is_finite() && h.dim == dim {
         for _ in 0..ctl.max_iter.min(8) {
             derivs_into(&p, &ev, &st, &mut d);
-            let (free, pg) = projected(&p, &th, &d.g, b);
+            let caps = shift_caps(&p, &st, x_min);
+            let (free, pg) = projected(&p, &th, &d.g, b, &caps);
             if pg <= ctl.gtol {
                 return Run {
                     p,
@@ -475,6 +498,7 @@ pub(crate) fn polish<D: Passable>(
                     passes,
                     converged: true,
                     stalled: false,
+                    cornered: cornered(&p, &th, &free, b),
                 };
             }
             for (row, hrow) in d.h[..dim].iter_mut().zip(h.h.iter()) {
@@ -489,6 +513,8 @@ pub(crate) fn polish<D: Passable>(
                 let (lo, hi) = p.coord_bounds(i, b);
                 tn[i] = (th[i] + delta[i]).clamp(lo, hi);
             }
+            retreat_shifts(&p, &mut tn, &caps, &st, b);
+            cap_shifts(p.k, &mut tn, &caps, b);
             let pn = Params::from_theta(p.k, &tn);
             if !(lowest_shift(&pn) < x_min) || !pn.is_valid() {
                 break;

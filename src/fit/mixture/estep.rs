@@ -17,7 +17,8 @@ pub(crate) const PHI_LEN: usize = MAX_V * (MAX_V + 1) / 2;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Order {
     /// Log-likelihood and what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d per component
-    /// (with the ln Z derivatives).
+    /// (with the ln Z derivatives); the support minima (shift caps) only while a component sits
+    /// at a shape floor of 1.
     Grad,
     /// Log-likelihood and every first-order sum (the EM update's Σ r/d² and support minima).
     Em,
@@ -168,6 +169,9 @@ pub(crate) struct Evaluator {
     pub lnz: [LnZ; MAX_COMPONENTS],
     /// false when some normaliser underflows (parameters infeasible)
     pub feasible: bool,
+    /// Track the support minima in a gradient pass too (some component at a shape floor of 1,
+    /// whose shift is capped by the lowest point it claims); the other orders always do.
+    pub track_min: bool,
 }
 
 impl Evaluator {
@@ -183,6 +187,11 @@ impl Evaluator {
             c: [0.0; MAX_COMPONENTS],
             lnz: [LnZ::default(); MAX_COMPONENTS],
             feasible: p.is_valid(),
+            track_min: order != Order::Grad
+                || (b.alpha_min <= 1.0
+                    && p.alpha[..p.k.min(MAX_COMPONENTS)]
+                        .iter()
+                        .any(|&a| a <= b.alpha_min * (1.0 + 1e-12))),
         };
         for i in 0..e.k {
             let z = ln_norm_derivs(p.alpha[i], p.lambda[i], p.c[i], b, order != Order::Em);
@@ -370,7 +379,13 @@ impl Evaluator {
         cst.copy_from_slice(&self.cst[..K]);
         am1.copy_from_slice(&self.am1[..K]);
         lam.copy_from_slice(&self.lam[..K]);
-        let consts = BlockConsts { c, cst, am1, lam };
+        let consts = BlockConsts {
+            c,
+            cst,
+            am1,
+            lam,
+            track_min: self.track_min,
+        };
         let order = self.order;
         let second = order == Order::Hess;
         // whole blocks read in place (unit weights, or the weights checked: zero, negative and
@@ -422,6 +437,8 @@ struct BlockConsts<const K: usize> {
     cst: [f64; K],
     am1: [f64; K],
     lam: [f64; K],
+    /// Track the support minima in a gradient pass.
+    track_min: bool,
 }
 
 /// Per-lane accumulators of the block kernel (K components, M = 4K).
@@ -613,8 +630,10 @@ fn block<const K: usize, const M: usize>(
     // first-order sums
     for i in 0..K {
         let w = &mut acc.w[i];
+        let xmin = &mut acc.xmin[i];
         if order == Order::Grad {
-            // what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d
+            // what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d (and the support minima
+            // while a component sits at the shape floor 1)
             for j in 0..BLOCK {
                 let rw = rr[i][j] * wt[j];
                 let d = dd[i][j];
@@ -623,9 +642,18 @@ fn block<const K: usize, const M: usize>(
                 w[2][j] += rw * d;
                 w[3][j] += rw / d;
             }
+            if k.track_min {
+                for j in 0..BLOCK {
+                    let rw = rr[i][j] * wt[j];
+                    xmin[j] = if (rw > 0.0) & (x[j] < xmin[j]) {
+                        x[j]
+                    } else {
+                        xmin[j]
+                    };
+                }
+            }
             continue;
         }
-        let xmin = &mut acc.xmin[i];
         for j in 0..BLOCK {
             let r0 = rr[i][j];
             let rw = r0 * wt[j];

@@ -404,6 +404,7 @@ pub(crate) fn multi_start<D: Passable>(
         passes: 0,
         converged: false,
         stalled: false,
+        cornered: false,
     });
     r.passes = total_passes;
     r.iters = total_iters;
@@ -516,7 +517,8 @@ fn two_stage_inner<D: Passable, E: Passable>(
 }
 
 /// The two-stage fit shared by every data path (see `two_stage_inner`). When the K-component
-/// run ends unconverged or stalled (converged on the LL change only), or always with [`MixtureOptions::nested_guard`] (K ≥ 2), the
+/// run ends unconverged, stalled (converged on the LL change only), cornered (an exponential
+/// component's shift held at its support cap) or with a weight at its floor, or always with [`MixtureOptions::nested_guard`] (K ≥ 2), the
 /// (K − 1)-component fit is computed too and, if it is
 /// better, the K-component polish restarts from it with its heaviest component duplicated
 /// (the same likelihood), so a K-component fit never ends below the (K − 1)-component one.
@@ -535,7 +537,9 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
     let again = stage1.as_mut().map(|(e, w)| (&mut **e, *w));
     let mid_again = mid.as_deref_mut();
     let (mut run, mut p1, mut i1) = two_stage_inner(full, again, mid_again, sorted, k, s, opts, mo);
-    if k >= 2 && (mo.nested_guard || !run.converged || run.stalled) {
+    // a component left at the weight floor is degenerate (failure mode 3): check K − 1 too
+    let floored = (0..k).any(|i| run.p.tau[i] <= 1.01 * mo.min_weight);
+    if k >= 2 && (mo.nested_guard || !run.converged || run.stalled || run.cornered || floored) {
         let (prev, pp, pi) = two_stage_inner(full, stage1, mid, sorted, k - 1, s, opts, mo);
         run.passes += prev.passes;
         run.iters += prev.iters;

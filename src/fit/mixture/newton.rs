@@ -178,18 +178,105 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
     }
 }
 
+/// Upper bounds of the shifts from the support (failure mode 4: a shift cannot pass a point its
+/// component still claims): just below the smallest point component i claims (r ≥
+/// [`R_FLOOR`](super::estep::R_FLOOR) in the pass `st` at `p`), and for the lowest component
+/// also below `x_min`; +∞ for a component that claims nothing. The gap below the point is
+/// 1e−12 of the component's scale 1/λ (at least a few ULP), so the likelihood given up is about
+/// 1e−12 per claimed point.
+pub(crate) fn shift_caps(p: &Params, st: &SuffStats, x_min: f64) -> [f64; MAX_COMPONENTS] {
+    let k = p.k.min(MAX_COMPONENTS);
+    let mut caps = [f64::INFINITY; MAX_COMPONENTS];
+    let lowest = (0..k).fold(0, |m, i| if p.c[i] < p.c[m] { i } else { m });
+    for i in 0..k {
+        let claim = if i == lowest {
+            st.xmin[i].min(x_min)
+        } else {
+            st.xmin[i]
+        };
+        if !claim.is_finite() {
+            continue;
+        }
+        let gap = (1e-12 / p.lambda[i])
+            .max(8.0 * f64::EPSILON * claim.abs())
+            .max(f64::MIN_POSITIVE);
+        let cap = claim - gap;
+        if cap < claim && cap.is_finite() {
+            caps[i] = cap;
+        }
+    }
+    caps
+}
+
+/// Whether the shift of component `i` is held below its support cap at θ: its shape sits at a
+/// floor of 1 (the exponential, whose density is λ > 0 at the shift, so the likelihood drops
+/// when the shift passes a claimed point: its optimum is then at the cap, with the shift
+/// gradient λS > 0 left over). Above α = 1 the density vanishes at the shift and the
+/// shift gradient −(α − 1) Σ r/(x − c) + … turns negative before the cap.
+pub(crate) fn shift_capped(th: &[f64; MAX_P], i: usize, b: &Bounds) -> bool {
+    b.alpha_min <= 1.0 && th[PER * i] <= libm::log(b.alpha_min) + 1e-12
+}
+
+/// Clamp the proposed shifts `tn` to their support caps where [`shift_capped`] holds at `tn`.
+pub(crate) fn cap_shifts(
+    k: usize,
+    tn: &mut [f64; MAX_P],
+    caps: &[f64; MAX_COMPONENTS],
+    b: &Bounds,
+) {
+    for i in 0..k.min(MAX_COMPONENTS) {
+        let ic = PER * i + 2;
+        if shift_capped(tn, i, b) && tn[ic] > caps[i] {
+            tn[ic] = caps[i];
+        }
+    }
+}
+
+/// A component that leaves the shape floor while its shift sits at the cap (α = 1 + ε, the
+/// claimed point a hair above the shift) would land on the cusp ε·ln(x − c) of that point and
+/// creep away from it by doublings of the distance: its proposed shift (in `tn`, a step from
+/// `p`, whose pass gave `st` and the caps `caps`) is moved down to the cusp's scale instead,
+/// ε/(2λS) below the cap (S = Σ r of the component), where the shift gradient
+/// λS − ε Σ r/(x − c) changes sign.
+pub(crate) fn retreat_shifts(
+    p: &Params,
+    tn: &mut [f64; MAX_P],
+    caps: &[f64; MAX_COMPONENTS],
+    st: &SuffStats,
+    b: &Bounds,
+) {
+    for i in 0..p.k.min(MAX_COMPONENTS) {
+        if shift_capped(tn, i, b) || !(caps[i] - p.c[i] <= 1e-9 / p.lambda[i]) {
+            continue;
+        }
+        let s0 = st.w[i][0];
+        let (a, lam) = (libm::exp(tn[PER * i]), libm::exp(tn[PER * i + 1]));
+        let d = 0.5 * (a - 1.0) / (lam * s0);
+        if d.is_finite() && d > 0.0 {
+            let ic = PER * i + 2;
+            tn[ic] = tn[ic].min(caps[i] - d);
+        }
+    }
+}
+
 /// Which coordinates are free (not held at a bound by a gradient pointing outward), and the
-/// projected-gradient norm over them.
+/// projected-gradient norm over them. The bounds are the boxes of [`Params::coord_bounds`] and,
+/// for a component at the shape floor α = 1, the support cap of its shift (`caps`, from
+/// [`shift_caps`]).
 pub(crate) fn projected(
     p: &Params,
     th: &[f64; MAX_P],
     g: &[f64; MAX_P],
     b: &Bounds,
+    caps: &[f64; MAX_COMPONENTS],
 ) -> ([bool; MAX_P], f64) {
     let mut free = [false; MAX_P];
     let mut s = 0.0;
     for i in 0..p.dim() {
-        let (lo, hi) = p.coord_bounds(i, b);
+        let (lo, mut hi) = p.coord_bounds(i, b);
+        if i < PER * p.k && i % PER == 2 && shift_capped(th, i / PER, b) {
+            hi = caps[i / PER];
+        }
         let at_lo = th[i] <= lo + 1e-12 * (1.0 + lo.abs()) && g[i] < 0.0;
         let at_hi = th[i] >= hi - 1e-12 * (1.0 + hi.abs()) && g[i] > 0.0;
         if !(at_lo || at_hi) {
