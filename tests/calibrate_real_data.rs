@@ -135,7 +135,7 @@ fn planted_near_duplicates_are_discovered_at_fdr_5_percent() {
 fn planted_near_duplicates_get_tiny_p_values() {
     // A near-duplicate of the query scores 0.95–0.99 in cosine: p < 1e-6 under every
     // sample's background (bound stated by the issue; the largest measured is p(0.95) =
-    // 9.4e-7 on h04 l6, the next 7.2e-7 on h04 l3, all others below 2e-8).
+    // 7.2e-7 on h04 l3, the next 1.0e-7 on h04 l6, all others below 2e-8).
     for name in SAMPLES {
         let x = load(name);
         let bg = fit_background(&x, 3, &FitOptions::default(), &mut vec![0.0; x.len()]).unwrap();
