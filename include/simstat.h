@@ -229,7 +229,7 @@ typedef struct SimstatMixtureOptions {
    */
   double shape_floor;
   /**
-   * Independent starts of the first stage (default 1).
+   * Independent starts of the first stage (default 4).
    */
   uint32_t starts;
   /**

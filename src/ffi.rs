@@ -176,7 +176,7 @@ pub struct SimstatMixtureOptions {
     pub min_weight: f64,
     /// Shape floor (default 1).
     pub shape_floor: f64,
-    /// Independent starts of the first stage (default 1).
+    /// Independent starts of the first stage (default 4).
     pub starts: u32,
     /// Non-zero: always compare with the (K − 1)-component fit (default 0).
     pub nested_guard: u32,

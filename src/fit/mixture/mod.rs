@@ -100,8 +100,10 @@ pub struct MixtureOptions {
     pub shape_floor: f64,
     /// Independent starts (different splits of the sorted sample: equal-count slices, then
     /// slices giving the upper components 25 %, 50 %, 10 % of it) tried in the first stage
-    /// (default 1). For 2 ≤ K ≤ 4 a nested start (the (K − 1)-component optimum with its
-    /// heaviest component split) is always tried too.
+    /// (default 4: a single start can end on a ridge where a component drifts to the normal
+    /// limit; the starts run on the sketch or the subsample, so they cost little). For
+    /// 2 ≤ K ≤ 4 a nested start (the (K − 1)-component optimum with its heaviest component
+    /// split) is always tried too.
     pub starts: usize,
     /// Also fit K − 1 components and restart from that fit (a component duplicated) when it
     /// has the higher likelihood, so a K-component fit never ends below the (K − 1)-component
@@ -121,7 +123,7 @@ impl Default for MixtureOptions {
             rel_tol: 1e-15,
             min_weight: 1e-4,
             shape_floor: 1.0,
-            starts: 1,
+            starts: 4,
             nested_guard: false,
         }
     }
