@@ -26,18 +26,13 @@ mod study {
     /// K = 1, 2 and 3 well-separated gammas, N = 2000, 4 seeds each: an over-fitted K0 = 8
     /// `fit_mixture`, the dendrogram (default atoms: cumulant chart, moment merge), DSC over
     /// κ = 2..8 (the paper's range) and with h(1) = 1 (the extension that can return 1), against
-    /// a K = 1..8 BIC sweep. The release study (20 seeds, N = 2000) measured DSC — / 1.00 / 0.65,
-    /// with h(1) = 1: 1.00 / 1.00 / 0.65 for K = 1 / 2 / 3, BIC sweep 1.00 everywhere (N = 20,000:
-    /// DSC 0.90 at K = 3), so the "DSC ≥ BIC sweep" is not met at K = 3; here only
-    /// "at most one run behind" is asserted. Bounds held:
-    /// for K = 2, 3 the paper's DSC is right in ≥ 7 of 8 runs and at most one run behind BIC;
-    /// with h(1) = 1 DSC is right in ≥ 11 of 12 runs over K = 1, 2, 3.
-    /// Release-only: the K0 = 8 fit plus an 8-fit sweep takes minutes unoptimised.
+    /// a K = 1..8 BIC sweep. The release study (20 seeds, `fit_mixture`'s default 4 starts)
+    /// measured the paper's DSC — / 1.00 / 1.00 at N = 2000 and 20,000, with h(1) = 1: 1.00 /
+    /// 1.00 / 1.00 for K = 1 / 2 / 3; BIC sweep 1.00 / 0.95 / 0.85 at N = 2000. Bounds held (the
+    /// issue's): for K = 2, 3 the paper's DSC is right at least as often as the BIC sweep and in
+    /// ≥ 7 of 8 runs; with h(1) = 1 DSC is right in ≥ 11 of 12 runs over K = 1, 2, 3.
+    /// About 30 s in the test profile (opt-level 1), 25 s in release.
     #[test]
-    #[cfg_attr(
-        debug_assertions,
-        ignore = "release-only: cargo test --release --test select_gamma_study"
-    )]
     fn dsc_matches_bic_sweep_on_separated_gammas() {
         let opts = FitOptions::default();
         let (mut dsc_ok, mut dsc1_ok, mut bic_ok) = (0, 0, 0);
@@ -77,10 +72,8 @@ mod study {
                 bic_ok += usize::from(bic == Some(k));
             }
         }
-        assert!(
-            dsc_ok + 1 >= bic_ok,
-            "DSC {dsc_ok}/8 vs BIC sweep {bic_ok}/8"
-        );
+        println!("DSC {dsc_ok}/8, DSC with h(1) = 1 {dsc1_ok}/12, BIC sweep {bic_ok}/8");
+        assert!(dsc_ok >= bic_ok, "DSC {dsc_ok}/8 vs BIC sweep {bic_ok}/8");
         assert!(dsc_ok >= 7, "DSC {dsc_ok}/8");
         assert!(dsc1_ok >= 11, "DSC with h(1) = 1: {dsc1_ok}/12");
     }
