@@ -167,7 +167,7 @@ fn poly7_rev(c: &[f64; 7], x: f64) -> f64 {
 
 /// Σ c[j]·x^(7−j): the degree-7 polynomial with the coefficients reversed (Estrin).
 #[inline(always)]
-pub(crate) fn poly8_rev(c: &[f64; 8], x: f64) -> f64 {
+fn poly8_rev(c: &[f64; 8], x: f64) -> f64 {
     let x2 = x * x;
     let x4 = x2 * x2;
     let a = c[7] + c[6] * x;
@@ -181,7 +181,7 @@ pub(crate) fn poly8_rev(c: &[f64; 8], x: f64) -> f64 {
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
-/// ln x for finite x ≥ 1, table-driven, no division: x = 2^k·m, m ∈ [1, 2),
+/// ln x for 1 ≤ x < 2^128, table-driven, no division: x = 2^k·m, m ∈ [1, 2),
 /// c = 1 + (i + 1/2)/256 the centre of m's 1/256-cell, r = (m − c)/c (|r| < 2^-9; m − c is
 /// exact), ln x = (k·ln2_hi + ln c_hi) + (log1p(r) + k·ln2_lo + ln c_lo), the first sum exact
 /// (ln c_hi is a multiple of 2^-42). log1p(r) − r is a degree-5 Taylor polynomial (truncation
@@ -193,22 +193,51 @@ pub(crate) fn ln_ge1(x: f64) -> f64 {
 }
 
 /// [`ln_ge1`] before its last addition: `(h, l)` with `h = k·ln2_hi + ln c_hi` exact and
-/// `|l| < 2^-8` carrying an absolute error ≲ 2^-62.
+/// `|l| < 2^-8` carrying an absolute error ≲ 2^-62. For 1 ≤ x < 2^128 (k from a table, so
+/// without an integer-to-float conversion; `m − c` from the integer mantissa bits).
 #[inline(always)]
 fn ln_ge1_parts(x: f64) -> (f64, f64) {
     let b = x.to_bits();
-    let k = ((b >> 52) as i64 - 1023) as f64;
+    // biased exponent mod 128: k = e − 1023 ∈ [0, 127] sits at (k − 1) mod 128
+    let e = ((b >> 52) & 127) as usize;
     let i = ((b >> 44) & 255) as usize;
-    let m = f64::from_bits((b & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    // c = 1 + (i + 1/2)/128: m's top 7 mantissa bits, then a 1 bit
-    let c = f64::from_bits((b & 0x000f_f000_0000_0000) | 0x3ff0_0800_0000_0000);
-    let [invc, lh, ll] = LOG_TAB[i];
-    let r = (m - c) * invc;
+    // (m − c)·2^52: the 44 mantissa bits below the cell index minus the cell centre 2^43;
+    // |d| ≤ 2^43, so the conversion is exact (and 2^-52 is folded into the table's 1/c)
+    let d = ((b & 0x0000_0fff_ffff_ffff) as i64 - 0x0000_0800_0000_0000) as f64;
+    let [invc, lh, ll] = LOG_TAB_RT[i];
+    let [kh, kl] = KLN2_TAB[e];
+    let r = d * invc;
     let r2 = r * r;
     // log1p(r) − r = −r²/2 + r³/3 − r⁴/4 + r⁵/5 (truncation < 2^-56.5)
     let p = r2 * ((-0.5 + r * (1.0 / 3.0)) + r2 * (-0.25 + r * 0.2));
-    (k * LN2_HI + lh, r + (p + (k * LN2_LO + ll)))
+    (kh + lh, r + (p + (kl + ll)))
 }
+
+/// [`LOG_TAB`] as [`ln_ge1_parts`] reads it: `[2^-52/c, ln c hi, ln c lo]` (the power-of-two
+/// scaling of 1/c is exact, so `r` is the same double as `(m − c)·(1/c)`).
+const LOG_TAB_RT: [[f64; 3]; 256] = {
+    let mut t = [[0.0; 3]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let [invc, lh, ll] = LOG_TAB[i];
+        t[i] = [invc * (1.0 / 4_503_599_627_370_496.0), lh, ll];
+        i += 1;
+    }
+    t
+};
+
+/// `[k·LN2_HI, k·LN2_LO]` at index `(k + 1023) mod 128` for k = 0..=127 (k·LN2_HI exact: 32-bit
+/// LN2_HI times a 7-bit k; k·LN2_LO rounded as the product at run time would be).
+const KLN2_TAB: [[f64; 2]; 128] = {
+    let mut t = [[0.0; 2]; 128];
+    let mut k = 0;
+    while k < 128 {
+        let kf = k as f64;
+        t[(k + 1023) % 128] = [kf * LN2_HI, kf * LN2_LO];
+        k += 1;
+    }
+    t
+};
 
 /// Table for [`ln_ge1`]: for i in 0..256, c = 1 + (i + 1/2)/256: [1/c, ln c hi (multiple of 2^-42), ln c lo].
 #[rustfmt::skip]

@@ -345,7 +345,10 @@ def fit_all():
         return y**2 / abs(mp.log(1 / tiny)) if y < tiny else y**2 / abs(mp.digamma(1 / y))
     _report('digamma R6', psi_R, 0, 0.5, 6, 6, wfun=psi_w)  # R6_P/R6_Q (psi_ge2)
     _report('trigamma T', tri_1p, 0, 1, 7, 7)
-    _report('trigamma R', tri_R, 0, 0.5, 7, 7)
+
+    def tri_w(y):  # weight: the error of y²R relative to xψ′(x) = 1 + y/2 + y²R
+        return y**2 if y < tiny else y**2 / (mp.psi(1, 1 / y) / y)
+    _report('trigamma R', tri_R, 0, 0.5, 6, 7, wfun=tri_w)  # R_P/R_Q (tg_ge2)
     # ln Γ pieces: H = Y + P(t)/Q(t), t = x − C; Y = mean of H at the ends, rounded to 2^-20;
     # error weighted relative to H.
     for (a, b, c) in [(1, 2, 1), (2, 4, 2), (4, 8, 6)]:
