@@ -1,11 +1,15 @@
-//! Digamma ψ(x) = Γ′(x)/Γ(x): f64 kernel (rational minimax fits, no shift loop).
+//! Digamma ψ(x) = Γ′(x)/Γ(x): f64 kernel (rational minimax fits and a cell table, no shift loop).
 //!
 //! Method (coefficients from `tests/data/make_special.py fit`, near-minimax rational fits made
 //! with mpmath at 60 digits):
-//! * `x ≥ 2`: `ψ(x) = ln x − y·(1/2 + y·R(y))`, `y = 1/x`, with `R` a (6,6) rational fit of
+//! * `2 ≤ x < 32`: a degree-9 Taylor polynomial about the centre of x's cell (128 cells, 32 per
+//!   octave, picked by the exponent and top 5 mantissa bits; table from
+//!   `tests/data/make_psi_cells.py`, truncation < 9e-19 relative): no division, no logarithm.
+//! * `x ≥ 32`: `ψ(x) = ln x − y·(1/2 + y·R(y))`, `y = 1/x`, with `R` a (6,6) rational fit of
 //!   `(x·(ln x − ψ(x)) − 1/2)·x` on `y ∈ [0, 1/2]` (its error weighted by the effect on ψ:
-//!   < 4.7e-18 of |ψ|), evaluated as reversed polynomials in x with a single division, and ln x from a table-driven kernel
-//!   without division (`ln_ge1`). One formula from 2 to 1e30: no asymptotic cut-over, no loop.
+//!   < 4.7e-18 of |ψ|), evaluated as reversed polynomials in x with a single division, and ln x
+//!   from a table-driven kernel without division (`ln_ge1`). One formula from 32 to 1e30: no
+//!   asymptotic cut-over, no loop.
 //! * `1 ≤ x < 2`: `ψ(x) = (t − c)·F(t)`, `t = x − 1` (exact), `c = x0 − 1` split in two doubles
 //!   so that `t − c` is exact near the root `x0 = 1.46163214496836234…`: relative accuracy holds
 //!   right at the root. `F = 1 + P/Q`, a (6,6) rational fit of `ψ(1+t)/(1+t−x0) − 1` on `[0, 1]`.
@@ -23,6 +27,7 @@
 //! −inf → NaN; +inf → +inf. For `0 < x < 5.6e-309` the true value is below `−f64::MAX` and the
 //! result is `−inf`.
 use super::dd::{fast_two_sum, two_prod, two_sum};
+use super::digamma_cells::PSI_CELLS;
 use super::digamma_dd::{digamma_neg_dd, COT_TAB};
 use core::f64::consts::PI;
 
@@ -127,14 +132,15 @@ fn psi_1p(t: f64) -> f64 {
     g * (1.0 + poly7(&F_P, t) / poly7(&F_Q, t))
 }
 
-/// ψ(x) for x ≥ 2 (including +inf).
-///
+/// ψ(x) for x ≥ 2 (including +inf): [`psi_cells`] below 32, else
 /// `ψ = ln x − y(1/2 + y·P(y)/Q(y))` with `y = 1/x` (P/Q = R6, degree 6 each), rewritten with
 /// the reversed polynomials `P̂(x) = x⁶P(1/x)`, `Q̂(x) = x⁶Q(1/x)` as
 /// `ln x − (x·Q̂/2 + P̂)/(x²·Q̂)`: one division.
 #[inline(always)]
 fn psi_ge2(x: f64) -> f64 {
-    if x < 1e30 {
+    if x < 32.0 {
+        psi_cells(x)
+    } else if x < 1e30 {
         let p = poly7_rev(&R6_P, x);
         let q = poly7_rev(&R6_Q, x);
         // x² is formed beside the polynomials: one multiplication after Q̂ (short chain)
@@ -143,6 +149,28 @@ fn psi_ge2(x: f64) -> f64 {
         // beyond 1e30 the y² term is below 2^-190 of ln x; also covers +inf
         libm::log(x) - 0.5 / x
     }
+}
+
+/// ψ(x) for 2 ≤ x < 32 from the cell table: `ψ(c + d) = Σ a_n dⁿ` (degree 9, Taylor about
+/// the cell centre c, truncation < 9e-19 relative), `d = x − c` exact (|d| ≤ c/65), no division
+/// and no logarithm. Cell j = (bits(x) >> 47) − 2^15 (exponent and top 5 mantissa bits).
+#[inline(always)]
+fn psi_cells(x: f64) -> f64 {
+    let b = x.to_bits();
+    let j = ((b >> 47) as usize).wrapping_sub(1024 << 5) & 127;
+    // the centre: x's exponent and top 5 mantissa bits, then a 1 bit
+    let c = f64::from_bits((b & !((1u64 << 47) - 1)) | (1u64 << 46));
+    let d = x - c;
+    let a = &PSI_CELLS[j];
+    let d2 = d * d;
+    let d4 = d2 * d2;
+    let d8 = d4 * d4;
+    // Estrin; the constant term is added last so that its rounding is the final one
+    let t = (a[1] + a[2] * d)
+        + (a[3] + a[4] * d) * d2
+        + ((a[5] + a[6] * d) + (a[7] + a[8] * d) * d2) * d4
+        + a[9] * d8;
+    a[0] + t * d
 }
 
 /// ψ(1 + u) for 2 ≤ u < 1e30 as an unevaluated sum `(h, l)`, absolute error ≲ 2^-62 + 2^-52/u

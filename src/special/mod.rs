@@ -10,6 +10,8 @@
 
 mod dd;
 pub mod digamma;
+#[rustfmt::skip]
+mod digamma_cells;
 mod digamma_dd;
 pub mod gamma_inc;
 #[rustfmt::skip]
