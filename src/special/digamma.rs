@@ -27,8 +27,8 @@
 //! −inf → NaN; +inf → +inf. For `0 < x < 5.6e-309` the true value is below `−f64::MAX` and the
 //! result is `−inf`.
 use super::dd::{fast_two_sum, two_prod, two_sum};
-use super::digamma_cells::PSI_CELLS;
 use super::digamma_dd::{digamma_neg_dd, COT_TAB};
+use super::psi_cells::PSI_CELLS;
 use core::f64::consts::PI;
 
 /// `x0 − 1` (x0 = ψ's positive root) as an unevaluated sum hi + lo.
@@ -152,16 +152,22 @@ fn psi_ge2(x: f64) -> f64 {
 }
 
 /// ψ(x) for 2 ≤ x < 32 from the cell table: `ψ(c + d) = Σ a_n dⁿ` (degree 9, Taylor about
-/// the cell centre c, truncation < 9e-19 relative), `d = x − c` exact (|d| ≤ c/65), no division
-/// and no logarithm. Cell j = (bits(x) >> 47) − 2^15 (exponent and top 5 mantissa bits).
+/// the cell centre c, truncation < 9e-19 relative), no division and no logarithm.
 #[inline(always)]
 fn psi_cells(x: f64) -> f64 {
+    cell_poly(&PSI_CELLS, x)
+}
+
+/// `Σ a_n dⁿ` (n = 0..=9) for 2 ≤ x < 32 with `a` the row of x's cell in a table laid out as
+/// in `tests/data/make_psi_cells.py`: cell j = (bits(x) >> 47) − 2^15 (exponent and top 5
+/// mantissa bits), centre c = those bits then a 1 bit, `d = x − c` exact (|d| ≤ c/65).
+#[inline(always)]
+fn cell_poly(tab: &[[f64; 10]; 128], x: f64) -> f64 {
     let b = x.to_bits();
     let j = ((b >> 47) as usize).wrapping_sub(1024 << 5) & 127;
-    // the centre: x's exponent and top 5 mantissa bits, then a 1 bit
     let c = f64::from_bits((b & !((1u64 << 47) - 1)) | (1u64 << 46));
     let d = x - c;
-    let a = &PSI_CELLS[j];
+    let a = &tab[j];
     let d2 = d * d;
     let d4 = d2 * d2;
     let d8 = d4 * d4;

@@ -10,14 +10,14 @@
 
 mod dd;
 pub mod digamma;
-#[rustfmt::skip]
-mod digamma_cells;
 mod digamma_dd;
 pub mod gamma_inc;
 #[rustfmt::skip]
 mod gamma_inc_consts;
 pub mod gamma_inc_inv;
 pub mod ln_gamma;
+#[rustfmt::skip]
+mod psi_cells;
 mod temme;
 pub mod trigamma;
 
