@@ -308,6 +308,10 @@ def rust_f64(v):
     return s
 
 
+TEMME_TOL_BITS = int(os.environ.get('TEMME_TOL_BITS', '56'))
+TEMME_SETS = (('T100', 100), ('T20', 20), ('T10', 10))
+
+
 def gen_coeffs(path):
     mp.mp.dps = 60
     out = []
@@ -384,41 +388,98 @@ def gen_coeffs(path):
     out.append('pub(super) const ERFCX_TAIL: [f64; %d] = [%s];\n'
                % (len(tailp), ', '.join(rust_f64(v) for v in tailp)))
 
-    # Temme c_k(eta): Taylor coefficients at 0 (degree 60), re-expanded about the centres of
-    # NINT equal sub-intervals of eta in [eta(0.6), eta(1.4)] (|x/a - 1| <= 0.4). Two sets:
-    # for a >= 20 and for 10 <= a < 20. In each, the number of terms K makes max_eta
-    # |c_k(eta)|/amin^k < 2^-56 for every k >= K up to K + 3 (the terms keep decreasing there),
-    # and the degree per k (max over sub-intervals) makes
-    # sum_{j>deg} |coef_j| w^j / amin^k < 2^-56, w the half-width.
-    nint = 8
-    elo, ehi = eta_of(mp.mpf('0.6')), eta_of(mp.mpf('1.4'))
-    w = (ehi - elo) / (2 * nint)
-    tol = mp.mpf(2) ** -56
+    # Temme c_k as functions of s = (x - a)/(x + a) = (lambda - 1)/(lambda + 1), so that the
+    # polynomials need neither eta nor bd0 (s comes from one division of exact inputs):
+    # Chebyshev fits in t = s - k/32 on the NINT sub-intervals [k/32 - 1/64, k/32 + 1/64],
+    # k = KLO..KHI, covering s in [-0.25, 1/6] (that is |x/a - 1| <= 0.4). c_k(eta) from its
+    # Taylor series at 0 (degree 44, radius 2 sqrt(pi)). Three sets: a >= 100, 20 <= a < 100,
+    # 10 <= a < 20; in each the number of terms K makes max_s |c_k|/amin^k < TOL for k >= K up
+    # to K + 3, and the degree per k (max over sub-intervals) makes the fit error of
+    # c_k/amin^k below TOL.
+    # Also F(s) with bd0 = (x - a) s F(s): F = 1 - s/3 + s^2/3 - s^3/5 + s^4/5 - ... (exact
+    # series), per sub-interval as F(k/32) = Fh + Fl (Fh with 26 significant bits) plus
+    # t G(t), G fitted to absolute error TOL_F / H.
+    tol = mp.mpf(2) ** -TEMME_TOL_BITS
     mp.mp.dps = 110
     c = temme_coeffs(26, 44)
     mp.mp.dps = 60
-    centres = [elo + w * (2 * it + 1) for it in range(nint)]
+    KLO, KHI = -8, 5
+    nint = KHI - KLO + 1
+    H = mp.mpf(1) / 64
+    centres = [mp.mpf(k) / 32 for k in range(KLO, KHI + 1)]
+
+    def eta_s(s):
+        if s == 0:
+            return mp.mpf(0)
+        with mp.workdps(220):
+            s = mp.mpf(s)
+            lam = (1 + s) / (1 - s)
+            v = mp.sqrt(2 * (lam - 1 - mp.log(lam)))
+            v = v if s > 0 else -v
+        return +v
+
+    def ck_at(k, s):
+        e = eta_s(s)
+        return mp.polyval(list(reversed(c[k])), e)
+
+    slo, shi = mp.mpf(-1) / 4, mp.mpf(1) / 6
+
+    def ck_max(k):
+        return max(abs(ck_at(k, s)) for s in [slo, shi] + centres)
+
+    def fit(f, bound):
+        """Lowest-degree Chebyshev fit of f on [-H, H] with max error (checked on 61 points)
+        below bound; coefficients highest degree first."""
+        for n in range(0, 30):
+            poly, _ = mp.chebyfit(f, [-H, H], n + 1, error=True)
+            worst = max(abs(mp.polyval(poly, t) - f(t)) for t in mp.linspace(-H, H, 61))
+            if worst < bound:
+                return poly
+        raise AssertionError('no fit')
+
+    out.append('/// Temme sub-intervals in s = (x − a)/(x + a): [k/32 − 1/64, k/32 + 1/64] for')
+    out.append('/// k = TEMME_KLO..TEMME_KLO + TEMME_NINT − 1 (row k − TEMME_KLO).')
+    out.append('pub(super) const TEMME_KLO: i64 = %d;' % KLO)
+    out.append('/// Number of Temme sub-intervals.')
+    out.append('pub(super) const TEMME_NINT: usize = %d;\n' % nint)
+
+    # F(s): exact series, shifted to the centres
+    fser = [(-1) ** n / mp.mpf(2 * ((n + 1) // 2) + 1) for n in range(160)]
 
     def shift(co, e0):
         return [sum(co[m] * mp.binomial(m, j) * e0 ** (m - j) for m in range(j, len(co)))
                 for j in range(len(co))]
-    shifted = [[shift(c[k][:40], e0) for e0 in centres] for k in range(len(c))]
+    frows = []
+    fdeg = 0
+    tol_f = mp.mpf(2) ** -62
+    for sc in centres:
+        g = shift(fser, sc)
+        fc = g[0]
+        e = mp.floor(mp.log(abs(fc), 2))
+        scl = mp.mpf(2) ** (25 - e)
+        fh = mp.nint(fc * scl) / scl
+        fl = fc - fh
+        gt = lambda t, g=g: mp.polyval(list(reversed(g[1:60])), t)
+        poly = fit(gt, tol_f / H)
+        frows.append((fh, fl, poly))
+        fdeg = max(fdeg, len(poly) - 1)
+    rows = []
+    for fh, fl, poly in frows:
+        gt_poly = [mp.mpf(0)] * (fdeg + 1 - len(poly)) + list(poly)
+        rows.append([fh, fl] + gt_poly)
+    out.append('/// bd0(a, x) = (x − a)·s·F(s): per sub-interval [Fh, Fl, G…] with F(k/32) = Fh + Fl')
+    out.append('/// (Fh with 26 significant bits) and F(k/32 + t) − F(k/32) = t·G(t), G of degree %d' % fdeg)
+    out.append('/// (highest first, error below 2^-62/t).')
+    out.append('pub(super) const TEMME_F: [[f64; %d]; %d] = [' % (fdeg + 3, nint))
+    for r in rows:
+        out.append('    [%s],' % ', '.join(rust_f64(v) for v in r))
+    out.append('];\n')
 
-    def ck_max(k):
-        return max(abs(sum(c[k][j] * e ** j for j in range(len(c[k]))))
-                   for e in [elo, ehi] + centres)
-    out.append('/// Temme sub-intervals: η ∈ [TEMME_ETA0, TEMME_ETA0 + 2·%d·TEMME_W], centres' % nint)
-    out.append('/// TEMME_ETA0 + (2i + 1)·TEMME_W.')
-    out.append('pub(super) const TEMME_ETA0: f64 = %s;' % rust_f64(elo))
-    out.append('/// Half-width of a Temme sub-interval.')
-    out.append('pub(super) const TEMME_W: f64 = %s;' % rust_f64(w))
-    out.append('/// Number of Temme sub-intervals.')
-    out.append('pub(super) const TEMME_NINT: usize = %d;\n' % nint)
     out.append("/// Σ c[j]·t^(N−1−j) (highest degree first) by Estrin's scheme: pairs c + c'·t, then pairs of")
     out.append('/// those with t², t⁴, …, so the dependency chain is ⌈log2 N⌉ multiply-adds instead of N − 1.')
     out.append('/// N is a constant, so the loops unroll fully.')
     out.append('#[inline(always)]')
-    out.append('fn poly_estrin<const N: usize>(c: &[f64; N], t: f64) -> f64 {')
+    out.append('pub(super) fn poly_estrin<const N: usize>(c: &[f64; N], t: f64) -> f64 {')
     out.append('    let mut b = [0.0; N];')
     out.append('    let mut j = 0;')
     out.append('    while j < N {')
@@ -466,36 +527,30 @@ def gen_coeffs(path):
         return lines, terms[0]
 
     info = []
-    for name, amin in (('T100', 100), ('T20', 20), ('T10', 10)):
+    for name, amin in TEMME_SETS:
         nk = None
         for k in range(len(c) - 3):
             if all(ck_max(k2) / mp.mpf(amin) ** k2 < tol for k2 in range(k, k + 4)):
                 nk = k
                 break
         assert nk is not None
+        polys = []
         degs = []
         for k in range(nk):
-            dk = 0
-            for it in range(nint):
-                sc = shifted[k][it]
-                n_ok = len(sc) - 1
-                for n in range(len(sc)):
-                    tail = sum(abs(sc[jj]) * w ** jj for jj in range(n + 1, len(sc)))
-                    if tail / mp.mpf(amin) ** k < tol:
-                        n_ok = n
-                        break
-                dk = max(dk, n_ok)
+            bound = tol * mp.mpf(amin) ** k
+            pk = [fit(lambda t, k=k, sc=sc: ck_at(k, sc + t), bound) for sc in centres]
+            dk = max(len(p) - 1 for p in pk)
+            pk = [[mp.mpf(0)] * (dk + 1 - len(p)) + list(p) for p in pk]
+            polys.append(pk)
             degs.append(dk)
         info.append((name, amin, nk, degs))
         for k in range(nk):
             out.append('const %s_C%d: [[f64; %d]; %d] = [' % (name, k, degs[k] + 1, nint))
             for it in range(nint):
-                co = list(reversed(shifted[k][it][:degs[k] + 1]))
-                out.append('    [%s],' % ', '.join(rust_f64(v) for v in co))
+                out.append('    [%s],' % ', '.join(rust_f64(v) for v in polys[k][it]))
             out.append('];')
         out.append('')
-        out.append('/// Σ_{k<%d} c_k(η) a^{−k} for a ≥ %d, η = centre_i + t (sub-interval i), z = 1/a;'
-                   % (nk, amin))
+        out.append('/// Σ_{k<%d} c_k a^{−k} for a ≥ %d, s = k/32 + t (row i), z = 1/a;' % (nk, amin))
         out.append('/// c_k in degrees %s.' % degs)
         out.append('#[inline]')
         out.append('pub(super) fn %s_sum(i: usize, t: f64, z: f64) -> f64 {' % name.lower())
@@ -509,7 +564,7 @@ def gen_coeffs(path):
         out.append('}\n')
     with open(path, 'w') as f:
         f.write('\n'.join(out) + '\n')
-    print('wrote', path, 'Temme sets (name, amin, K, degrees):', info)
+    print('wrote', path, 'F degree', fdeg, 'Temme sets (name, amin, K, degrees):', info)
 
 
 def exp_table():
