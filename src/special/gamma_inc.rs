@@ -38,7 +38,7 @@
 //! the kernels stay finite, in [0, 1], with P + Q = 1 and bounded loops (tested); relative
 //! accuracy there is not measured.
 use super::dd::{exp_neg_dd, fast_two_sum, ln_dd, two_prod, two_sum};
-use super::gamma_inc_consts::{poly_estrin, RGAM_H, TEMME_F, TEMME_KLO, TEMME_NINT};
+use super::gamma_inc_consts::{poly_at, RGAM_H, TEMME_F, TEMME_KLO, TEMME_NINT};
 use super::temme::{erfcx, temme_sum};
 
 const EPS: f64 = f64::EPSILON / 2.0; // 2^-53, unit roundoff
@@ -350,8 +350,9 @@ fn pq_temme(a: f64, x: f64) -> (f64, f64) {
     // Y = bd0(a, x) = a η²/2 = (x − a)·s·F(s) = 2 dh (s + sl) (Fh + Fl + (t + sl) G(t)):
     // dh·(s + sl) = p + pl and p·Fh = q + qe exactly; the rest, at most ~0.6 % of Y, in double
     // (relative error of Y about 2^-59)
-    let [fh, fl, g @ ..] = TEMME_F[i];
-    let ftail = fl + (t + sl) * poly_estrin(&g, t);
+    let frow = &TEMME_F[i];
+    let (fh, fl) = (frow[0], frow[1]);
+    let ftail = fl + (t + sl) * poly_at::<2, 8, 18>(frow, t);
     let (p, pe) = two_prod(dh, s);
     let pl = pe + dh * sl;
     let (q, qe) = two_prod_short(p, fh);
@@ -359,10 +360,12 @@ fn pq_temme(a: f64, x: f64) -> (f64, f64) {
     let (y, yl) = (2.0 * y, 2.0 * yl);
     // Both terms carry e^{−Y}, Y = y + yl (double-double):
     //   ½ erfc(√Y) = e^{−Y} · ½ erfcx(√Y),  sum term = e^{−Y} · sum / √(2π a).
-    // erfcx is evaluated at fl(√y): relative argument error ≤ 1.5·2^-53 (rounding, yl/2y), and
-    // |d ln erfcx / d ln z| ≤ 1, so ≤ 1.5·2^-53 relative in erfcx (no correction step).
-    let e = 0.5 * erfcx(libm::sqrt(y));
-    let r = sum * libm::sqrt(za * (0.5 / core::f64::consts::PI));
+    // erfcx's argument √Y = |dh|·√(2/(x + a))·√(2F(s)) does not wait for Y: √(1/sg) runs beside
+    // the division for s, √(2F) is a table polynomial (fit error 2^-55); relative error of the
+    // argument a few 2^-53, and |d ln erfcx / d ln z| ≤ 1, so the same relative error in erfcx.
+    let w = (dh.abs() * libm::sqrt(rs)) * poly_at::<10, 8, 18>(frow, t);
+    let e = 0.5 * erfcx(w);
+    let r = sum * libm::sqrt(za); // the tables carry the 1/√(2π)
     let ey = exp_neg_dd(y, yl);
     // the smaller tail: Q = ey (e + r) for x ≥ a, P = ey (e − r) below; selected without a
     // branch (x ≥ a is unpredictable on mixed inputs)

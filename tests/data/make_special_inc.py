@@ -451,7 +451,8 @@ def gen_coeffs(path):
                 for j in range(len(co))]
     frows = []
     fdeg = 0
-    tol_f = mp.mpf(2) ** -62
+    rdeg = 0
+    tol_f = mp.mpf(2) ** -60
     for sc in centres:
         g = shift(fser, sc)
         fc = g[0]
@@ -461,29 +462,34 @@ def gen_coeffs(path):
         fl = fc - fh
         gt = lambda t, g=g: mp.polyval(list(reversed(g[1:60])), t)
         poly = fit(gt, tol_f / H)
-        frows.append((fh, fl, poly))
+        rt = lambda t, g=g: mp.sqrt(2 * mp.polyval(list(reversed(g[:60])), t))
+        rpoly = fit(rt, mp.mpf(2) ** -55)
+        frows.append((fh, fl, poly, rpoly))
         fdeg = max(fdeg, len(poly) - 1)
+        rdeg = max(rdeg, len(rpoly) - 1)
     rows = []
-    for fh, fl, poly in frows:
+    for fh, fl, poly, rpoly in frows:
         gt_poly = [mp.mpf(0)] * (fdeg + 1 - len(poly)) + list(poly)
-        rows.append([fh, fl] + gt_poly)
+        r_poly = [mp.mpf(0)] * (rdeg + 1 - len(rpoly)) + list(rpoly)
+        rows.append([fh, fl] + gt_poly + r_poly)
     out.append('/// bd0(a, x) = (x − a)·s·F(s): per sub-interval [Fh, Fl, G…] with F(k/32) = Fh + Fl')
     out.append('/// (Fh with 26 significant bits) and F(k/32 + t) − F(k/32) = t·G(t), G of degree %d' % fdeg)
-    out.append('/// (highest first, error below 2^-62/t).')
-    out.append('pub(super) const TEMME_F: [[f64; %d]; %d] = [' % (fdeg + 3, nint))
+    out.append('/// (highest first, error below 2^-60/t), then R(t) ≈ √(2 F(k/32 + t)) of degree %d' % rdeg)
+    out.append('/// (highest first, error below 2^-55).')
+    out.append('pub(super) const TEMME_F: [[f64; %d]; %d] = [' % (fdeg + rdeg + 4, nint))
     for r in rows:
         out.append('    [%s],' % ', '.join(rust_f64(v) for v in r))
     out.append('];\n')
 
-    out.append("/// Σ c[j]·t^(N−1−j) (highest degree first) by Estrin's scheme: pairs c + c'·t, then pairs of")
-    out.append('/// those with t², t⁴, …, so the dependency chain is ⌈log2 N⌉ multiply-adds instead of N − 1.')
-    out.append('/// N is a constant, so the loops unroll fully.')
+    out.append("/// Σ row[OFF + j]·t^(N−1−j) (highest degree first) by Estrin's scheme: pairs c + c'·t, then")
+    out.append('/// pairs of those with t², t⁴, …, so the dependency chain is ⌈log2 N⌉ multiply-adds instead')
+    out.append('/// of N − 1. OFF, N are constants (OFF + N ≤ M), so the loops unroll fully.')
     out.append('#[inline(always)]')
-    out.append('pub(super) fn poly_estrin<const N: usize>(c: &[f64; N], t: f64) -> f64 {')
+    out.append('pub(super) fn poly_at<const OFF: usize, const N: usize, const M: usize>(row: &[f64; M], t: f64) -> f64 {')
     out.append('    let mut b = [0.0; N];')
     out.append('    let mut j = 0;')
     out.append('    while j < N {')
-    out.append('        b[j] = c[N - 1 - j]; // ascending')
+    out.append('        b[j] = row[OFF + N - 1 - j]; // ascending')
     out.append('        j += 1;')
     out.append('    }')
     out.append('    let mut n = N;')
@@ -544,19 +550,27 @@ def gen_coeffs(path):
             polys.append(pk)
             degs.append(dk)
         info.append((name, amin, nk, degs))
-        for k in range(nk):
-            out.append('const %s_C%d: [[f64; %d]; %d] = [' % (name, k, degs[k] + 1, nint))
-            for it in range(nint):
-                out.append('    [%s],' % ', '.join(rust_f64(v) for v in polys[k][it]))
-            out.append('];')
+        rs2pi = 1 / mp.sqrt(2 * mp.pi)
+        width = sum(d + 1 for d in degs)
+        out.append('/// Rows i = 0..%d: c_0, …, c_%d (times 1/√(2π)) concatenated, each highest degree first.'
+                   % (nint, nk - 1))
+        out.append('const %s: [[f64; %d]; %d] = [' % (name, width, nint))
+        for it in range(nint):
+            row = [v * rs2pi for k in range(nk) for v in polys[k][it]]
+            out.append('    [%s],' % ', '.join(rust_f64(v) for v in row))
+        out.append('];')
         out.append('')
-        out.append('/// Σ_{k<%d} c_k a^{−k} for a ≥ %d, s = k/32 + t (row i), z = 1/a;' % (nk, amin))
+        out.append('/// Σ_{k<%d} c_k a^{−k} / √(2π) for a ≥ %d, s = k/32 + t (row i), z = 1/a;'
+                   % (nk, amin))
         out.append('/// c_k in degrees %s.' % degs)
         out.append('#[inline]')
         out.append('pub(super) fn %s_sum(i: usize, t: f64, z: f64) -> f64 {' % name.lower())
+        out.append('    let r = &%s[i];' % name)
         names = []
+        off = 0
         for k in range(nk):
-            out.append('    let c%d = poly_estrin(&%s_C%d[i], t);' % (k, name, k))
+            out.append('    let c%d = poly_at::<%d, %d, %d>(r, t);' % (k, off, degs[k] + 1, width))
+            off += degs[k] + 1
             names.append('c%d' % k)
         lines, expr = estrin(names, 'z')
         out.extend(lines)
@@ -564,7 +578,7 @@ def gen_coeffs(path):
         out.append('}\n')
     with open(path, 'w') as f:
         f.write('\n'.join(out) + '\n')
-    print('wrote', path, 'F degree', fdeg, 'Temme sets (name, amin, K, degrees):', info)
+    print('wrote', path, 'F degree', fdeg, 'R degree', rdeg, 'Temme sets (name, amin, K, degrees):', info)
 
 
 def exp_table():
