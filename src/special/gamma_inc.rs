@@ -18,7 +18,9 @@
 //! * a ≥ 10 and |x − a| < 0.4 a: Temme's uniform expansion (`temme.rs`),
 //!   Q = e^{−Y} (½ erfcx(√Y) + Σ_k c_k(η) a^{−k} / √(2π a)) with Y = bd0(a, x) = a η²/2 in
 //!   double-double, erfcx from its own piecewise fit, and P likewise with the sign of the sum
-//!   flipped; no prefactor and no erfc(√Y) rounding amplification.
+//!   flipped; no prefactor and no erfc(√Y) rounding amplification. Everything is a function of
+//!   s = (x − a)/(x + a) (one division): Y = (x − a)·s·F(s), √Y and the c_k from per-interval
+//!   polynomials in s, so no logarithm and no η are needed.
 //! * Otherwise P by its series D · Σ x^n / ((a + 1)⋯(a + n)) where P is at most about ¾
 //!   (x < a + 1/(3x) roughly);
 //! * Q for a < 1 and x ≤ 1.1 (where P > ~0.6) as −(s + g + s g) with
@@ -324,7 +326,7 @@ fn two_prod_short(a: f64, b: f64) -> (f64, f64) {
 /// Temme region: (P, Q). For a ≥ 10 and |x − a| < 0.4 a.
 #[inline]
 fn pq_temme(a: f64, x: f64) -> (f64, f64) {
-    if !(a < 1e280) {
+    if a >= 1e280 {
         // the double-double steps below would overflow (Veltkamp splits); Wilson–Hilferty is
         // exact to O(1/a) there
         return wilson_hilferty(a, x);
@@ -338,8 +340,8 @@ fn pq_temme(a: f64, x: f64) -> (f64, f64) {
     let s = dh * rs;
     let (p0, p0e) = two_prod(s, sg);
     let sl = (((dh - p0) - p0e) - s * sgl) * rs; // dh − p0 exact (Sterbenz)
-    // sub-interval k = round(32 s) ∈ [KLO, KLO + NINT − 1] by the 1.5·2^52 trick; t = s − k/32
-    // is exact; the integer index comes from the same bits (NaN: the `min` keeps it in range)
+                                                 // sub-interval k = round(32 s) ∈ [KLO, KLO + NINT − 1] by the 1.5·2^52 trick; t = s − k/32
+                                                 // is exact; the integer index comes from the same bits (NaN: the `min` keeps it in range)
     const MAGIC: f64 = 6_755_399_441_055_744.0;
     let kf = (32.0 * s).clamp(TEMME_KLO as f64, (TEMME_KLO + TEMME_NINT as i64 - 1) as f64) + MAGIC;
     let i = ((kf.to_bits().wrapping_sub(MAGIC.to_bits()) as i64).wrapping_sub(TEMME_KLO) as usize)

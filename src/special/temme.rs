@@ -10,8 +10,9 @@
 //! to the polynomials: Chebyshev fits in t = s − k/32 on the 14 sub-intervals
 //! [k/32 − 1/64, k/32 + 1/64], k = −8..5 (covering s ∈ [−¼, ⅙], that is |x/a − 1| ≤ 0.4),
 //! made with mpmath from the Taylor series of c_k(η) at 0 (radius 2√π); the degrees make each
-//! fit error of c_k/a^k below 2^-56; three sets, 17 terms in 1/a for 10 ≤ a < 20, 11 for
-//! 20 ≤ a < 100 and 7 for a ≥ 100, so that the first omitted terms are below 2^-56 too.
+//! fit error of c_k/a^k below 2^-53 (the sum term is at most 0.18 of P or Q here, so that is
+//! below 0.3 ULP); three sets, 15 terms in 1/a for 10 ≤ a < 20, 11 for 20 ≤ a < 100 and 7 for
+//! a ≥ 100, so that the first omitted terms are below 2^-53 too. The tables carry 1/√(2π).
 use super::gamma_inc_consts::{t100_sum, t10_sum, t20_sum, ERFCX_PIECES, ERFCX_TAIL};
 
 /// Σ_k c_k a^{−k} for a ≥ 10 (`z` = 1/a) at s = k/32 + t, `i` = k − TEMME_KLO the row.
