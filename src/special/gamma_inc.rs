@@ -18,7 +18,9 @@
 //! * a ≥ 10 and |x − a| < 0.4 a: Temme's uniform expansion (`temme.rs`),
 //!   Q = e^{−Y} (½ erfcx(√Y) + Σ_k c_k(η) a^{−k} / √(2π a)) with Y = bd0(a, x) = a η²/2 in
 //!   double-double, erfcx from its own piecewise fit, and P likewise with the sign of the sum
-//!   flipped; no prefactor and no erfc(√Y) rounding amplification.
+//!   flipped; no prefactor and no erfc(√Y) rounding amplification. Everything is a function of
+//!   s = (x − a)/(x + a) (one division): Y = (x − a)·s·F(s), √Y and the c_k from per-interval
+//!   polynomials in s, so no logarithm and no η are needed.
 //! * Otherwise P by its series D · Σ x^n / ((a + 1)⋯(a + n)) where P is at most about ¾
 //!   (x < a + 1/(3x) roughly);
 //! * Q for a < 1 and x ≤ 1.1 (where P > ~0.6) as −(s + g + s g) with
@@ -38,7 +40,7 @@
 //! the kernels stay finite, in [0, 1], with P + Q = 1 and bounded loops (tested); relative
 //! accuracy there is not measured.
 use super::dd::{exp_neg_dd, fast_two_sum, ln_dd, two_prod, two_sum};
-use super::gamma_inc_consts::RGAM_H;
+use super::gamma_inc_consts::{poly_at, RGAM_H, TEMME_F, TEMME_KLO, TEMME_NINT};
 use super::temme::{erfcx, temme_sum};
 
 const EPS: f64 = f64::EPSILON / 2.0; // 2^-53, unit roundoff
@@ -311,33 +313,67 @@ fn q_small_a(a: f64, x: f64) -> f64 {
     -(sum + g + sum * g)
 }
 
-/// Temme region: (P, Q).
+/// `(p, e)` with `p = fl(a·b)` and `p + e = a·b` exactly, for `b` with at most 26 significant
+/// bits (then both halves of a's Veltkamp split times b are exact). Needs |a| < 2^996.
+#[inline(always)]
+fn two_prod_short(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let c = 134_217_729.0 * a; // 2^27 + 1
+    let ah = c - (c - a);
+    (p, (ah * b - p) + (a - ah) * b)
+}
+
+/// Temme region: (P, Q). For a ≥ 10 and |x − a| < 0.4 a.
 #[inline]
 fn pq_temme(a: f64, x: f64) -> (f64, f64) {
-    let (y, yl) = bd0(a, x);
-    let za = 1.0 / a;
-    let eta = libm::copysign(libm::sqrt(2.0 * y * za), x - a);
-    let s = temme_sum(eta, a, za);
-    // Both terms carry e^{−Y}, Y = y + yl = a η²/2 (double-double):
-    //   ½ erfc(√Y) = e^{−Y} · ½ erfcx(√Y),  sum term = e^{−Y} · s / √(2π a).
-    // erfcx is evaluated at w = fl(√y) and moved to √Y to first order (erfcx′ = 2z erfcx − 2/√π):
-    //   erfcx(√Y) ≈ erfcx(w) + (√Y − w)(2w erfcx(w) − 2/√π),  √Y − w ≈ (Y − w²)/(2w),
-    // with no division by erfcx(w) after it (the division by 2w runs beside erfcx).
-    let w = libm::sqrt(y);
-    let ex = erfcx(w);
-    let mut e = 0.5 * ex;
-    if w > 0.0 {
-        let (ww, wwe) = two_prod(w, w);
-        let dw = (((y - ww) - wwe) + yl) / (2.0 * w);
-        e = 0.5 * (ex + dw * (2.0 * w * ex - core::f64::consts::FRAC_2_SQRT_PI));
+    if a >= 1e280 {
+        // the double-double steps below would overflow (Veltkamp splits); Wilson–Hilferty is
+        // exact to O(1/a) there
+        return wilson_hilferty(a, x);
     }
-    let r = s * libm::sqrt(za * (0.5 / core::f64::consts::PI));
+    // s = (x − a)/(x + a) in double-double from halves (exact for a ≥ 10): dh = (x − a)/2
+    // is exact (Sterbenz: 0.6 a < x < 1.4 a), (x + a)/2 = sg + sgl exactly
+    let (ha, hx) = (0.5 * a, 0.5 * x);
+    let dh = hx - ha;
+    let (sg, sgl) = two_sum(hx, ha);
+    let rs = 1.0 / sg;
+    let s = dh * rs;
+    let (p0, p0e) = two_prod(s, sg);
+    let sl = (((dh - p0) - p0e) - s * sgl) * rs; // dh − p0 exact (Sterbenz)
+                                                 // sub-interval k = round(32 s) ∈ [KLO, KLO + NINT − 1] by the 1.5·2^52 trick; t = s − k/32
+                                                 // is exact; the integer index comes from the same bits (NaN: the `min` keeps it in range)
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    let kf = (32.0 * s).clamp(TEMME_KLO as f64, (TEMME_KLO + TEMME_NINT as i64 - 1) as f64) + MAGIC;
+    let i = ((kf.to_bits().wrapping_sub(MAGIC.to_bits()) as i64).wrapping_sub(TEMME_KLO) as usize)
+        .min(TEMME_NINT - 1);
+    let t = s - (kf - MAGIC) * (1.0 / 32.0);
+    let za = 1.0 / a;
+    let sum = temme_sum(i, t, a, za);
+    // Y = bd0(a, x) = a η²/2 = (x − a)·s·F(s) = 2 dh (s + sl) (Fh + Fl + (t + sl) G(t)):
+    // dh·(s + sl) = p + pl and p·Fh = q + qe exactly; the rest, at most ~0.6 % of Y, in double
+    // (relative error of Y about 2^-59)
+    let frow = &TEMME_F[i];
+    let (fh, fl) = (frow[0], frow[1]);
+    let ftail = fl + (t + sl) * poly_at::<2, 8, 18>(frow, t);
+    let (p, pe) = two_prod(dh, s);
+    let pl = pe + dh * sl;
+    let (q, qe) = two_prod_short(p, fh);
+    let (y, yl) = fast_two_sum(q, qe + (pl * fh + p * ftail));
+    let (y, yl) = (2.0 * y, 2.0 * yl);
+    // Both terms carry e^{−Y}, Y = y + yl (double-double):
+    //   ½ erfc(√Y) = e^{−Y} · ½ erfcx(√Y),  sum term = e^{−Y} · sum / √(2π a).
+    // erfcx's argument √Y = |dh|·√(2/(x + a))·√(2F(s)) does not wait for Y: √(1/sg) runs beside
+    // the division for s, √(2F) is a table polynomial (fit error 2^-55); relative error of the
+    // argument a few 2^-53, and |d ln erfcx / d ln z| ≤ 1, so the same relative error in erfcx.
+    let w = (dh.abs() * libm::sqrt(rs)) * poly_at::<10, 8, 18>(frow, t);
+    let e = 0.5 * erfcx(w);
+    let r = sum * libm::sqrt(za); // the tables carry the 1/√(2π)
     let ey = exp_neg_dd(y, yl);
     // the smaller tail: Q = ey (e + r) for x ≥ a, P = ey (e − r) below; selected without a
     // branch (x ≥ a is unpredictable on mixed inputs)
     // (bit operations: the compiler turns `if` selects into branches here)
     const SIGN: u64 = 1 << 63;
-    let below = (x - a).to_bits() & SIGN; // x − a is +0 when x = a
+    let below = dh.to_bits() & SIGN; // dh is +0 when x = a
     let v = ey * (e + f64::from_bits(r.to_bits() ^ below));
     let w = 1.0 - v;
     let m = (below >> 63).wrapping_neg(); // all ones when x < a
@@ -425,8 +461,21 @@ pub(crate) fn density(a: f64, x: f64) -> f64 {
 }
 
 /// Domain handling shared by P and Q: `Err(value)` for the early-out cases.
-#[inline]
+#[inline(always)]
 fn check(a: f64, x: f64, at_zero: f64, at_inf: f64) -> Result<(), f64> {
+    // common case in one test: a and x positive, finite and non-zero (bit patterns 1 ..=
+    // f64::MAX; −0, negatives, inf and NaN wrap or lie above)
+    const MAX_M1: u64 = f64::MAX.to_bits() - 1;
+    if a.to_bits().wrapping_sub(1).max(x.to_bits().wrapping_sub(1)) <= MAX_M1 {
+        return Ok(());
+    }
+    check_edge(a, x, at_zero, at_inf)
+}
+
+/// The early-out cases of `check`: NaN, a ≤ 0, a = +inf, x < 0 give NaN; x = 0 and x = +inf
+/// give `at_zero` and `at_inf`.
+#[cold]
+fn check_edge(a: f64, x: f64, at_zero: f64, at_inf: f64) -> Result<(), f64> {
     if a.is_nan() || x.is_nan() || a <= 0.0 || a == f64::INFINITY || x < 0.0 {
         return Err(f64::NAN);
     }

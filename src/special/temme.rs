@@ -5,29 +5,19 @@
 //!   Q(a, x) = ½ erfc(η √(a/2)) + e^{−a η²/2} / √(2π a) · Σ_k c_k(η) a^{−k},
 //!   P(a, x) = ½ erfc(−η √(a/2)) − (the same sum term).
 //!
-//! The c_k(η) are polynomials in η − η0 about the centre η0 of one of 8 equal
-//! sub-intervals of η ∈ [η(0.6), η(1.4)] (that is |x/a − 1| ≤ 0.4), re-expanded with mpmath
-//! from their Taylor series at 0 (radius of convergence 2√π); the degrees make each omitted part
-//! of c_k(η)/a^k below 2^-56; three sets, 17 terms in 1/a for 10 ≤ a < 20, 11 for 20 ≤ a < 100
-//! and 7 for a ≥ 100, so that the first omitted terms are below 2^-56 too.
-use super::gamma_inc_consts::{
-    t100_sum, t10_sum, t20_sum, ERFCX_PIECES, ERFCX_TAIL, TEMME_ETA0, TEMME_NINT, TEMME_W,
-};
+//! The c_k are tabulated as functions of s = (x − a)/(x + a) = (λ − 1)/(λ + 1), which comes
+//! from one division of exact inputs, so neither η nor bd0 (nor a square root) is on the path
+//! to the polynomials: Chebyshev fits in t = s − k/32 on the 14 sub-intervals
+//! [k/32 − 1/64, k/32 + 1/64], k = −8..5 (covering s ∈ [−¼, ⅙], that is |x/a − 1| ≤ 0.4),
+//! made with mpmath from the Taylor series of c_k(η) at 0 (radius 2√π); the degrees make each
+//! fit error of c_k/a^k below 2^-53 (the sum term is at most 0.18 of P or Q here, so that is
+//! below 0.3 ULP); three sets, 15 terms in 1/a for 10 ≤ a < 20, 11 for 20 ≤ a < 100 and 7 for
+//! a ≥ 100, so that the first omitted terms are below 2^-53 too. The tables carry 1/√(2π).
+use super::gamma_inc_consts::{t100_sum, t10_sum, t20_sum, ERFCX_PIECES, ERFCX_TAIL};
 
-/// Σ_k c_k(η) a^{−k} for a ≥ 10 (`z` = 1/a) and η in [η(0.6), η(1.4)] (values just outside
-/// are clamped into the end sub-intervals, where the polynomials stay accurate a little beyond
-/// the edge).
+/// Σ_k c_k a^{−k} for a ≥ 10 (`z` = 1/a) at s = k/32 + t, `i` = k − TEMME_KLO the row.
 #[inline]
-pub(super) fn temme_sum(eta: f64, a: f64, z: f64) -> f64 {
-    // sub-interval k = ⌊u⌋ clamped to [0, NINT − 1], in floating point (1.5·2^52 rounding of
-    // u − ½; at an interval edge either neighbour may be picked, both fit there); the integer
-    // index comes from the same bits, so t does not wait on a float ↔ int conversion
-    const MAGIC: f64 = 6_755_399_441_055_744.0;
-    let u = (eta - TEMME_ETA0) * (0.5 / TEMME_W);
-    let uc = u.clamp(0.5, TEMME_NINT as f64 - 0.5); // NaN: i = NINT − 1, t = NaN
-    let kf = (uc - 0.5) + MAGIC;
-    let i = (kf.to_bits().wrapping_sub(MAGIC.to_bits()) as usize).min(TEMME_NINT - 1);
-    let t = eta - (TEMME_ETA0 + (2.0 * (kf - MAGIC) + 1.0) * TEMME_W);
+pub(super) fn temme_sum(i: usize, t: f64, a: f64, z: f64) -> f64 {
     if a >= 100.0 {
         t100_sum(i, t, z)
     } else if a >= 20.0 {
