@@ -417,6 +417,13 @@ pub(crate) fn optimize_h<D: Passable>(
             }
         }
         let Some((pn, tn, evn, lln)) = accepted else {
+            // No step raises the log-likelihood. With a component at the shape cap (the normal
+            // limit) that is the rounding floor: the LL carries ~N·α·ε of noise (≈1e-5 at
+            // α = 1e7, N = 6544), far above what a step along the remaining gradient can gain,
+            // so this is the same LL-floor convergence as the 3-step stall below.
+            if (0..p.k).any(|j| p.alpha[j] >= b.alpha_max * (1.0 - 1e-9)) {
+                stalled = true;
+            }
             break;
         };
         let dll = lln - ll;
