@@ -456,6 +456,23 @@ fn print_text(r: &Report) {
     }
 }
 
+/// Append `{"weight", "shape", "rate", "shift"}` objects for the components, comma-separated.
+fn json_components(o: &mut String, weights: &[f64], comps: &[TruncatedShiftedGamma]) {
+    for (j, (w, c)) in weights.iter().zip(comps).enumerate() {
+        if j > 0 {
+            o.push(',');
+        }
+        let _ = write!(
+            o,
+            "{{\"weight\":{},\"shape\":{},\"rate\":{},\"shift\":{}}}",
+            json_num(*w),
+            json_num(c.shape()),
+            json_num(c.rate()),
+            json_num(c.shift())
+        );
+    }
+}
+
 fn json_num(x: f64) -> String {
     if x.is_finite() {
         format!("{x:e}")
@@ -497,19 +514,7 @@ fn to_json(r: &Report) -> String {
         let _ = write!(o, "{{\"k\":{},\"bic\":{}}}", k + 1, json_num(*b));
     }
     o.push_str("],\"components\":[");
-    for (j, (w, c)) in bg.fit.weights().iter().zip(bg.fit.components()).enumerate() {
-        if j > 0 {
-            o.push(',');
-        }
-        let _ = write!(
-            o,
-            "{{\"weight\":{},\"shape\":{},\"rate\":{},\"shift\":{}}}",
-            json_num(*w),
-            json_num(c.shape()),
-            json_num(c.rate()),
-            json_num(c.shift())
-        );
-    }
+    json_components(&mut o, bg.fit.weights(), bg.fit.components());
     let _ = write!(
         o,
         "],\"log_likelihood\":{},\"log_likelihood_cosine\":{},\"passes\":{},\"converged\":{}}},",
@@ -553,19 +558,7 @@ fn to_json(r: &Report) -> String {
             );
         }
         o.push_str("],\"components\":[");
-        for (j, (w, c)) in sel.weights.iter().zip(&sel.components).enumerate() {
-            if j > 0 {
-                o.push(',');
-            }
-            let _ = write!(
-                o,
-                "{{\"weight\":{},\"shape\":{},\"rate\":{},\"shift\":{}}}",
-                json_num(*w),
-                json_num(c.shape()),
-                json_num(c.rate()),
-                json_num(c.shift())
-            );
-        }
+        json_components(&mut o, &sel.weights, &sel.components);
         o.push_str("]},");
     }
     o.push_str("\"top\":[");

@@ -421,7 +421,7 @@ pub(crate) fn optimize_h<D: Passable>(
             // limit) that is the rounding floor: the LL carries ~N·α·ε of noise (≈1e-5 at
             // α = 1e7, N = 6544), far above what a step along the remaining gradient can gain,
             // so this is the same LL-floor convergence as the 3-step stall below.
-            if (0..p.k).any(|j| p.alpha[j] >= b.alpha_max * (1.0 - 1e-9)) {
+            if (0..p.k).any(|j| p.at_shape_cap(j, b)) {
                 stalled = true;
             }
             break;

@@ -55,6 +55,11 @@ impl Params {
         4 * self.k - 1
     }
 
+    /// Whether component `i` sits at the shape cap (the normal limit), to 1e-9 relative.
+    pub fn at_shape_cap(&self, i: usize, b: &Bounds) -> bool {
+        self.alpha[i] >= b.alpha_max * (1.0 - 1e-9)
+    }
+
     /// Every parameter finite and in range, weights positive.
     pub fn is_valid(&self) -> bool {
         if self.k == 0 || self.k > MAX_COMPONENTS {

@@ -52,7 +52,7 @@ impl MixtureFit<f64> {
         for i in 0..p.k {
             comps[i] = TruncatedShiftedGamma::new(p.alpha[i], p.lambda[i], p.c[i], b.lo, b.hi)?;
             weights[i] = p.tau[i];
-            at_cap |= p.alpha[i] >= b.alpha_max * (1.0 - 1e-9);
+            at_cap |= p.at_shape_cap(i, b);
             at_floor |= p.alpha[i] <= b.alpha_min * (1.0 + 1e-9);
         }
         Ok(MixtureFit {
