@@ -182,6 +182,35 @@ avx2_dot!(
     |x: Bf16| x.to_f32()
 );
 
+/// Cosine from the three f32 sums, all in f32 registers: d / (√na·√nb), clamped to [−1, 1].
+/// Four correctly rounded operations: ≤ 4·2⁻²⁴ relative error beyond that of the sums. Returns
+/// NaN when the result is not finite or a norm is not positive (zero, NaN, overflowed): the caller
+/// then classifies the error from the sums on its slow path.
+#[inline(always)]
+pub(crate) unsafe fn cos_tail_f32(s: [f32; 3]) -> f32 {
+    let r = _mm_sqrt_ps(_mm_setr_ps(s[1], s[2], 1.0, 1.0));
+    let q = _mm_cvtss_f32(_mm_mul_ss(r, _mm_movehdup_ps(r)));
+    let c = s[0] / q;
+    // q > 0 and finite ⇒ both norms positive and finite; |c| ≤ 1.5 ⇒ c finite (NaN fails).
+    if s[1] > 0.0 && s[2] > 0.0 && q < f32::INFINITY && c.abs() <= 1.5 {
+        c.clamp(-1.0, 1.0)
+    } else {
+        f32::NAN
+    }
+}
+
+/// Cosine similarity of f32 vectors, sums and tail fused in registers (NaN: see [`cos_tail_f32`]).
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn cos_f32(a: &[f32], b: &[f32]) -> f32 {
+    cos_tail_f32(dot3_f32(a, b))
+}
+
+/// Cosine similarity of bf16 vectors (f32 accumulation), fused as [`cos_f32`].
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn cos_bf16(a: &[Bf16], b: &[Bf16]) -> f32 {
+    cos_tail_f32(dot3_bf16(a, b))
+}
+
 /// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with A packed
 /// k-major 6 wide and B packed k-major 16 wide; 12 accumulators + 2 B vectors + 1 broadcast.
 ///

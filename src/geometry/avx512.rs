@@ -237,3 +237,16 @@ pub(crate) unsafe fn dot3_bf16(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
 pub(crate) unsafe fn dot_bf16(a: &[Bf16], b: &[Bf16]) -> f32 {
     dot3_bf16(a, b)[0]
 }
+
+/// Cosine similarity of f32 vectors, sums and tail fused in registers (NaN on the error cases of
+/// [`cos_tail_f32`](super::avx2::cos_tail_f32)).
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn cos_f32(a: &[f32], b: &[f32]) -> f32 {
+    super::avx2::cos_tail_f32(dot3_f32(a, b))
+}
+
+/// Cosine similarity of bf16 vectors, fused as [`cos_f32`].
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn cos_bf16(a: &[Bf16], b: &[Bf16]) -> f32 {
+    super::avx2::cos_tail_f32(dot3_bf16(a, b))
+}
