@@ -80,12 +80,26 @@ fn bf16_kernels_match_scalar_on_widened_values() {
             .zip(&b)
             .map(|(x, y)| (x.to_f32() as f64 * y.to_f32() as f64).abs())
             .sum();
+        let aa: f64 = a.iter().map(|x| (x.to_f32() as f64).powi(2)).sum();
+        let bb: f64 = b.iter().map(|x| (x.to_f32() as f64).powi(2)).sum();
         for be in backends() {
             let d = dot_with(be, &a, &b).unwrap() as f64;
             // vdpbf16ps adds pairs before accumulating: chains ≤ len/8 + 16 still hold.
             assert!(
                 (d - exact).abs() <= bound(len, abs),
                 "{be:?} bf16 len {len}: {d} vs {exact}"
+            );
+            // three-sum path (cosine): same bound as the f32 cosine above, on the widened values.
+            let c = cosine_similarity_with(be, &a, &b).unwrap() as f64;
+            let cref = exact / (aa.sqrt() * bb.sqrt());
+            let cb = (bound(len, abs)
+                + 0.5 * abs * bound(len, aa) / aa
+                + 0.5 * abs * bound(len, bb) / bb)
+                / (aa.sqrt() * bb.sqrt())
+                + 2.0 * U32;
+            assert!(
+                (c - cref).abs() <= cb,
+                "{be:?} bf16 cos len {len}: {c} vs {cref} (bound {cb})"
             );
         }
     }
@@ -182,5 +196,21 @@ fn f64_extreme_magnitudes_keep_exact_cosine() {
             let c = cosine_similarity_with(be, &a, &b).unwrap();
             assert!((c - 24.0 / 25.0).abs() < 1e-15, "{be:?} scale {s}: {c}");
         }
+    }
+}
+
+#[test]
+fn neon_is_detected_on_aarch64_so_the_simd_tests_run_it() {
+    // On aarch64 every `backends()` loop above must include NEON (baseline there); elsewhere it
+    // must be reported unavailable (and its `*_with` calls return `Unsupported`).
+    let be = backends();
+    if cfg!(target_arch = "aarch64") {
+        assert!(cpu_features().neon);
+        assert!(Backend::Neon.is_available());
+        assert_eq!(best_backend(), Backend::Neon);
+        assert_eq!(be, vec![Backend::Scalar, Backend::Neon]);
+    } else {
+        assert!(!cpu_features().neon);
+        assert!(!be.contains(&Backend::Neon));
     }
 }

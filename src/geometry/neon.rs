@@ -1,73 +1,204 @@
-//! aarch64 NEON kernels (baseline on aarch64): f32 and f64 three-sum dots, 4 unrolled vectors
-//! × 3 sums = 12 independent accumulators. Compiled for aarch64 (`cargo check --target
-//! aarch64-unknown-linux-gnu`), not run on the development machine.
+//! aarch64 NEON kernels (baseline on aarch64): pair dots for f32, f64, bf16 (widened to f32 by a
+//! 16-bit shift) and f32 with f64 accumulation — `dot` with 8 unrolled vectors = 8 independent
+//! accumulators, three-sum dots with 4 unrolled vectors × 3 sums = 12 — and the 6×16 Gram
+//! microkernel (24 q-register accumulators).
+//!
+//! Tested by running the geometry tests for `aarch64-unknown-linux-gnu` under qemu user-mode
+//! emulation (`bash .ci/aarch64.sh`): there [`Backend::Neon`](super::Backend::Neon) is detected,
+//! and every scalar-vs-SIMD test (pair kernels, N×N/cross matrices, the Gram microkernel unit
+//! test, dispersion) runs these kernels against the scalar path / an f64 reference within its
+//! stated bound. Speed is not measured (no aarch64 hardware on the development machine).
+//!
+//! Every function is `unsafe` (`#[target_feature(enable = "neon")]`, raw-pointer loads); NEON is
+//! always present on aarch64, and paired slices are read only up to `min(a.len(), b.len())`.
 
+use super::Bf16;
 use core::arch::aarch64::*;
 
-/// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) in f32.
-///
-/// # Safety
-/// NEON must be available (always on aarch64); only `min(a.len(), b.len())` elements are read.
-#[target_feature(enable = "neon")]
-pub(crate) unsafe fn dot3_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
-    let n = a.len().min(b.len());
-    let (pa, pb) = (a.as_ptr(), b.as_ptr());
-    let z = vdupq_n_f32(0.0);
-    let (mut s, mut sa, mut sb) = ([z; 4], [z; 4], [z; 4]);
-    let mut i = 0;
-    while i + 16 <= n {
-        for u in 0..4 {
-            let x = vld1q_f32(pa.add(i + 4 * u));
-            let y = vld1q_f32(pb.add(i + 4 * u));
-            s[u] = vfmaq_f32(s[u], x, y);
-            sa[u] = vfmaq_f32(sa[u], x, x);
-            sb[u] = vfmaq_f32(sb[u], y, y);
-        }
-        i += 16;
-    }
-    let (mut t, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
-    while i < n {
-        let (p, q) = (*pa.add(i), *pb.add(i));
-        t += p * q;
-        ta += p * p;
-        tb += q * q;
-        i += 1;
-    }
-    let r =
-        |v: [float32x4_t; 4]| vaddvq_f32(vaddq_f32(vaddq_f32(v[0], v[1]), vaddq_f32(v[2], v[3])));
-    [r(s) + t, r(sa) + ta, r(sb) + tb]
+/// Load 4 bf16 values and widen them exactly to 4 f32 (bf16 bits << 16).
+#[inline(always)]
+unsafe fn load_bf16(p: *const Bf16) -> float32x4_t {
+    // `Bf16` is `repr(transparent)` over `u16`.
+    vreinterpretq_f32_u32(vshll_n_u16::<16>(vld1_u16(p.cast::<u16>())))
 }
 
-/// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) in f64.
+/// Load 2 f32 values and widen them exactly to 2 f64.
+#[inline(always)]
+unsafe fn load_f32_as_f64(p: *const f32) -> float64x2_t {
+    vcvt_f64_f32(vld1_f32(p))
+}
+
+macro_rules! neon_dot {
+    ($name:ident, $name3:ident, $t:ty, $out:ty, $vec:ty, $w:expr, $zero:expr, $load:expr,
+     $fma:ident, $add:ident, $hsum:ident, $cv:expr) => {
+        /// Σ aᵢbᵢ: 8 unrolled vectors = 8 independent vector accumulators, then one vector at a
+        /// time, then a scalar tail.
+        ///
+        /// # Safety
+        /// NEON available (always on aarch64); only `min(a.len(), b.len())` elements are read.
+        #[target_feature(enable = "neon")]
+        pub(crate) unsafe fn $name(a: &[$t], b: &[$t]) -> $out {
+            let n = a.len().min(b.len());
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let mut s: [$vec; 8] = [$zero; 8];
+            let mut i = 0;
+            while i + 8 * $w <= n {
+                for u in 0..8 {
+                    s[u] = $fma(s[u], $load(pa.add(i + u * $w)), $load(pb.add(i + u * $w)));
+                }
+                i += 8 * $w;
+            }
+            while i + $w <= n {
+                s[0] = $fma(s[0], $load(pa.add(i)), $load(pb.add(i)));
+                i += $w;
+            }
+            let cv = $cv;
+            let mut t: $out = 0.0;
+            while i < n {
+                t += cv(*pa.add(i)) * cv(*pb.add(i));
+                i += 1;
+            }
+            let v = $add(
+                $add($add(s[0], s[1]), $add(s[2], s[3])),
+                $add($add(s[4], s[5]), $add(s[6], s[7])),
+            );
+            $hsum(v) + t
+        }
+
+        /// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²): 4 unrolled vectors × 3 sums = 12 independent accumulators.
+        ///
+        /// # Safety
+        /// As the plain dot.
+        #[target_feature(enable = "neon")]
+        pub(crate) unsafe fn $name3(a: &[$t], b: &[$t]) -> [$out; 3] {
+            let n = a.len().min(b.len());
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let (mut s, mut sa, mut sb): ([$vec; 4], [$vec; 4], [$vec; 4]) =
+                ([$zero; 4], [$zero; 4], [$zero; 4]);
+            let mut i = 0;
+            while i + 4 * $w <= n {
+                for u in 0..4 {
+                    let x = $load(pa.add(i + u * $w));
+                    let y = $load(pb.add(i + u * $w));
+                    s[u] = $fma(s[u], x, y);
+                    sa[u] = $fma(sa[u], x, x);
+                    sb[u] = $fma(sb[u], y, y);
+                }
+                i += 4 * $w;
+            }
+            let cv = $cv;
+            let (mut t, mut ta, mut tb): ($out, $out, $out) = (0.0, 0.0, 0.0);
+            while i < n {
+                let (p, q) = (cv(*pa.add(i)), cv(*pb.add(i)));
+                t += p * q;
+                ta += p * p;
+                tb += q * q;
+                i += 1;
+            }
+            let r = |v: [$vec; 4]| $hsum($add($add(v[0], v[1]), $add(v[2], v[3])));
+            [r(s) + t, r(sa) + ta, r(sb) + tb]
+        }
+    };
+}
+
+neon_dot!(
+    dot_f32,
+    dot3_f32,
+    f32,
+    f32,
+    float32x4_t,
+    4,
+    vdupq_n_f32(0.0),
+    |p: *const f32| vld1q_f32(p),
+    vfmaq_f32,
+    vaddq_f32,
+    vaddvq_f32,
+    |x: f32| x
+);
+neon_dot!(
+    dot_f64,
+    dot3_f64,
+    f64,
+    f64,
+    float64x2_t,
+    2,
+    vdupq_n_f64(0.0),
+    |p: *const f64| vld1q_f64(p),
+    vfmaq_f64,
+    vaddq_f64,
+    vaddvq_f64,
+    |x: f64| x
+);
+neon_dot!(
+    dot_f32_acc64,
+    dot3_f32_acc64,
+    f32,
+    f64,
+    float64x2_t,
+    2,
+    vdupq_n_f64(0.0),
+    |p: *const f32| load_f32_as_f64(p),
+    vfmaq_f64,
+    vaddq_f64,
+    vaddvq_f64,
+    f64::from
+);
+neon_dot!(
+    dot_bf16,
+    dot3_bf16,
+    Bf16,
+    f32,
+    float32x4_t,
+    4,
+    vdupq_n_f32(0.0),
+    |p: *const Bf16| load_bf16(p),
+    vfmaq_f32,
+    vaddq_f32,
+    vaddvq_f32,
+    |x: Bf16| x.to_f32()
+);
+
+/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with A packed
+/// k-major 6 wide and B packed k-major 16 wide. 24 accumulators (6 rows × 4 q-vectors) + 4 B
+/// vectors + 2 A registers (rows 0–3 in a q register, rows 4–5 in a d register, used by lane FMAs)
+/// = 30 of the 32 vector registers.
 ///
 /// # Safety
-/// As [`dot3_f32`].
+/// NEON available; `a` readable for `6*kc` floats, `b` for `16*kc`, `c` read/writable for 96 floats.
 #[target_feature(enable = "neon")]
-pub(crate) unsafe fn dot3_f64(a: &[f64], b: &[f64]) -> [f64; 3] {
-    let n = a.len().min(b.len());
-    let (pa, pb) = (a.as_ptr(), b.as_ptr());
-    let z = vdupq_n_f64(0.0);
-    let (mut s, mut sa, mut sb) = ([z; 4], [z; 4], [z; 4]);
-    let mut i = 0;
-    while i + 8 <= n {
-        for u in 0..4 {
-            let x = vld1q_f64(pa.add(i + 2 * u));
-            let y = vld1q_f64(pb.add(i + 2 * u));
-            s[u] = vfmaq_f64(s[u], x, y);
-            sa[u] = vfmaq_f64(sa[u], x, x);
-            sb[u] = vfmaq_f64(sb[u], y, y);
+pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut f32, first: bool) {
+    let mut acc = [[vdupq_n_f32(0.0); 4]; 6];
+    if !first {
+        for (r, row) in acc.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = vld1q_f32(c.add(16 * r + 4 * j));
+            }
         }
-        i += 8;
     }
-    let (mut t, mut ta, mut tb) = (0.0f64, 0.0f64, 0.0f64);
-    while i < n {
-        let (p, q) = (*pa.add(i), *pb.add(i));
-        t += p * q;
-        ta += p * p;
-        tb += q * q;
-        i += 1;
+    let (mut pa, mut pb) = (a, b);
+    for _ in 0..kc {
+        let bv = [
+            vld1q_f32(pb),
+            vld1q_f32(pb.add(4)),
+            vld1q_f32(pb.add(8)),
+            vld1q_f32(pb.add(12)),
+        ];
+        let a03 = vld1q_f32(pa);
+        let a45 = vld1_f32(pa.add(4));
+        for j in 0..4 {
+            acc[0][j] = vfmaq_laneq_f32::<0>(acc[0][j], bv[j], a03);
+            acc[1][j] = vfmaq_laneq_f32::<1>(acc[1][j], bv[j], a03);
+            acc[2][j] = vfmaq_laneq_f32::<2>(acc[2][j], bv[j], a03);
+            acc[3][j] = vfmaq_laneq_f32::<3>(acc[3][j], bv[j], a03);
+            acc[4][j] = vfmaq_lane_f32::<0>(acc[4][j], bv[j], a45);
+            acc[5][j] = vfmaq_lane_f32::<1>(acc[5][j], bv[j], a45);
+        }
+        pa = pa.add(6);
+        pb = pb.add(16);
     }
-    let r =
-        |v: [float64x2_t; 4]| vaddvq_f64(vaddq_f64(vaddq_f64(v[0], v[1]), vaddq_f64(v[2], v[3])));
-    [r(s) + t, r(sa) + ta, r(sb) + tb]
+    for (r, row) in acc.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            vst1q_f32(c.add(16 * r + 4 * j), *v);
+        }
+    }
 }

@@ -32,17 +32,16 @@ pub trait Element: sealed::Sealed + Copy {
 }
 
 macro_rules! element_impl {
-    ($t:ty, $out:ty, $dot:ident, $dot3:ident, $neon:expr $(, $cos:ident)?) => {
+    ($t:ty, $out:ty, $dot:ident, $dot3:ident $(, $cos:ident)?) => {
         impl Element for $t {
             type Output = $out;
             $(
-            #[allow(unreachable_patterns)]
+            // Only x86-64 has fused kernels; elsewhere the trait default (`None`) applies.
+            #[cfg(target_arch = "x86_64")]
             fn cos_fused_on(backend: Backend, a: &[Self], b: &[Self]) -> Option<$out> {
-                let c = match backend {
-                    #[cfg(target_arch = "x86_64")]
+                let c: $out = match backend {
                     // SAFETY: the caller checked `backend.is_available()` (AVX2+FMA detected).
                     Backend::Avx2 => unsafe { super::avx2::$cos(a, b) },
-                    #[cfg(target_arch = "x86_64")]
                     // SAFETY: the caller checked `backend.is_available()` (AVX-512F detected).
                     Backend::Avx512 => unsafe { super::avx512::$cos(a, b) },
                     _ => return None,
@@ -60,7 +59,8 @@ macro_rules! element_impl {
                     // SAFETY: the caller checked `backend.is_available()` (AVX-512F detected).
                     Backend::Avx512 => f64::from(unsafe { super::avx512::$dot(a, b) }),
                     #[cfg(target_arch = "aarch64")]
-                    Backend::Neon => $neon(a, b).0,
+                    // SAFETY: NEON is baseline on aarch64 (and `is_available` was checked).
+                    Backend::Neon => f64::from(unsafe { super::neon::$dot(a, b) }),
                     _ => f64::from(scalar::$dot(a, b)),
                 }
             }
@@ -74,7 +74,8 @@ macro_rules! element_impl {
                     // SAFETY: the caller checked `backend.is_available()` (AVX-512F detected).
                     Backend::Avx512 => unsafe { super::avx512::$dot3(a, b) },
                     #[cfg(target_arch = "aarch64")]
-                    Backend::Neon => return $neon(a, b).1,
+                    // SAFETY: NEON is baseline on aarch64 (and `is_available` was checked).
+                    Backend::Neon => unsafe { super::neon::$dot3(a, b) },
                     _ => scalar::$dot3(a, b),
                 };
                 [f64::from(r[0]), f64::from(r[1]), f64::from(r[2])]
@@ -83,33 +84,9 @@ macro_rules! element_impl {
     };
 }
 
-#[cfg(target_arch = "aarch64")]
-fn neon_f32(a: &[f32], b: &[f32]) -> (f64, [f64; 3]) {
-    // SAFETY: NEON is baseline on aarch64; lengths were checked equal by the caller.
-    let d = unsafe { super::neon::dot3_f32(a, b) };
-    (
-        f64::from(d[0]),
-        [f64::from(d[0]), f64::from(d[1]), f64::from(d[2])],
-    )
-}
-#[cfg(target_arch = "aarch64")]
-fn neon_f64(a: &[f64], b: &[f64]) -> (f64, [f64; 3]) {
-    // SAFETY: NEON is baseline on aarch64; lengths were checked equal by the caller.
-    let d = unsafe { super::neon::dot3_f64(a, b) };
-    (d[0], d)
-}
-#[cfg(target_arch = "aarch64")]
-fn neon_bf16(a: &[Bf16], b: &[Bf16]) -> (f64, [f64; 3]) {
-    let d = scalar::dot3_bf16(a, b);
-    (
-        f64::from(d[0]),
-        [f64::from(d[0]), f64::from(d[1]), f64::from(d[2])],
-    )
-}
-
-element_impl!(f32, f32, dot_f32, dot3_f32, neon_f32, cos_f32);
-element_impl!(f64, f64, dot_f64, dot3_f64, neon_f64);
-element_impl!(Bf16, f32, dot_bf16, dot3_bf16, neon_bf16, cos_bf16);
+element_impl!(f32, f32, dot_f32, dot3_f32, cos_f32);
+element_impl!(f64, f64, dot_f64, dot3_f64);
+element_impl!(Bf16, f32, dot_bf16, dot3_bf16, cos_bf16);
 
 fn check_pair<T>(backend: Backend, a: &[T], b: &[T]) -> Result<()> {
     if !backend.is_available() {
@@ -238,6 +215,9 @@ fn acc64_sums(backend: Backend, a: &[f32], b: &[f32]) -> [f64; 3] {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `check_pair` verified the backend is available (AVX-512F detected).
         Backend::Avx512 => unsafe { super::avx512::dot3_f32_acc64(a, b) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: `check_pair` verified the backend is available (NEON, baseline on aarch64).
+        Backend::Neon => unsafe { super::neon::dot3_f32_acc64(a, b) },
         _ => scalar::dot3_f32_acc64(a, b),
     }
 }

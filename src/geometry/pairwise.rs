@@ -76,6 +76,9 @@ pub(crate) fn row_inv(backend: Backend, row: &[f32], scale: Scale) -> Result<f32
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the caller checked `backend.is_available()`.
         Backend::Avx512 => unsafe { super::avx512::dot_f32_acc64(row, row) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: the caller checked `backend.is_available()` (NEON, baseline on aarch64).
+        Backend::Neon => unsafe { super::neon::dot_f32_acc64(row, row) },
         _ => scalar::dot_f32_acc64(row, row),
     };
     if !nn.is_finite() {
@@ -170,6 +173,12 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
         // SAFETY: backend checked available by the public entry point; lengths checked above.
         Backend::Avx2 | Backend::Avx512 => unsafe {
             super::avx2::gemm_6x16(a.as_ptr(), b.as_ptr(), kc, c.as_mut_ptr(), first);
+        },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: backend checked available by the public entry point (NEON, baseline on
+        // aarch64); lengths checked above.
+        Backend::Neon => unsafe {
+            super::neon::gemm_6x16(a.as_ptr(), b.as_ptr(), kc, c.as_mut_ptr(), first);
         },
         _ => {
             let mut acc = [[0.0f32; NR]; MR];
@@ -623,4 +632,67 @@ pub fn cross(
     scratch: &mut [f32],
 ) -> Result<()> {
     cross_with(super::best_backend(), q, m, x, n, f, value, out, scratch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every available backend's Gram microkernel against the scalar one and an f64 reference.
+    /// Each entry is one f32 chain of `kc` (fused or unfused) multiply-adds onto the initial C, so
+    /// each path is within (2·kc + 1)·u·(|c₀| + Σₖ|aₖbₖ|) of the exact value (u = 2⁻²⁴), and two
+    /// paths within twice that of each other.
+    #[test]
+    fn micro_every_backend_matches_scalar_and_f64_reference() {
+        const K: usize = 300;
+        let mut st = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rnd = || {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+            let v = ((st >> 40) as f32) / (1u64 << 24) as f32 * 2.0 - 1.0;
+            v
+        };
+        let a: [f32; MR * K] = core::array::from_fn(|_| rnd());
+        let b: [f32; NR * K] = core::array::from_fn(|_| rnd());
+        let c0: [f32; TILE] = core::array::from_fn(|_| rnd());
+        let u = f64::from(f32::EPSILON) / 2.0;
+        let mut tested = 0;
+        for be in Backend::ALL.into_iter().filter(|b| b.is_available()) {
+            for kc in [1usize, 5, 16, 255, K] {
+                for first in [true, false] {
+                    let (mut got, mut want) = (c0, c0);
+                    micro(be, &a, &b, kc, &mut got, first);
+                    micro(Backend::Scalar, &a, &b, kc, &mut want, first);
+                    for r in 0..MR {
+                        for j in 0..NR {
+                            let init = if first {
+                                0.0
+                            } else {
+                                f64::from(c0[r * NR + j])
+                            };
+                            let (mut exact, mut abs) = (init, init.abs());
+                            for k in 0..kc {
+                                let p = f64::from(a[k * MR + r]) * f64::from(b[k * NR + j]);
+                                exact += p;
+                                abs += p.abs();
+                            }
+                            #[allow(clippy::cast_precision_loss)]
+                            let bound = (2 * kc + 1) as f64 * u * abs;
+                            let (g, w) = (f64::from(got[r * NR + j]), f64::from(want[r * NR + j]));
+                            assert!(
+                                (g - exact).abs() <= bound,
+                                "{be:?} kc {kc} first {first} ({r},{j}): {g} vs {exact}"
+                            );
+                            assert!((g - w).abs() <= 2.0 * bound, "{be:?} vs scalar ({r},{j})");
+                        }
+                    }
+                }
+            }
+            tested += 1;
+        }
+        // Scalar always, plus NEON on aarch64 (AVX2/AVX-512 where present on x86-64).
+        assert!(tested >= if cfg!(target_arch = "aarch64") { 2 } else { 1 });
+    }
 }
