@@ -131,6 +131,7 @@ fn fused_f32_matches_f64_reference_loss_1e6_grad_1e5() {
         (40, 300),
         (70, 64),
         (9, 1030),
+        (16, 45),
     ] {
         // Correlated rows (a shared direction) so cosines spread over (−0.5, 0.95).
         let common: Vec<f64> = (0..f).map(|_| rng.next()).collect();

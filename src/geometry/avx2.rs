@@ -466,11 +466,16 @@ unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
 }
 
 /// Pack one panel: dst[k*w + r] = rows[r][k] · inv[r] for k < f, r < w (w = 6 or 16), by 8×8
-/// register transposes (k in chunks of 8; scalar tail).
+/// register transposes (scalar tail). For w = 16 the k loop takes 16 at a time, one 8-row group
+/// after the other, so each group's 8 source lines are consumed whole while they are in L1 (rows
+/// of f = 4096 floats all map to one L1 set: 16 rows at once thrashed its 8 ways). For w = 6 each
+/// k step stores 8 floats (the 2 extra are overwritten by the next step; the last step's land in
+/// the panel's padding): AMD's masked store is microcoded and cost more than the transposes.
 ///
 /// # Safety
 /// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 16 (padding rows may
-/// alias a real row with `inv[r] = 0`); `dst` writable for `w * f` floats; `w` is 6 or 16.
+/// alias a real row with `inv[r] = 0`); `dst` writable for `w * f` floats, and for `w * f + 2`
+/// when `w == 6`; `w` is 6 or 16.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn pack_panel(
     rows: &[*const f32; 16],
@@ -479,33 +484,105 @@ pub(crate) unsafe fn pack_panel(
     f: usize,
     dst: *mut f32,
 ) {
-    let mut k = 0;
     let vinv: [__m256; 16] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
-    let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-    while k + 8 <= f {
-        let lo = transpose8(core::array::from_fn(|r| {
-            _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
-        }));
-        if w == 16 {
-            let hi = transpose8(core::array::from_fn(|r| {
-                _mm256_mul_ps(_mm256_loadu_ps(rows[r + 8].add(k)), vinv[r + 8])
-            }));
-            for kk in 0..8 {
-                let d = dst.add((k + kk) * 16);
-                _mm256_storeu_ps(d, lo[kk]);
-                _mm256_storeu_ps(d.add(8), hi[kk]);
+    let group = |h: usize, k: usize| {
+        transpose8(core::array::from_fn(|r| {
+            _mm256_mul_ps(_mm256_loadu_ps(rows[8 * h + r].add(k)), vinv[8 * h + r])
+        }))
+    };
+    let mut k = 0;
+    if w == 16 {
+        while k + 16 <= f {
+            for h in 0..2 {
+                for s in 0..2 {
+                    let t = group(h, k + 8 * s);
+                    for (kk, v) in t.iter().enumerate() {
+                        _mm256_storeu_ps(dst.add((k + 8 * s + kk) * 16 + 8 * h), *v);
+                    }
+                }
             }
-        } else {
-            for (kk, v) in lo.iter().enumerate() {
-                _mm256_maskstore_ps(dst.add((k + kk) * w), mask6, *v);
-            }
+            k += 16;
         }
-        k += 8;
+        while k + 8 <= f {
+            for h in 0..2 {
+                let t = group(h, k);
+                for (kk, v) in t.iter().enumerate() {
+                    _mm256_storeu_ps(dst.add((k + kk) * 16 + 8 * h), *v);
+                }
+            }
+            k += 8;
+        }
+    } else {
+        while k + 8 <= f {
+            let t = group(0, k);
+            for (kk, v) in t.iter().enumerate() {
+                _mm256_storeu_ps(dst.add((k + kk) * w), *v);
+            }
+            k += 8;
+        }
     }
     while k < f {
         for r in 0..w {
             *dst.add(k * w + r) = *rows[r].add(k) * inv[r];
         }
         k += 1;
+    }
+}
+
+/// Repack 16-wide k-major panels (`b`, panel stride `sb`, `nbp` panels, depth `f`) into 6-wide
+/// ones (`a`, panel stride `sa`, `nap` panels): A row r is B row r (zero where r ≥ 16·nbp). Each
+/// k step loads 8 floats of B (two loads blended where the 6 rows straddle two B panels) and
+/// stores 8 into A (the 2 extra overwritten by the next step).
+///
+/// # Safety
+/// AVX2+FMA available; `sb ≥ 16·f + 16` and `b` readable for `nbp·sb` floats (the 16 floats after
+/// each panel are read but never used: they may hold anything); `sa ≥ 6·f + 2` and `a` writable
+/// for `nap·sa` floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn repack_6(
+    b: *const f32,
+    sb: usize,
+    nbp: usize,
+    f: usize,
+    a: *mut f32,
+    sa: usize,
+    nap: usize,
+) {
+    for p in 0..nap {
+        let (r0, dst) = (6 * p, a.add(p * sa));
+        let (bp, off) = (r0 / 16, r0 % 16);
+        if bp >= nbp {
+            for k in 0..f {
+                _mm256_storeu_ps(dst.add(6 * k), _mm256_setzero_ps());
+            }
+            continue;
+        }
+        let lo = b.add(bp * sb + off);
+        if off <= 10 {
+            for k in 0..f {
+                _mm256_storeu_ps(dst.add(6 * k), _mm256_loadu_ps(lo.add(16 * k)));
+            }
+        } else {
+            // Lanes q ≥ 16 − off come from the next panel's rows 0.. at the same k.
+            let split = (16 - off) as i32;
+            let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let mask = _mm256_castsi256_ps(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(split - 1)));
+            if bp + 1 < nbp {
+                let hi = b.add((bp + 1) * sb - (16 - off));
+                for k in 0..f {
+                    let v = _mm256_blendv_ps(
+                        _mm256_loadu_ps(lo.add(16 * k)),
+                        _mm256_loadu_ps(hi.add(16 * k)),
+                        mask,
+                    );
+                    _mm256_storeu_ps(dst.add(6 * k), v);
+                }
+            } else {
+                for k in 0..f {
+                    let v = _mm256_andnot_ps(mask, _mm256_loadu_ps(lo.add(16 * k)));
+                    _mm256_storeu_ps(dst.add(6 * k), v);
+                }
+            }
+        }
     }
 }

@@ -96,7 +96,11 @@ fn check_input<T: Real>(x: &[T], n: usize, f: usize, o: &DispersionOptions) -> R
     if n < 2 {
         return Err(GeometryError::Empty);
     }
-    if x.iter().any(|v| !v.is_finite()) {
+    // Chunks without an early exit inside: the inner fold vectorises.
+    if x
+        .chunks(256)
+        .any(|c| c.iter().fold(false, |a, v| a | !v.is_finite()))
+    {
         return Err(GeometryError::NonFinite);
     }
     Ok(())
@@ -485,17 +489,15 @@ pub fn dispersion_scratch_len(n: usize, f: usize, grad: bool) -> Result<usize> {
 
 /// Valid-lane masks of the strict upper triangle (i < j < n) of tile (i0, j0).
 fn tile_valid(i0: usize, j0: usize, n: usize) -> [u16; MR] {
-    let mut v = [0u16; MR];
-    for (r, m) in v.iter_mut().enumerate() {
-        let i = i0 + r;
-        for c in 0..NR {
-            let j = j0 + c;
-            if i < j && j < n {
-                *m |= 1 << c;
-            }
-        }
-    }
-    v
+    // Columns c with i < j0 + c < n: c ∈ [i + 1 − j0, n − j0) ∩ [0, NR).
+    let hi = n.saturating_sub(j0).min(NR);
+    let upto = |c: usize| -> u32 { (1u32 << c) - 1 };
+    core::array::from_fn(|r| {
+        let lo = (i0 + r + 1).saturating_sub(j0).min(NR);
+        #[allow(clippy::cast_possible_truncation)]
+        let m = (upto(hi) & !upto(lo)) as u16;
+        m
+    })
 }
 
 #[allow(clippy::cast_possible_truncation)]
@@ -664,8 +666,8 @@ fn fused(
     } else {
         Scale::None
     };
-    pack(be, x, n, f, MR, scale, apack)?;
     pack(be, x, n, f, NR, scale, bpack)?;
+    super::pairwise::repack_from_wide(be, bpack, d.np, d.mp, f, apack)?;
     let (lo, hi) = ((-1.0 + o.clamp) as f32, (1.0 - o.clamp) as f32);
     let k = (-1.0 / o.tau) as f32;
     if !k.is_finite() {

@@ -124,9 +124,6 @@ pub(crate) fn pack(
     let mut inv = [0.0f32; NR];
     let mut src: [&[f32]; NR] = [&[]; NR];
     for (p, panel) in dst.chunks_exact_mut(plen).take(padded / w).enumerate() {
-        let Some(panel) = panel.get_mut(..w * f) else {
-            continue;
-        };
         let w = w.min(NR);
         for r in 0..NR {
             let i = p * w + r;
@@ -145,14 +142,56 @@ pub(crate) fn pack(
             {
                 let ptrs: [*const f32; NR] = core::array::from_fn(|r| src[r].as_ptr());
                 // SAFETY: backend available (entry point check); every `src[r]` has length f
-                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has w·f floats; w ∈ {6, 16}.
+                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has w·f + PANEL_PAD floats
+                // (PANEL_PAD ≥ 2 covers the w = 6 overhang); w ∈ {6, 16}.
                 unsafe { super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr()) };
             }
             _ => {
                 // k outer, r inner: contiguous writes, `w` sequential read streams.
+                let panel = panel.get_mut(..w * f).unwrap_or(&mut []);
                 for (k, d) in panel.chunks_exact_mut(w).enumerate() {
                     for (r, dv) in d.iter_mut().enumerate() {
                         *dv = src[r].get(k).map_or(0.0, |v| v * inv[r]);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fill the 6-wide packing `apack` (`mp` rows) from the 16-wide packing `bpack` (`np` rows) of the
+/// same rows (the self case: one normalisation pass, one strided read of `x`); rows ≥ `np` are 0.
+pub(crate) fn repack_from_wide(
+    backend: Backend,
+    bpack: &[f32],
+    np: usize,
+    mp: usize,
+    f: usize,
+    apack: &mut [f32],
+) -> Result<()> {
+    let o = GeometryError::Overflow;
+    let (sa, sb) = (panel_len(MR, f).ok_or(o)?, panel_len(NR, f).ok_or(o)?);
+    let (nap, nbp) = (mp / MR, np / NR);
+    if apack.len() < nap.checked_mul(sa).ok_or(o)? || bpack.len() < nbp.checked_mul(sb).ok_or(o)? {
+        return Err(GeometryError::BufferTooSmall);
+    }
+    match backend {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend available (entry point check); extents checked just above; panel
+        // strides include PANEL_PAD = 16 floats (≥ the 16 read and 2 written past each panel).
+        Backend::Avx2 | Backend::Avx512 => unsafe {
+            super::avx2::repack_6(bpack.as_ptr(), sb, nbp, f, apack.as_mut_ptr(), sa, nap);
+        },
+        _ => {
+            for (p, panel) in apack.chunks_exact_mut(sa).take(nap).enumerate() {
+                for (k, d) in panel.chunks_exact_mut(MR).take(f).enumerate() {
+                    for (q, dv) in d.iter_mut().enumerate() {
+                        let r = p * MR + q;
+                        *dv = bpack.get((r / NR) * sb + k * NR + r % NR).copied().unwrap_or(0.0);
+                        if r >= np {
+                            *dv = 0.0;
+                        }
                     }
                 }
             }
@@ -325,8 +364,12 @@ fn pack_pair<'s>(
     let np = round_up(n, NR).ok_or(o)?;
     let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(o)?);
     let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(o)?);
-    pack(backend, a, m, f, MR, Scale::Unit, apack)?;
     pack(backend, b, n, f, NR, Scale::Unit, bpack)?;
+    if core::ptr::eq(a, b) && m == n {
+        repack_from_wide(backend, bpack, np, mp, f, apack)?;
+    } else {
+        pack(backend, a, m, f, MR, Scale::Unit, apack)?;
+    }
     Ok(Packed {
         mp,
         np,
