@@ -383,14 +383,14 @@ pub(crate) unsafe fn grad_tile(
     }
 }
 
-/// Rank-update kernel: out[r][0..f] += Σ_c w[r*ws + c] · inp[c][0..f] for r < 6 (rows of `out`
-/// at stride `os`), c < q (rows of `inp` at stride `is`).
+/// Rank-update kernel: out[r][0..f] += Σ_c w[r*ws + c*wc] · inp[c][0..f] for r < R (rows of
+/// `out` at stride `os`), c < q (rows of `inp` at stride `is`). R = 6 or 4 (2R accumulators).
 ///
 /// # Safety
 /// AVX2+FMA available; all pointers valid for the implied extents (`f` floats per row).
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn rank_update_6(
+pub(crate) unsafe fn rank_update_r<const R: usize>(
     out: *mut f32,
     os: usize,
     w: *const f32,
@@ -403,18 +403,78 @@ pub(crate) unsafe fn rank_update_6(
 ) {
     let mut k = 0;
     while k + 16 <= f {
+        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        for (r, row) in acc.iter_mut().enumerate() {
+            row[0] = _mm256_loadu_ps(out.add(r * os + k));
+            row[1] = _mm256_loadu_ps(out.add(r * os + k + 8));
+        }
+        let (mut pi, mut pw) = (inp.add(k), w);
+        for _ in 0..q {
+            let i0 = _mm256_loadu_ps(pi);
+            let i1 = _mm256_loadu_ps(pi.add(8));
+            for (r, row) in acc.iter_mut().enumerate() {
+                let wv = _mm256_broadcast_ss(&*pw.add(r * ws));
+                row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
+                row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+            }
+            pi = pi.add(is);
+            pw = pw.add(wc);
+        }
+        for (r, row) in acc.iter().enumerate() {
+            _mm256_storeu_ps(out.add(r * os + k), row[0]);
+            _mm256_storeu_ps(out.add(r * os + k + 8), row[1]);
+        }
+        k += 16;
+    }
+    while k < f {
+        for r in 0..R {
+            let mut s = *out.add(r * os + k);
+            for c in 0..q {
+                s += *w.add(r * ws + c * wc) * *inp.add(c * is + k);
+            }
+            *out.add(r * os + k) = s;
+        }
+        k += 1;
+    }
+}
+
+/// Rank update over a row of 6×16 weight tiles: out[r][0..f] += Σ_t Σ_c W_t[r][c] · inp[16t + c][0..f]
+/// for r < 6, t < `nt`, c < 16, with W_t at `w + t·ts` (row-major 6×16) and rows of `out` / `inp`
+/// at strides `os` / `is`. The 12 accumulators stay in registers over all 16·nt inputs.
+///
+/// # Safety
+/// AVX2+FMA available; all pointers valid for the implied extents (`f` floats per row).
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn rank_update_tiles_6(
+    out: *mut f32,
+    os: usize,
+    w: *const f32,
+    ts: usize,
+    nt: usize,
+    inp: *const f32,
+    is: usize,
+    f: usize,
+) {
+    let mut k = 0;
+    while k + 16 <= f {
         let mut acc = [[_mm256_setzero_ps(); 2]; 6];
         for (r, row) in acc.iter_mut().enumerate() {
             row[0] = _mm256_loadu_ps(out.add(r * os + k));
             row[1] = _mm256_loadu_ps(out.add(r * os + k + 8));
         }
-        for c in 0..q {
-            let i0 = _mm256_loadu_ps(inp.add(c * is + k));
-            let i1 = _mm256_loadu_ps(inp.add(c * is + k + 8));
-            for (r, row) in acc.iter_mut().enumerate() {
-                let wv = _mm256_set1_ps(*w.add(r * ws + c * wc));
-                row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
-                row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+        let mut pi = inp.add(k);
+        for t in 0..nt {
+            let pw = w.add(t * ts);
+            for c in 0..16 {
+                let i0 = _mm256_loadu_ps(pi);
+                let i1 = _mm256_loadu_ps(pi.add(8));
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let wv = _mm256_broadcast_ss(&*pw.add(r * 16 + c));
+                    row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
+                    row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+                }
+                pi = pi.add(is);
             }
         }
         for (r, row) in acc.iter().enumerate() {
@@ -426,8 +486,10 @@ pub(crate) unsafe fn rank_update_6(
     while k < f {
         for r in 0..6 {
             let mut s = *out.add(r * os + k);
-            for c in 0..q {
-                s += *w.add(r * ws + c * wc) * *inp.add(c * is + k);
+            for t in 0..nt {
+                for c in 0..16 {
+                    s += *w.add(t * ts + r * 16 + c) * *inp.add((16 * t + c) * is + k);
+                }
             }
             *out.add(r * os + k) = s;
         }

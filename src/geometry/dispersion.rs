@@ -588,10 +588,12 @@ fn tile_grad(
     }
 }
 
-/// out[r][..len] += Σ_c w[r*ws + c*wc]·inp[c][..len], r < 6, c < q; rows at stride `stride`.
+/// out[r][..len] += Σ_c w[r*ws + c*wc]·inp[c][..len], r < `rows` (6 or 4), c < q; rows of
+/// `out` and `inp` at stride `stride`.
 #[allow(clippy::too_many_arguments)]
 fn rank_update(
     be: Backend,
+    rows: usize,
     out: &mut [f32],
     w: &[f32],
     ws: usize,
@@ -602,9 +604,10 @@ fn rank_update(
     len: usize,
 ) {
     if q == 0
-        || out.len() < (MR - 1) * stride + len
+        || !(rows == MR || rows == 4)
+        || out.len() < (rows - 1) * stride + len
         || inp.len() < (q - 1) * stride + len
-        || w.len() < (MR - 1) * ws + (q - 1) * wc + 1
+        || w.len() < (rows - 1) * ws + (q - 1) * wc + 1
     {
         return;
     }
@@ -612,32 +615,71 @@ fn rank_update(
         #[cfg(target_arch = "x86_64")]
         // SAFETY: backend available (entry point check); extents checked just above.
         Backend::Avx2 | Backend::Avx512 => unsafe {
-            super::avx2::rank_update_6(
+            let (o, wp, ip) = (out.as_mut_ptr(), w.as_ptr(), inp.as_ptr());
+            if rows == MR {
+                super::avx2::rank_update_r::<6>(o, stride, wp, ws, wc, ip, stride, q, len);
+            } else {
+                super::avx2::rank_update_r::<4>(o, stride, wp, ws, wc, ip, stride, q, len);
+            }
+        },
+        _ => {
+            for r in 0..rows {
+                for c in 0..q {
+                    let wv = w.get(r * ws + c * wc).copied().unwrap_or(0.0);
+                    if let (Some(o), Some(s)) = (
+                        out.get_mut(r * stride..r * stride + len),
+                        inp.get(c * stride..c * stride + len),
+                    ) {
+                        for (a, b) in o.iter_mut().zip(s) {
+                            *a += wv * b;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// out[r][..len] += Σ_t Σ_c W_t[r][c]·inp[16t + c][..len] for r < 6, t < nt, c < 16: a row of
+/// 6×16 weight tiles (W_t = w[t·ts..], row-major) against 16·nt input rows; rows at `stride`.
+#[allow(clippy::too_many_arguments)]
+fn rank_update_tiles(
+    be: Backend,
+    out: &mut [f32],
+    w: &[f32],
+    ts: usize,
+    nt: usize,
+    inp: &[f32],
+    stride: usize,
+    len: usize,
+) {
+    if nt == 0
+        || out.len() < (MR - 1) * stride + len
+        || inp.len() < (NR * nt - 1) * stride + len
+        || w.len() < (nt - 1) * ts + TILE
+    {
+        return;
+    }
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend available (entry point check); extents checked just above.
+        Backend::Avx2 | Backend::Avx512 => unsafe {
+            super::avx2::rank_update_tiles_6(
                 out.as_mut_ptr(),
                 stride,
                 w.as_ptr(),
-                ws,
-                wc,
+                ts,
+                nt,
                 inp.as_ptr(),
                 stride,
-                q,
                 len,
             );
         },
         _ => {
-            for r in 0..MR {
-                for c in 0..q {
-                    let wv = w.get(r * ws + c * wc).copied().unwrap_or(0.0);
-                    if wv != 0.0 {
-                        if let (Some(o), Some(s)) = (
-                            out.get_mut(r * stride..r * stride + len),
-                            inp.get(c * stride..c * stride + len),
-                        ) {
-                            for (a, b) in o.iter_mut().zip(s) {
-                                *a += wv * b;
-                            }
-                        }
-                    }
+            for t in 0..nt {
+                if let Some(wt) = w.get(t * ts..) {
+                    let inp_t = inp.get(t * NR * stride..).unwrap_or(&[]);
+                    rank_update(be, MR, out, wt, NR, 1, inp_t, NR, stride, len);
                 }
             }
         }
@@ -735,9 +777,8 @@ fn fused(
     // (48 rows × all column panels) is complete, `block_done` applies it by k-chunked rank updates:
     // U_I += G_IJ Ẑ_J (per 6-row tile, q = 16) and U_J += G_·Jᵀ Ẑ_block (q ≤ 48), so the U and Ẑ
     // chunks (CH floats per row) stay in L1 across column panels.
-    const BLK: usize = MB * MR;
-    const CH: usize = 256;
-    let mut gblk = [0.0f32; (NR + 2) * BLK];
+    const CH1: usize = 64;
+    const CH2: usize = 256;
     let n_jp = d.np / NR;
     gram_tiles(
         be,
@@ -755,54 +796,48 @@ fn fused(
         |ib, ie, jp0, acc| {
             let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
             let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
+            // U_I += G_I· Ẑ: per 6-row tile, all its column tiles in one register pass; the
+            // Ẑ chunk (CH1 features × all rows) stays in L2 across the block's row tiles.
             let mut k0 = 0;
             while k0 < f {
-                let len = CH.min(f - k0);
+                let len = CH1.min(f - k0);
                 for ip in ib..ie {
-                    for jp in jp0..n_jp {
-                        let j0 = jp * NR;
-                        if ip >= ip_end(j0) {
-                            continue;
-                        }
-                        let t0 = tile(ip, jp);
-                        if let (Some(out), Some(w), Some(inp)) = (
-                            u.get_mut(ip * MR * fs + k0..),
-                            acc.get(t0..t0 + TILE),
-                            zrows.get(j0 * fs + k0..),
-                        ) {
-                            rank_update(be, out, w, NR, 1, inp, NR, fs, len);
-                        }
+                    // First column panel with a computed tile in this row: ip·MR ≤ j0 + NR − 1.
+                    let jps = jp0.max((ip * MR).saturating_sub(NR - 1).div_ceil(NR));
+                    if jps >= n_jp {
+                        continue;
+                    }
+                    let t0 = tile(ip, jps);
+                    if let (Some(out), Some(w), Some(inp)) = (
+                        u.get_mut(ip * MR * fs + k0..),
+                        acc.get(t0..),
+                        zrows.get(jps * NR * fs + k0..),
+                    ) {
+                        rank_update_tiles(be, out, w, MB * TILE, n_jp - jps, inp, fs, len);
                     }
                 }
+                k0 += len;
+            }
+            // U_J += G_IJᵀ Ẑ_I: column j of the block's tiles is at stride NR (the 6-row tiles
+            // of one column panel are consecutive); the J panel in row groups of 6, 6, 4.
+            let mut k0 = 0;
+            while k0 < f {
+                let len = CH2.min(f - k0);
                 for jp in jp0..n_jp {
                     let j0 = jp * NR;
                     let end = ip_end(j0);
                     if end <= ib {
                         continue;
                     }
-                    gblk.fill(0.0);
-                    for ip in ib..end {
-                        let t0 = tile(ip, jp);
-                        for r in 0..MR {
-                            for c in 0..NR {
-                                if let (Some(dst), Some(src)) = (
-                                    gblk.get_mut(c * BLK + (ip - ib) * MR + r),
-                                    acc.get(t0 + r * NR + c),
-                                ) {
-                                    *dst = *src;
-                                }
-                            }
-                        }
-                    }
                     let q = (end - ib) * MR;
-                    for grp in 0..3 {
-                        let jr = j0 + grp * MR;
+                    let t0 = tile(ib, jp);
+                    for (g0, rows) in [(0, MR), (MR, MR), (2 * MR, NR - 2 * MR)] {
                         if let (Some(out), Some(inp), Some(w)) = (
-                            u.get_mut(jr * fs + k0..),
+                            u.get_mut((j0 + g0) * fs + k0..),
                             zrows.get(ib * MR * fs + k0..),
-                            gblk.get(grp * MR * BLK..),
+                            acc.get(t0 + g0..),
                         ) {
-                            rank_update(be, out, w, BLK, 1, inp, q, fs, len);
+                            rank_update(be, rows, out, w, 1, NR, inp, q, fs, len);
                         }
                     }
                 }
