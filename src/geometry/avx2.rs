@@ -648,3 +648,30 @@ pub(crate) unsafe fn repack_6(
         }
     }
 }
+
+/// Feature-panel layout of the 16-wide packing: for each 16-row panel `p < nbp` of `b` (k-major,
+/// panel stride `sb`) and each full 16-feature block `fp < f / 16`, z[(fp·rs + 16p + c)·16 + kk] =
+/// b[p·sb + (16fp + kk)·16 + c] (a 16×16 transpose by four 8×8 register transposes).
+///
+/// # Safety
+/// AVX2+FMA available; `b` readable for `nbp·sb` floats with `sb ≥ 16·f`; `z` writable for
+/// `(f / 16)·rs·16` floats with `rs ≥ 16·nbp`.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn zpanels(b: *const f32, sb: usize, nbp: usize, f: usize, z: *mut f32, rs: usize) {
+    for p in 0..nbp {
+        for fp in 0..f / 16 {
+            let src = b.add(p * sb + fp * 256);
+            let dst = z.add((fp * rs + 16 * p) * 16);
+            for h in 0..2 {
+                for s in 0..2 {
+                    let t = transpose8(core::array::from_fn(|kk| {
+                        _mm256_loadu_ps(src.add((8 * s + kk) * 16 + 8 * h))
+                    }));
+                    for (cc, v) in t.iter().enumerate() {
+                        _mm256_storeu_ps(dst.add((8 * h + cc) * 16 + 8 * s), *v);
+                    }
+                }
+            }
+        }
+    }
+}

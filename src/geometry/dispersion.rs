@@ -447,9 +447,6 @@ pub fn dispersion_loss_grad_f64(
 // Fused f32 path (angular variant): blocked Gram tiles, vectorised epilogues.
 // ---------------------------------------------------------------------------------------------
 
-/// Padding (floats) of the row stride of the normalised rows and of U in the backward pass.
-const ROW_PAD: usize = 16;
-
 struct Dims {
     mp: usize,
     np: usize,
@@ -463,9 +460,8 @@ fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
     let rows = mp.max(np).checked_add(8).ok_or(o)?;
     let a = packed_len(mp, MR, f).ok_or(o)?;
     let b = packed_len(np, NR, f).ok_or(o)?;
-    let z = rows
-        .checked_mul(f.checked_add(ROW_PAD).ok_or(o)?)
-        .ok_or(o)?;
+    // Ẑ and U of the backward pass in 16-feature panels of `rows` rows.
+    let z = rows.checked_mul(round_up(f, NR).ok_or(o)?).ok_or(o)?;
     let c = gram_acc_len(np).ok_or(o)?;
     Ok((Dims { mp, np, rows }, [a, b, c, z, z]))
 }
@@ -686,6 +682,87 @@ fn rank_update_tiles(
     }
 }
 
+/// Feature-panel copy of the normalised rows for the backward pass: `z[(fp·rs + j)·16 + c]` =
+/// ẑⱼ[16fp + c] (0 for features ≥ f and rows ≥ 16·nbp), read from the 16-wide packing `bpack`
+/// (panel stride `sb`). Each 16-feature panel of all rows is contiguous: the rank updates stream it.
+fn build_zpanels(
+    be: Backend,
+    bpack: &[f32],
+    sb: usize,
+    nbp: usize,
+    f: usize,
+    z: &mut [f32],
+    rs: usize,
+) {
+    let nfp = f.div_ceil(NR);
+    if z.len() < nfp * rs * NR || bpack.len() < nbp * sb || rs < nbp * NR || sb < NR * f {
+        return;
+    }
+    let full = match be {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 | Backend::Avx512 => {
+            // SAFETY: backend available (entry point check); extents checked just above.
+            unsafe { super::avx2::zpanels(bpack.as_ptr(), sb, nbp, f, z.as_mut_ptr(), rs) };
+            f / NR
+        }
+        _ => 0,
+    };
+    for fp in 0..nfp {
+        for j in 0..rs {
+            let Some(d) = z.get_mut((fp * rs + j) * NR..(fp * rs + j + 1) * NR) else {
+                continue;
+            };
+            if j >= nbp * NR {
+                d.fill(0.0);
+            } else if fp >= full {
+                for (c, v) in d.iter_mut().enumerate() {
+                    let kk = fp * NR + c;
+                    *v = if kk < f {
+                        bpack
+                            .get((j / NR) * sb + kk * NR + j % NR)
+                            .copied()
+                            .unwrap_or(0.0)
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// True if some entry is NaN or ±∞ (chunked so the inner fold vectorises).
+fn any_nonfinite(v: &[f32]) -> bool {
+    v.chunks(256)
+        .any(|c| c.iter().fold(false, |a, x| a | !x.is_finite()))
+}
+
+/// ∂L/∂z from U = ∂L/∂ẑ in place (f32, rows of `g`): gᵢ = uᵢ·sᵢ − zᵢ·(zᵢ·uᵢ)·sᵢ²/nᵢ with
+/// sᵢ = 1/(nᵢ+ε), norms and dot products accumulated in f64.
+fn chain_normalise_f32(be: Backend, x: &[f32], g: &mut [f32], f: usize, eps: f64) {
+    for (z, u) in x.chunks_exact(f).zip(g.chunks_exact_mut(f)) {
+        let (nn, zu) = match be {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: backend available (entry point check); equal-length slices.
+            Backend::Avx2 | Backend::Avx512 => unsafe {
+                (
+                    super::avx2::dot_f32_acc64(z, z),
+                    super::avx2::dot_f32_acc64(z, u),
+                )
+            },
+            _ => (scalar::dot_f32_acc64(z, z), scalar::dot_f32_acc64(z, u)),
+        };
+        let ni = libm::sqrt(nn);
+        let s = 1.0 / (ni + eps);
+        let kk = if ni > 0.0 { zu * s * s / ni } else { 0.0 };
+        #[allow(clippy::cast_possible_truncation)]
+        let (s, kk) = (s as f32, kk as f32);
+        for (uv, zv) in u.iter_mut().zip(z) {
+            *uv = *uv * s - *zv * kk;
+        }
+    }
+}
+
 #[allow(clippy::too_many_lines, clippy::cast_possible_truncation)]
 fn fused(
     be: Backend,
@@ -753,32 +830,25 @@ fn fused(
     if g.len() != x.len() {
         return Err(GeometryError::LengthMismatch);
     }
-    // Pass 2: G tiles and U = ∂L/∂ẑ by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I.
-    // Row stride f + 16: rows of power-of-two length would alias the same L1 sets.
-    let fs = f + ROW_PAD;
-    let (zrows, rest) = rest.split_at_mut(d.rows * fs);
-    let u = rest
-        .get_mut(..d.rows * fs)
+    // Pass 2: G tiles and U = ∂L/∂ẑ by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I, with Ẑ and U
+    // in feature panels (16 features × all rows, contiguous): both rank updates stream them.
+    let rs = d.rows;
+    let nfp = f.div_ceil(NR);
+    let plen = rs * NR;
+    let (zp, rest) = rest.split_at_mut(nfp * plen);
+    let up = rest
+        .get_mut(..nfp * plen)
         .ok_or(GeometryError::BufferTooSmall)?;
-    u.fill(0.0);
-    zrows.fill(0.0);
-    for i in 0..n {
-        let r = row(x, i, f);
-        let inv = super::pairwise::row_inv(be, r, scale)?;
-        if let Some(dst) = zrows.get_mut(i * fs..i * fs + f) {
-            for (a, b) in dst.iter_mut().zip(r) {
-                *a = b * inv;
-            }
-        }
-    }
+    up.fill(0.0);
+    let sb = super::pairwise::panel_len(NR, f).ok_or(GeometryError::Overflow)?;
+    build_zpanels(be, bpack, sb, d.np / NR, f, zp, rs);
     // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
     let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
     // The tile epilogue turns each Gram tile into G in place; once a row block's G panel
-    // (48 rows × all column panels) is complete, `block_done` applies it by k-chunked rank updates:
-    // U_I += G_IJ Ẑ_J (per 6-row tile, q = 16) and U_J += G_·Jᵀ Ẑ_block (q ≤ 48), so the U and Ẑ
-    // chunks (CH floats per row) stay in L1 across column panels.
-    const CH1: usize = 64;
-    const CH2: usize = 256;
+    // (48 rows × all column panels) is complete, `block_done` applies it by rank updates per
+    // 16-feature panel: U_I += G_I· Ẑ (per 6-row tile, K = all its columns) and
+    // U_J += G_IJᵀ Ẑ_I (per column panel, K ≤ 48 block rows).
+    const FP_CH: usize = 4;
     let n_jp = d.np / NR;
     gram_tiles(
         be,
@@ -796,11 +866,11 @@ fn fused(
         |ib, ie, jp0, acc| {
             let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
             let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
-            // U_I += G_I· Ẑ: per 6-row tile, all its column tiles in one register pass; the
-            // Ẑ chunk (CH1 features × all rows) stays in L2 across the block's row tiles.
-            let mut k0 = 0;
-            while k0 < f {
-                let len = CH1.min(f - k0);
+            // U_I += G_I· Ẑ: per 6-row tile and feature panel, all its column tiles in one
+            // register pass; FP_CH feature panels per row tile keep its G row in L1.
+            let mut fp0 = 0;
+            while fp0 < nfp {
+                let fpe = (fp0 + FP_CH).min(nfp);
                 for ip in ib..ie {
                     // First column panel with a computed tile in this row: ip·MR ≤ j0 + NR − 1.
                     let jps = jp0.max((ip * MR).saturating_sub(NR - 1).div_ceil(NR));
@@ -808,21 +878,21 @@ fn fused(
                         continue;
                     }
                     let t0 = tile(ip, jps);
-                    if let (Some(out), Some(w), Some(inp)) = (
-                        u.get_mut(ip * MR * fs + k0..),
-                        acc.get(t0..),
-                        zrows.get(jps * NR * fs + k0..),
-                    ) {
-                        rank_update_tiles(be, out, w, MB * TILE, n_jp - jps, inp, fs, len);
+                    for fp in fp0..fpe {
+                        if let (Some(out), Some(w), Some(inp)) = (
+                            up.get_mut(fp * plen + ip * MR * NR..),
+                            acc.get(t0..),
+                            zp.get(fp * plen + jps * NR * NR..),
+                        ) {
+                            rank_update_tiles(be, out, w, MB * TILE, n_jp - jps, inp, NR, NR);
+                        }
                     }
                 }
-                k0 += len;
+                fp0 = fpe;
             }
             // U_J += G_IJᵀ Ẑ_I: column j of the block's tiles is at stride NR (the 6-row tiles
             // of one column panel are consecutive); the J panel in row groups of 6, 6, 4.
-            let mut k0 = 0;
-            while k0 < f {
-                let len = CH2.min(f - k0);
+            for fp in 0..nfp {
                 for jp in jp0..n_jp {
                     let j0 = jp * NR;
                     let end = ip_end(j0);
@@ -833,25 +903,28 @@ fn fused(
                     let t0 = tile(ib, jp);
                     for (g0, rows) in [(0, MR), (MR, MR), (2 * MR, NR - 2 * MR)] {
                         if let (Some(out), Some(inp), Some(w)) = (
-                            u.get_mut((j0 + g0) * fs + k0..),
-                            zrows.get(ib * MR * fs + k0..),
+                            up.get_mut(fp * plen + (j0 + g0) * NR..),
+                            zp.get(fp * plen + ib * MR * NR..),
                             acc.get(t0 + g0..),
                         ) {
-                            rank_update(be, rows, out, w, 1, NR, inp, q, fs, len);
+                            rank_update(be, rows, out, w, 1, NR, inp, q, NR, NR);
                         }
                     }
                 }
-                k0 += len;
             }
         },
     );
-    for (gr, ur) in g.chunks_exact_mut(f).zip(u.chunks_exact(fs)) {
-        if let Some(src) = ur.get(..f) {
-            gr.copy_from_slice(src);
+    for (i, gr) in g.chunks_exact_mut(f).enumerate() {
+        for (fp, gc) in gr.chunks_mut(NR).enumerate() {
+            if let Some(src) = up.get(fp * plen + i * NR..fp * plen + i * NR + gc.len()) {
+                gc.copy_from_slice(src);
+            }
         }
     }
-    chain_normalise(be, x, g, n, f, o);
-    if g.iter().any(|v| !v.is_finite()) {
+    if o.normalize {
+        chain_normalise_f32(be, x, g, f, o.eps);
+    }
+    if any_nonfinite(g) {
         return Err(GeometryError::NonFinite);
     }
     Ok(loss)
