@@ -114,6 +114,12 @@ fn options() -> Vec<DispersionOptions> {
             clamp: 0.01,
             ..d
         },
+        // τ < 1/80: the fused path's two-pass (shifted log-sum-exp) form.
+        DispersionOptions {
+            tau: 0.01,
+            clamp: 0.05,
+            ..d
+        },
     ]
 }
 

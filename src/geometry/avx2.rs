@@ -383,6 +383,85 @@ pub(crate) unsafe fn grad_tile(
     }
 }
 
+/// (ĉ, e) of 8 cosines: ĉ = clamp(c, lo, hi), e = exp(k·arccos(ĉ)/π) (no shift: the caller
+/// bounds k·D below by −80, so e stays a normal f32).
+#[inline(always)]
+unsafe fn disp_e8(c: __m256, vlo: __m256, vhi: __m256, vk: __m256) -> (__m256, __m256) {
+    let x = _mm256_max_ps(_mm256_min_ps(c, vhi), vlo);
+    let d = _mm256_mul_ps(acos8(x), _mm256_set1_ps(core::f32::consts::FRAC_1_PI));
+    (x, exp8(_mm256_mul_ps(d, vk)))
+}
+
+/// tot + Σ lanes of e (widened to f64).
+#[inline(always)]
+unsafe fn add_pd(tot: __m256d, e: __m256) -> __m256d {
+    let lo4 = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
+    let hi4 = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
+    _mm256_add_pd(tot, _mm256_add_pd(lo4, hi4))
+}
+
+/// Dispersion epilogue without a shift, one pass over a 6×16 tile of cosines: Σ over lanes set in
+/// `valid` of exp(k·arccos(clamp(c, lo, hi))/π), summed in f64. [`grad_tile_esum`] computes the
+/// same sum with the same operations in the same order (equal to the last bit).
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn disp_tile_esum(t: *const f32, valid: &[u16; 6], lo: f32, hi: f32, k: f32) -> f64 {
+    let (vlo, vhi, vk) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi), _mm256_set1_ps(k));
+    let mut tot = _mm256_setzero_pd();
+    for (r, m) in valid.iter().enumerate() {
+        for h in 0..2 {
+            let (_, e) = disp_e8(_mm256_loadu_ps(t.add(16 * r + 8 * h)), vlo, vhi, vk);
+            tot = add_pd(tot, _mm256_and_ps(e, lane_mask(*m, h)));
+        }
+    }
+    hsumd(tot)
+}
+
+/// Gradient epilogue without a shift: returns the sum of [`disp_tile_esum`] and turns the cosines
+/// in `t` into the unscaled G = e/max(sqrt(1−ĉ²), 1e-6) (0 on lanes not in `valid` and, unless
+/// `straight`, where the clamp was active).
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn grad_tile_esum(
+    t: *mut f32,
+    valid: &[u16; 6],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    straight: bool,
+) -> f64 {
+    let (vlo, vhi, vk) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi), _mm256_set1_ps(k));
+    let one = _mm256_set1_ps(1.0);
+    let mut tot = _mm256_setzero_pd();
+    for (r, m) in valid.iter().enumerate() {
+        for h in 0..2 {
+            let p = t.add(16 * r + 8 * h);
+            let c = _mm256_loadu_ps(p);
+            let (x, e) = disp_e8(c, vlo, vhi, vk);
+            let mask = lane_mask(*m, h);
+            tot = add_pd(tot, _mm256_and_ps(e, mask));
+            let den = _mm256_max_ps(
+                _mm256_sqrt_ps(_mm256_fnmadd_ps(x, x, one)),
+                _mm256_set1_ps(1e-6),
+            );
+            let mut keep = mask;
+            if !straight {
+                let inside = _mm256_and_ps(
+                    _mm256_cmp_ps(c, vlo, _CMP_GE_OQ),
+                    _mm256_cmp_ps(c, vhi, _CMP_LE_OQ),
+                );
+                keep = _mm256_and_ps(keep, inside);
+            }
+            _mm256_storeu_ps(p, _mm256_and_ps(_mm256_div_ps(e, den), keep));
+        }
+    }
+    hsumd(tot)
+}
+
 /// Rank-update kernel: out[r][0..f] += Σ_c w[r*ws + c*wc] · inp[c][0..f] for r < R (rows of
 /// `out` at stride `os`), c < q (rows of `inp` at stride `is`). R = 6 or 4 (2R accumulators).
 ///

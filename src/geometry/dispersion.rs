@@ -91,19 +91,48 @@ impl DispersionOptions {
 }
 
 fn check_input<T: Real>(x: &[T], n: usize, f: usize, o: &DispersionOptions) -> Result<()> {
+    check_shape(x, n, f, o)?;
+    if any_nonfinite(x) {
+        return Err(GeometryError::NonFinite);
+    }
+    Ok(())
+}
+
+/// [`check_input`] without the finiteness scan.
+fn check_shape<T>(x: &[T], n: usize, f: usize, o: &DispersionOptions) -> Result<()> {
     o.check()?;
     super::error::check_matrix(x.len(), n, f)?;
     if n < 2 {
         return Err(GeometryError::Empty);
     }
-    // Chunks without an early exit inside: the inner fold vectorises.
-    if x
-        .chunks(256)
-        .any(|c| c.iter().fold(false, |a, v| a | !v.is_finite()))
-    {
-        return Err(GeometryError::NonFinite);
-    }
     Ok(())
+}
+
+/// True if some entry is NaN or ±∞ (chunked so the inner fold vectorises).
+fn any_nonfinite<T: Real>(v: &[T]) -> bool {
+    v.chunks(256)
+        .any(|c| c.iter().fold(false, |a, x| a | !x.is_finite()))
+}
+
+/// The fused path on inputs checked by [`check_shape`] only: its packing rejects any row with a
+/// NaN/∞ (the f64 sum of squares is then not finite), so the scan of `x` runs only when it
+/// fails, to report what [`check_input`] first would have (`NonFinite` before any other error).
+fn fused_checked(
+    be: Backend,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    o: &DispersionOptions,
+    grad: Option<&mut [f32]>,
+    scratch: &mut [f32],
+) -> Result<f64> {
+    fused(be, x, n, f, o, grad, scratch).map_err(|e| {
+        if any_nonfinite(x) {
+            GeometryError::NonFinite
+        } else {
+            e
+        }
+    })
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -731,12 +760,6 @@ fn build_zpanels(
     }
 }
 
-/// True if some entry is NaN or ±∞ (chunked so the inner fold vectorises).
-fn any_nonfinite(v: &[f32]) -> bool {
-    v.chunks(256)
-        .any(|c| c.iter().fold(false, |a, x| a | !x.is_finite()))
-}
-
 /// ∂L/∂z from U = ∂L/∂ẑ in place (f32, rows of `g`): gᵢ = uᵢ·sᵢ − zᵢ·(zᵢ·uᵢ)·sᵢ²/nᵢ with
 /// sᵢ = 1/(nᵢ+ε), norms and dot products accumulated in f64.
 fn chain_normalise_f32(be: Backend, x: &[f32], g: &mut [f32], f: usize, eps: f64) {
@@ -763,6 +786,134 @@ fn chain_normalise_f32(be: Backend, x: &[f32], g: &mut [f32], f: usize, eps: f64
     }
 }
 
+/// Smallest k = −1/τ for the unshifted one-pass form: every term exp(k·D), D ∈ [0, 1], is then
+/// ≥ e^−80 ≈ 1.8e-35, a normal f32, and the f64 sum cannot overflow (terms ≤ 1).
+const FIXED_MIN_K: f32 = -80.0;
+
+fn tile_esum(be: Backend, t: &mut [f32], valid: &[u16; MR], lo: f32, hi: f32, k: f32) -> f64 {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend checked available by the entry point; `t` is a 96-float tile.
+        Backend::Avx2 | Backend::Avx512 if t.len() >= TILE => unsafe {
+            super::avx2::disp_tile_esum(t.as_ptr(), valid, lo, hi, k)
+        },
+        _ => tile_esum_scalar(t, valid, lo, hi, k, None),
+    }
+}
+
+/// Scalar [`tile_esum`]; with `grad = Some(straight)` also turns `t` into the unscaled G.
+fn tile_esum_scalar(
+    t: &mut [f32],
+    valid: &[u16; MR],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    grad: Option<bool>,
+) -> f64 {
+    let mut s = 0.0f64;
+    for (r, m) in valid.iter().enumerate() {
+        for c in 0..NR {
+            if let Some(v) = t.get_mut(r * NR + c) {
+                let cv = *v;
+                let x = cv.clamp(lo, hi);
+                let e = scalar::exp_f32(scalar::acos_f32(x) * core::f32::consts::FRAC_1_PI * k);
+                let on = m >> c & 1 == 1;
+                if on {
+                    s += f64::from(e);
+                }
+                if let Some(straight) = grad {
+                    let den = libm::sqrtf(1.0 - x * x).max(1e-6);
+                    let inside = straight || (cv >= lo && cv <= hi);
+                    *v = if on && inside { e / den } else { 0.0 };
+                }
+            }
+        }
+    }
+    s
+}
+
+fn tile_grad_esum(
+    be: Backend,
+    t: &mut [f32],
+    valid: &[u16; MR],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    straight: bool,
+) -> f64 {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend checked available by the entry point; `t` is a 96-float tile.
+        Backend::Avx2 | Backend::Avx512 if t.len() >= TILE => unsafe {
+            super::avx2::grad_tile_esum(t.as_mut_ptr(), valid, lo, hi, k, straight)
+        },
+        _ => tile_esum_scalar(t, valid, lo, hi, k, Some(straight)),
+    }
+}
+
+/// Ẑ and U of the backward pass in 16-feature panels (`plen` floats each, `nfp` of them).
+struct Panels<'s> {
+    zp: &'s [f32],
+    up: &'s mut [f32],
+    nfp: usize,
+    plen: usize,
+    n_jp: usize,
+}
+
+/// Apply a finished row block's G tiles (rows ib..ie, column panels jp0.., tile (ip, jp) at
+/// `acc[((jp − jp0)·MB + ip − ib)·TILE..]`) to U by rank updates per 16-feature panel:
+/// U_I += G_I· Ẑ (per 6-row tile, K = all its columns in one register pass; FP_CH feature panels
+/// per row tile keep its G row in L1) and U_J += G_IJᵀ Ẑ_I (per column panel, K ≤ 48 block rows;
+/// column j of the block's tiles is at stride NR: a panel's 6-row tiles are consecutive).
+fn backward_block(be: Backend, p: &mut Panels<'_>, ib: usize, ie: usize, jp0: usize, acc: &[f32]) {
+    const FP_CH: usize = 4;
+    let (nfp, plen, n_jp) = (p.nfp, p.plen, p.n_jp);
+    let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
+    let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
+    let mut fp0 = 0;
+    while fp0 < nfp {
+        let fpe = (fp0 + FP_CH).min(nfp);
+        for ip in ib..ie {
+            // First column panel with a computed tile in this row: ip·MR ≤ j0 + NR − 1.
+            let jps = jp0.max((ip * MR).saturating_sub(NR - 1).div_ceil(NR));
+            if jps >= n_jp {
+                continue;
+            }
+            let t0 = tile(ip, jps);
+            for fp in fp0..fpe {
+                if let (Some(out), Some(w), Some(inp)) = (
+                    p.up.get_mut(fp * plen + ip * MR * NR..),
+                    acc.get(t0..),
+                    p.zp.get(fp * plen + jps * NR * NR..),
+                ) {
+                    rank_update_tiles(be, out, w, MB * TILE, n_jp - jps, inp, NR, NR);
+                }
+            }
+        }
+        fp0 = fpe;
+    }
+    for fp in 0..nfp {
+        for jp in jp0..n_jp {
+            let j0 = jp * NR;
+            let end = ip_end(j0);
+            if end <= ib {
+                continue;
+            }
+            let q = (end - ib) * MR;
+            let t0 = tile(ib, jp);
+            for (g0, rows) in [(0, MR), (MR, MR), (2 * MR, NR - 2 * MR)] {
+                if let (Some(out), Some(inp), Some(w)) = (
+                    p.up.get_mut(fp * plen + (j0 + g0) * NR..),
+                    p.zp.get(fp * plen + ib * MR * NR..),
+                    acc.get(t0 + g0..),
+                ) {
+                    rank_update(be, rows, out, w, 1, NR, inp, q, NR, NR);
+                }
+            }
+        }
+    }
+}
+
 #[allow(clippy::too_many_lines, clippy::cast_possible_truncation)]
 fn fused(
     be: Backend,
@@ -776,6 +927,9 @@ fn fused(
     let (d, parts) = dims(n, f)?;
     if scratch.len() < dispersion_scratch_len(n, f, grad.is_some())? {
         return Err(GeometryError::BufferTooSmall);
+    }
+    if grad.as_ref().is_some_and(|g| g.len() != x.len()) {
+        return Err(GeometryError::LengthMismatch);
     }
     let (apack, rest) = scratch.split_at_mut(parts[0]);
     let (bpack, rest) = rest.split_at_mut(parts[1]);
@@ -792,140 +946,148 @@ fn fused(
     if !k.is_finite() {
         return Err(GeometryError::InvalidParameter);
     }
-    // Pass 1: streaming log-sum-exp over unordered pairs (running max per tile).
-    let mut m_run = f32::NEG_INFINITY;
-    let mut s_run = 0.0f64;
-    gram_tiles(
-        be,
-        apack,
-        d.mp,
-        bpack,
-        d.np,
-        f,
-        acc,
-        true,
-        |i0, j0, t, _| {
-            let valid = tile_valid(i0, j0, n);
-            if valid.iter().all(|v| *v == 0) {
-                return;
-            }
-            let dmin = tile_d(be, t, &valid, lo, hi);
-            let m_tile = dmin * k;
-            if m_tile > m_run {
-                s_run *= libm::exp(f64::from(m_run) - f64::from(m_tile));
-                m_run = m_tile;
-            }
-            s_run += tile_sum(be, t, &valid, k, m_run);
-        },
-        |_, _, _, _| {},
-    );
-    if !(s_run > 0.0 && s_run.is_finite()) {
-        return Err(GeometryError::NonFinite);
-    }
-    let mut loss = libm::log(2.0 * s_run) + f64::from(m_run);
-    if o.reduction == Reduction::LogMean {
-        loss -= log_pairs(n);
-    }
-    let Some(g) = grad else { return Ok(loss) };
-    if g.len() != x.len() {
-        return Err(GeometryError::LengthMismatch);
-    }
-    // Pass 2: G tiles and U = ∂L/∂ẑ by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I, with Ẑ and U
-    // in feature panels (16 features × all rows, contiguous): both rank updates stream them.
+    let n_jp = d.np / NR;
+    let fixed = k >= FIXED_MIN_K;
+    let finish = |s_run: f64, m_run: f32| -> Result<f64> {
+        if !(s_run > 0.0 && s_run.is_finite()) {
+            return Err(GeometryError::NonFinite);
+        }
+        let mut loss = libm::log(2.0 * s_run) + f64::from(m_run);
+        if o.reduction == Reduction::LogMean {
+            loss -= log_pairs(n);
+        }
+        Ok(loss)
+    };
+    // Backward scratch: Ẑ (from the 16-wide packing) and U in feature panels; U = ∂L/∂ẑ is
+    // accumulated by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I as each row block's G completes.
     let rs = d.rows;
     let nfp = f.div_ceil(NR);
     let plen = rs * NR;
-    let (zp, rest) = rest.split_at_mut(nfp * plen);
-    let up = rest
-        .get_mut(..nfp * plen)
-        .ok_or(GeometryError::BufferTooSmall)?;
-    up.fill(0.0);
-    let sb = super::pairwise::panel_len(NR, f).ok_or(GeometryError::Overflow)?;
-    build_zpanels(be, bpack, sb, d.np / NR, f, zp, rs);
-    // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
-    let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
-    // The tile epilogue turns each Gram tile into G in place; once a row block's G panel
-    // (48 rows × all column panels) is complete, `block_done` applies it by rank updates per
-    // 16-feature panel: U_I += G_I· Ẑ (per 6-row tile, K = all its columns) and
-    // U_J += G_IJᵀ Ẑ_I (per column panel, K ≤ 48 block rows).
-    const FP_CH: usize = 4;
-    let n_jp = d.np / NR;
-    gram_tiles(
-        be,
-        apack,
-        d.mp,
-        bpack,
-        d.np,
-        f,
-        acc,
-        true,
-        |i0, j0, t, _| {
-            let valid = tile_valid(i0, j0, n);
-            tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
-        },
-        |ib, ie, jp0, acc| {
-            let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
-            let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
-            // U_I += G_I· Ẑ: per 6-row tile and feature panel, all its column tiles in one
-            // register pass; FP_CH feature panels per row tile keep its G row in L1.
-            let mut fp0 = 0;
-            while fp0 < nfp {
-                let fpe = (fp0 + FP_CH).min(nfp);
-                for ip in ib..ie {
-                    // First column panel with a computed tile in this row: ip·MR ≤ j0 + NR − 1.
-                    let jps = jp0.max((ip * MR).saturating_sub(NR - 1).div_ceil(NR));
-                    if jps >= n_jp {
-                        continue;
+    let mut panels = match grad {
+        Some(_) => {
+            let (zp, rest) = rest.split_at_mut(nfp * plen);
+            let up = rest
+                .get_mut(..nfp * plen)
+                .ok_or(GeometryError::BufferTooSmall)?;
+            up.fill(0.0);
+            let sb = super::pairwise::panel_len(NR, f).ok_or(GeometryError::Overflow)?;
+            build_zpanels(be, bpack, sb, n_jp, f, zp, rs);
+            Some(Panels {
+                zp,
+                up,
+                nfp,
+                plen,
+                n_jp,
+            })
+        }
+        None => None,
+    };
+    // U is scaled by `uscale` when copied out (the one-pass form knows the softmax's
+    // normaliser only at the end; U is linear in G).
+    let (loss, uscale) = if fixed {
+        // One pass, no shift (terms bounded, see FIXED_MIN_K): the sum, and with a gradient the
+        // unscaled G = e/√(1−ĉ²) tiles applied to U as each row block completes.
+        let mut s_run = 0.0f64;
+        match panels.as_mut() {
+            None => gram_tiles(
+                be,
+                apack,
+                d.mp,
+                bpack,
+                d.np,
+                f,
+                acc,
+                true,
+                |i0, j0, t, _| {
+                    let valid = tile_valid(i0, j0, n);
+                    if valid.iter().any(|v| *v != 0) {
+                        s_run += tile_esum(be, t, &valid, lo, hi, k);
                     }
-                    let t0 = tile(ip, jps);
-                    for fp in fp0..fpe {
-                        if let (Some(out), Some(w), Some(inp)) = (
-                            up.get_mut(fp * plen + ip * MR * NR..),
-                            acc.get(t0..),
-                            zp.get(fp * plen + jps * NR * NR..),
-                        ) {
-                            rank_update_tiles(be, out, w, MB * TILE, n_jp - jps, inp, NR, NR);
-                        }
-                    }
+                },
+                |_, _, _, _| {},
+            ),
+            Some(p) => gram_tiles(
+                be,
+                apack,
+                d.mp,
+                bpack,
+                d.np,
+                f,
+                acc,
+                true,
+                |i0, j0, t, _| {
+                    let valid = tile_valid(i0, j0, n);
+                    s_run += tile_grad_esum(be, t, &valid, lo, hi, k, o.straight_through);
+                },
+                |ib, ie, jp0, acc| backward_block(be, p, ib, ie, jp0, acc),
+            ),
+        }
+        let loss = finish(s_run, 0.0)?;
+        // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
+        (loss, (1.0 / (s_run * o.tau * PI)) as f32)
+    } else {
+        // Pass 1: streaming log-sum-exp over unordered pairs (running max per tile).
+        let mut m_run = f32::NEG_INFINITY;
+        let mut s_run = 0.0f64;
+        gram_tiles(
+            be,
+            apack,
+            d.mp,
+            bpack,
+            d.np,
+            f,
+            acc,
+            true,
+            |i0, j0, t, _| {
+                let valid = tile_valid(i0, j0, n);
+                if valid.iter().all(|v| *v == 0) {
+                    return;
                 }
-                fp0 = fpe;
-            }
-            // U_J += G_IJᵀ Ẑ_I: column j of the block's tiles is at stride NR (the 6-row tiles
-            // of one column panel are consecutive); the J panel in row groups of 6, 6, 4.
-            for fp in 0..nfp {
-                for jp in jp0..n_jp {
-                    let j0 = jp * NR;
-                    let end = ip_end(j0);
-                    if end <= ib {
-                        continue;
-                    }
-                    let q = (end - ib) * MR;
-                    let t0 = tile(ib, jp);
-                    for (g0, rows) in [(0, MR), (MR, MR), (2 * MR, NR - 2 * MR)] {
-                        if let (Some(out), Some(inp), Some(w)) = (
-                            up.get_mut(fp * plen + (j0 + g0) * NR..),
-                            zp.get(fp * plen + ib * MR * NR..),
-                            acc.get(t0 + g0..),
-                        ) {
-                            rank_update(be, rows, out, w, 1, NR, inp, q, NR, NR);
-                        }
-                    }
+                let dmin = tile_d(be, t, &valid, lo, hi);
+                let m_tile = dmin * k;
+                if m_tile > m_run {
+                    s_run *= libm::exp(f64::from(m_run) - f64::from(m_tile));
+                    m_run = m_tile;
                 }
-            }
-        },
-    );
+                s_run += tile_sum(be, t, &valid, k, m_run);
+            },
+            |_, _, _, _| {},
+        );
+        let loss = finish(s_run, m_run)?;
+        // Pass 2 (gradient): G tiles scaled in the epilogue.
+        if let Some(p) = panels.as_mut() {
+            let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
+            gram_tiles(
+                be,
+                apack,
+                d.mp,
+                bpack,
+                d.np,
+                f,
+                acc,
+                true,
+                |i0, j0, t, _| {
+                    let valid = tile_valid(i0, j0, n);
+                    tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
+                },
+                |ib, ie, jp0, acc| backward_block(be, p, ib, ie, jp0, acc),
+            );
+        }
+        (loss, 1.0)
+    };
+    let (Some(g), Some(p)) = (grad, panels) else {
+        return Ok(loss);
+    };
     for (i, gr) in g.chunks_exact_mut(f).enumerate() {
         for (fp, gc) in gr.chunks_mut(NR).enumerate() {
-            if let Some(src) = up.get(fp * plen + i * NR..fp * plen + i * NR + gc.len()) {
-                gc.copy_from_slice(src);
+            let src = p.up.get(fp * plen + i * NR..).unwrap_or(&[]);
+            for (a, b) in gc.iter_mut().zip(src) {
+                *a = b * uscale;
             }
         }
     }
     if o.normalize {
         chain_normalise_f32(be, x, g, f, o.eps);
-    }
-    if any_nonfinite(g) {
-        return Err(GeometryError::NonFinite);
     }
     Ok(loss)
 }
@@ -948,10 +1110,11 @@ pub fn dispersion_loss_with(
     if !backend.is_available() {
         return Err(GeometryError::Unsupported);
     }
-    check_input(x, n, f, opts)?;
     if opts.variant == DispersionVariant::Angular {
-        fused(backend, x, n, f, opts, None, scratch)
+        check_shape(x, n, f, opts)?;
+        fused_checked(backend, x, n, f, opts, None, scratch)
     } else {
+        check_input(x, n, f, opts)?;
         simple(x, n, f, opts, None)
     }
     .and_then(|l| {
@@ -1005,18 +1168,20 @@ pub fn dispersion_loss_grad_with(
     if !backend.is_available() {
         return Err(GeometryError::Unsupported);
     }
-    check_input(x, n, f, opts)?;
-    if grad_out.len() != x.len() {
-        return Err(GeometryError::LengthMismatch);
-    }
     let loss = if opts.variant == DispersionVariant::Angular {
-        fused(backend, x, n, f, opts, Some(&mut *grad_out), scratch)?
+        // (`fused` checks the gradient's length: the error order stays NonFinite first.)
+        check_shape(x, n, f, opts)?;
+        fused_checked(backend, x, n, f, opts, Some(&mut *grad_out), scratch)?
     } else {
+        check_input(x, n, f, opts)?;
+        if grad_out.len() != x.len() {
+            return Err(GeometryError::LengthMismatch);
+        }
         simple(x, n, f, opts, Some(&mut *grad_out))?
     };
     // Rows with a norm near f32's underflow and ε ≈ 0 have a true gradient beyond f32's range
     // (it scales like 1/‖z‖): report that instead of handing back ±inf or NaN.
-    if !loss.is_finite() || grad_out.iter().any(|g| !g.is_finite()) {
+    if !loss.is_finite() || any_nonfinite(grad_out) {
         return Err(GeometryError::NonFinite);
     }
     Ok(loss)
