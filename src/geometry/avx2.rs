@@ -182,13 +182,24 @@ avx2_dot!(
     |x: Bf16| x.to_f32()
 );
 
-/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with A packed
-/// k-major 6 wide and B packed k-major 16 wide; 12 accumulators + 2 B vectors + 1 broadcast.
+/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with B
+/// packed k-major 16 wide and A read at k-stride `AS`: row r < S at `a_lo[AS·k + r]`, row r ≥ S at
+/// `a_hi[AS·k + r − S]` (AS = 6, S = 6: a 6-wide packing; AS = 16: six rows of a 16-wide packing,
+/// S < 6 where they straddle two panels). 12 accumulators + 2 B vectors + 1 broadcast; k unrolled
+/// by 4.
 ///
 /// # Safety
-/// AVX2+FMA available; `a` readable for `6*kc`, `b` for `16*kc`, `c` read/writable for 96 floats.
+/// AVX2+FMA available; `a_lo` readable for `AS·(kc−1) + S` floats, `a_hi` for
+/// `AS·(kc−1) + 6 − S` (when S < 6), `b` for `16·kc`, `c` read/writable for 96 floats.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut f32, first: bool) {
+pub(crate) unsafe fn gemm_6x16<const AS: usize, const S: usize>(
+    a_lo: *const f32,
+    a_hi: *const f32,
+    b: *const f32,
+    kc: usize,
+    c: *mut f32,
+    first: bool,
+) {
     let mut acc = [[_mm256_setzero_ps(); 2]; 6];
     if !first {
         for (r, row) in acc.iter_mut().enumerate() {
@@ -196,17 +207,33 @@ pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut 
             row[1] = _mm256_loadu_ps(c.add(16 * r + 8));
         }
     }
-    let (mut pa, mut pb) = (a, b);
-    for _ in 0..kc {
+    let (mut pl, mut ph, mut pb) = (a_lo, a_hi, b);
+    let step = |acc: &mut [[__m256; 2]; 6], pl: *const f32, ph: *const f32, pb: *const f32| {
         let b0 = _mm256_loadu_ps(pb);
         let b1 = _mm256_loadu_ps(pb.add(8));
         for (r, row) in acc.iter_mut().enumerate() {
-            let av = _mm256_set1_ps(*pa.add(r));
+            let p = if r < S { pl.add(r) } else { ph.add(r - S) };
+            let av = _mm256_broadcast_ss(&*p);
             row[0] = _mm256_fmadd_ps(av, b0, row[0]);
             row[1] = _mm256_fmadd_ps(av, b1, row[1]);
         }
-        pa = pa.add(6);
+    };
+    let mut k = kc;
+    while k >= 4 {
+        for u in 0..4 {
+            step(&mut acc, pl.add(AS * u), ph.add(AS * u), pb.add(16 * u));
+        }
+        pl = pl.add(4 * AS);
+        ph = ph.add(4 * AS);
+        pb = pb.add(64);
+        k -= 4;
+    }
+    while k > 0 {
+        step(&mut acc, pl, ph, pb);
+        pl = pl.add(AS);
+        ph = ph.add(AS);
         pb = pb.add(16);
+        k -= 1;
     }
     for (r, row) in acc.iter().enumerate() {
         _mm256_storeu_ps(c.add(16 * r), row[0]);
@@ -667,64 +694,6 @@ pub(crate) unsafe fn pack_panel(
             *dst.add(k * w + r) = *rows[r].add(k) * inv[r];
         }
         k += 1;
-    }
-}
-
-/// Repack 16-wide k-major panels (`b`, panel stride `sb`, `nbp` panels, depth `f`) into 6-wide
-/// ones (`a`, panel stride `sa`, `nap` panels): A row r is B row r (zero where r ≥ 16·nbp). Each
-/// k step loads 8 floats of B (two loads blended where the 6 rows straddle two B panels) and
-/// stores 8 into A (the 2 extra overwritten by the next step).
-///
-/// # Safety
-/// AVX2+FMA available; `sb ≥ 16·f + 16` and `b` readable for `nbp·sb` floats (the 16 floats after
-/// each panel are read but never used: they may hold anything); `sa ≥ 6·f + 2` and `a` writable
-/// for `nap·sa` floats.
-#[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn repack_6(
-    b: *const f32,
-    sb: usize,
-    nbp: usize,
-    f: usize,
-    a: *mut f32,
-    sa: usize,
-    nap: usize,
-) {
-    for p in 0..nap {
-        let (r0, dst) = (6 * p, a.add(p * sa));
-        let (bp, off) = (r0 / 16, r0 % 16);
-        if bp >= nbp {
-            for k in 0..f {
-                _mm256_storeu_ps(dst.add(6 * k), _mm256_setzero_ps());
-            }
-            continue;
-        }
-        let lo = b.add(bp * sb + off);
-        if off <= 10 {
-            for k in 0..f {
-                _mm256_storeu_ps(dst.add(6 * k), _mm256_loadu_ps(lo.add(16 * k)));
-            }
-        } else {
-            // Lanes q ≥ 16 − off come from the next panel's rows 0.. at the same k.
-            let split = (16 - off) as i32;
-            let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            let mask = _mm256_castsi256_ps(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(split - 1)));
-            if bp + 1 < nbp {
-                let hi = b.add((bp + 1) * sb - (16 - off));
-                for k in 0..f {
-                    let v = _mm256_blendv_ps(
-                        _mm256_loadu_ps(lo.add(16 * k)),
-                        _mm256_loadu_ps(hi.add(16 * k)),
-                        mask,
-                    );
-                    _mm256_storeu_ps(dst.add(6 * k), v);
-                }
-            } else {
-                for k in 0..f {
-                    let v = _mm256_andnot_ps(mask, _mm256_loadu_ps(lo.add(16 * k)));
-                    _mm256_storeu_ps(dst.add(6 * k), v);
-                }
-            }
-        }
     }
 }
 

@@ -12,7 +12,9 @@
 //! overflows and underflow only drops terms below 1e-38 of the largest.
 
 use super::pairwise::TILE;
-use super::pairwise::{gram_acc_len, gram_tiles, pack, packed_len, round_up, Scale, MB, MR, NR};
+use super::pairwise::{
+    gram_acc_len, gram_tiles, pack, packed_len, round_up, AOperand, Scale, MB, MR, NR,
+};
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
 use core::f64::consts::PI;
@@ -482,30 +484,30 @@ struct Dims {
     rows: usize,
 }
 
-fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
+fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 4])> {
     let o = GeometryError::Overflow;
     let mp = round_up(n, MR).ok_or(o)?;
     let np = round_up(n, NR).ok_or(o)?;
     let rows = mp.max(np).checked_add(8).ok_or(o)?;
-    let a = packed_len(mp, MR, f).ok_or(o)?;
     let b = packed_len(np, NR, f).ok_or(o)?;
     // Ẑ and U of the backward pass in 16-feature panels of `rows` rows.
     let z = rows.checked_mul(round_up(f, NR).ok_or(o)?).ok_or(o)?;
     let c = gram_acc_len(np).ok_or(o)?;
-    Ok((Dims { mp, np, rows }, [a, b, c, z, z]))
+    Ok((Dims { mp, np, rows }, [b, c, z, z]))
 }
 
 /// f32 scratch floats for [`dispersion_loss`] (`grad = false`) or [`dispersion_loss_grad`]
-/// (`grad = true`): the packed panels, plus (gradient) normalised rows and the U accumulator.
+/// (`grad = true`): the rows packed 16 wide and the accumulator tiles of one 48-row block, plus
+/// (gradient) the normalised rows and the U accumulator in 16-feature panels.
 ///
 /// # Errors
 /// `Overflow` if the size does not fit `usize`.
 pub fn dispersion_scratch_len(n: usize, f: usize, grad: bool) -> Result<usize> {
     let (_, p) = dims(n, f)?;
-    let base = p[0].checked_add(p[1]).and_then(|s| s.checked_add(p[2]));
+    let base = p[0].checked_add(p[1]);
     let total = if grad {
-        base.and_then(|s| s.checked_add(p[3]))
-            .and_then(|s| s.checked_add(p[4]))
+        base.and_then(|s| s.checked_add(p[2]))
+            .and_then(|s| s.checked_add(p[3]))
     } else {
         base
     };
@@ -931,16 +933,14 @@ fn fused(
     if grad.as_ref().is_some_and(|g| g.len() != x.len()) {
         return Err(GeometryError::LengthMismatch);
     }
-    let (apack, rest) = scratch.split_at_mut(parts[0]);
-    let (bpack, rest) = rest.split_at_mut(parts[1]);
-    let (acc, rest) = rest.split_at_mut(parts[2]);
+    let (bpack, rest) = scratch.split_at_mut(parts[0]);
+    let (acc, rest) = rest.split_at_mut(parts[1]);
     let scale = if o.normalize {
         Scale::Eps(o.eps)
     } else {
         Scale::None
     };
     pack(be, x, n, f, NR, scale, bpack)?;
-    super::pairwise::repack_from_wide(be, bpack, d.np, d.mp, f, apack)?;
     let (lo, hi) = ((-1.0 + o.clamp) as f32, (1.0 - o.clamp) as f32);
     let k = (-1.0 / o.tau) as f32;
     if !k.is_finite() {
@@ -991,7 +991,7 @@ fn fused(
         match panels.as_mut() {
             None => gram_tiles(
                 be,
-                apack,
+                AOperand::SameAsB,
                 d.mp,
                 bpack,
                 d.np,
@@ -1008,7 +1008,7 @@ fn fused(
             ),
             Some(p) => gram_tiles(
                 be,
-                apack,
+                AOperand::SameAsB,
                 d.mp,
                 bpack,
                 d.np,
@@ -1031,7 +1031,7 @@ fn fused(
         let mut s_run = 0.0f64;
         gram_tiles(
             be,
-            apack,
+            AOperand::SameAsB,
             d.mp,
             bpack,
             d.np,
@@ -1059,7 +1059,7 @@ fn fused(
             let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
             gram_tiles(
                 be,
-                apack,
+                AOperand::SameAsB,
                 d.mp,
                 bpack,
                 d.np,

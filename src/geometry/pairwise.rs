@@ -160,55 +160,48 @@ pub(crate) fn pack(
     Ok(())
 }
 
-/// Fill the 6-wide packing `apack` (`mp` rows) from the 16-wide packing `bpack` (`np` rows) of the
-/// same rows (the self case: one normalisation pass, one strided read of `x`); rows ≥ `np` are 0.
-pub(crate) fn repack_from_wide(
-    backend: Backend,
-    bpack: &[f32],
-    np: usize,
-    mp: usize,
-    f: usize,
-    apack: &mut [f32],
-) -> Result<()> {
-    let o = GeometryError::Overflow;
-    let (sa, sb) = (panel_len(MR, f).ok_or(o)?, panel_len(NR, f).ok_or(o)?);
-    let (nap, nbp) = (mp / MR, np / NR);
-    if apack.len() < nap.checked_mul(sa).ok_or(o)? || bpack.len() < nbp.checked_mul(sb).ok_or(o)? {
-        return Err(GeometryError::BufferTooSmall);
-    }
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: backend available (entry point check); extents checked just above; panel
-        // strides include PANEL_PAD = 16 floats (≥ the 16 read and 2 written past each panel).
-        Backend::Avx2 | Backend::Avx512 => unsafe {
-            super::avx2::repack_6(bpack.as_ptr(), sb, nbp, f, apack.as_mut_ptr(), sa, nap);
-        },
-        _ => {
-            for (p, panel) in apack.chunks_exact_mut(sa).take(nap).enumerate() {
-                for (k, d) in panel.chunks_exact_mut(MR).take(f).enumerate() {
-                    for (q, dv) in d.iter_mut().enumerate() {
-                        let r = p * MR + q;
-                        *dv = bpack.get((r / NR) * sb + k * NR + r % NR).copied().unwrap_or(0.0);
-                        if r >= np {
-                            *dv = 0.0;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
+/// The A operand of one microkernel call: a 6-wide packed slab, or six rows of the 16-wide
+/// packing (k-stride 16) whose rows `split..6` continue in `hi` (the next panel's rows 0..).
+#[derive(Clone, Copy)]
+enum MicroA<'a> {
+    Narrow(&'a [f32]),
+    Wide {
+        lo: &'a [f32],
+        hi: &'a [f32],
+        split: usize,
+    },
 }
 
-fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first: bool) {
-    if a.len() < MR * kc || b.len() < NR * kc || c.len() < TILE {
+fn micro(backend: Backend, a: MicroA<'_>, b: &[f32], kc: usize, c: &mut [f32], first: bool) {
+    let ok = match a {
+        MicroA::Narrow(a) => a.len() >= MR * kc,
+        MicroA::Wide { lo, hi, split } => {
+            kc > 0
+                && (split == MR || split == 4 || split == 2)
+                && lo.len() >= NR * (kc - 1) + split
+                && hi.len() >= NR * (kc - 1) + MR - split
+        }
+    };
+    if !ok || b.len() < NR * kc || c.len() < TILE {
         return;
     }
     match backend {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: backend checked available by the public entry point; lengths checked above.
         Backend::Avx2 | Backend::Avx512 => unsafe {
-            super::avx2::gemm_6x16(a.as_ptr(), b.as_ptr(), kc, c.as_mut_ptr(), first);
+            use super::avx2::gemm_6x16;
+            let (bp, cp) = (b.as_ptr(), c.as_mut_ptr());
+            match a {
+                MicroA::Narrow(a) => gemm_6x16::<6, 6>(a.as_ptr(), a.as_ptr(), bp, kc, cp, first),
+                MicroA::Wide { lo, hi, split } => {
+                    let (l, h) = (lo.as_ptr(), hi.as_ptr());
+                    match split {
+                        4 => gemm_6x16::<16, 4>(l, h, bp, kc, cp, first),
+                        2 => gemm_6x16::<16, 2>(l, h, bp, kc, cp, first),
+                        _ => gemm_6x16::<16, 6>(l, l, bp, kc, cp, first),
+                    }
+                }
+            }
         },
         _ => {
             let mut acc = [[0.0f32; NR]; MR];
@@ -219,9 +212,18 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
                     }
                 }
             }
-            for (ak, bk) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+            for (k, bk) in b.chunks_exact(NR).take(kc).enumerate() {
                 for (r, row) in acc.iter_mut().enumerate() {
-                    let av = ak[r];
+                    let av = match a {
+                        MicroA::Narrow(a) => a[k * MR + r],
+                        MicroA::Wide { lo, hi, split } => {
+                            if r < split {
+                                lo[k * NR + r]
+                            } else {
+                                hi[k * NR + r - split]
+                            }
+                        }
+                    };
                     for (v, bv) in row.iter_mut().zip(bk) {
                         *v += av * bv;
                     }
@@ -234,6 +236,15 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
     }
 }
 
+/// The A operand of [`gram_tiles`].
+#[derive(Clone, Copy)]
+pub(crate) enum AOperand<'a> {
+    /// Rows packed 6 wide (`packed_len(mp, MR, f)` floats).
+    Narrow(&'a [f32]),
+    /// The rows of the B operand itself (the self product): row tiles read its 16-wide packing.
+    SameAsB,
+}
+
 /// Row tiles per block: the block's 48 × 256 A k-slab (48 KiB) stays in L1/L2 while the 16 × 256
 /// B k-slabs (16 KiB) stream past it, each reused by the block's 8 row tiles.
 pub(crate) const MB: usize = 8;
@@ -243,8 +254,8 @@ pub(crate) fn gram_acc_len(np: usize) -> Option<usize> {
     np.checked_mul(MB * MR)
 }
 
-/// Drive the blocked Gram product of packed A (`mp` rows, 6-wide panels) and packed B (`np` rows,
-/// 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
+/// Drive the blocked Gram product of A (`mp` rows: packed in 6-wide panels, or the rows of B
+/// itself) and packed B (`np` rows, 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
 /// tiles that contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished
 /// 6×16 tile, `last` = the last tile of this column panel within the row block;
 /// `block_done(ib, ie, jp0, acc)` runs after the epilogues of row tiles ib..ie (tile (ip, jp) at
@@ -253,7 +264,7 @@ pub(crate) fn gram_acc_len(np: usize) -> Option<usize> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gram_tiles<E, D>(
     backend: Backend,
-    a: &[f32],
+    a: AOperand<'_>,
     mp: usize,
     b: &[f32],
     np: usize,
@@ -289,7 +300,20 @@ pub(crate) fn gram_tiles<E, D>(
                 let j0 = jp * NR;
                 let bk = b.get(jp * sb + kb * NR..).unwrap_or(&[]);
                 for ip in ib..ip_end(j0) {
-                    let ak = a.get(ip * sa + kb * MR..).unwrap_or(&[]);
+                    let ak = match a {
+                        AOperand::Narrow(a) => MicroA::Narrow(a.get(ip * sa + kb * MR..).unwrap_or(&[])),
+                        AOperand::SameAsB => {
+                            // Rows r0..r0+6 of the 16-wide packing: panel p from row `off`;
+                            // past its end they continue in panel p + 1 (or, past the last
+                            // panel, junk but finite rows of panel p: rows ≥ n are discarded).
+                            let (p, off) = (ip * MR / NR, ip * MR % NR);
+                            let lo = b.get(p * sb + kb * NR + off..).unwrap_or(&[]);
+                            let split = (NR - off).min(MR);
+                            let q = if p + 1 < n_jp { p + 1 } else { p };
+                            let hi = b.get(q * sb + kb * NR..).unwrap_or(&[]);
+                            MicroA::Wide { lo, hi, split }
+                        }
+                    };
                     let t = (jp - jp0) * MB + (ip - ib);
                     let c = acc.get_mut(t * TILE..(t + 1) * TILE).unwrap_or(&mut []);
                     micro(backend, ak, bk, kc, c, kb == 0);
@@ -342,17 +366,17 @@ pub(crate) fn transform_tile(backend: Backend, t: &mut [f32], value: PairValue) 
 struct Packed<'s> {
     mp: usize,
     np: usize,
-    apack: &'s mut [f32],
+    apack: Option<&'s mut [f32]>,
     bpack: &'s mut [f32],
     acc: &'s mut [f32],
 }
 
-/// Unit-normalise and pack `a` (m rows, MR panels) and `b` (n rows, NR panels) into `scratch`,
-/// shared by [`pairwise_with`] (a = b = x) and [`cross_with`].
-#[allow(clippy::too_many_arguments)]
+/// Unit-normalise and pack `b` (n rows, NR panels) and, unless `a` is None (the self product,
+/// whose row tiles read B's packing), `a` (m rows, MR panels) into `scratch`; shared by
+/// [`pairwise_with`] and [`cross_with`].
 fn pack_pair<'s>(
     backend: Backend,
-    a: &[f32],
+    a: Option<&[f32]>,
     m: usize,
     b: &[f32],
     n: usize,
@@ -362,14 +386,21 @@ fn pack_pair<'s>(
     let o = GeometryError::Overflow;
     let mp = round_up(m, MR).ok_or(o)?;
     let np = round_up(n, NR).ok_or(o)?;
-    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(o)?);
+    let alen = if a.is_some() {
+        packed_len(mp, MR, f).ok_or(o)?
+    } else {
+        0
+    };
+    let (apack, rest) = scratch.split_at_mut(alen);
     let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(o)?);
     pack(backend, b, n, f, NR, Scale::Unit, bpack)?;
-    if core::ptr::eq(a, b) && m == n {
-        repack_from_wide(backend, bpack, np, mp, f, apack)?;
-    } else {
-        pack(backend, a, m, f, MR, Scale::Unit, apack)?;
-    }
+    let apack = match a {
+        Some(a) => {
+            pack(backend, a, m, f, MR, Scale::Unit, apack)?;
+            Some(apack)
+        }
+        None => None,
+    };
     Ok(Packed {
         mp,
         np,
@@ -379,12 +410,17 @@ fn pack_pair<'s>(
     })
 }
 
-/// Scratch floats needed by [`pairwise_with`] for `n` rows of dimension `f`.
+/// Scratch floats needed by [`pairwise_with`] for `n` rows of dimension `f`: the rows packed
+/// 16 wide and the accumulator tiles of one 48-row block (the row tiles read the same packing).
 ///
 /// # Errors
 /// `Overflow` if the size does not fit `usize`.
 pub fn pairwise_scratch_len(n: usize, f: usize) -> Result<usize> {
-    cross_scratch_len(n, n, f)
+    let o = GeometryError::Overflow;
+    let np = round_up(n, NR).ok_or(o)?;
+    let b = packed_len(np, NR, f).ok_or(o)?;
+    let c = gram_acc_len(np).ok_or(o)?;
+    b.checked_add(c).ok_or(o)
 }
 
 /// Scratch floats needed by [`cross_with`] for `m` queries and `n` corpus rows of dimension `f`.
@@ -447,10 +483,11 @@ pub fn pairwise_with(
         apack,
         bpack,
         acc,
-    } = pack_pair(backend, x, n, x, n, f, scratch)?;
+    } = pack_pair(backend, None, n, x, n, f, scratch)?;
+    let _ = apack;
     gram_tiles(
         backend,
-        apack,
+        AOperand::SameAsB,
         mp,
         bpack,
         np,
@@ -619,10 +656,10 @@ pub fn cross_with(
         apack,
         bpack,
         acc,
-    } = pack_pair(backend, q, m, x, n, f, scratch)?;
+    } = pack_pair(backend, Some(q), m, x, n, f, scratch)?;
     gram_tiles(
         backend,
-        apack,
+        AOperand::Narrow(apack.as_deref().unwrap_or(&[])),
         mp,
         bpack,
         np,
