@@ -244,19 +244,36 @@ pub(crate) unsafe fn gemm_6x16<const AS: usize, const S: usize>(
 /// arccos of 8 lanes (input clamped to [−1, 1]) by the A&S 4.4.46 sqrt(1−x)·P(x) polynomial.
 #[inline(always)]
 unsafe fn acos8(x: __m256) -> __m256 {
+    acos8n([x])[0]
+}
+
+/// [`acos8`] of N vectors at once: the N polynomial chains interleave (the epilogues are
+/// otherwise bound by one chain's FMA latency); the same operations per lane as N = 1.
+#[inline(always)]
+unsafe fn acos8n<const N: usize>(x: [__m256; N]) -> [__m256; N] {
     let one = _mm256_set1_ps(1.0);
-    let x = _mm256_max_ps(_mm256_min_ps(x, one), _mm256_set1_ps(-1.0));
-    let sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0));
-    let ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0), x);
+    let neg0 = _mm256_set1_ps(-0.0);
     let c = super::scalar::ACOS_C;
-    let mut p = _mm256_set1_ps(c[7]);
-    for k in (0..7).rev() {
-        p = _mm256_fmadd_ps(p, ax, _mm256_set1_ps(c[k]));
+    let mut xc = x;
+    let mut ax = x;
+    let mut p = [_mm256_set1_ps(c[7]); N];
+    for i in 0..N {
+        xc[i] = _mm256_max_ps(_mm256_min_ps(x[i], one), _mm256_set1_ps(-1.0));
+        ax[i] = _mm256_andnot_ps(neg0, xc[i]);
     }
-    let r = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_sub_ps(one, ax)), p);
-    // x < 0: π − r
-    let neg = _mm256_sub_ps(_mm256_set1_ps(super::scalar::PI_F32), r);
-    _mm256_blendv_ps(r, neg, sign)
+    for k in (0..7).rev() {
+        let ck = _mm256_set1_ps(c[k]);
+        for i in 0..N {
+            p[i] = _mm256_fmadd_ps(p[i], ax[i], ck);
+        }
+    }
+    let pi = _mm256_set1_ps(super::scalar::PI_F32);
+    for i in 0..N {
+        let r = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_sub_ps(one, ax[i])), p[i]);
+        // x < 0: π − r
+        p[i] = _mm256_blendv_ps(r, _mm256_sub_ps(pi, r), _mm256_and_ps(xc[i], neg0));
+    }
+    p
 }
 
 /// In place over `len` floats (multiple of 8): clamp to [lo, hi], then `mode` 0 = keep cosine,
@@ -283,27 +300,41 @@ pub(crate) unsafe fn transform(t: *mut f32, len: usize, lo: f32, hi: f32, mode: 
 
 /// exp of 8 lanes for x ∈ [−87, 0] (Cephes-style: 2^n · P(r), ≈ 2 ulp).
 #[inline(always)]
-#[allow(clippy::excessive_precision)]
 unsafe fn exp8(x: __m256) -> __m256 {
-    let x = _mm256_max_ps(x, _mm256_set1_ps(-87.0));
-    let fx = _mm256_round_ps(
-        _mm256_mul_ps(x, _mm256_set1_ps(core::f32::consts::LOG2_E)),
-        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
-    );
-    // r = x − n·ln2 in two steps (Cody–Waite).
-    let r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693_359_375), x);
-    let r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm256_set1_ps(1.987_569_1e-4);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.398_199_9e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333_452e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.166_579_6e-2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.666_666_5e-1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5));
-    let r2 = _mm256_mul_ps(r, r);
-    let y = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0));
-    let n = _mm256_cvtps_epi32(fx);
-    let pow = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
-    _mm256_mul_ps(y, _mm256_castsi256_ps(pow))
+    exp8n([x])[0]
+}
+
+/// [`exp8`] of N vectors at once (interleaved chains; the same operations per lane).
+#[inline(always)]
+#[allow(clippy::excessive_precision)]
+unsafe fn exp8n<const N: usize>(x: [__m256; N]) -> [__m256; N] {
+    let mut r = x;
+    let mut fx = x;
+    for i in 0..N {
+        let xi = _mm256_max_ps(x[i], _mm256_set1_ps(-87.0));
+        fx[i] = _mm256_round_ps(
+            _mm256_mul_ps(xi, _mm256_set1_ps(core::f32::consts::LOG2_E)),
+            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
+        );
+        // r = x − n·ln2 in two steps (Cody–Waite).
+        let ri = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(0.693_359_375), xi);
+        r[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(-2.121_944_4e-4), ri);
+    }
+    let mut p = [_mm256_set1_ps(1.987_569_1e-4); N];
+    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
+        let vc = _mm256_set1_ps(c);
+        for i in 0..N {
+            p[i] = _mm256_fmadd_ps(p[i], r[i], vc);
+        }
+    }
+    for i in 0..N {
+        let r2 = _mm256_mul_ps(r[i], r[i]);
+        let y = _mm256_add_ps(_mm256_fmadd_ps(p[i], r2, r[i]), _mm256_set1_ps(1.0));
+        let n = _mm256_cvtps_epi32(fx[i]);
+        let pow = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
+        p[i] = _mm256_mul_ps(y, _mm256_castsi256_ps(pow));
+    }
+    p
 }
 
 #[inline(always)]
@@ -410,21 +441,31 @@ pub(crate) unsafe fn grad_tile(
     }
 }
 
-/// (ĉ, e) of 8 cosines: ĉ = clamp(c, lo, hi), e = exp(k·arccos(ĉ)/π) (no shift: the caller
-/// bounds k·D below by −80, so e stays a normal f32).
+/// (ĉ, e) of 8 cosines: ĉ = clamp(c, lo, hi), e = exp(arccos(ĉ)·kp) with kp = k/π (no shift: the
+/// caller bounds k·D below by −80, so e stays a normal f32).
 #[inline(always)]
-unsafe fn disp_e8(c: __m256, vlo: __m256, vhi: __m256, vk: __m256) -> (__m256, __m256) {
+unsafe fn disp_e8(c: __m256, vlo: __m256, vhi: __m256, vkp: __m256) -> (__m256, __m256) {
     let x = _mm256_max_ps(_mm256_min_ps(c, vhi), vlo);
-    let d = _mm256_mul_ps(acos8(x), _mm256_set1_ps(core::f32::consts::FRAC_1_PI));
-    (x, exp8(_mm256_mul_ps(d, vk)))
+    (x, exp8(_mm256_mul_ps(acos8(x), vkp)))
 }
 
-/// tot + Σ lanes of e (widened to f64).
+/// tot + Σ lanes of e0 + e1 (the pair added in f32, then widened to f64).
 #[inline(always)]
-unsafe fn add_pd(tot: __m256d, e: __m256) -> __m256d {
+unsafe fn add_pd(tot: __m256d, e0: __m256, e1: __m256) -> __m256d {
+    let e = _mm256_add_ps(e0, e1);
     let lo4 = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
     let hi4 = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
     _mm256_add_pd(tot, _mm256_add_pd(lo4, hi4))
+}
+
+/// Lane mask of half `h` of a tile row whose valid-lane bits are `m` (all ones if m = 0xFFFF).
+#[inline(always)]
+unsafe fn row_mask(m: u16, h: usize) -> __m256 {
+    if m == u16::MAX {
+        _mm256_castsi256_ps(_mm256_set1_epi32(-1))
+    } else {
+        lane_mask(m, h)
+    }
 }
 
 /// Dispersion epilogue without a shift, one pass over a 6×16 tile of cosines: Σ over lanes set in
@@ -435,12 +476,26 @@ unsafe fn add_pd(tot: __m256d, e: __m256) -> __m256d {
 /// AVX2+FMA available; `t` valid for 96 floats.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn disp_tile_esum(t: *const f32, valid: &[u16; 6], lo: f32, hi: f32, k: f32) -> f64 {
-    let (vlo, vhi, vk) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi), _mm256_set1_ps(k));
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let vkp = _mm256_set1_ps(k * core::f32::consts::FRAC_1_PI);
     let mut tot = _mm256_setzero_pd();
-    for (r, m) in valid.iter().enumerate() {
-        for h in 0..2 {
-            let (_, e) = disp_e8(_mm256_loadu_ps(t.add(16 * r + 8 * h)), vlo, vhi, vk);
-            tot = add_pd(tot, _mm256_and_ps(e, lane_mask(*m, h)));
+    // Two rows (4 vectors) at a time: 4 interleaved arccos/exp chains.
+    for r in (0..6).step_by(2) {
+        let mut x = [_mm256_setzero_ps(); 4];
+        for (v, xv) in x.iter_mut().enumerate() {
+            let c = _mm256_loadu_ps(t.add(16 * r + 8 * v));
+            *xv = _mm256_max_ps(_mm256_min_ps(c, vhi), vlo);
+        }
+        let mut a = acos8n(x);
+        for av in &mut a {
+            *av = _mm256_mul_ps(*av, vkp);
+        }
+        let e = exp8n(a);
+        for q in 0..2 {
+            let m = valid[r + q];
+            let e0 = _mm256_and_ps(e[2 * q], row_mask(m, 0));
+            let e1 = _mm256_and_ps(e[2 * q + 1], row_mask(m, 1));
+            tot = add_pd(tot, e0, e1);
         }
     }
     hsumd(tot)
@@ -461,16 +516,18 @@ pub(crate) unsafe fn grad_tile_esum(
     k: f32,
     straight: bool,
 ) -> f64 {
-    let (vlo, vhi, vk) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi), _mm256_set1_ps(k));
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let vkp = _mm256_set1_ps(k * core::f32::consts::FRAC_1_PI);
     let one = _mm256_set1_ps(1.0);
     let mut tot = _mm256_setzero_pd();
     for (r, m) in valid.iter().enumerate() {
-        for h in 0..2 {
+        let mut es = [_mm256_setzero_ps(); 2];
+        for (h, es) in es.iter_mut().enumerate() {
             let p = t.add(16 * r + 8 * h);
             let c = _mm256_loadu_ps(p);
-            let (x, e) = disp_e8(c, vlo, vhi, vk);
-            let mask = lane_mask(*m, h);
-            tot = add_pd(tot, _mm256_and_ps(e, mask));
+            let (x, e) = disp_e8(c, vlo, vhi, vkp);
+            let mask = row_mask(*m, h);
+            *es = _mm256_and_ps(e, mask);
             let den = _mm256_max_ps(
                 _mm256_sqrt_ps(_mm256_fnmadd_ps(x, x, one)),
                 _mm256_set1_ps(1e-6),
@@ -485,6 +542,7 @@ pub(crate) unsafe fn grad_tile_esum(
             }
             _mm256_storeu_ps(p, _mm256_and_ps(_mm256_div_ps(e, den), keep));
         }
+        tot = add_pd(tot, es[0], es[1]);
     }
     hsumd(tot)
 }

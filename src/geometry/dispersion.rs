@@ -813,12 +813,13 @@ fn tile_esum_scalar(
     grad: Option<bool>,
 ) -> f64 {
     let mut s = 0.0f64;
+    let kp = k * core::f32::consts::FRAC_1_PI;
     for (r, m) in valid.iter().enumerate() {
         for c in 0..NR {
             if let Some(v) = t.get_mut(r * NR + c) {
                 let cv = *v;
                 let x = cv.clamp(lo, hi);
-                let e = scalar::exp_f32(scalar::acos_f32(x) * core::f32::consts::FRAC_1_PI * k);
+                let e = scalar::exp_f32(scalar::acos_f32(x) * kp);
                 let on = m >> c & 1 == 1;
                 if on {
                     s += f64::from(e);
