@@ -338,7 +338,13 @@ unsafe fn exp8n<const N: usize>(x: [__m256; N]) -> [__m256; N] {
         r[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(-2.121_944_4e-4), ri);
     }
     let mut p = [_mm256_set1_ps(1.987_569_1e-4); N];
-    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ] {
         let vc = _mm256_set1_ps(c);
         for i in 0..N {
             p[i] = _mm256_fmadd_ps(p[i], r[i], vc);
@@ -484,7 +490,13 @@ unsafe fn row_mask(m: u16, h: usize) -> __m256 {
 /// # Safety
 /// AVX2+FMA available; `t` valid for 96 floats.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn disp_tile_esum(t: *const f32, valid: &[u16; 6], lo: f32, hi: f32, k: f32) -> f64 {
+pub(crate) unsafe fn disp_tile_esum(
+    t: *const f32,
+    valid: &[u16; 6],
+    lo: f32,
+    hi: f32,
+    k: f32,
+) -> f64 {
     let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
     let vkp = _mm256_set1_ps(k * core::f32::consts::FRAC_1_PI);
     let mut tot = _mm256_setzero_pd();
@@ -786,7 +798,14 @@ pub(crate) unsafe fn pack_panel(
 /// AVX2+FMA available; `b` readable for `nbp·sb` floats with `sb ≥ 16·f`; `z` writable for
 /// `(f / 16)·rs·16` floats with `rs ≥ 16·nbp`.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn zpanels(b: *const f32, sb: usize, nbp: usize, f: usize, z: *mut f32, rs: usize) {
+pub(crate) unsafe fn zpanels(
+    b: *const f32,
+    sb: usize,
+    nbp: usize,
+    f: usize,
+    z: *mut f32,
+    rs: usize,
+) {
     for p in 0..nbp {
         for fp in 0..f / 16 {
             let src = b.add(p * sb + fp * 256);

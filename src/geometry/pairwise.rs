@@ -306,7 +306,9 @@ pub(crate) fn gram_tiles<E, D>(
                 let bk = b.get(jp * sb + kb * NR..).unwrap_or(&[]);
                 for ip in ib..ip_end(j0) {
                     let ak = match a {
-                        AOperand::Narrow(a) => MicroA::Narrow(a.get(ip * sa + kb * MR..).unwrap_or(&[])),
+                        AOperand::Narrow(a) => {
+                            MicroA::Narrow(a.get(ip * sa + kb * MR..).unwrap_or(&[]))
+                        }
                         AOperand::SameAsB => {
                             // Rows r0..r0+6 of the 16-wide packing: panel p from row `off`;
                             // past its end they continue in panel p + 1 (or, past the last
