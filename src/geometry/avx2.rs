@@ -726,65 +726,30 @@ unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
     ]
 }
 
-/// Pack one panel: dst[k*w + r] = rows[r][k] · inv[r] for k < f, r < w (w = 6 or 16), by 8×8
-/// register transposes (scalar tail). For w = 16 the k loop takes 16 at a time, one 8-row group
-/// after the other, so each group's 8 source lines are consumed whole while they are in L1 (rows
-/// of f = 4096 floats all map to one L1 set: 16 rows at once thrashed its 8 ways). For w = 6 each
-/// k step stores 8 floats (the 2 extra are overwritten by the next step; the last step's land in
-/// the panel's padding): AMD's masked store is microcoded and cost more than the transposes.
+/// Pack one 6-wide panel: dst[k*6 + r] = rows[r][k] · inv[r] for k < f, r < 6, by 8×8 register
+/// transposes of rows 0..8 (rows 6, 7 are loaded but not kept; scalar tail). Each k step stores 8
+/// floats (the 2 extra are overwritten by the next step; the last step's land in the panel's
+/// padding): AMD's masked store is microcoded and cost more than the transposes.
 ///
 /// # Safety
-/// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 16 (padding rows may
-/// alias a real row with `inv[r] = 0`); `dst` writable for `w * f` floats, and for `w * f + 2`
-/// when `w == 6`; `w` is 6 or 16.
+/// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 8 (padding rows may
+/// alias a real row with `inv[r] = 0`); `dst` writable for `6 * f + 2` floats.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn pack_panel(
-    rows: &[*const f32; 16],
-    inv: &[f32; 16],
-    w: usize,
-    f: usize,
-    dst: *mut f32,
-) {
-    let vinv: [__m256; 16] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
-    let group = |h: usize, k: usize| {
-        transpose8(core::array::from_fn(|r| {
-            _mm256_mul_ps(_mm256_loadu_ps(rows[8 * h + r].add(k)), vinv[8 * h + r])
-        }))
-    };
+pub(crate) unsafe fn pack_panel6(rows: &[*const f32; 8], inv: &[f32; 8], f: usize, dst: *mut f32) {
+    let vinv: [__m256; 8] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
     let mut k = 0;
-    if w == 16 {
-        while k + 16 <= f {
-            for h in 0..2 {
-                for s in 0..2 {
-                    let t = group(h, k + 8 * s);
-                    for (kk, v) in t.iter().enumerate() {
-                        _mm256_storeu_ps(dst.add((k + 8 * s + kk) * 16 + 8 * h), *v);
-                    }
-                }
-            }
-            k += 16;
+    while k + 8 <= f {
+        let t = transpose8(core::array::from_fn(|r| {
+            _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
+        }));
+        for (kk, v) in t.iter().enumerate() {
+            _mm256_storeu_ps(dst.add((k + kk) * 6), *v);
         }
-        while k + 8 <= f {
-            for h in 0..2 {
-                let t = group(h, k);
-                for (kk, v) in t.iter().enumerate() {
-                    _mm256_storeu_ps(dst.add((k + kk) * 16 + 8 * h), *v);
-                }
-            }
-            k += 8;
-        }
-    } else {
-        while k + 8 <= f {
-            let t = group(0, k);
-            for (kk, v) in t.iter().enumerate() {
-                _mm256_storeu_ps(dst.add((k + kk) * w), *v);
-            }
-            k += 8;
-        }
+        k += 8;
     }
     while k < f {
-        for r in 0..w {
-            *dst.add(k * w + r) = *rows[r].add(k) * inv[r];
+        for r in 0..6 {
+            *dst.add(k * 6 + r) = *rows[r].add(k) * inv[r];
         }
         k += 1;
     }
@@ -821,5 +786,35 @@ pub(crate) unsafe fn zpanels(
                 }
             }
         }
+    }
+}
+
+/// Pack 8 rows into one half of a 16-wide panel: dst[k·16 + r] = rows[r][k] · inv[r] for k < f,
+/// r < 8 (`dst` = the panel + 0 or + 8). k 16 at a time: each row's source line is consumed whole.
+///
+/// # Safety
+/// AVX2+FMA available; `rows[r]` readable for `f` floats; `dst` writable for `16·(f − 1) + 8`
+/// floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn pack_half16(rows: &[*const f32; 8], inv: &[f32; 8], f: usize, dst: *mut f32) {
+    let vinv: [__m256; 8] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
+    let group = |k: usize| {
+        transpose8(core::array::from_fn(|r| {
+            _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
+        }))
+    };
+    let mut k = 0;
+    while k + 8 <= f {
+        let t = group(k);
+        for (kk, v) in t.iter().enumerate() {
+            _mm256_storeu_ps(dst.add((k + kk) * 16), *v);
+        }
+        k += 8;
+    }
+    while k < f {
+        for r in 0..8 {
+            *dst.add(k * 16 + r) = *rows[r].add(k) * inv[r];
+        }
+        k += 1;
     }
 }

@@ -130,6 +130,29 @@ pub(crate) fn pack(
     let mut src: [&[f32]; NR] = [&[]; NR];
     for (p, panel) in dst.chunks_exact_mut(plen).take(padded / w).enumerate() {
         let w = w.min(NR);
+        #[cfg(target_arch = "x86_64")]
+        if matches!(backend, Backend::Avx2 | Backend::Avx512) && w == NR {
+            // Half a panel at a time: the 8 rows' norms, then their packing while the rows are
+            // still in L2 (16 rows of f = 4096 and the panel being written overflowed it).
+            for h in 0..2 {
+                let mut ptrs = [x.as_ptr(); 8];
+                let mut inv8 = [0.0f32; 8];
+                for r in 0..8 {
+                    let i = p * NR + 8 * h + r;
+                    if let Some(row) = x.get(i * f..(i + 1) * f).filter(|_| i < rows) {
+                        ptrs[r] = row.as_ptr();
+                        inv8[r] = row_inv(backend, row, scale)?;
+                    }
+                }
+                if let Some(d) = panel.get_mut(8 * h..) {
+                    // SAFETY: backend available (entry point check); each `ptrs[r]` is a row of
+                    // `x` of length f, or row 0 (x.len() ≥ f) with weight 0; `d` reaches the
+                    // panel's end (16·f floats + padding from offset 8h ≤ 8).
+                    unsafe { super::avx2::pack_half16(&ptrs, &inv8, f, d.as_mut_ptr()) };
+                }
+            }
+            continue;
+        }
         for r in 0..NR {
             let i = p * w + r;
             let (row, s) = match x.get(i * f..(i + 1) * f) {
@@ -143,13 +166,14 @@ pub(crate) fn pack(
         match backend {
             #[cfg(target_arch = "x86_64")]
             Backend::Avx2 | Backend::Avx512
-                if (w == MR || w == NR) && src.iter().all(|r| r.len() == f) =>
+                if w == MR && src.iter().take(8).all(|r| r.len() == f) =>
             {
-                let ptrs: [*const f32; NR] = core::array::from_fn(|r| src[r].as_ptr());
+                let ptrs: [*const f32; 8] = core::array::from_fn(|r| src[r].as_ptr());
+                let inv8: [f32; 8] = core::array::from_fn(|r| inv[r]);
                 // SAFETY: backend available (entry point check); every `src[r]` has length f
-                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has w·f + PANEL_PAD floats
-                // (PANEL_PAD ≥ 2 covers the w = 6 overhang); w ∈ {6, 16}.
-                unsafe { super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr()) };
+                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has 6·f + PANEL_PAD floats
+                // (PANEL_PAD ≥ 2 covers the overhang of the 8-float stores).
+                unsafe { super::avx2::pack_panel6(&ptrs, &inv8, f, panel.as_mut_ptr()) };
             }
             _ => {
                 // k outer, r inner: contiguous writes, `w` sequential read streams.
