@@ -57,6 +57,10 @@ fn square_full_and_packed_match_reference() {
         (31, 257),
         (50, 384),
         (97, 600),
+        // 16 rows: the 6-wide packing has rows past the 16-wide one (zero); f = 45 and
+        // f = 4100 run the packing's 16-, 8- and 1-step k loops.
+        (16, 45),
+        (22, 4100),
     ] {
         let x = rng.vec32(n * f);
         let mut scratch = vec![0.0f32; pairwise_scratch_len(n, f).unwrap()];

@@ -211,13 +211,24 @@ pub(crate) unsafe fn cos_bf16(a: &[Bf16], b: &[Bf16]) -> f32 {
     cos_tail_f32(dot3_bf16(a, b))
 }
 
-/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with A packed
-/// k-major 6 wide and B packed k-major 16 wide; 12 accumulators + 2 B vectors + 1 broadcast.
+/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with B
+/// packed k-major 16 wide and A read at k-stride `AS`: row r < S at `a_lo[AS·k + r]`, row r ≥ S at
+/// `a_hi[AS·k + r − S]` (AS = 6, S = 6: a 6-wide packing; AS = 16: six rows of a 16-wide packing,
+/// S < 6 where they straddle two panels). 12 accumulators + 2 B vectors + 1 broadcast; k unrolled
+/// by 4.
 ///
 /// # Safety
-/// AVX2+FMA available; `a` readable for `6*kc`, `b` for `16*kc`, `c` read/writable for 96 floats.
+/// AVX2+FMA available; `a_lo` readable for `AS·(kc−1) + S` floats, `a_hi` for
+/// `AS·(kc−1) + 6 − S` (when S < 6), `b` for `16·kc`, `c` read/writable for 96 floats.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut f32, first: bool) {
+pub(crate) unsafe fn gemm_6x16<const AS: usize, const S: usize>(
+    a_lo: *const f32,
+    a_hi: *const f32,
+    b: *const f32,
+    kc: usize,
+    c: *mut f32,
+    first: bool,
+) {
     let mut acc = [[_mm256_setzero_ps(); 2]; 6];
     if !first {
         for (r, row) in acc.iter_mut().enumerate() {
@@ -225,17 +236,33 @@ pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut 
             row[1] = _mm256_loadu_ps(c.add(16 * r + 8));
         }
     }
-    let (mut pa, mut pb) = (a, b);
-    for _ in 0..kc {
+    let (mut pl, mut ph, mut pb) = (a_lo, a_hi, b);
+    let step = |acc: &mut [[__m256; 2]; 6], pl: *const f32, ph: *const f32, pb: *const f32| {
         let b0 = _mm256_loadu_ps(pb);
         let b1 = _mm256_loadu_ps(pb.add(8));
         for (r, row) in acc.iter_mut().enumerate() {
-            let av = _mm256_set1_ps(*pa.add(r));
+            let p = if r < S { pl.add(r) } else { ph.add(r - S) };
+            let av = _mm256_broadcast_ss(&*p);
             row[0] = _mm256_fmadd_ps(av, b0, row[0]);
             row[1] = _mm256_fmadd_ps(av, b1, row[1]);
         }
-        pa = pa.add(6);
+    };
+    let mut k = kc;
+    while k >= 4 {
+        for u in 0..4 {
+            step(&mut acc, pl.add(AS * u), ph.add(AS * u), pb.add(16 * u));
+        }
+        pl = pl.wrapping_add(4 * AS);
+        ph = ph.wrapping_add(4 * AS);
+        pb = pb.wrapping_add(64);
+        k -= 4;
+    }
+    while k > 0 {
+        step(&mut acc, pl, ph, pb);
+        pl = pl.wrapping_add(AS);
+        ph = ph.wrapping_add(AS);
         pb = pb.add(16);
+        k -= 1;
     }
     for (r, row) in acc.iter().enumerate() {
         _mm256_storeu_ps(c.add(16 * r), row[0]);
@@ -246,19 +273,36 @@ pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut 
 /// arccos of 8 lanes (input clamped to [−1, 1]) by the A&S 4.4.46 sqrt(1−x)·P(x) polynomial.
 #[inline(always)]
 unsafe fn acos8(x: __m256) -> __m256 {
+    acos8n([x])[0]
+}
+
+/// [`acos8`] of N vectors at once: the N polynomial chains interleave (the epilogues are
+/// otherwise bound by one chain's FMA latency); the same operations per lane as N = 1.
+#[inline(always)]
+unsafe fn acos8n<const N: usize>(x: [__m256; N]) -> [__m256; N] {
     let one = _mm256_set1_ps(1.0);
-    let x = _mm256_max_ps(_mm256_min_ps(x, one), _mm256_set1_ps(-1.0));
-    let sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0));
-    let ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0), x);
+    let neg0 = _mm256_set1_ps(-0.0);
     let c = super::scalar::ACOS_C;
-    let mut p = _mm256_set1_ps(c[7]);
-    for k in (0..7).rev() {
-        p = _mm256_fmadd_ps(p, ax, _mm256_set1_ps(c[k]));
+    let mut xc = x;
+    let mut ax = x;
+    let mut p = [_mm256_set1_ps(c[7]); N];
+    for i in 0..N {
+        xc[i] = _mm256_max_ps(_mm256_min_ps(x[i], one), _mm256_set1_ps(-1.0));
+        ax[i] = _mm256_andnot_ps(neg0, xc[i]);
     }
-    let r = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_sub_ps(one, ax)), p);
-    // x < 0: π − r
-    let neg = _mm256_sub_ps(_mm256_set1_ps(super::scalar::PI_F32), r);
-    _mm256_blendv_ps(r, neg, sign)
+    for k in (0..7).rev() {
+        let ck = _mm256_set1_ps(c[k]);
+        for i in 0..N {
+            p[i] = _mm256_fmadd_ps(p[i], ax[i], ck);
+        }
+    }
+    let pi = _mm256_set1_ps(super::scalar::PI_F32);
+    for i in 0..N {
+        let r = _mm256_mul_ps(_mm256_sqrt_ps(_mm256_sub_ps(one, ax[i])), p[i]);
+        // x < 0: π − r
+        p[i] = _mm256_blendv_ps(r, _mm256_sub_ps(pi, r), _mm256_and_ps(xc[i], neg0));
+    }
+    p
 }
 
 /// In place over `len` floats (multiple of 8): clamp to [lo, hi], then `mode` 0 = keep cosine,
@@ -271,6 +315,23 @@ pub(crate) unsafe fn transform(t: *mut f32, len: usize, lo: f32, hi: f32, mode: 
     let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
     let inv_pi = _mm256_set1_ps(core::f32::consts::FRAC_1_PI);
     let mut i = 0;
+    // 4 vectors at a time: interleaved arccos chains (same per-lane operations as below).
+    while mode != 0 && i + 32 <= len {
+        let mut x = [_mm256_setzero_ps(); 4];
+        for (v, xv) in x.iter_mut().enumerate() {
+            *xv = _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(t.add(i + 8 * v)), vhi), vlo);
+        }
+        let a = acos8n(x);
+        for (v, av) in a.iter().enumerate() {
+            let y = if mode == 1 {
+                *av
+            } else {
+                _mm256_mul_ps(*av, inv_pi)
+            };
+            _mm256_storeu_ps(t.add(i + 8 * v), y);
+        }
+        i += 32;
+    }
     while i + 8 <= len {
         let x = _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(t.add(i)), vhi), vlo);
         let y = match mode {
@@ -285,27 +346,47 @@ pub(crate) unsafe fn transform(t: *mut f32, len: usize, lo: f32, hi: f32, mode: 
 
 /// exp of 8 lanes for x ∈ [−87, 0] (Cephes-style: 2^n · P(r), ≈ 2 ulp).
 #[inline(always)]
-#[allow(clippy::excessive_precision)]
 unsafe fn exp8(x: __m256) -> __m256 {
-    let x = _mm256_max_ps(x, _mm256_set1_ps(-87.0));
-    let fx = _mm256_round_ps(
-        _mm256_mul_ps(x, _mm256_set1_ps(core::f32::consts::LOG2_E)),
-        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
-    );
-    // r = x − n·ln2 in two steps (Cody–Waite).
-    let r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693_359_375), x);
-    let r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm256_set1_ps(1.987_569_1e-4);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.398_199_9e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333_452e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.166_579_6e-2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.666_666_5e-1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5));
-    let r2 = _mm256_mul_ps(r, r);
-    let y = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0));
-    let n = _mm256_cvtps_epi32(fx);
-    let pow = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
-    _mm256_mul_ps(y, _mm256_castsi256_ps(pow))
+    exp8n([x])[0]
+}
+
+/// [`exp8`] of N vectors at once (interleaved chains; the same operations per lane).
+#[inline(always)]
+#[allow(clippy::excessive_precision)]
+unsafe fn exp8n<const N: usize>(x: [__m256; N]) -> [__m256; N] {
+    let mut r = x;
+    let mut fx = x;
+    for i in 0..N {
+        let xi = _mm256_max_ps(x[i], _mm256_set1_ps(-87.0));
+        fx[i] = _mm256_round_ps(
+            _mm256_mul_ps(xi, _mm256_set1_ps(core::f32::consts::LOG2_E)),
+            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
+        );
+        // r = x − n·ln2 in two steps (Cody–Waite).
+        let ri = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(0.693_359_375), xi);
+        r[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(-2.121_944_4e-4), ri);
+    }
+    let mut p = [_mm256_set1_ps(1.987_569_1e-4); N];
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ] {
+        let vc = _mm256_set1_ps(c);
+        for i in 0..N {
+            p[i] = _mm256_fmadd_ps(p[i], r[i], vc);
+        }
+    }
+    for i in 0..N {
+        let r2 = _mm256_mul_ps(r[i], r[i]);
+        let y = _mm256_add_ps(_mm256_fmadd_ps(p[i], r2, r[i]), _mm256_set1_ps(1.0));
+        let n = _mm256_cvtps_epi32(fx[i]);
+        let pow = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
+        p[i] = _mm256_mul_ps(y, _mm256_castsi256_ps(pow));
+    }
+    p
 }
 
 #[inline(always)]
@@ -412,14 +493,132 @@ pub(crate) unsafe fn grad_tile(
     }
 }
 
-/// Rank-update kernel: out[r][0..f] += Σ_c w[r*ws + c] · inp[c][0..f] for r < 6 (rows of `out`
-/// at stride `os`), c < q (rows of `inp` at stride `is`).
+/// tot + Σ lanes of e0 + e1 (the pair added in f32, then widened to f64).
+#[inline(always)]
+unsafe fn add_pd(tot: __m256d, e0: __m256, e1: __m256) -> __m256d {
+    let e = _mm256_add_ps(e0, e1);
+    let lo4 = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
+    let hi4 = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
+    _mm256_add_pd(tot, _mm256_add_pd(lo4, hi4))
+}
+
+/// Lane mask of half `h` of a tile row whose valid-lane bits are `m` (all ones if m = 0xFFFF).
+#[inline(always)]
+unsafe fn row_mask(m: u16, h: usize) -> __m256 {
+    if m == u16::MAX {
+        _mm256_castsi256_ps(_mm256_set1_epi32(-1))
+    } else {
+        lane_mask(m, h)
+    }
+}
+
+/// Dispersion epilogue without a shift, one pass over a 6×16 tile of cosines: Σ over lanes set in
+/// `valid` of exp(k·arccos(clamp(c, lo, hi))/π), summed in f64. [`grad_tile_esum`] computes the
+/// same sum with the same operations in the same order (equal to the last bit).
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn disp_tile_esum(
+    t: *const f32,
+    valid: &[u16; 6],
+    lo: f32,
+    hi: f32,
+    k: f32,
+) -> f64 {
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let vkp = _mm256_set1_ps(k * core::f32::consts::FRAC_1_PI);
+    let mut tot = _mm256_setzero_pd();
+    // Two rows (4 vectors) at a time: 4 interleaved arccos/exp chains.
+    for r in (0..6).step_by(2) {
+        let mut x = [_mm256_setzero_ps(); 4];
+        for (v, xv) in x.iter_mut().enumerate() {
+            let c = _mm256_loadu_ps(t.add(16 * r + 8 * v));
+            *xv = _mm256_max_ps(_mm256_min_ps(c, vhi), vlo);
+        }
+        let mut a = acos8n(x);
+        for av in &mut a {
+            *av = _mm256_mul_ps(*av, vkp);
+        }
+        let e = exp8n(a);
+        for q in 0..2 {
+            let m = valid[r + q];
+            let e0 = _mm256_and_ps(e[2 * q], row_mask(m, 0));
+            let e1 = _mm256_and_ps(e[2 * q + 1], row_mask(m, 1));
+            tot = add_pd(tot, e0, e1);
+        }
+    }
+    hsumd(tot)
+}
+
+/// Gradient epilogue without a shift: returns the sum of [`disp_tile_esum`] and turns the cosines
+/// in `t` into the unscaled G = e/max(sqrt(1−ĉ²), 1e-6) (0 on lanes not in `valid` and, unless
+/// `straight`, where the clamp was active).
+///
+/// # Safety
+/// AVX2+FMA available; `t` valid for 96 floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn grad_tile_esum(
+    t: *mut f32,
+    valid: &[u16; 6],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    straight: bool,
+) -> f64 {
+    let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+    let vkp = _mm256_set1_ps(k * core::f32::consts::FRAC_1_PI);
+    let one = _mm256_set1_ps(1.0);
+    let mut tot = _mm256_setzero_pd();
+    // Two rows (4 vectors) at a time, the same operations and sum order as `disp_tile_esum`.
+    for r in (0..6).step_by(2) {
+        let mut c = [_mm256_setzero_ps(); 4];
+        let mut x = c;
+        for v in 0..4 {
+            c[v] = _mm256_loadu_ps(t.add(16 * r + 8 * v));
+            x[v] = _mm256_max_ps(_mm256_min_ps(c[v], vhi), vlo);
+        }
+        let mut a = acos8n(x);
+        for av in &mut a {
+            *av = _mm256_mul_ps(*av, vkp);
+        }
+        let e = exp8n(a);
+        for q in 0..2 {
+            let m = valid[r + q];
+            let mut es = [_mm256_setzero_ps(); 2];
+            for (h, es) in es.iter_mut().enumerate() {
+                let v = 2 * q + h;
+                let mask = row_mask(m, h);
+                *es = _mm256_and_ps(e[v], mask);
+                let den = _mm256_max_ps(
+                    _mm256_sqrt_ps(_mm256_fnmadd_ps(x[v], x[v], one)),
+                    _mm256_set1_ps(1e-6),
+                );
+                let mut keep = mask;
+                if !straight {
+                    let inside = _mm256_and_ps(
+                        _mm256_cmp_ps(c[v], vlo, _CMP_GE_OQ),
+                        _mm256_cmp_ps(c[v], vhi, _CMP_LE_OQ),
+                    );
+                    keep = _mm256_and_ps(keep, inside);
+                }
+                let g = _mm256_and_ps(_mm256_div_ps(e[v], den), keep);
+                _mm256_storeu_ps(t.add(16 * r + 8 * v), g);
+            }
+            tot = add_pd(tot, es[0], es[1]);
+        }
+    }
+    hsumd(tot)
+}
+
+/// Rank-update kernel: out[r][0..f] += Σ_c w[r*ws + c*wc] · inp[c][0..f] for r < R (rows of
+/// `out` at stride `os`), c < q (rows of `inp` at stride `is`). R = 6 or 4 (2R accumulators).
 ///
 /// # Safety
 /// AVX2+FMA available; all pointers valid for the implied extents (`f` floats per row).
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn rank_update_6(
+pub(crate) unsafe fn rank_update_r<const R: usize>(
     out: *mut f32,
     os: usize,
     w: *const f32,
@@ -432,18 +631,78 @@ pub(crate) unsafe fn rank_update_6(
 ) {
     let mut k = 0;
     while k + 16 <= f {
+        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        for (r, row) in acc.iter_mut().enumerate() {
+            row[0] = _mm256_loadu_ps(out.add(r * os + k));
+            row[1] = _mm256_loadu_ps(out.add(r * os + k + 8));
+        }
+        let (mut pi, mut pw) = (inp.add(k), w);
+        for _ in 0..q {
+            let i0 = _mm256_loadu_ps(pi);
+            let i1 = _mm256_loadu_ps(pi.add(8));
+            for (r, row) in acc.iter_mut().enumerate() {
+                let wv = _mm256_broadcast_ss(&*pw.add(r * ws));
+                row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
+                row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+            }
+            pi = pi.add(is);
+            pw = pw.add(wc);
+        }
+        for (r, row) in acc.iter().enumerate() {
+            _mm256_storeu_ps(out.add(r * os + k), row[0]);
+            _mm256_storeu_ps(out.add(r * os + k + 8), row[1]);
+        }
+        k += 16;
+    }
+    while k < f {
+        for r in 0..R {
+            let mut s = *out.add(r * os + k);
+            for c in 0..q {
+                s += *w.add(r * ws + c * wc) * *inp.add(c * is + k);
+            }
+            *out.add(r * os + k) = s;
+        }
+        k += 1;
+    }
+}
+
+/// Rank update over a row of 6×16 weight tiles: out[r][0..f] += Σ_t Σ_c W_t[r][c] · inp[16t + c][0..f]
+/// for r < 6, t < `nt`, c < 16, with W_t at `w + t·ts` (row-major 6×16) and rows of `out` / `inp`
+/// at strides `os` / `is`. The 12 accumulators stay in registers over all 16·nt inputs.
+///
+/// # Safety
+/// AVX2+FMA available; all pointers valid for the implied extents (`f` floats per row).
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn rank_update_tiles_6(
+    out: *mut f32,
+    os: usize,
+    w: *const f32,
+    ts: usize,
+    nt: usize,
+    inp: *const f32,
+    is: usize,
+    f: usize,
+) {
+    let mut k = 0;
+    while k + 16 <= f {
         let mut acc = [[_mm256_setzero_ps(); 2]; 6];
         for (r, row) in acc.iter_mut().enumerate() {
             row[0] = _mm256_loadu_ps(out.add(r * os + k));
             row[1] = _mm256_loadu_ps(out.add(r * os + k + 8));
         }
-        for c in 0..q {
-            let i0 = _mm256_loadu_ps(inp.add(c * is + k));
-            let i1 = _mm256_loadu_ps(inp.add(c * is + k + 8));
-            for (r, row) in acc.iter_mut().enumerate() {
-                let wv = _mm256_set1_ps(*w.add(r * ws + c * wc));
-                row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
-                row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+        let mut pi = inp.add(k);
+        for t in 0..nt {
+            let pw = w.add(t * ts);
+            for c in 0..16 {
+                let i0 = _mm256_loadu_ps(pi);
+                let i1 = _mm256_loadu_ps(pi.add(8));
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let wv = _mm256_broadcast_ss(&*pw.add(r * 16 + c));
+                    row[0] = _mm256_fmadd_ps(wv, i0, row[0]);
+                    row[1] = _mm256_fmadd_ps(wv, i1, row[1]);
+                }
+                pi = pi.add(is);
             }
         }
         for (r, row) in acc.iter().enumerate() {
@@ -455,8 +714,10 @@ pub(crate) unsafe fn rank_update_6(
     while k < f {
         for r in 0..6 {
             let mut s = *out.add(r * os + k);
-            for c in 0..q {
-                s += *w.add(r * ws + c * wc) * *inp.add(c * is + k);
+            for t in 0..nt {
+                for c in 0..16 {
+                    s += *w.add(t * ts + r * 16 + c) * *inp.add((16 * t + c) * is + k);
+                }
             }
             *out.add(r * os + k) = s;
         }
@@ -494,46 +755,94 @@ unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
     ]
 }
 
-/// Pack one panel: dst[k*w + r] = rows[r][k] · inv[r] for k < f, r < w (w = 6 or 16), by 8×8
-/// register transposes (k in chunks of 8; scalar tail).
+/// Pack one 6-wide panel: dst[k*6 + r] = rows[r][k] · inv[r] for k < f, r < 6, by 8×8 register
+/// transposes of rows 0..8 (rows 6, 7 are loaded but not kept; scalar tail). Each k step stores 8
+/// floats (the 2 extra are overwritten by the next step; the last step's land in the panel's
+/// padding): AMD's masked store is microcoded and cost more than the transposes.
 ///
 /// # Safety
-/// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 16 (padding rows may
-/// alias a real row with `inv[r] = 0`); `dst` writable for `w * f` floats; `w` is 6 or 16.
+/// AVX2+FMA available; `rows[r]` readable for `f` floats for every r < 8 (padding rows may
+/// alias a real row with `inv[r] = 0`); `dst` writable for `6 * f + 2` floats.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn pack_panel(
-    rows: &[*const f32; 16],
-    inv: &[f32; 16],
-    w: usize,
-    f: usize,
-    dst: *mut f32,
-) {
+pub(crate) unsafe fn pack_panel6(rows: &[*const f32; 8], inv: &[f32; 8], f: usize, dst: *mut f32) {
+    let vinv: [__m256; 8] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
     let mut k = 0;
-    let vinv: [__m256; 16] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
-    let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
     while k + 8 <= f {
-        let lo = transpose8(core::array::from_fn(|r| {
+        let t = transpose8(core::array::from_fn(|r| {
             _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
         }));
-        if w == 16 {
-            let hi = transpose8(core::array::from_fn(|r| {
-                _mm256_mul_ps(_mm256_loadu_ps(rows[r + 8].add(k)), vinv[r + 8])
-            }));
-            for kk in 0..8 {
-                let d = dst.add((k + kk) * 16);
-                _mm256_storeu_ps(d, lo[kk]);
-                _mm256_storeu_ps(d.add(8), hi[kk]);
-            }
-        } else {
-            for (kk, v) in lo.iter().enumerate() {
-                _mm256_maskstore_ps(dst.add((k + kk) * w), mask6, *v);
-            }
+        for (kk, v) in t.iter().enumerate() {
+            _mm256_storeu_ps(dst.add((k + kk) * 6), *v);
         }
         k += 8;
     }
     while k < f {
-        for r in 0..w {
-            *dst.add(k * w + r) = *rows[r].add(k) * inv[r];
+        for r in 0..6 {
+            *dst.add(k * 6 + r) = *rows[r].add(k) * inv[r];
+        }
+        k += 1;
+    }
+}
+
+/// Feature-panel layout of the 16-wide packing: for each 16-row panel `p < nbp` of `b` (k-major,
+/// panel stride `sb`) and each full 16-feature block `fp < f / 16`, z[(fp·rs + 16p + c)·16 + kk] =
+/// b[p·sb + (16fp + kk)·16 + c] (a 16×16 transpose by four 8×8 register transposes).
+///
+/// # Safety
+/// AVX2+FMA available; `b` readable for `nbp·sb` floats with `sb ≥ 16·f`; `z` writable for
+/// `(f / 16)·rs·16` floats with `rs ≥ 16·nbp`.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn zpanels(
+    b: *const f32,
+    sb: usize,
+    nbp: usize,
+    f: usize,
+    z: *mut f32,
+    rs: usize,
+) {
+    for p in 0..nbp {
+        for fp in 0..f / 16 {
+            let src = b.add(p * sb + fp * 256);
+            let dst = z.add((fp * rs + 16 * p) * 16);
+            for h in 0..2 {
+                for s in 0..2 {
+                    let t = transpose8(core::array::from_fn(|kk| {
+                        _mm256_loadu_ps(src.add((8 * s + kk) * 16 + 8 * h))
+                    }));
+                    for (cc, v) in t.iter().enumerate() {
+                        _mm256_storeu_ps(dst.add((8 * h + cc) * 16 + 8 * s), *v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pack 8 rows into one half of a 16-wide panel: dst[k·16 + r] = rows[r][k] · inv[r] for k < f,
+/// r < 8 (`dst` = the panel + 0 or + 8). k 16 at a time: each row's source line is consumed whole.
+///
+/// # Safety
+/// AVX2+FMA available; `rows[r]` readable for `f` floats; `dst` writable for `16·(f − 1) + 8`
+/// floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn pack_half16(rows: &[*const f32; 8], inv: &[f32; 8], f: usize, dst: *mut f32) {
+    let vinv: [__m256; 8] = core::array::from_fn(|r| _mm256_set1_ps(inv[r]));
+    let group = |k: usize| {
+        transpose8(core::array::from_fn(|r| {
+            _mm256_mul_ps(_mm256_loadu_ps(rows[r].add(k)), vinv[r])
+        }))
+    };
+    let mut k = 0;
+    while k + 8 <= f {
+        let t = group(k);
+        for (kk, v) in t.iter().enumerate() {
+            _mm256_storeu_ps(dst.add((k + kk) * 16), *v);
+        }
+        k += 8;
+    }
+    while k < f {
+        for r in 0..8 {
+            *dst.add(k * 16 + r) = *rows[r].add(k) * inv[r];
         }
         k += 1;
     }

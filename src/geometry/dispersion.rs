@@ -12,7 +12,9 @@
 //! overflows and underflow only drops terms below 1e-38 of the largest.
 
 use super::pairwise::TILE;
-use super::pairwise::{gram_acc_len, gram_tiles, pack, packed_len, round_up, Scale, MB, MR, NR};
+use super::pairwise::{
+    gram_acc_len, gram_tiles, pack, packed_len, round_up, AOperand, Scale, MB, MR, NR,
+};
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
 use core::f64::consts::PI;
@@ -91,15 +93,48 @@ impl DispersionOptions {
 }
 
 fn check_input<T: Real>(x: &[T], n: usize, f: usize, o: &DispersionOptions) -> Result<()> {
+    check_shape(x, n, f, o)?;
+    if any_nonfinite(x) {
+        return Err(GeometryError::NonFinite);
+    }
+    Ok(())
+}
+
+/// [`check_input`] without the finiteness scan.
+fn check_shape<T>(x: &[T], n: usize, f: usize, o: &DispersionOptions) -> Result<()> {
     o.check()?;
     super::error::check_matrix(x.len(), n, f)?;
     if n < 2 {
         return Err(GeometryError::Empty);
     }
-    if x.iter().any(|v| !v.is_finite()) {
-        return Err(GeometryError::NonFinite);
-    }
     Ok(())
+}
+
+/// True if some entry is NaN or ±∞ (chunked so the inner fold vectorises).
+fn any_nonfinite<T: Real>(v: &[T]) -> bool {
+    v.chunks(256)
+        .any(|c| c.iter().fold(false, |a, x| a | !x.is_finite()))
+}
+
+/// The fused path on inputs checked by [`check_shape`] only: its packing rejects any row with a
+/// NaN/∞ (the f64 sum of squares is then not finite), so the scan of `x` runs only when it
+/// fails, to report what [`check_input`] first would have (`NonFinite` before any other error).
+fn fused_checked(
+    be: Backend,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    o: &DispersionOptions,
+    grad: Option<&mut [f32]>,
+    scratch: &mut [f32],
+) -> Result<f64> {
+    fused(be, x, n, f, o, grad, scratch).map_err(|e| {
+        if any_nonfinite(x) {
+            GeometryError::NonFinite
+        } else {
+            e
+        }
+    })
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -443,40 +478,36 @@ pub fn dispersion_loss_grad_f64(
 // Fused f32 path (angular variant): blocked Gram tiles, vectorised epilogues.
 // ---------------------------------------------------------------------------------------------
 
-/// Padding (floats) of the row stride of the normalised rows and of U in the backward pass.
-const ROW_PAD: usize = 16;
-
 struct Dims {
     mp: usize,
     np: usize,
     rows: usize,
 }
 
-fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 5])> {
+fn dims(n: usize, f: usize) -> Result<(Dims, [usize; 4])> {
     let o = GeometryError::Overflow;
     let mp = round_up(n, MR).ok_or(o)?;
     let np = round_up(n, NR).ok_or(o)?;
     let rows = mp.max(np).checked_add(8).ok_or(o)?;
-    let a = packed_len(mp, MR, f).ok_or(o)?;
     let b = packed_len(np, NR, f).ok_or(o)?;
-    let z = rows
-        .checked_mul(f.checked_add(ROW_PAD).ok_or(o)?)
-        .ok_or(o)?;
+    // Ẑ and U of the backward pass in 16-feature panels of `rows` rows.
+    let z = rows.checked_mul(round_up(f, NR).ok_or(o)?).ok_or(o)?;
     let c = gram_acc_len(np).ok_or(o)?;
-    Ok((Dims { mp, np, rows }, [a, b, c, z, z]))
+    Ok((Dims { mp, np, rows }, [b, c, z, z]))
 }
 
 /// f32 scratch floats for [`dispersion_loss`] (`grad = false`) or [`dispersion_loss_grad`]
-/// (`grad = true`): the packed panels, plus (gradient) normalised rows and the U accumulator.
+/// (`grad = true`): the rows packed 16 wide and the accumulator tiles of one 48-row block, plus
+/// (gradient) the normalised rows and the U accumulator in 16-feature panels.
 ///
 /// # Errors
 /// `Overflow` if the size does not fit `usize`.
 pub fn dispersion_scratch_len(n: usize, f: usize, grad: bool) -> Result<usize> {
     let (_, p) = dims(n, f)?;
-    let base = p[0].checked_add(p[1]).and_then(|s| s.checked_add(p[2]));
+    let base = p[0].checked_add(p[1]);
     let total = if grad {
-        base.and_then(|s| s.checked_add(p[3]))
-            .and_then(|s| s.checked_add(p[4]))
+        base.and_then(|s| s.checked_add(p[2]))
+            .and_then(|s| s.checked_add(p[3]))
     } else {
         base
     };
@@ -485,17 +516,15 @@ pub fn dispersion_scratch_len(n: usize, f: usize, grad: bool) -> Result<usize> {
 
 /// Valid-lane masks of the strict upper triangle (i < j < n) of tile (i0, j0).
 fn tile_valid(i0: usize, j0: usize, n: usize) -> [u16; MR] {
-    let mut v = [0u16; MR];
-    for (r, m) in v.iter_mut().enumerate() {
-        let i = i0 + r;
-        for c in 0..NR {
-            let j = j0 + c;
-            if i < j && j < n {
-                *m |= 1 << c;
-            }
-        }
-    }
-    v
+    // Columns c with i < j0 + c < n: c ∈ [i + 1 − j0, n − j0) ∩ [0, NR).
+    let hi = n.saturating_sub(j0).min(NR);
+    let upto = |c: usize| -> u32 { (1u32 << c) - 1 };
+    core::array::from_fn(|r| {
+        let lo = (i0 + r + 1).saturating_sub(j0).min(NR);
+        #[allow(clippy::cast_possible_truncation)]
+        let m = (upto(hi) & !upto(lo)) as u16;
+        m
+    })
 }
 
 #[allow(clippy::cast_possible_truncation)]
@@ -586,10 +615,12 @@ fn tile_grad(
     }
 }
 
-/// out[r][..len] += Σ_c w[r*ws + c*wc]·inp[c][..len], r < 6, c < q; rows at stride `stride`.
+/// out[r][..len] += Σ_c w[r*ws + c*wc]·inp[c][..len], r < `rows` (6 or 4), c < q; rows of
+/// `out` and `inp` at stride `stride`.
 #[allow(clippy::too_many_arguments)]
 fn rank_update(
     be: Backend,
+    rows: usize,
     out: &mut [f32],
     w: &[f32],
     ws: usize,
@@ -600,9 +631,10 @@ fn rank_update(
     len: usize,
 ) {
     if q == 0
-        || out.len() < (MR - 1) * stride + len
+        || !(rows == MR || rows == 4)
+        || out.len() < (rows - 1) * stride + len
         || inp.len() < (q - 1) * stride + len
-        || w.len() < (MR - 1) * ws + (q - 1) * wc + 1
+        || w.len() < (rows - 1) * ws + (q - 1) * wc + 1
     {
         return;
     }
@@ -610,32 +642,275 @@ fn rank_update(
         #[cfg(target_arch = "x86_64")]
         // SAFETY: backend available (entry point check); extents checked just above.
         Backend::Avx2 | Backend::Avx512 => unsafe {
-            super::avx2::rank_update_6(
+            let (o, wp, ip) = (out.as_mut_ptr(), w.as_ptr(), inp.as_ptr());
+            if rows == MR {
+                super::avx2::rank_update_r::<6>(o, stride, wp, ws, wc, ip, stride, q, len);
+            } else {
+                super::avx2::rank_update_r::<4>(o, stride, wp, ws, wc, ip, stride, q, len);
+            }
+        },
+        _ => {
+            for r in 0..rows {
+                for c in 0..q {
+                    let wv = w.get(r * ws + c * wc).copied().unwrap_or(0.0);
+                    if let (Some(o), Some(s)) = (
+                        out.get_mut(r * stride..r * stride + len),
+                        inp.get(c * stride..c * stride + len),
+                    ) {
+                        for (a, b) in o.iter_mut().zip(s) {
+                            *a += wv * b;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// out[r][..len] += Σ_t Σ_c W_t[r][c]·inp[16t + c][..len] for r < 6, t < nt, c < 16: a row of
+/// 6×16 weight tiles (W_t = w[t·ts..], row-major) against 16·nt input rows; rows at `stride`.
+#[allow(clippy::too_many_arguments)]
+fn rank_update_tiles(
+    be: Backend,
+    out: &mut [f32],
+    w: &[f32],
+    ts: usize,
+    nt: usize,
+    inp: &[f32],
+    stride: usize,
+    len: usize,
+) {
+    if nt == 0
+        || out.len() < (MR - 1) * stride + len
+        || inp.len() < (NR * nt - 1) * stride + len
+        || w.len() < (nt - 1) * ts + TILE
+    {
+        return;
+    }
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend available (entry point check); extents checked just above.
+        Backend::Avx2 | Backend::Avx512 => unsafe {
+            super::avx2::rank_update_tiles_6(
                 out.as_mut_ptr(),
                 stride,
                 w.as_ptr(),
-                ws,
-                wc,
+                ts,
+                nt,
                 inp.as_ptr(),
                 stride,
-                q,
                 len,
             );
         },
         _ => {
-            for r in 0..MR {
-                for c in 0..q {
-                    let wv = w.get(r * ws + c * wc).copied().unwrap_or(0.0);
-                    if wv != 0.0 {
-                        if let (Some(o), Some(s)) = (
-                            out.get_mut(r * stride..r * stride + len),
-                            inp.get(c * stride..c * stride + len),
-                        ) {
-                            for (a, b) in o.iter_mut().zip(s) {
-                                *a += wv * b;
-                            }
-                        }
-                    }
+            for t in 0..nt {
+                if let Some(wt) = w.get(t * ts..) {
+                    let inp_t = inp.get(t * NR * stride..).unwrap_or(&[]);
+                    rank_update(be, MR, out, wt, NR, 1, inp_t, NR, stride, len);
+                }
+            }
+        }
+    }
+}
+
+/// Feature-panel copy of the normalised rows for the backward pass: `z[(fp·rs + j)·16 + c]` =
+/// ẑⱼ[16fp + c] (0 for features ≥ f and rows ≥ 16·nbp), read from the 16-wide packing `bpack`
+/// (panel stride `sb`). Each 16-feature panel of all rows is contiguous: the rank updates stream it.
+fn build_zpanels(
+    be: Backend,
+    bpack: &[f32],
+    sb: usize,
+    nbp: usize,
+    f: usize,
+    z: &mut [f32],
+    rs: usize,
+) {
+    let nfp = f.div_ceil(NR);
+    if z.len() < nfp * rs * NR || bpack.len() < nbp * sb || rs < nbp * NR || sb < NR * f {
+        return;
+    }
+    let full = match be {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 | Backend::Avx512 => {
+            // SAFETY: backend available (entry point check); extents checked just above.
+            unsafe { super::avx2::zpanels(bpack.as_ptr(), sb, nbp, f, z.as_mut_ptr(), rs) };
+            f / NR
+        }
+        _ => 0,
+    };
+    for fp in 0..nfp {
+        for j in 0..rs {
+            let Some(d) = z.get_mut((fp * rs + j) * NR..(fp * rs + j + 1) * NR) else {
+                continue;
+            };
+            if j >= nbp * NR {
+                d.fill(0.0);
+            } else if fp >= full {
+                for (c, v) in d.iter_mut().enumerate() {
+                    let kk = fp * NR + c;
+                    *v = if kk < f {
+                        bpack
+                            .get((j / NR) * sb + kk * NR + j % NR)
+                            .copied()
+                            .unwrap_or(0.0)
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// ∂L/∂z from U = ∂L/∂ẑ in place (f32, rows of `g`): gᵢ = uᵢ·sᵢ − zᵢ·(zᵢ·uᵢ)·sᵢ²/nᵢ with
+/// sᵢ = 1/(nᵢ+ε), norms and dot products accumulated in f64.
+fn chain_normalise_f32(be: Backend, x: &[f32], g: &mut [f32], f: usize, eps: f64) {
+    for (z, u) in x.chunks_exact(f).zip(g.chunks_exact_mut(f)) {
+        let (nn, zu) = match be {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: backend available (entry point check); equal-length slices.
+            Backend::Avx2 | Backend::Avx512 => unsafe {
+                (
+                    super::avx2::dot_f32_acc64(z, z),
+                    super::avx2::dot_f32_acc64(z, u),
+                )
+            },
+            _ => (scalar::dot_f32_acc64(z, z), scalar::dot_f32_acc64(z, u)),
+        };
+        let ni = libm::sqrt(nn);
+        let s = 1.0 / (ni + eps);
+        let kk = if ni > 0.0 { zu * s * s / ni } else { 0.0 };
+        #[allow(clippy::cast_possible_truncation)]
+        let (s, kk) = (s as f32, kk as f32);
+        for (uv, zv) in u.iter_mut().zip(z) {
+            *uv = *uv * s - *zv * kk;
+        }
+    }
+}
+
+/// Smallest k = −1/τ for the unshifted one-pass form: every term exp(k·D), D ∈ [0, 1], is then
+/// ≥ e^−80 ≈ 1.8e-35, a normal f32, and the f64 sum cannot overflow (terms ≤ 1).
+const FIXED_MIN_K: f32 = -80.0;
+
+fn tile_esum(be: Backend, t: &mut [f32], valid: &[u16; MR], lo: f32, hi: f32, k: f32) -> f64 {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend checked available by the entry point; `t` is a 96-float tile.
+        Backend::Avx2 | Backend::Avx512 if t.len() >= TILE => unsafe {
+            super::avx2::disp_tile_esum(t.as_ptr(), valid, lo, hi, k)
+        },
+        _ => tile_esum_scalar(t, valid, lo, hi, k, None),
+    }
+}
+
+/// Scalar [`tile_esum`]; with `grad = Some(straight)` also turns `t` into the unscaled G.
+fn tile_esum_scalar(
+    t: &mut [f32],
+    valid: &[u16; MR],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    grad: Option<bool>,
+) -> f64 {
+    let mut s = 0.0f64;
+    let kp = k * core::f32::consts::FRAC_1_PI;
+    for (r, m) in valid.iter().enumerate() {
+        for c in 0..NR {
+            if let Some(v) = t.get_mut(r * NR + c) {
+                let cv = *v;
+                let x = cv.clamp(lo, hi);
+                let e = scalar::exp_f32(scalar::acos_f32(x) * kp);
+                let on = m >> c & 1 == 1;
+                if on {
+                    s += f64::from(e);
+                }
+                if let Some(straight) = grad {
+                    let den = libm::sqrtf(1.0 - x * x).max(1e-6);
+                    let inside = straight || (cv >= lo && cv <= hi);
+                    *v = if on && inside { e / den } else { 0.0 };
+                }
+            }
+        }
+    }
+    s
+}
+
+fn tile_grad_esum(
+    be: Backend,
+    t: &mut [f32],
+    valid: &[u16; MR],
+    lo: f32,
+    hi: f32,
+    k: f32,
+    straight: bool,
+) -> f64 {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: backend checked available by the entry point; `t` is a 96-float tile.
+        Backend::Avx2 | Backend::Avx512 if t.len() >= TILE => unsafe {
+            super::avx2::grad_tile_esum(t.as_mut_ptr(), valid, lo, hi, k, straight)
+        },
+        _ => tile_esum_scalar(t, valid, lo, hi, k, Some(straight)),
+    }
+}
+
+/// Ẑ and U of the backward pass in 16-feature panels (`plen` floats each, `nfp` of them).
+struct Panels<'s> {
+    zp: &'s [f32],
+    up: &'s mut [f32],
+    nfp: usize,
+    plen: usize,
+    n_jp: usize,
+}
+
+/// Apply a finished row block's G tiles (rows ib..ie, column panels jp0.., tile (ip, jp) at
+/// `acc[((jp − jp0)·MB + ip − ib)·TILE..]`) to U by rank updates per 16-feature panel:
+/// U_I += G_I· Ẑ (per 6-row tile, K = all its columns in one register pass; FP_CH feature panels
+/// per row tile keep its G row in L1) and U_J += G_IJᵀ Ẑ_I (per column panel, K ≤ 48 block rows;
+/// column j of the block's tiles is at stride NR: a panel's 6-row tiles are consecutive).
+fn backward_block(be: Backend, p: &mut Panels<'_>, ib: usize, ie: usize, jp0: usize, acc: &[f32]) {
+    const FP_CH: usize = 4;
+    let (nfp, plen, n_jp) = (p.nfp, p.plen, p.n_jp);
+    let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
+    let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
+    let mut fp0 = 0;
+    while fp0 < nfp {
+        let fpe = (fp0 + FP_CH).min(nfp);
+        for ip in ib..ie {
+            // First column panel with a computed tile in this row: ip·MR ≤ j0 + NR − 1.
+            let jps = jp0.max((ip * MR).saturating_sub(NR - 1).div_ceil(NR));
+            if jps >= n_jp {
+                continue;
+            }
+            let t0 = tile(ip, jps);
+            for fp in fp0..fpe {
+                if let (Some(out), Some(w), Some(inp)) = (
+                    p.up.get_mut(fp * plen + ip * MR * NR..),
+                    acc.get(t0..),
+                    p.zp.get(fp * plen + jps * NR * NR..),
+                ) {
+                    rank_update_tiles(be, out, w, MB * TILE, n_jp - jps, inp, NR, NR);
+                }
+            }
+        }
+        fp0 = fpe;
+    }
+    for fp in 0..nfp {
+        for jp in jp0..n_jp {
+            let j0 = jp * NR;
+            let end = ip_end(j0);
+            if end <= ib {
+                continue;
+            }
+            let q = (end - ib) * MR;
+            let t0 = tile(ib, jp);
+            for (g0, rows) in [(0, MR), (MR, MR), (2 * MR, NR - 2 * MR)] {
+                if let (Some(out), Some(inp), Some(w)) = (
+                    p.up.get_mut(fp * plen + (j0 + g0) * NR..),
+                    p.zp.get(fp * plen + ib * MR * NR..),
+                    acc.get(t0 + g0..),
+                ) {
+                    rank_update(be, rows, out, w, 1, NR, inp, q, NR, NR);
                 }
             }
         }
@@ -656,166 +931,164 @@ fn fused(
     if scratch.len() < dispersion_scratch_len(n, f, grad.is_some())? {
         return Err(GeometryError::BufferTooSmall);
     }
-    let (apack, rest) = scratch.split_at_mut(parts[0]);
-    let (bpack, rest) = rest.split_at_mut(parts[1]);
-    let (acc, rest) = rest.split_at_mut(parts[2]);
+    if grad.as_ref().is_some_and(|g| g.len() != x.len()) {
+        return Err(GeometryError::LengthMismatch);
+    }
+    let (bpack, rest) = scratch.split_at_mut(parts[0]);
+    let (acc, rest) = rest.split_at_mut(parts[1]);
     let scale = if o.normalize {
         Scale::Eps(o.eps)
     } else {
         Scale::None
     };
-    pack(be, x, n, f, MR, scale, apack)?;
     pack(be, x, n, f, NR, scale, bpack)?;
     let (lo, hi) = ((-1.0 + o.clamp) as f32, (1.0 - o.clamp) as f32);
     let k = (-1.0 / o.tau) as f32;
     if !k.is_finite() {
         return Err(GeometryError::InvalidParameter);
     }
-    // Pass 1: streaming log-sum-exp over unordered pairs (running max per tile).
-    let mut m_run = f32::NEG_INFINITY;
-    let mut s_run = 0.0f64;
-    gram_tiles(
-        be,
-        apack,
-        d.mp,
-        bpack,
-        d.np,
-        f,
-        acc,
-        true,
-        |i0, j0, t, _| {
-            let valid = tile_valid(i0, j0, n);
-            if valid.iter().all(|v| *v == 0) {
-                return;
-            }
-            let dmin = tile_d(be, t, &valid, lo, hi);
-            let m_tile = dmin * k;
-            if m_tile > m_run {
-                s_run *= libm::exp(f64::from(m_run) - f64::from(m_tile));
-                m_run = m_tile;
-            }
-            s_run += tile_sum(be, t, &valid, k, m_run);
-        },
-        |_, _, _, _| {},
-    );
-    if !(s_run > 0.0 && s_run.is_finite()) {
-        return Err(GeometryError::NonFinite);
-    }
-    let mut loss = libm::log(2.0 * s_run) + f64::from(m_run);
-    if o.reduction == Reduction::LogMean {
-        loss -= log_pairs(n);
-    }
-    let Some(g) = grad else { return Ok(loss) };
-    if g.len() != x.len() {
-        return Err(GeometryError::LengthMismatch);
-    }
-    // Pass 2: G tiles and U = ∂L/∂ẑ by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I.
-    // Row stride f + 16: rows of power-of-two length would alias the same L1 sets.
-    let fs = f + ROW_PAD;
-    let (zrows, rest) = rest.split_at_mut(d.rows * fs);
-    let u = rest
-        .get_mut(..d.rows * fs)
-        .ok_or(GeometryError::BufferTooSmall)?;
-    u.fill(0.0);
-    zrows.fill(0.0);
-    for i in 0..n {
-        let r = row(x, i, f);
-        let inv = super::pairwise::row_inv(be, r, scale)?;
-        if let Some(dst) = zrows.get_mut(i * fs..i * fs + f) {
-            for (a, b) in dst.iter_mut().zip(r) {
-                *a = b * inv;
-            }
-        }
-    }
-    // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
-    let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
-    // The tile epilogue turns each Gram tile into G in place; once a row block's G panel
-    // (48 rows × all column panels) is complete, `block_done` applies it by k-chunked rank updates:
-    // U_I += G_IJ Ẑ_J (per 6-row tile, q = 16) and U_J += G_·Jᵀ Ẑ_block (q ≤ 48), so the U and Ẑ
-    // chunks (CH floats per row) stay in L1 across column panels.
-    const BLK: usize = MB * MR;
-    const CH: usize = 256;
-    let mut gblk = [0.0f32; (NR + 2) * BLK];
     let n_jp = d.np / NR;
-    gram_tiles(
-        be,
-        apack,
-        d.mp,
-        bpack,
-        d.np,
-        f,
-        acc,
-        true,
-        |i0, j0, t, _| {
-            let valid = tile_valid(i0, j0, n);
-            tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
-        },
-        |ib, ie, jp0, acc| {
-            let ip_end = |j0: usize| ie.min((j0 + NR - 1) / MR + 1);
-            let tile = |ip: usize, jp: usize| ((jp - jp0) * MB + (ip - ib)) * TILE;
-            let mut k0 = 0;
-            while k0 < f {
-                let len = CH.min(f - k0);
-                for ip in ib..ie {
-                    for jp in jp0..n_jp {
-                        let j0 = jp * NR;
-                        if ip >= ip_end(j0) {
-                            continue;
-                        }
-                        let t0 = tile(ip, jp);
-                        if let (Some(out), Some(w), Some(inp)) = (
-                            u.get_mut(ip * MR * fs + k0..),
-                            acc.get(t0..t0 + TILE),
-                            zrows.get(j0 * fs + k0..),
-                        ) {
-                            rank_update(be, out, w, NR, 1, inp, NR, fs, len);
-                        }
+    let fixed = k >= FIXED_MIN_K;
+    let finish = |s_run: f64, m_run: f32| -> Result<f64> {
+        if !(s_run > 0.0 && s_run.is_finite()) {
+            return Err(GeometryError::NonFinite);
+        }
+        let mut loss = libm::log(2.0 * s_run) + f64::from(m_run);
+        if o.reduction == Reduction::LogMean {
+            loss -= log_pairs(n);
+        }
+        Ok(loss)
+    };
+    // Backward scratch: Ẑ (from the 16-wide packing) and U in feature panels; U = ∂L/∂ẑ is
+    // accumulated by rank updates U_I += G Ẑ_J, U_J += Gᵀ Ẑ_I as each row block's G completes.
+    let rs = d.rows;
+    let nfp = f.div_ceil(NR);
+    let plen = rs * NR;
+    let mut panels = match grad {
+        Some(_) => {
+            let (zp, rest) = rest.split_at_mut(nfp * plen);
+            let up = rest
+                .get_mut(..nfp * plen)
+                .ok_or(GeometryError::BufferTooSmall)?;
+            up.fill(0.0);
+            let sb = super::pairwise::panel_len(NR, f).ok_or(GeometryError::Overflow)?;
+            build_zpanels(be, bpack, sb, n_jp, f, zp, rs);
+            Some(Panels {
+                zp,
+                up,
+                nfp,
+                plen,
+                n_jp,
+            })
+        }
+        None => None,
+    };
+    // U is scaled by `uscale` when copied out (the one-pass form knows the softmax's
+    // normaliser only at the end; U is linear in G).
+    let (loss, uscale) = if fixed {
+        // One pass, no shift (terms bounded, see FIXED_MIN_K): the sum, and with a gradient the
+        // unscaled G = e/√(1−ĉ²) tiles applied to U as each row block completes.
+        let mut s_run = 0.0f64;
+        match panels.as_mut() {
+            None => gram_tiles(
+                be,
+                AOperand::SameAsB,
+                d.mp,
+                bpack,
+                d.np,
+                f,
+                acc,
+                true,
+                |i0, j0, t, _| {
+                    let valid = tile_valid(i0, j0, n);
+                    if valid.iter().any(|v| *v != 0) {
+                        s_run += tile_esum(be, t, &valid, lo, hi, k);
                     }
+                },
+                |_, _, _, _| {},
+            ),
+            Some(p) => gram_tiles(
+                be,
+                AOperand::SameAsB,
+                d.mp,
+                bpack,
+                d.np,
+                f,
+                acc,
+                true,
+                |i0, j0, t, _| {
+                    let valid = tile_valid(i0, j0, n);
+                    s_run += tile_grad_esum(be, t, &valid, lo, hi, k, o.straight_through);
+                },
+                |ib, ie, jp0, acc| backward_block(be, p, ib, ie, jp0, acc),
+            ),
+        }
+        let loss = finish(s_run, 0.0)?;
+        // ∂L/∂c (unordered) = 2 e/(S_ord τ π √) = e/(s_run τ π √).
+        (loss, (1.0 / (s_run * o.tau * PI)) as f32)
+    } else {
+        // Pass 1: streaming log-sum-exp over unordered pairs (running max per tile).
+        let mut m_run = f32::NEG_INFINITY;
+        let mut s_run = 0.0f64;
+        gram_tiles(
+            be,
+            AOperand::SameAsB,
+            d.mp,
+            bpack,
+            d.np,
+            f,
+            acc,
+            true,
+            |i0, j0, t, _| {
+                let valid = tile_valid(i0, j0, n);
+                if valid.iter().all(|v| *v == 0) {
+                    return;
                 }
-                for jp in jp0..n_jp {
-                    let j0 = jp * NR;
-                    let end = ip_end(j0);
-                    if end <= ib {
-                        continue;
-                    }
-                    gblk.fill(0.0);
-                    for ip in ib..end {
-                        let t0 = tile(ip, jp);
-                        for r in 0..MR {
-                            for c in 0..NR {
-                                if let (Some(dst), Some(src)) = (
-                                    gblk.get_mut(c * BLK + (ip - ib) * MR + r),
-                                    acc.get(t0 + r * NR + c),
-                                ) {
-                                    *dst = *src;
-                                }
-                            }
-                        }
-                    }
-                    let q = (end - ib) * MR;
-                    for grp in 0..3 {
-                        let jr = j0 + grp * MR;
-                        if let (Some(out), Some(inp), Some(w)) = (
-                            u.get_mut(jr * fs + k0..),
-                            zrows.get(ib * MR * fs + k0..),
-                            gblk.get(grp * MR * BLK..),
-                        ) {
-                            rank_update(be, out, w, BLK, 1, inp, q, fs, len);
-                        }
-                    }
+                let dmin = tile_d(be, t, &valid, lo, hi);
+                let m_tile = dmin * k;
+                if m_tile > m_run {
+                    s_run *= libm::exp(f64::from(m_run) - f64::from(m_tile));
+                    m_run = m_tile;
                 }
-                k0 += len;
+                s_run += tile_sum(be, t, &valid, k, m_run);
+            },
+            |_, _, _, _| {},
+        );
+        let loss = finish(s_run, m_run)?;
+        // Pass 2 (gradient): G tiles scaled in the epilogue.
+        if let Some(p) = panels.as_mut() {
+            let gscale = (1.0 / (s_run * o.tau * PI)) as f32;
+            gram_tiles(
+                be,
+                AOperand::SameAsB,
+                d.mp,
+                bpack,
+                d.np,
+                f,
+                acc,
+                true,
+                |i0, j0, t, _| {
+                    let valid = tile_valid(i0, j0, n);
+                    tile_grad(be, t, &valid, lo, hi, k, m_run, gscale, o.straight_through);
+                },
+                |ib, ie, jp0, acc| backward_block(be, p, ib, ie, jp0, acc),
+            );
+        }
+        (loss, 1.0)
+    };
+    let (Some(g), Some(p)) = (grad, panels) else {
+        return Ok(loss);
+    };
+    for (i, gr) in g.chunks_exact_mut(f).enumerate() {
+        for (fp, gc) in gr.chunks_mut(NR).enumerate() {
+            let src = p.up.get(fp * plen + i * NR..).unwrap_or(&[]);
+            for (a, b) in gc.iter_mut().zip(src) {
+                *a = b * uscale;
             }
-        },
-    );
-    for (gr, ur) in g.chunks_exact_mut(f).zip(u.chunks_exact(fs)) {
-        if let Some(src) = ur.get(..f) {
-            gr.copy_from_slice(src);
         }
     }
-    chain_normalise(be, x, g, n, f, o);
-    if g.iter().any(|v| !v.is_finite()) {
-        return Err(GeometryError::NonFinite);
+    if o.normalize {
+        chain_normalise_f32(be, x, g, f, o.eps);
     }
     Ok(loss)
 }
@@ -838,10 +1111,11 @@ pub fn dispersion_loss_with(
     if !backend.is_available() {
         return Err(GeometryError::Unsupported);
     }
-    check_input(x, n, f, opts)?;
     if opts.variant == DispersionVariant::Angular {
-        fused(backend, x, n, f, opts, None, scratch)
+        check_shape(x, n, f, opts)?;
+        fused_checked(backend, x, n, f, opts, None, scratch)
     } else {
+        check_input(x, n, f, opts)?;
         simple(x, n, f, opts, None)
     }
     .and_then(|l| {
@@ -895,18 +1169,20 @@ pub fn dispersion_loss_grad_with(
     if !backend.is_available() {
         return Err(GeometryError::Unsupported);
     }
-    check_input(x, n, f, opts)?;
-    if grad_out.len() != x.len() {
-        return Err(GeometryError::LengthMismatch);
-    }
     let loss = if opts.variant == DispersionVariant::Angular {
-        fused(backend, x, n, f, opts, Some(&mut *grad_out), scratch)?
+        // (`fused` checks the gradient's length: the error order stays NonFinite first.)
+        check_shape(x, n, f, opts)?;
+        fused_checked(backend, x, n, f, opts, Some(&mut *grad_out), scratch)?
     } else {
+        check_input(x, n, f, opts)?;
+        if grad_out.len() != x.len() {
+            return Err(GeometryError::LengthMismatch);
+        }
         simple(x, n, f, opts, Some(&mut *grad_out))?
     };
     // Rows with a norm near f32's underflow and ε ≈ 0 have a true gradient beyond f32's range
     // (it scales like 1/‖z‖): report that instead of handing back ±inf or NaN.
-    if !loss.is_finite() || grad_out.iter().any(|g| !g.is_finite()) {
+    if !loss.is_finite() || any_nonfinite(grad_out) {
         return Err(GeometryError::NonFinite);
     }
     Ok(loss)

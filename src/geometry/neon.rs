@@ -158,15 +158,24 @@ neon_dot!(
     |x: Bf16| x.to_f32()
 );
 
-/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with A packed
-/// k-major 6 wide and B packed k-major 16 wide. 24 accumulators (6 rows × 4 q-vectors) + 4 B
+/// 6×16 Gram microkernel: C[6][16] (+)= Σ_k A[k][0..6] ⊗ B[k][0..16] over `kc` steps, with B
+/// packed k-major 16 wide and A read at k-stride `AS`: row r < S at `a_lo[AS·k + r]`, row r ≥ S at
+/// `a_hi[AS·k + r − S]` (the same operand forms as the AVX2 kernel; S ∈ {2, 4, 6}). 24 accumulators (6 rows × 4 q-vectors) + 4 B
 /// vectors + 2 A registers (rows 0–3 in a q register, rows 4–5 in a d register, used by lane FMAs)
 /// = 30 of the 32 vector registers.
 ///
 /// # Safety
-/// NEON available; `a` readable for `6*kc` floats, `b` for `16*kc`, `c` read/writable for 96 floats.
+/// NEON available; `a_lo` readable for `AS·(kc−1) + S` floats, `a_hi` for `AS·(kc−1) + 6 − S`
+/// (when S < 6), `b` for `16·kc`, `c` read/writable for 96 floats.
 #[target_feature(enable = "neon")]
-pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut f32, first: bool) {
+pub(crate) unsafe fn gemm_6x16<const AS: usize, const S: usize>(
+    a_lo: *const f32,
+    a_hi: *const f32,
+    b: *const f32,
+    kc: usize,
+    c: *mut f32,
+    first: bool,
+) {
     let mut acc = [[vdupq_n_f32(0.0); 4]; 6];
     if !first {
         for (r, row) in acc.iter_mut().enumerate() {
@@ -175,7 +184,7 @@ pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut 
             }
         }
     }
-    let (mut pa, mut pb) = (a, b);
+    let (mut pa, mut ph, mut pb) = (a_lo, a_hi, b);
     for _ in 0..kc {
         let bv = [
             vld1q_f32(pb),
@@ -183,8 +192,15 @@ pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut 
             vld1q_f32(pb.add(8)),
             vld1q_f32(pb.add(12)),
         ];
-        let a03 = vld1q_f32(pa);
-        let a45 = vld1_f32(pa.add(4));
+        // Rows 0–3 and 4–5 from wherever the split puts them (S is a constant: one load pair).
+        let (a03, a45) = match S {
+            4 => (vld1q_f32(pa), vld1_f32(ph)),
+            2 => (
+                vcombine_f32(vld1_f32(pa), vld1_f32(ph)),
+                vld1_f32(ph.add(2)),
+            ),
+            _ => (vld1q_f32(pa), vld1_f32(pa.add(4))),
+        };
         for j in 0..4 {
             acc[0][j] = vfmaq_laneq_f32::<0>(acc[0][j], bv[j], a03);
             acc[1][j] = vfmaq_laneq_f32::<1>(acc[1][j], bv[j], a03);
@@ -193,8 +209,9 @@ pub(crate) unsafe fn gemm_6x16(a: *const f32, b: *const f32, kc: usize, c: *mut 
             acc[4][j] = vfmaq_lane_f32::<0>(acc[4][j], bv[j], a45);
             acc[5][j] = vfmaq_lane_f32::<1>(acc[5][j], bv[j], a45);
         }
-        pa = pa.add(6);
-        pb = pb.add(16);
+        pa = pa.wrapping_add(AS);
+        ph = ph.wrapping_add(AS);
+        pb = pb.wrapping_add(16);
     }
     for (r, row) in acc.iter().enumerate() {
         for (j, v) in row.iter().enumerate() {

@@ -1,9 +1,11 @@
 //! N×N and queries×corpus cosine / angle matrices by a register-blocked Gram microkernel (6×16
-//! tiles, k-blocked at 256) with clamp + arccos fused in the tile epilogue, into caller buffers.
+//! tiles, k-blocked at ≤ 768) with clamp + arccos fused in the tile epilogue, into caller buffers.
 //!
-//! Pipeline: (1) normalise each row and pack it k-major into 6-wide (A) and 16-wide (B) panels in
-//! caller scratch; (2) for each 16-column panel, each 256-deep k block, each needed 6-row panel:
-//! microkernel into a per-panel accumulator tile; (3) epilogue: clamp, arccos, store. No allocation.
+//! Pipeline: (1) normalise each row and pack it k-major into 16-wide (B) panels in caller scratch
+//! (and, for queries × corpus, the queries into 6-wide A panels; the self product's row tiles read
+//! the B packing at k-stride 16); (2) per 48-row block, each k slab (≤ 768 deep), each 16-column
+//! panel, each needed 6-row tile: microkernel into the block's accumulator tiles; (3) epilogue:
+//! clamp, arccos, store. No allocation.
 
 use super::{scalar, Backend, GeometryError, Result};
 
@@ -11,8 +13,11 @@ use super::{scalar, Backend, GeometryError, Result};
 pub(crate) const MR: usize = 6;
 /// Columns per microkernel tile (B panel width).
 pub(crate) const NR: usize = 16;
-/// Depth of a k block (B micro-panel of 16 × 256 f32 = 16 KiB stays in L1).
-const KC: usize = 256;
+/// Largest depth of a k slab. The slabs of depth f are equal, ⌈f / ⌈f/768⌉⌉ deep: one slab for
+/// f ≤ 768 (measured on Zen 3, Gram product only: 1–4 % faster than 256-deep slabs at N = 1024 and
+/// 7 % at N = 4096, where the accumulator tiles of a row block (48·N floats) no longer fit L2 and
+/// every slab reloads them). The B micro-panel (48 KiB at 768) streams from L2.
+const KC_MAX: usize = 768;
 /// Floats in one tile.
 pub(crate) const TILE: usize = MR * NR;
 
@@ -127,10 +132,30 @@ pub(crate) fn pack(
     let mut inv = [0.0f32; NR];
     let mut src: [&[f32]; NR] = [&[]; NR];
     for (p, panel) in dst.chunks_exact_mut(plen).take(padded / w).enumerate() {
-        let Some(panel) = panel.get_mut(..w * f) else {
-            continue;
-        };
         let w = w.min(NR);
+        #[cfg(target_arch = "x86_64")]
+        if matches!(backend, Backend::Avx2 | Backend::Avx512) && w == NR {
+            // Half a panel at a time: the 8 rows' norms, then their packing while the rows are
+            // still in L2 (16 rows of f = 4096 and the panel being written overflowed it).
+            for h in 0..2 {
+                let mut ptrs = [x.as_ptr(); 8];
+                let mut inv8 = [0.0f32; 8];
+                for r in 0..8 {
+                    let i = p * NR + 8 * h + r;
+                    if let Some(row) = x.get(i * f..(i + 1) * f).filter(|_| i < rows) {
+                        ptrs[r] = row.as_ptr();
+                        inv8[r] = row_inv(backend, row, scale)?;
+                    }
+                }
+                if let Some(d) = panel.get_mut(8 * h..) {
+                    // SAFETY: backend available (entry point check); each `ptrs[r]` is a row of
+                    // `x` of length f, or row 0 (x.len() ≥ f) with weight 0; `d` reaches the
+                    // panel's end (16·f floats + padding from offset 8h ≤ 8).
+                    unsafe { super::avx2::pack_half16(&ptrs, &inv8, f, d.as_mut_ptr()) };
+                }
+            }
+            continue;
+        }
         for r in 0..NR {
             let i = p * w + r;
             let (row, s) = match x.get(i * f..(i + 1) * f) {
@@ -144,15 +169,18 @@ pub(crate) fn pack(
         match backend {
             #[cfg(target_arch = "x86_64")]
             Backend::Avx2 | Backend::Avx512
-                if (w == MR || w == NR) && src.iter().all(|r| r.len() == f) =>
+                if w == MR && src.iter().take(8).all(|r| r.len() == f) =>
             {
-                let ptrs: [*const f32; NR] = core::array::from_fn(|r| src[r].as_ptr());
+                let ptrs: [*const f32; 8] = core::array::from_fn(|r| src[r].as_ptr());
+                let inv8: [f32; 8] = core::array::from_fn(|r| inv[r]);
                 // SAFETY: backend available (entry point check); every `src[r]` has length f
-                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has w·f floats; w ∈ {6, 16}.
-                unsafe { super::avx2::pack_panel(&ptrs, &inv, w, f, panel.as_mut_ptr()) };
+                // (row 0 exists: x.len() == rows·f ≥ f); `panel` has 6·f + PANEL_PAD floats
+                // (PANEL_PAD ≥ 2 covers the overhang of the 8-float stores).
+                unsafe { super::avx2::pack_panel6(&ptrs, &inv8, f, panel.as_mut_ptr()) };
             }
             _ => {
                 // k outer, r inner: contiguous writes, `w` sequential read streams.
+                let panel = panel.get_mut(..w * f).unwrap_or(&mut []);
                 for (k, d) in panel.chunks_exact_mut(w).enumerate() {
                     for (r, dv) in d.iter_mut().enumerate() {
                         *dv = src[r].get(k).map_or(0.0, |v| v * inv[r]);
@@ -164,21 +192,66 @@ pub(crate) fn pack(
     Ok(())
 }
 
-fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first: bool) {
-    if a.len() < MR * kc || b.len() < NR * kc || c.len() < TILE {
+/// The A operand of one microkernel call: a 6-wide packed slab, or six rows of the 16-wide
+/// packing (k-stride 16) whose rows `split..6` continue in `hi` (the next panel's rows 0..).
+#[derive(Clone, Copy)]
+enum MicroA<'a> {
+    Narrow(&'a [f32]),
+    Wide {
+        lo: &'a [f32],
+        hi: &'a [f32],
+        split: usize,
+    },
+}
+
+fn micro(backend: Backend, a: MicroA<'_>, b: &[f32], kc: usize, c: &mut [f32], first: bool) {
+    let ok = match a {
+        MicroA::Narrow(a) => a.len() >= MR * kc,
+        MicroA::Wide { lo, hi, split } => {
+            kc > 0
+                && (split == MR || split == 4 || split == 2)
+                && lo.len() >= NR * (kc - 1) + split
+                && hi.len() >= NR * (kc - 1) + MR - split
+        }
+    };
+    if !ok || b.len() < NR * kc || c.len() < TILE {
         return;
     }
     match backend {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: backend checked available by the public entry point; lengths checked above.
         Backend::Avx2 | Backend::Avx512 => unsafe {
-            super::avx2::gemm_6x16(a.as_ptr(), b.as_ptr(), kc, c.as_mut_ptr(), first);
+            use super::avx2::gemm_6x16;
+            let (bp, cp) = (b.as_ptr(), c.as_mut_ptr());
+            match a {
+                MicroA::Narrow(a) => gemm_6x16::<6, 6>(a.as_ptr(), a.as_ptr(), bp, kc, cp, first),
+                MicroA::Wide { lo, hi, split } => {
+                    let (l, h) = (lo.as_ptr(), hi.as_ptr());
+                    match split {
+                        4 => gemm_6x16::<16, 4>(l, h, bp, kc, cp, first),
+                        2 => gemm_6x16::<16, 2>(l, h, bp, kc, cp, first),
+                        _ => gemm_6x16::<16, 6>(l, l, bp, kc, cp, first),
+                    }
+                }
+            }
         },
         #[cfg(target_arch = "aarch64")]
         // SAFETY: backend checked available by the public entry point (NEON, baseline on
         // aarch64); lengths checked above.
         Backend::Neon => unsafe {
-            super::neon::gemm_6x16(a.as_ptr(), b.as_ptr(), kc, c.as_mut_ptr(), first);
+            use super::neon::gemm_6x16;
+            let (bp, cp) = (b.as_ptr(), c.as_mut_ptr());
+            match a {
+                MicroA::Narrow(a) => gemm_6x16::<6, 6>(a.as_ptr(), a.as_ptr(), bp, kc, cp, first),
+                MicroA::Wide { lo, hi, split } => {
+                    let (l, h) = (lo.as_ptr(), hi.as_ptr());
+                    match split {
+                        4 => gemm_6x16::<16, 4>(l, h, bp, kc, cp, first),
+                        2 => gemm_6x16::<16, 2>(l, h, bp, kc, cp, first),
+                        _ => gemm_6x16::<16, 6>(l, l, bp, kc, cp, first),
+                    }
+                }
+            }
         },
         _ => {
             let mut acc = [[0.0f32; NR]; MR];
@@ -189,9 +262,18 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
                     }
                 }
             }
-            for (ak, bk) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+            for (k, bk) in b.chunks_exact(NR).take(kc).enumerate() {
                 for (r, row) in acc.iter_mut().enumerate() {
-                    let av = ak[r];
+                    let av = match a {
+                        MicroA::Narrow(a) => a[k * MR + r],
+                        MicroA::Wide { lo, hi, split } => {
+                            if r < split {
+                                lo[k * NR + r]
+                            } else {
+                                hi[k * NR + r - split]
+                            }
+                        }
+                    };
                     for (v, bv) in row.iter_mut().zip(bk) {
                         *v += av * bv;
                     }
@@ -204,8 +286,16 @@ fn micro(backend: Backend, a: &[f32], b: &[f32], kc: usize, c: &mut [f32], first
     }
 }
 
-/// Row tiles per block: the block's 48 × 256 A k-slab (48 KiB) stays in L1/L2 while the 16 × 256
-/// B k-slabs (16 KiB) stream past it, each reused by the block's 8 row tiles.
+/// The A operand of [`gram_tiles`].
+#[derive(Clone, Copy)]
+pub(crate) enum AOperand<'a> {
+    /// Rows packed 6 wide (`packed_len(mp, MR, f)` floats).
+    Narrow(&'a [f32]),
+    /// The rows of the B operand itself (the self product): row tiles read its 16-wide packing.
+    SameAsB,
+}
+
+/// Row tiles per block: the B k-slab of a column panel is reused by the block's 8 row tiles.
 pub(crate) const MB: usize = 8;
 /// Scratch floats of the accumulator tiles of one row block × all column panels (48 × np): a
 /// row panel of the Gram matrix, never the N×N matrix.
@@ -213,17 +303,17 @@ pub(crate) fn gram_acc_len(np: usize) -> Option<usize> {
     np.checked_mul(MB * MR)
 }
 
-/// Drive the blocked Gram product of packed A (`mp` rows, 6-wide panels) and packed B (`np` rows,
-/// 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
+/// Drive the blocked Gram product of A (`mp` rows: packed in 6-wide panels, or the rows of B
+/// itself) and packed B (`np` rows, 16-wide panels) over depth `f`; `acc` holds at least `gram_acc_len(np)` floats. With `upper`, only
 /// tiles that contain some (i, j) with i ≤ j are computed. `epi(i0, j0, tile)` gets each finished
 /// 6×16 tile, `last` = the last tile of this column panel within the row block;
 /// `block_done(ib, ie, jp0, acc)` runs after the epilogues of row tiles ib..ie (tile (ip, jp) at
 /// `acc[((jp − jp0)·MB + ip − ib)·TILE..]`). Loop order:
-/// row block (48 rows) → 256-deep k slab → column panel → row tile.
+/// row block (48 rows) → k slab (≤ 768 deep) → column panel → row tile.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gram_tiles<E, D>(
     backend: Backend,
-    a: &[f32],
+    a: AOperand<'_>,
     mp: usize,
     b: &[f32],
     np: usize,
@@ -239,6 +329,7 @@ pub(crate) fn gram_tiles<E, D>(
     let n_ip = mp / MR;
     let n_jp = np / NR;
     let (sa, sb) = (MR * f + PANEL_PAD, NR * f + PANEL_PAD);
+    let kslab = f.div_ceil(f.div_ceil(KC_MAX).max(1)).max(1);
     let mut ib = 0;
     while ib < n_ip {
         let ie = (ib + MB).min(n_ip);
@@ -254,12 +345,27 @@ pub(crate) fn gram_tiles<E, D>(
         };
         let mut kb = 0;
         while kb < f {
-            let kc = KC.min(f - kb);
+            let kc = kslab.min(f - kb);
             for jp in jp0..n_jp {
                 let j0 = jp * NR;
                 let bk = b.get(jp * sb + kb * NR..).unwrap_or(&[]);
                 for ip in ib..ip_end(j0) {
-                    let ak = a.get(ip * sa + kb * MR..).unwrap_or(&[]);
+                    let ak = match a {
+                        AOperand::Narrow(a) => {
+                            MicroA::Narrow(a.get(ip * sa + kb * MR..).unwrap_or(&[]))
+                        }
+                        AOperand::SameAsB => {
+                            // Rows r0..r0+6 of the 16-wide packing: panel p from row `off`;
+                            // past its end they continue in panel p + 1 (or, past the last
+                            // panel, junk but finite rows of panel p: rows ≥ n are discarded).
+                            let (p, off) = (ip * MR / NR, ip * MR % NR);
+                            let lo = b.get(p * sb + kb * NR + off..).unwrap_or(&[]);
+                            let split = (NR - off).min(MR);
+                            let q = if p + 1 < n_jp { p + 1 } else { p };
+                            let hi = b.get(q * sb + kb * NR..).unwrap_or(&[]);
+                            MicroA::Wide { lo, hi, split }
+                        }
+                    };
                     let t = (jp - jp0) * MB + (ip - ib);
                     let c = acc.get_mut(t * TILE..(t + 1) * TILE).unwrap_or(&mut []);
                     micro(backend, ak, bk, kc, c, kb == 0);
@@ -312,17 +418,17 @@ pub(crate) fn transform_tile(backend: Backend, t: &mut [f32], value: PairValue) 
 struct Packed<'s> {
     mp: usize,
     np: usize,
-    apack: &'s mut [f32],
+    apack: Option<&'s mut [f32]>,
     bpack: &'s mut [f32],
     acc: &'s mut [f32],
 }
 
-/// Unit-normalise and pack `a` (m rows, MR panels) and `b` (n rows, NR panels) into `scratch`,
-/// shared by [`pairwise_with`] (a = b = x) and [`cross_with`].
-#[allow(clippy::too_many_arguments)]
+/// Unit-normalise and pack `b` (n rows, NR panels) and, unless `a` is None (the self product,
+/// whose row tiles read B's packing), `a` (m rows, MR panels) into `scratch`; shared by
+/// [`pairwise_with`] and [`cross_with`].
 fn pack_pair<'s>(
     backend: Backend,
-    a: &[f32],
+    a: Option<&[f32]>,
     m: usize,
     b: &[f32],
     n: usize,
@@ -332,10 +438,21 @@ fn pack_pair<'s>(
     let o = GeometryError::Overflow;
     let mp = round_up(m, MR).ok_or(o)?;
     let np = round_up(n, NR).ok_or(o)?;
-    let (apack, rest) = scratch.split_at_mut(packed_len(mp, MR, f).ok_or(o)?);
+    let alen = if a.is_some() {
+        packed_len(mp, MR, f).ok_or(o)?
+    } else {
+        0
+    };
+    let (apack, rest) = scratch.split_at_mut(alen);
     let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(o)?);
-    pack(backend, a, m, f, MR, Scale::Unit, apack)?;
     pack(backend, b, n, f, NR, Scale::Unit, bpack)?;
+    let apack = match a {
+        Some(a) => {
+            pack(backend, a, m, f, MR, Scale::Unit, apack)?;
+            Some(apack)
+        }
+        None => None,
+    };
     Ok(Packed {
         mp,
         np,
@@ -345,12 +462,17 @@ fn pack_pair<'s>(
     })
 }
 
-/// Scratch floats needed by [`pairwise_with`] for `n` rows of dimension `f`.
+/// Scratch floats needed by [`pairwise_with`] for `n` rows of dimension `f`: the rows packed
+/// 16 wide and the accumulator tiles of one 48-row block (the row tiles read the same packing).
 ///
 /// # Errors
 /// `Overflow` if the size does not fit `usize`.
 pub fn pairwise_scratch_len(n: usize, f: usize) -> Result<usize> {
-    cross_scratch_len(n, n, f)
+    let o = GeometryError::Overflow;
+    let np = round_up(n, NR).ok_or(o)?;
+    let b = packed_len(np, NR, f).ok_or(o)?;
+    let c = gram_acc_len(np).ok_or(o)?;
+    b.checked_add(c).ok_or(o)
 }
 
 /// Scratch floats needed by [`cross_with`] for `m` queries and `n` corpus rows of dimension `f`.
@@ -413,10 +535,11 @@ pub fn pairwise_with(
         apack,
         bpack,
         acc,
-    } = pack_pair(backend, x, n, x, n, f, scratch)?;
+    } = pack_pair(backend, None, n, x, n, f, scratch)?;
+    let _ = apack;
     gram_tiles(
         backend,
-        apack,
+        AOperand::SameAsB,
         mp,
         bpack,
         np,
@@ -585,10 +708,10 @@ pub fn cross_with(
         apack,
         bpack,
         acc,
-    } = pack_pair(backend, q, m, x, n, f, scratch)?;
+    } = pack_pair(backend, Some(q), m, x, n, f, scratch)?;
     gram_tiles(
         backend,
-        apack,
+        AOperand::Narrow(apack.as_deref().unwrap_or(&[])),
         mp,
         bpack,
         np,
@@ -655,37 +778,71 @@ mod tests {
             v
         };
         let a: [f32; MR * K] = core::array::from_fn(|_| rnd());
+        // The 16-wide forms: six rows at k-stride 16, rows `split..6` continuing in `hi`.
+        let lo: [f32; NR * K] = core::array::from_fn(|_| rnd());
+        let hi: [f32; NR * K] = core::array::from_fn(|_| rnd());
         let b: [f32; NR * K] = core::array::from_fn(|_| rnd());
         let c0: [f32; TILE] = core::array::from_fn(|_| rnd());
         let u = f64::from(f32::EPSILON) / 2.0;
+        let forms = [
+            MicroA::Narrow(&a),
+            MicroA::Wide {
+                lo: &lo,
+                hi: &hi,
+                split: MR,
+            },
+            MicroA::Wide {
+                lo: &lo,
+                hi: &hi,
+                split: 4,
+            },
+            MicroA::Wide {
+                lo: &lo,
+                hi: &hi,
+                split: 2,
+            },
+        ];
+        let a_at = |form: MicroA<'_>, k: usize, r: usize| match form {
+            MicroA::Narrow(a) => a[k * MR + r],
+            MicroA::Wide { lo, hi, split } => {
+                if r < split {
+                    lo[k * NR + r]
+                } else {
+                    hi[k * NR + r - split]
+                }
+            }
+        };
         let mut tested = 0;
         for be in Backend::ALL.into_iter().filter(|b| b.is_available()) {
-            for kc in [1usize, 5, 16, 255, K] {
-                for first in [true, false] {
-                    let (mut got, mut want) = (c0, c0);
-                    micro(be, &a, &b, kc, &mut got, first);
-                    micro(Backend::Scalar, &a, &b, kc, &mut want, first);
-                    for r in 0..MR {
-                        for j in 0..NR {
-                            let init = if first {
-                                0.0
-                            } else {
-                                f64::from(c0[r * NR + j])
-                            };
-                            let (mut exact, mut abs) = (init, init.abs());
-                            for k in 0..kc {
-                                let p = f64::from(a[k * MR + r]) * f64::from(b[k * NR + j]);
-                                exact += p;
-                                abs += p.abs();
+            for form in forms {
+                for kc in [1usize, 5, 16, 255, K] {
+                    for first in [true, false] {
+                        let (mut got, mut want) = (c0, c0);
+                        micro(be, form, &b, kc, &mut got, first);
+                        micro(Backend::Scalar, form, &b, kc, &mut want, first);
+                        for r in 0..MR {
+                            for j in 0..NR {
+                                let init = if first {
+                                    0.0
+                                } else {
+                                    f64::from(c0[r * NR + j])
+                                };
+                                let (mut exact, mut abs) = (init, init.abs());
+                                for k in 0..kc {
+                                    let p = f64::from(a_at(form, k, r)) * f64::from(b[k * NR + j]);
+                                    exact += p;
+                                    abs += p.abs();
+                                }
+                                #[allow(clippy::cast_precision_loss)]
+                                let bound = (2 * kc + 1) as f64 * u * abs;
+                                let g = f64::from(got[r * NR + j]);
+                                let w = f64::from(want[r * NR + j]);
+                                assert!(
+                                    (g - exact).abs() <= bound,
+                                    "{be:?} kc {kc} first {first} ({r},{j}): {g} vs {exact}"
+                                );
+                                assert!((g - w).abs() <= 2.0 * bound, "{be:?} vs scalar ({r},{j})");
                             }
-                            #[allow(clippy::cast_precision_loss)]
-                            let bound = (2 * kc + 1) as f64 * u * abs;
-                            let (g, w) = (f64::from(got[r * NR + j]), f64::from(want[r * NR + j]));
-                            assert!(
-                                (g - exact).abs() <= bound,
-                                "{be:?} kc {kc} first {first} ({r},{j}): {g} vs {exact}"
-                            );
-                            assert!((g - w).abs() <= 2.0 * bound, "{be:?} vs scalar ({r},{j})");
                         }
                     }
                 }
