@@ -217,42 +217,33 @@ fn micro(backend: Backend, a: MicroA<'_>, b: &[f32], kc: usize, c: &mut [f32], f
     if !ok || b.len() < NR * kc || c.len() < TILE {
         return;
     }
+    // One SIMD microkernel (`gemm_6x16::<AS, S>`, the same operand forms on every ISA) per A form.
+    #[allow(unused_macros)]
+    macro_rules! call_gemm_6x16 {
+        ($k:path) => {{
+            use $k as gemm_6x16;
+            let (bp, cp) = (b.as_ptr(), c.as_mut_ptr());
+            match a {
+                MicroA::Narrow(a) => gemm_6x16::<6, 6>(a.as_ptr(), a.as_ptr(), bp, kc, cp, first),
+                MicroA::Wide { lo, hi, split } => {
+                    let (l, h) = (lo.as_ptr(), hi.as_ptr());
+                    match split {
+                        4 => gemm_6x16::<16, 4>(l, h, bp, kc, cp, first),
+                        2 => gemm_6x16::<16, 2>(l, h, bp, kc, cp, first),
+                        _ => gemm_6x16::<16, 6>(l, l, bp, kc, cp, first),
+                    }
+                }
+            }
+        }};
+    }
     match backend {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: backend checked available by the public entry point; lengths checked above.
-        Backend::Avx2 | Backend::Avx512 => unsafe {
-            use super::avx2::gemm_6x16;
-            let (bp, cp) = (b.as_ptr(), c.as_mut_ptr());
-            match a {
-                MicroA::Narrow(a) => gemm_6x16::<6, 6>(a.as_ptr(), a.as_ptr(), bp, kc, cp, first),
-                MicroA::Wide { lo, hi, split } => {
-                    let (l, h) = (lo.as_ptr(), hi.as_ptr());
-                    match split {
-                        4 => gemm_6x16::<16, 4>(l, h, bp, kc, cp, first),
-                        2 => gemm_6x16::<16, 2>(l, h, bp, kc, cp, first),
-                        _ => gemm_6x16::<16, 6>(l, l, bp, kc, cp, first),
-                    }
-                }
-            }
-        },
+        Backend::Avx2 | Backend::Avx512 => unsafe { call_gemm_6x16!(super::avx2::gemm_6x16) },
         #[cfg(target_arch = "aarch64")]
         // SAFETY: backend checked available by the public entry point (NEON, baseline on
         // aarch64); lengths checked above.
-        Backend::Neon => unsafe {
-            use super::neon::gemm_6x16;
-            let (bp, cp) = (b.as_ptr(), c.as_mut_ptr());
-            match a {
-                MicroA::Narrow(a) => gemm_6x16::<6, 6>(a.as_ptr(), a.as_ptr(), bp, kc, cp, first),
-                MicroA::Wide { lo, hi, split } => {
-                    let (l, h) = (lo.as_ptr(), hi.as_ptr());
-                    match split {
-                        4 => gemm_6x16::<16, 4>(l, h, bp, kc, cp, first),
-                        2 => gemm_6x16::<16, 2>(l, h, bp, kc, cp, first),
-                        _ => gemm_6x16::<16, 6>(l, l, bp, kc, cp, first),
-                    }
-                }
-            }
-        },
+        Backend::Neon => unsafe { call_gemm_6x16!(super::neon::gemm_6x16) },
         _ => {
             let mut acc = [[0.0f32; NR]; MR];
             if !first {
