@@ -204,6 +204,22 @@ enum MicroA<'a> {
     },
 }
 
+impl MicroA<'_> {
+    /// Element (k, r) of the operand (row r < 6 of k step k); lengths checked by the caller.
+    fn at(self, k: usize, r: usize) -> f32 {
+        match self {
+            MicroA::Narrow(a) => a[k * MR + r],
+            MicroA::Wide { lo, hi, split } => {
+                if r < split {
+                    lo[k * NR + r]
+                } else {
+                    hi[k * NR + r - split]
+                }
+            }
+        }
+    }
+}
+
 fn micro(backend: Backend, a: MicroA<'_>, b: &[f32], kc: usize, c: &mut [f32], first: bool) {
     let ok = match a {
         MicroA::Narrow(a) => a.len() >= MR * kc,
@@ -255,16 +271,7 @@ fn micro(backend: Backend, a: MicroA<'_>, b: &[f32], kc: usize, c: &mut [f32], f
             }
             for (k, bk) in b.chunks_exact(NR).take(kc).enumerate() {
                 for (r, row) in acc.iter_mut().enumerate() {
-                    let av = match a {
-                        MicroA::Narrow(a) => a[k * MR + r],
-                        MicroA::Wide { lo, hi, split } => {
-                            if r < split {
-                                lo[k * NR + r]
-                            } else {
-                                hi[k * NR + r - split]
-                            }
-                        }
-                    };
+                    let av = a.at(k, r);
                     for (v, bv) in row.iter_mut().zip(bk) {
                         *v += av * bv;
                     }
@@ -793,16 +800,6 @@ mod tests {
                 split: 2,
             },
         ];
-        let a_at = |form: MicroA<'_>, k: usize, r: usize| match form {
-            MicroA::Narrow(a) => a[k * MR + r],
-            MicroA::Wide { lo, hi, split } => {
-                if r < split {
-                    lo[k * NR + r]
-                } else {
-                    hi[k * NR + r - split]
-                }
-            }
-        };
         let mut tested = 0;
         for be in Backend::ALL.into_iter().filter(|b| b.is_available()) {
             for form in forms {
@@ -820,7 +817,7 @@ mod tests {
                                 };
                                 let (mut exact, mut abs) = (init, init.abs());
                                 for k in 0..kc {
-                                    let p = f64::from(a_at(form, k, r)) * f64::from(b[k * NR + j]);
+                                    let p = f64::from(form.at(k, r)) * f64::from(b[k * NR + j]);
                                     exact += p;
                                     abs += p.abs();
                                 }
