@@ -182,18 +182,22 @@ avx2_dot!(
     |x: Bf16| x.to_f32()
 );
 
-/// Cosine from the three f32 sums, all in f32 registers: d / (√na·√nb), clamped to [−1, 1].
-/// Four correctly rounded operations: ≤ 4·2⁻²⁴ relative error beyond that of the sums. Returns
-/// NaN when the result is not finite or a norm is not positive (zero, NaN, overflowed): the caller
-/// then classifies the error from the sums on its slow path.
+/// Cosine from the three f32 sums, in registers: d / √(na·nb) in f64 (the product of two f32 is
+/// exact in f64 and can neither overflow nor underflow there), clamped to [−1, 1] and rounded to
+/// f32: ≤ 2⁻²⁴ + 2·2⁻⁵³ relative error beyond that of the sums — as accurate as the f64 tail of
+/// the general path, without its round trip. Returns NaN when the result is not finite or a norm
+/// is not positive (zero, NaN, overflowed): the caller then classifies the error from the sums on
+/// its slow path.
 #[inline(always)]
 pub(crate) unsafe fn cos_tail_f32(s: [f32; 3]) -> f32 {
-    let r = _mm_sqrt_ps(_mm_setr_ps(s[1], s[2], 1.0, 1.0));
-    let q = _mm_cvtss_f32(_mm_mul_ss(r, _mm_movehdup_ps(r)));
-    let c = s[0] / q;
+    let p = f64::from(s[1]) * f64::from(s[2]);
+    let q = _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(p)));
+    let c = f64::from(s[0]) / q;
     // q > 0 and finite ⇒ both norms positive and finite; |c| ≤ 1.5 ⇒ c finite (NaN fails).
-    if s[1] > 0.0 && s[2] > 0.0 && q < f32::INFINITY && c.abs() <= 1.5 {
-        c.clamp(-1.0, 1.0)
+    if s[1] > 0.0 && s[2] > 0.0 && q < f64::INFINITY && c.abs() <= 1.5 {
+        #[allow(clippy::cast_possible_truncation)]
+        let r = c.clamp(-1.0, 1.0) as f32;
+        r
     } else {
         f32::NAN
     }

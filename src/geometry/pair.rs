@@ -152,10 +152,9 @@ pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T::Output> {
 
 /// Cosine similarity a·b / (‖a‖‖b‖), clamped to [−1, 1], on the given backend.
 ///
-/// Accuracy: the error of the three sums (blocked summation, see [`dot_with`]) plus the tail. For
-/// f32 and bf16 inputs on AVX2 / AVX-512 the tail d / (√‖a‖²·√‖b‖²) runs in f32 registers fused
-/// with the sums (four rounded operations: ≤ 4·2⁻²⁴ relative); elsewhere, and for f64 inputs, it
-/// runs in f64. [`angular_distance_with`] always finishes in f64.
+/// Accuracy: the error of the three sums (blocked summation, see [`dot_with`]) plus the tail
+/// d / √(‖a‖²·‖b‖²), which runs in f64 on every path (fused with the sums in registers for f32 and
+/// bf16 inputs on AVX2 / AVX-512), then one rounding to the output type.
 ///
 /// # Errors
 /// As [`dot_with`], plus `ZeroNorm` if either vector is all zeros (no NaN is ever returned).
