@@ -13,7 +13,8 @@
 
 use super::pairwise::TILE;
 use super::pairwise::{
-    gram_acc_len, gram_tiles, pack, packed_len, round_up, AOperand, Scale, MB, MR, NR,
+    dot_f32_acc64_on, gram_acc_len, gram_tiles, pack, packed_len, round_up, AOperand, Scale, MB,
+    MR, NR,
 };
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
@@ -766,17 +767,7 @@ fn build_zpanels(
 /// sᵢ = 1/(nᵢ+ε), norms and dot products accumulated in f64.
 fn chain_normalise_f32(be: Backend, x: &[f32], g: &mut [f32], f: usize, eps: f64) {
     for (z, u) in x.chunks_exact(f).zip(g.chunks_exact_mut(f)) {
-        let (nn, zu) = match be {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: backend available (entry point check); equal-length slices.
-            Backend::Avx2 | Backend::Avx512 => unsafe {
-                (
-                    super::avx2::dot_f32_acc64(z, z),
-                    super::avx2::dot_f32_acc64(z, u),
-                )
-            },
-            _ => (scalar::dot_f32_acc64(z, z), scalar::dot_f32_acc64(z, u)),
-        };
+        let (nn, zu) = (dot_f32_acc64_on(be, z, z), dot_f32_acc64_on(be, z, u));
         let ni = libm::sqrt(nn);
         let s = 1.0 / (ni + eps);
         let kk = if ni > 0.0 { zu * s * s / ni } else { 0.0 };

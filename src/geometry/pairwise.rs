@@ -72,20 +72,28 @@ pub(crate) enum Scale {
     None,
 }
 
-/// 1/scale for one row; checks finiteness.
-pub(crate) fn row_inv(backend: Backend, row: &[f32], scale: Scale) -> Result<f32> {
-    let nn = match backend {
+/// Σ aᵢbᵢ of two f32 slices accumulated in f64 on `backend` (the caller checked it available;
+/// only the common prefix of unequal lengths is summed).
+pub(crate) fn dot_f32_acc64_on(backend: Backend, a: &[f32], b: &[f32]) -> f64 {
+    let k = a.len().min(b.len());
+    let (a, b) = (&a[..k], &b[..k]);
+    match backend {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller checked `backend.is_available()`.
-        Backend::Avx2 => unsafe { super::avx2::dot_f32_acc64(row, row) },
+        // SAFETY: the caller checked `backend.is_available()`; equal lengths.
+        Backend::Avx2 => unsafe { super::avx2::dot_f32_acc64(a, b) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller checked `backend.is_available()`.
-        Backend::Avx512 => unsafe { super::avx512::dot_f32_acc64(row, row) },
+        // SAFETY: the caller checked `backend.is_available()`; equal lengths.
+        Backend::Avx512 => unsafe { super::avx512::dot_f32_acc64(a, b) },
         #[cfg(target_arch = "aarch64")]
         // SAFETY: the caller checked `backend.is_available()` (NEON, baseline on aarch64).
-        Backend::Neon => unsafe { super::neon::dot_f32_acc64(row, row) },
-        _ => scalar::dot_f32_acc64(row, row),
-    };
+        Backend::Neon => unsafe { super::neon::dot_f32_acc64(a, b) },
+        _ => scalar::dot_f32_acc64(a, b),
+    }
+}
+
+/// 1/scale for one row; checks finiteness.
+pub(crate) fn row_inv(backend: Backend, row: &[f32], scale: Scale) -> Result<f32> {
+    let nn = dot_f32_acc64_on(backend, row, row);
     if !nn.is_finite() {
         return Err(GeometryError::NonFinite);
     }
@@ -528,13 +536,8 @@ pub fn pairwise_with(
         return Err(GeometryError::BufferTooSmall);
     }
     let Packed {
-        mp,
-        np,
-        apack,
-        bpack,
-        acc,
+        mp, np, bpack, acc, ..
     } = pack_pair(backend, None, n, x, n, f, scratch)?;
-    let _ = apack;
     gram_tiles(
         backend,
         AOperand::SameAsB,
