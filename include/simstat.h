@@ -85,6 +85,29 @@ typedef enum SimstatPairValue {
 } SimstatPairValue;
 
 /**
+ * The decision rule of `simstat_cut` (passed as its `rule` argument).
+ */
+typedef enum SimstatCutRule {
+  /**
+   * Relative excess over the median on Fisher z (the default; `param` = ratio in (0, 1],
+   * 0.65 by default).
+   */
+  SIMSTAT_CUT_RULE_RELATIVE_EXCESS = 0,
+  /**
+   * Benjamini–Hochberg against the fitted background (`param` = q in (0, 1)).
+   */
+  SIMSTAT_CUT_RULE_FDR = 1,
+  /**
+   * Relevance posterior ≥ `param` (in (0, 1)) under the background + relevant model.
+   */
+  SIMSTAT_CUT_RULE_POSTERIOR = 2,
+  /**
+   * Expected-F1-optimal cut under the background + relevant model (`param` ignored).
+   */
+  SIMSTAT_CUT_RULE_EXPECTED_F1 = 3,
+} SimstatCutRule;
+
+/**
  * Parameters of a shifted gamma X = shift + Gamma(shape, rate) truncated to [lo, hi].
  */
 typedef struct SimstatGammaParams {
@@ -638,10 +661,11 @@ enum SimstatStatus simstat_mixture_fdr_cutoff(const struct SimstatMixture *mixtu
                                               struct SimstatFdrCutoff *out);
 
 /**
- * Fits the background of a query's cosine scores (`calibrate::fit_background`): mixtures of
- * shifted gammas on the Fisher-z scale z = atanh(s), of order 1..=`max_k` (clamped to 1..=8);
- * the one with the smallest BIC is written to `out` (its components are distributions of z,
- * its interval the mapped one, ±19 at ±1). `scratch` holds `scratch_len ≥ n` doubles (the
+ * Fits the background of a query's cosine scores, hits included (`calibrate::fit_background`):
+ * mixtures of shifted gammas on the Fisher-z scale z = atanh(s), of order 1..=`max_k` (clamped
+ * to 1..=8), fitted to the body left after the iterative removal of the top discoveries; the
+ * one with the smallest BIC is written to `out` (its components are distributions of z, its
+ * interval the mapped one, ±19 at ±1; log-likelihood, AIC and BIC are the body's). `scratch` holds `scratch_len ≥ n` doubles (the
  * mapped scores); `opts` may be null for the defaults. Evaluate it with
  * `simstat_background_p_values` / `simstat_background_fdr_cutoff`, which take raw cosines.
  */
@@ -652,6 +676,22 @@ enum SimstatStatus simstat_fit_background(const double *data,
                                           double *scratch,
                                           size_t scratch_len,
                                           struct SimstatMixture *out);
+
+/**
+ * How many of one query's top-ranked scores to return (`calibrate::cut`; 0 = nothing
+ * relevant): `scores` are its `n` cosine similarities with every corpus row, hits included;
+ * `rule` is a `SimstatCutRule` value and `param` its parameter (NaN: the rule's default —
+ * ratio 0.65, q 0.05, level 0.5); `scratch` holds `scratch_len ≥ n` doubles. Writes the list
+ * length to `out_keep` and the smallest kept score (+inf when none) to `out_threshold`.
+ */
+enum SimstatStatus simstat_cut(const double *scores,
+                               size_t n,
+                               uint32_t rule,
+                               double param,
+                               double *scratch,
+                               size_t scratch_len,
+                               size_t *out_keep,
+                               double *out_threshold);
 
 /**
  * Tail p-values P(S ≥ s) of `n` raw cosine scores under a background from

@@ -22,7 +22,8 @@
 #![allow(unsafe_code)] // raw-pointer arguments of a C ABI; every block carries a SAFETY comment.
 
 use crate::calibrate::{
-    fit_background, CalibrateError, Calibrator, ScoreScale, MAX_CALIBRATION_COMPONENTS,
+    cut, fit_background, CalibrateError, Calibrator, CutOptions, CutRule, ScoreScale,
+    MAX_CALIBRATION_COMPONENTS,
 };
 use crate::dist::{ParamError, TruncatedShiftedGamma};
 use crate::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions, MAX_COMPONENTS};
@@ -83,6 +84,21 @@ pub enum SimstatPairValue {
     Angle = 1,
     /// Angular distance arccos(cos)/π in [0, 1].
     AngularDistance = 2,
+}
+
+/// The decision rule of `simstat_cut` (passed as its `rule` argument).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimstatCutRule {
+    /// Relative excess over the median on Fisher z (the default; `param` = ratio in (0, 1],
+    /// 0.65 by default).
+    RelativeExcess = 0,
+    /// Benjamini–Hochberg against the fitted background (`param` = q in (0, 1)).
+    Fdr = 1,
+    /// Relevance posterior ≥ `param` (in (0, 1)) under the background + relevant model.
+    Posterior = 2,
+    /// Expected-F1-optimal cut under the background + relevant model (`param` ignored).
+    ExpectedF1 = 3,
 }
 
 /// Options of the angular dispersion loss (the reference code's defaults from
@@ -357,7 +373,12 @@ fn calibrate_status(e: CalibrateError) -> SimstatStatus {
     match e {
         CalibrateError::Empty | CalibrateError::ScratchTooSmall { .. } => SimstatStatus::BadLength,
         CalibrateError::BadLevel | CalibrateError::NotAProbability => SimstatStatus::BadProbability,
-        CalibrateError::NonFinite => SimstatStatus::NonFinite,
+        CalibrateError::NonFinite | CalibrateError::ScoreOutOfRange { .. } => {
+            SimstatStatus::NonFinite
+        }
+        CalibrateError::TooFewScores { .. } => SimstatStatus::TooFewSamples,
+        CalibrateError::BadOption(_) => SimstatStatus::BadParameter,
+        CalibrateError::Fit(e) => fit_status(e),
     }
 }
 
@@ -954,10 +975,11 @@ fn background_calibrator(p: *const SimstatMixture) -> Result<Calibrator, Simstat
         .with_scale(ScoreScale::FisherZ))
 }
 
-/// Fits the background of a query's cosine scores (`calibrate::fit_background`): mixtures of
-/// shifted gammas on the Fisher-z scale z = atanh(s), of order 1..=`max_k` (clamped to 1..=8);
-/// the one with the smallest BIC is written to `out` (its components are distributions of z,
-/// its interval the mapped one, ±19 at ±1). `scratch` holds `scratch_len ≥ n` doubles (the
+/// Fits the background of a query's cosine scores, hits included (`calibrate::fit_background`):
+/// mixtures of shifted gammas on the Fisher-z scale z = atanh(s), of order 1..=`max_k` (clamped
+/// to 1..=8), fitted to the body left after the iterative removal of the top discoveries; the
+/// one with the smallest BIC is written to `out` (its components are distributions of z, its
+/// interval the mapped one, ±19 at ±1; log-likelihood, AIC and BIC are the body's). `scratch` holds `scratch_len ≥ n` doubles (the
 /// mapped scores); `opts` may be null for the defaults. Evaluate it with
 /// `simstat_background_p_values` / `simstat_background_fdr_cutoff`, which take raw cosines.
 #[no_mangle]
@@ -990,6 +1012,50 @@ pub extern "C" fn simstat_fit_background(
         }
         let bg = fit_background(data, max_k, &o, scratch).map_err(fit_status)?;
         write(out, mixture_fit_c(&bg.fit))
+    })())
+}
+
+/// How many of one query's top-ranked scores to return (`calibrate::cut`; 0 = nothing
+/// relevant): `scores` are its `n` cosine similarities with every corpus row, hits included;
+/// `rule` is a `SimstatCutRule` value and `param` its parameter (NaN: the rule's default —
+/// ratio 0.65, q 0.05, level 0.5); `scratch` holds `scratch_len ≥ n` doubles. Writes the list
+/// length to `out_keep` and the smallest kept score (+inf when none) to `out_threshold`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_cut(
+    scores: *const f64,
+    n: usize,
+    rule: u32,
+    param: f64,
+    scratch: *mut f64,
+    scratch_len: usize,
+    out_keep: *mut usize,
+    out_threshold: *mut f64,
+) -> SimstatStatus {
+    status((|| {
+        if overlaps(scores, n, scratch.cast_const(), scratch_len) {
+            return Err(SimstatStatus::BadLength);
+        }
+        let scores = slice(scores, n)?;
+        let scratch = slice_mut(scratch, scratch_len)?;
+        if out_keep.is_null() || out_threshold.is_null() {
+            return Err(SimstatStatus::NullPointer);
+        }
+        let or = |default: f64| if param.is_nan() { default } else { param };
+        let rule = match rule {
+            0 => CutRule::RelativeExcess { ratio: or(0.65) },
+            1 => CutRule::Fdr { q: or(0.05) },
+            2 => CutRule::Posterior { level: or(0.5) },
+            3 => CutRule::ExpectedF1,
+            _ => return Err(SimstatStatus::BadParameter),
+        };
+        let opts = CutOptions {
+            rule,
+            ..CutOptions::default()
+        };
+        let c = cut(scores, &opts, scratch).map_err(calibrate_status)?;
+        write(out_keep, c.keep())?;
+        write(out_threshold, c.threshold())
     })())
 }
 

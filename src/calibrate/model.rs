@@ -201,6 +201,80 @@ impl Calibrator {
         (acc / self.background_weight).clamp(0.0, 1.0)
     }
 
+    /// Density of the background (the non-relevant components, renormalised) at `v`, a value
+    /// already on the calibrator's scale.
+    pub(crate) fn background_pdf_mapped(&self, v: f64) -> f64 {
+        let mut acc = 0.0;
+        for (i, w, d) in self.iter() {
+            if Some(i) != self.relevant {
+                acc += w * d.pdf(v);
+            }
+        }
+        acc / self.background_weight
+    }
+
+    /// Tail probability of the background at `v`, a value already on the calibrator's scale.
+    pub(crate) fn background_sf_mapped(&self, v: f64) -> f64 {
+        let mut acc = 0.0;
+        for (i, w, d) in self.iter() {
+            if Some(i) != self.relevant {
+                acc += w * d.sf(v);
+            }
+        }
+        (acc / self.background_weight).clamp(0.0, 1.0)
+    }
+
+    /// The inverse of [`Calibrator::p_value`]: the smallest score s with P(S ≥ s) ≤ `alpha`
+    /// under the background, on the raw score scale — a per-query radius to hand to a vector
+    /// database's `score_threshold` / `radius` (every row scoring ≥ it has p ≤ `alpha`).
+    /// Found by bisection on the background's survival function to the last bit of the score
+    /// scale (at most 200 halvings, no allocation). `alpha ≥ 1` gives the lower end of the
+    /// support; an `alpha` below the tail mass at the upper end gives that end.
+    ///
+    /// # Errors
+    /// [`CalibrateError::BadLevel`] unless `alpha` > 0 (NaN included).
+    ///
+    /// ```
+    /// use simstat::calibrate::Calibrator;
+    /// use simstat::dist::TruncatedShiftedGamma;
+    /// let d = TruncatedShiftedGamma::new(9.0, 30.0, -0.25, -1.0, 1.0).unwrap();
+    /// let cal = Calibrator::from_distribution(d);
+    /// let s = cal.score_at_p_value(1e-6).unwrap();
+    /// assert!((cal.p_value(s) - 1e-6).abs() < 1e-12);
+    /// ```
+    pub fn score_at_p_value(&self, alpha: f64) -> Result<f64, CalibrateError> {
+        if alpha.is_nan() || alpha <= 0.0 {
+            return Err(CalibrateError::BadLevel);
+        }
+        // Bracket on the component scale, over the union of the supports.
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for (_, _, d) in self.iter() {
+            lo = lo.min(d.lo().max(d.shift()));
+            hi = hi.max(d.hi());
+        }
+        let p_at = |v: f64| self.p_value(self.scale.unmap(v));
+        if alpha >= 1.0 || p_at(lo) <= alpha {
+            return Ok(self.scale.unmap(lo));
+        }
+        if p_at(hi) > alpha {
+            return Ok(self.scale.unmap(hi));
+        }
+        // Invariant: p(lo) > alpha ≥ p(hi).
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if p_at(mid) > alpha {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(self.scale.unmap(hi))
+    }
+
     /// Posterior probability that score `s` comes from the relevant (upper) component, computed
     /// in log space; `None` when the model has no relevant component. Outside every component's
     /// support the posterior is that of the nearest side: 0 below, 1 above all background support.
@@ -322,6 +396,18 @@ impl ScoreScale {
                     libm::atanh(s.clamp(-1.0, 1.0)).clamp(-FISHER_Z_MAX, FISHER_Z_MAX)
                 }
             }
+        }
+    }
+}
+
+impl ScoreScale {
+    /// The raw score of a value on this scale (the inverse of [`ScoreScale::map`]: tanh for
+    /// Fisher z; NaN stays NaN).
+    #[must_use]
+    pub fn unmap(self, v: f64) -> f64 {
+        match self {
+            ScoreScale::Cosine => v,
+            ScoreScale::FisherZ => libm::tanh(v),
         }
     }
 }

@@ -219,6 +219,22 @@ int main(void) {
   }
   check_status("fit_background null data", simstat_fit_background(NULL, M, 3, NULL, bscratch, M, &bgm), SIMSTAT_STATUS_NULL_POINTER);
   check_status("fit_background short scratch", simstat_fit_background(mix, M, 3, NULL, bscratch, M - 1, &bgm), SIMSTAT_STATUS_BAD_LENGTH);
+  /* The cut: how many of the top scores to return; the threshold agrees with the count. */
+  for (uint32_t rule = 0; rule < 4; rule++) {
+    size_t keep = 0;
+    double thr = 0.0;
+    check_status("cut", simstat_cut(mix, M, rule, NAN, bscratch, M, &keep, &thr), SIMSTAT_STATUS_OK);
+    size_t above = 0;
+    for (int i = 0; i < M; i++) above += mix[i] >= thr;
+    checks++;
+    if (above != keep || keep > M) { failures++; printf("FAIL cut rule %u: keep %zu, %zu at or above %g\n", rule, keep, above, thr); }
+  }
+  size_t keep0 = 0;
+  double thr0 = 0.0;
+  check_status("cut bad rule", simstat_cut(mix, M, 9, NAN, bscratch, M, &keep0, &thr0), SIMSTAT_STATUS_BAD_PARAMETER);
+  check_status("cut bad ratio", simstat_cut(mix, M, SIMSTAT_CUT_RULE_RELATIVE_EXCESS, 2.0, bscratch, M, &keep0, &thr0), SIMSTAT_STATUS_BAD_PROBABILITY);
+  check_status("cut null out", simstat_cut(mix, M, 0, NAN, bscratch, M, NULL, &thr0), SIMSTAT_STATUS_NULL_POINTER);
+  check_status("cut short scratch", simstat_cut(mix, M, 0, NAN, bscratch, M - 1, &keep0, &thr0), SIMSTAT_STATUS_BAD_LENGTH);
   free(bscratch);
 
   /* Geometry: 3 rows in 2-D, known angles; then the dispersion loss and its gradient. */

@@ -1,0 +1,526 @@
+//! The cut decision: one query's scores against its corpus → how many of the top-ranked rows
+//! to return (0 = nothing relevant), by a documented rule.
+use super::background::{fit_background_mapped, Background, BackgroundOptions};
+use super::relevance::RelevanceModel;
+use super::CalibrateError;
+use crate::fit::Sketch;
+
+/// How [`cut`] turns scores into a list length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum CutRule {
+    /// Keep every score whose Fisher-z excess over the corpus median is at least `ratio` times
+    /// the excess of the anchor, the second-highest score (the median of the top three, so one
+    /// self-match at 1.0 does not set the scale): keep s with
+    /// atanh(s) ≥ m + ratio·(atanh(s₍₂₎) − m), m = atanh(median). Nothing is kept when the anchor
+    /// does not exceed the median. No model is fitted: it costs one selection and two passes.
+    ///
+    /// What it controls: the depth of the list relative to the strength of the best matches.
+    /// Why it is the default: on labelled retrieval data the probability that a row is relevant
+    /// is close to a fixed function of this ratio across collections and models (see the
+    /// crate README, "Calibration: cutting result lists"), while the number of relevant rows a
+    /// query has — what the model-based rules must estimate — cannot be estimated from the
+    /// scores well enough (estimates of 4–23 against true medians of 1–30). Default 0.65.
+    RelativeExcess {
+        /// The ratio ρ in (0, 1].
+        ratio: f64,
+    },
+    /// Benjamini–Hochberg at false-discovery rate `q` against the background: the rows kept are
+    /// the BH discoveries of the tail p-values P(S ≥ s) under [`super::fit_background_with`]'s
+    /// fit. What it controls: the expected share of kept rows that a *random corpus row* could
+    /// have scored as high (not the share of non-relevant rows: topically close rows are
+    /// discoveries too). On retrieval data it returns short or empty lists at q = 0.05.
+    Fdr {
+        /// The level q in (0, 1).
+        q: f64,
+    },
+    /// Keep the rows whose posterior probability of relevance is at least `level` under the
+    /// background + relevant model ([`RelevanceModel`]): the list ends at the lowest-ranked row
+    /// that reaches the level. What it controls: the precision of the last kept row.
+    Posterior {
+        /// The posterior level in (0, 1).
+        level: f64,
+    },
+    /// The cut that maximises the expected F1 under the background + relevant model
+    /// (Arampatzis, Kamps and Robertson, SIGIR 2009): k maximising 2·Σ_{i ≤ k} r_i / (k + R̂),
+    /// r_i the posterior of the i-th ranked row and R̂ the expected number of relevant rows;
+    /// empty when R̂ < 1/2. What it controls: the balance of precision and recall, without a
+    /// parameter.
+    ExpectedF1,
+}
+
+/// Options of [`cut`]. Start from [`CutOptions::default`].
+///
+/// ```
+/// use simstat::calibrate::{CutOptions, CutRule};
+/// let strict = CutOptions { rule: CutRule::Fdr { q: 0.05 }, ..CutOptions::default() };
+/// assert!(matches!(CutOptions::default().rule, CutRule::RelativeExcess { .. }));
+/// # let _ = strict;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CutOptions {
+    /// The decision rule (default [`CutRule::RelativeExcess`] with ratio 0.65).
+    pub rule: CutRule,
+    /// Longest list returned (default `usize::MAX`: no cap).
+    pub max_keep: usize,
+    /// The background fit used by the model-based rules ([`CutRule::Fdr`],
+    /// [`CutRule::Posterior`], [`CutRule::ExpectedF1`]); its `fit.lo` / `fit.hi` also bound the
+    /// scores every rule accepts (default [−1, 1]).
+    pub background: BackgroundOptions,
+    /// [`CutRule::RelativeExcess`] on more scores than this reads the median from a
+    /// 4096-bin histogram [`Sketch`] of the score interval in one pass, linearly interpolated
+    /// inside its bin (error at most one bin, 2/4096 on the cosine scale), instead of an exact
+    /// selection over a copy; the scratch buffer is then not touched (default 1 << 17).
+    pub sketch_above: usize,
+}
+
+impl Default for CutOptions {
+    fn default() -> Self {
+        Self {
+            rule: CutRule::RelativeExcess { ratio: 0.65 },
+            max_keep: usize::MAX,
+            background: BackgroundOptions::default(),
+            sketch_above: 1 << 17,
+        }
+    }
+}
+
+impl CutOptions {
+    /// Checks every field's domain.
+    ///
+    /// # Errors
+    /// [`CalibrateError::BadLevel`] for a rule parameter outside its range (NaN included),
+    /// [`CalibrateError::BadOption`] for bad background options.
+    pub fn validate(&self) -> Result<(), CalibrateError> {
+        let ok = match self.rule {
+            CutRule::RelativeExcess { ratio } => ratio > 0.0 && ratio <= 1.0,
+            CutRule::Fdr { q } => q > 0.0 && q < 1.0,
+            CutRule::Posterior { level } => level > 0.0 && level < 1.0,
+            CutRule::ExpectedF1 => true,
+        };
+        if !ok {
+            return Err(CalibrateError::BadLevel);
+        }
+        self.background
+            .validate()
+            .map_err(|_| CalibrateError::BadOption("background options"))
+    }
+}
+
+/// The decision for one query: how many of its top-ranked rows to return.
+#[derive(Clone, Debug)]
+pub struct Cut {
+    keep: usize,
+    threshold: f64,
+    n: usize,
+    rule: CutRule,
+    background: Option<Background>,
+    relevance: Option<RelevanceModel>,
+}
+
+impl Cut {
+    /// How many of the top-ranked scores to return; 0 means "nothing relevant".
+    #[must_use]
+    pub fn keep(&self) -> usize {
+        self.keep
+    }
+
+    /// The smallest kept score (+inf when nothing is kept): every score ≥ it is kept, except
+    /// where `max_keep` cut a run of ties.
+    #[must_use]
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// Number of scores the decision was made on.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Always false: a cut is made on at least three scores.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The rule that made the decision.
+    #[must_use]
+    pub fn rule(&self) -> CutRule {
+        self.rule
+    }
+
+    /// The fitted background (the model-based rules only): p-values of any score with
+    /// `background().unwrap().calibrator.p_value(s)`, and a radius for a vector database with
+    /// [`super::Calibrator::score_at_p_value`].
+    #[must_use]
+    pub fn background(&self) -> Option<&Background> {
+        self.background.as_ref()
+    }
+
+    /// The background + relevant model ([`CutRule::Posterior`] and [`CutRule::ExpectedF1`]):
+    /// relevance posteriors of any score and the expected number of relevant rows.
+    #[must_use]
+    pub fn relevance(&self) -> Option<&RelevanceModel> {
+        self.relevance.as_ref()
+    }
+}
+
+/// Scratch (f64 elements) that [`cut`] needs for `n` scores: `n`.
+#[must_use]
+pub fn cut_scratch_len(n: usize) -> usize {
+    n
+}
+
+/// Fewest scores [`cut`] accepts.
+pub const MIN_CUT_SCORES: usize = 3;
+
+/// Decides how many of one query's top-ranked scores to return (0 = nothing relevant): `scores`
+/// are its similarities with every corpus row (hits included, any order, on the interval of
+/// `opts.background.fit`, default [−1, 1]); `scratch` holds at least [`cut_scratch_len`]`(n)`
+/// values and nothing is allocated.
+///
+/// The default rule ([`CutRule::RelativeExcess`]) needs no fit and costs O(n); the model-based
+/// rules fit the background of [`super::fit_background_with`] first (a few ms per 10⁴ scores)
+/// and sort the scores.
+///
+/// # Errors
+/// [`CalibrateError::TooFewScores`] for fewer than [`MIN_CUT_SCORES`] scores,
+/// [`CalibrateError::ScoreOutOfRange`] for a NaN, infinite or out-of-interval score (with its
+/// index), [`CalibrateError::ScratchTooSmall`], [`CalibrateError::BadLevel`] /
+/// [`CalibrateError::BadOption`] for bad options, [`CalibrateError::Fit`] when the background
+/// fit fails.
+///
+/// ```
+/// use simstat::calibrate::{cut, cut_scratch_len, CutOptions};
+/// use simstat::special::gamma_p_inv;
+/// // A query's scores: 5,000 background rows and four hits (one an exact duplicate).
+/// let mut scores: Vec<f64> = (0..5000)
+///     .map(|i| -0.25 + gamma_p_inv(9.0, (i as f64 + 0.5) / 5000.0) / 30.0)
+///     .collect();
+/// scores.extend([0.82, 0.86, 0.9, 1.0]);
+/// let mut scratch = vec![0.0; cut_scratch_len(scores.len())];
+/// let c = cut(&scores, &CutOptions::default(), &mut scratch)?;
+/// assert_eq!(c.keep(), 4);
+/// assert_eq!(c.threshold(), 0.82);
+/// # Ok::<(), simstat::calibrate::CalibrateError>(())
+/// ```
+pub fn cut(scores: &[f64], opts: &CutOptions, scratch: &mut [f64]) -> Result<Cut, CalibrateError> {
+    cut_impl(scores, opts, scratch)
+}
+
+/// [`cut`] on `f32` scores, read in place (no copy by the caller; each score is widened to f64
+/// exactly).
+///
+/// # Errors
+/// As [`cut`].
+pub fn cut_f32(
+    scores: &[f32],
+    opts: &CutOptions,
+    scratch: &mut [f64],
+) -> Result<Cut, CalibrateError> {
+    cut_impl(scores, opts, scratch)
+}
+
+/// A slice of scores of either precision, read as f64.
+trait ScoreSlice {
+    fn count(&self) -> usize;
+    fn at(&self, i: usize) -> f64;
+}
+
+impl ScoreSlice for [f64] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> f64 {
+        self[i]
+    }
+}
+
+impl ScoreSlice for [f32] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> f64 {
+        f64::from(self[i])
+    }
+}
+
+fn cut_impl<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    opts: &CutOptions,
+    scratch: &mut [f64],
+) -> Result<Cut, CalibrateError> {
+    opts.validate()?;
+    let n = scores.count();
+    if n < MIN_CUT_SCORES {
+        return Err(CalibrateError::TooFewScores {
+            n,
+            needed: MIN_CUT_SCORES,
+        });
+    }
+    let (lo, hi) = (opts.background.fit.lo, opts.background.fit.hi);
+    let check = |i: usize| -> Result<f64, CalibrateError> {
+        let s = scores.at(i);
+        if s.is_finite() && (lo..=hi).contains(&s) {
+            Ok(s)
+        } else {
+            Err(CalibrateError::ScoreOutOfRange { index: i })
+        }
+    };
+    let mut out = Cut {
+        keep: 0,
+        threshold: f64::INFINITY,
+        n,
+        rule: opts.rule,
+        background: None,
+        relevance: None,
+    };
+    if let CutRule::RelativeExcess { ratio } = opts.rule {
+        if n > opts.sketch_above {
+            relative_excess_sketch(scores, ratio, (lo, hi), &check, &mut out)?;
+        } else {
+            let Some(copy) = scratch.get_mut(..n) else {
+                return Err(CalibrateError::ScratchTooSmall {
+                    needed: n,
+                    got: scratch.len(),
+                });
+            };
+            for (i, dst) in copy.iter_mut().enumerate() {
+                *dst = check(i)?;
+            }
+            // The lower median (a monotone map commutes with order statistics, so this is also
+            // the median on the Fisher-z scale).
+            let mid = (n - 1) / 2;
+            let (_, &mut median, upper) = copy.select_nth_unstable_by(mid, f64::total_cmp);
+            let anchor = second_largest(upper, median);
+            relative_excess_finish(scores, ratio, median, anchor, &mut out);
+        }
+        cap(scores, opts.max_keep, scratch, &mut out);
+        return Ok(out);
+    }
+    // Model-based rules: the background from the body, then the sorted scores.
+    let Some(mapped) = scratch.get_mut(..n) else {
+        return Err(CalibrateError::ScratchTooSmall {
+            needed: n,
+            got: scratch.len(),
+        });
+    };
+    let scale = opts.background.scale;
+    for (i, dst) in mapped.iter_mut().enumerate() {
+        *dst = scale.map(check(i)?);
+    }
+    let bg = fit_background_mapped(mapped, &opts.background).map_err(CalibrateError::Fit)?;
+    mapped.sort_unstable_by(|a, b| b.total_cmp(a));
+    let sorted: &[f64] = mapped;
+    let keep = match opts.rule {
+        CutRule::Fdr { q } => {
+            let nf = n as f64;
+            let mut keep = 0;
+            for (i, &v) in sorted.iter().enumerate().rev() {
+                if bg.calibrator.background_sf_mapped(v) <= (i + 1) as f64 * q / nf {
+                    keep = i + 1;
+                    break;
+                }
+            }
+            keep
+        }
+        CutRule::Posterior { level } => {
+            let model = RelevanceModel::fit(sorted, &bg.calibrator);
+            let keep = model.posterior_cut(sorted, &bg.calibrator, level);
+            out.relevance = Some(model);
+            keep
+        }
+        CutRule::ExpectedF1 => {
+            let model = RelevanceModel::fit(sorted, &bg.calibrator);
+            let keep = model.expected_f1_cut(sorted, &bg.calibrator);
+            out.relevance = Some(model);
+            keep
+        }
+        CutRule::RelativeExcess { .. } => 0,
+    };
+    // Ties at the boundary are kept together (a score either is or is not above a threshold).
+    let keep = extend_ties(sorted, keep);
+    out.keep = keep;
+    out.threshold = if keep == 0 {
+        f64::INFINITY
+    } else {
+        scale.unmap(sorted[keep - 1])
+    };
+    // The threshold on the raw scale is read back from the input (unmap may round).
+    if keep > 0 {
+        out.threshold = smallest_at_least(scores, out.threshold, scale, sorted[keep - 1]);
+    }
+    out.background = Some(bg);
+    cap(scores, opts.max_keep, scratch, &mut out);
+    Ok(out)
+}
+
+/// The largest `v` of `upper` (the values above the median after a selection) and the
+/// second largest; with fewer than two values above the median, the median stands in.
+fn second_largest(upper: &[f64], median: f64) -> f64 {
+    let mut a = median; // largest
+    let mut b = median; // second largest
+    for &v in upper {
+        if v > a {
+            b = a;
+            a = v;
+        } else if v > b {
+            b = v;
+        }
+    }
+    b
+}
+
+fn relative_excess_finish<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    ratio: f64,
+    median: f64,
+    anchor: f64,
+    out: &mut Cut,
+) {
+    let zm = libm::atanh(median.clamp(-1.0, 1.0));
+    let za = libm::atanh(anchor.clamp(-1.0, 1.0));
+    if za.partial_cmp(&zm) != Some(core::cmp::Ordering::Greater) {
+        return;
+    }
+    // atanh(±1) = ±inf: clip like ScoreScale::FisherZ so an anchor at 1.0 keeps a finite
+    // threshold just below 1.
+    let zm = zm.max(-super::FISHER_Z_MAX);
+    let za = za.min(super::FISHER_Z_MAX);
+    let t = libm::tanh(zm + ratio * (za - zm));
+    let mut keep = 0;
+    let mut smallest = f64::INFINITY;
+    for i in 0..scores.count() {
+        let s = scores.at(i);
+        if s >= t {
+            keep += 1;
+            smallest = smallest.min(s);
+        }
+    }
+    out.keep = keep;
+    out.threshold = smallest;
+}
+
+fn relative_excess_sketch<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    ratio: f64,
+    (lo, hi): (f64, f64),
+    check: &dyn Fn(usize) -> Result<f64, CalibrateError>,
+    out: &mut Cut,
+) -> Result<(), CalibrateError> {
+    let mut sketch: Sketch<4096> =
+        Sketch::new(lo, hi).map_err(|_| CalibrateError::BadOption("score interval"))?;
+    let (mut a, mut b) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for i in 0..scores.count() {
+        let s = check(i)?;
+        sketch.push(s).map_err(CalibrateError::Fit)?;
+        if s > a {
+            b = a;
+            a = s;
+        } else if s > b {
+            b = s;
+        }
+    }
+    let median = sketch_quantile(&sketch, 0.5);
+    relative_excess_finish(scores, ratio, median, b.max(median), out);
+    Ok(())
+}
+
+/// The `p` quantile of a histogram sketch, linearly interpolated inside its bin and clamped to
+/// the sketch's observed [min, max].
+fn sketch_quantile<const B: usize>(sk: &Sketch<B>, p: f64) -> f64 {
+    let (lo, hi) = sk.interval();
+    let width = (hi - lo) / B as f64;
+    let target = p * sk.len() as f64;
+    let mut below = 0.0;
+    for (j, &c) in sk.counts().iter().enumerate() {
+        let c = c as f64;
+        if c > 0.0 && below + c >= target {
+            let frac = ((target - below) / c).clamp(0.0, 1.0);
+            let v = lo + (j as f64 + frac) * width;
+            return v.clamp(sk.min(), sk.max());
+        }
+        below += c;
+    }
+    sk.max()
+}
+
+/// `keep` extended over the scores tied with the last kept one.
+fn extend_ties(sorted: &[f64], keep: usize) -> usize {
+    if keep == 0 {
+        return 0;
+    }
+    let last = sorted[keep - 1];
+    let mut k = keep;
+    while k < sorted.len() && sorted[k] == last {
+        k += 1;
+    }
+    k
+}
+
+/// The smallest input score that maps to `v` or above (the raw-scale threshold of a cut made on
+/// mapped values); `approx` is the unmapped guess, returned if no input maps exactly.
+fn smallest_at_least<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    approx: f64,
+    scale: super::ScoreScale,
+    v: f64,
+) -> f64 {
+    let mut best = f64::INFINITY;
+    for i in 0..scores.count() {
+        let s = scores.at(i);
+        if s < best && scale.map(s) >= v {
+            best = s;
+        }
+    }
+    if best.is_finite() {
+        best
+    } else {
+        approx
+    }
+}
+
+/// Applies `max_keep`: the threshold becomes the `max_keep`-th largest score. With a scratch
+/// buffer of `n` values it is one selection over a copy; otherwise (the sketch path, given a
+/// short buffer) a walk over the distinct top values, O(n·max_keep).
+fn cap<S: ScoreSlice + ?Sized>(scores: &S, max_keep: usize, scratch: &mut [f64], out: &mut Cut) {
+    if out.keep <= max_keep {
+        return;
+    }
+    out.keep = max_keep;
+    if max_keep == 0 {
+        out.threshold = f64::INFINITY;
+        return;
+    }
+    let n = scores.count();
+    if let Some(copy) = scratch.get_mut(..n) {
+        for (i, dst) in copy.iter_mut().enumerate() {
+            *dst = scores.at(i);
+        }
+        let (_, &mut t, _) = copy.select_nth_unstable_by(max_keep - 1, |a, b| b.total_cmp(a));
+        out.threshold = t;
+        return;
+    }
+    let mut t = f64::INFINITY;
+    let mut taken = 0;
+    while taken < max_keep {
+        let mut next = f64::NEG_INFINITY;
+        for i in 0..n {
+            let s = scores.at(i);
+            if s < t && s > next {
+                next = s;
+            }
+        }
+        if next == f64::NEG_INFINITY {
+            break;
+        }
+        for i in 0..n {
+            if scores.at(i) == next {
+                taken += 1;
+            }
+        }
+        t = next;
+    }
+    out.threshold = t;
+}
