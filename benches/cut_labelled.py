@@ -376,6 +376,27 @@ def timing_mode():
     return res
 
 
+def ratio_table(settings):
+    """P(relevant) of the rows binned by r = (atanh(s) - m) / (atanh(s_(2)) - m), m = atanh(median):
+    the quantity the default `cut` rule thresholds (at 0.65)."""
+    bins = [0.4, 0.5, 0.6, 0.65, 0.7, 0.8, 0.9, 1.0, np.inf]
+    print("\n## P(relevant) by the relative-excess ratio r (default cut: r >= 0.65)\n")
+    head = ["setting"] + [f"[{a:g}, {b:g})" for a, b in zip(bins[:-1], bins[1:])]
+    rows = []
+    for s in settings:
+        z = np.arctanh(np.clip(s.s64, -1 + 1e-15, 1 - 1e-15))
+        m = np.arctanh(np.clip(np.median(s.s64, axis=1, keepdims=True), -1 + 1e-15, 1 - 1e-15))
+        r = (z - m) / (z[:, 1:2] - m)
+        rel = np.diff(s.tp, axis=1).astype(bool)
+        cells = []
+        for a, b in zip(bins[:-1], bins[1:]):
+            msk = (r >= a) & (r < b)
+            cells.append(f"{rel[msk].mean():.2f} ({msk.sum() / s.nq:.1f})" if msk.any() else "-")
+        rows.append([s.name] + cells)
+    print(md_table(head, rows))
+    print("\n(cell: P(relevant), and in brackets the rows per query in the bin)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=DATA, help="directory with settings.tsv (default tests/data/labelled)")
@@ -385,6 +406,8 @@ def main():
     ap.add_argument("--methods", help="comma-separated subset of methods")
     ap.add_argument("--source-f64", help="read <ds>_<model>.sims.f64 from this directory instead of the f32 copies")
     ap.add_argument("--timing", action="store_true", help="only time the gpd-bh and gaussian-bh cuts (N = 10,000)")
+    ap.add_argument("--ratio-table", action="store_true",
+                    help="only print P(relevant) binned by the default rule's ratio (the evidence for it)")
     args = ap.parse_args()
 
     if args.timing:
@@ -405,6 +428,10 @@ def main():
     print(f"data: {args.data}{' (f64 from ' + args.source_f64 + ')' if args.source_f64 else ''}: "
           + ", ".join(f"{s.name} {s.nq}x{s.nd}" for s in settings))
     ac_ok, ac_n = check_autocut(F32(1.0) - settings[0].s32[:40, :L_AUTOCUT])
+
+    if args.ratio_table:
+        ratio_table(settings)
+        return
 
     simstat = prepare_simstat(args)
     methods = make_methods(simstat)
