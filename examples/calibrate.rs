@@ -1025,33 +1025,9 @@ fn render_svg(scores: &Scores, r: &Report) -> String {
         &desc,
         &bg.calibrator,
         &cuts,
-        Area {
-            x: 70.0,
-            y: 70.0,
-            w: pw,
-            h: h - 140.0,
-            v0: 0.0,
-            v1: 1.0,
-            u0: 0.0,
-            u1: 1.0,
-        },
+        panel_area(70.0, pw, h),
     );
-    tail_panel(
-        &mut o,
-        &desc,
-        r,
-        &cuts,
-        Area {
-            x: 70.0 + pw + 80.0,
-            y: 70.0,
-            w: pw,
-            h: h - 140.0,
-            v0: 0.0,
-            v1: 1.0,
-            u0: 0.0,
-            u1: 1.0,
-        },
-    );
+    tail_panel(&mut o, &desc, r, &cuts, panel_area(70.0 + pw + 80.0, pw, h));
     o.push_str("</svg>\n");
     o
 }
@@ -1231,4 +1207,18 @@ fn tail_panel(o: &mut String, desc: &[f64], r: &Report, cuts: &[CutLine], mut a:
     // Bottom left: the curves fall from the top left to the bottom right.
     let lh = entries.len() as f64 * 18.0 + 4.0;
     legend(o, a.x + 12.0, a.y + a.h - lh - 6.0, &entries);
+}
+
+/// A panel of width `w` at `x`, below the title, with the unit value range.
+fn panel_area(x: f64, w: f64, h: f64) -> Area {
+    Area {
+        x,
+        y: 70.0,
+        w,
+        h: h - 140.0,
+        v0: 0.0,
+        v1: 1.0,
+        u0: 0.0,
+        u1: 1.0,
+    }
 }

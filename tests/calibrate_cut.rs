@@ -9,34 +9,7 @@ use simstat::calibrate::{
 };
 use simstat::fit::FitOptions;
 
-const SAMPLES: [&str; 26] = [
-    "h00_minilm_l6",
-    "h01_minilm_l6",
-    "h02_minilm_l6",
-    "h03_minilm_l6",
-    "h04_minilm_l6",
-    "h05_minilm_l6",
-    "h06_minilm_l6",
-    "h07_minilm_l6",
-    "h08_minilm_l6",
-    "w0_minilm_l6",
-    "w1_minilm_l6",
-    "w2_minilm_l6",
-    "w4_minilm_l6",
-    "h00_minilm_l3",
-    "h01_minilm_l3",
-    "h02_minilm_l3",
-    "h03_minilm_l3",
-    "h04_minilm_l3",
-    "h05_minilm_l3",
-    "h06_minilm_l3",
-    "h07_minilm_l3",
-    "h08_minilm_l3",
-    "w0_minilm_l3",
-    "w1_minilm_l3",
-    "w2_minilm_l3",
-    "w4_minilm_l3",
-];
+use common::REAL_SAMPLES as SAMPLES;
 
 const PLANTED: [f64; 3] = [0.95, 0.97, 0.99];
 

@@ -6,34 +6,7 @@ use common::SplitMix64;
 use simstat::calibrate::{fit_background, ks_uniform, ks_uniform_held_out, Calibrator};
 use simstat::fit::{fit_gamma, FitOptions};
 
-const SAMPLES: [&str; 26] = [
-    "h00_minilm_l6",
-    "h01_minilm_l6",
-    "h02_minilm_l6",
-    "h03_minilm_l6",
-    "h04_minilm_l6",
-    "h05_minilm_l6",
-    "h06_minilm_l6",
-    "h07_minilm_l6",
-    "h08_minilm_l6",
-    "w0_minilm_l6",
-    "w1_minilm_l6",
-    "w2_minilm_l6",
-    "w4_minilm_l6",
-    "h00_minilm_l3",
-    "h01_minilm_l3",
-    "h02_minilm_l3",
-    "h03_minilm_l3",
-    "h04_minilm_l3",
-    "h05_minilm_l3",
-    "h06_minilm_l3",
-    "h07_minilm_l3",
-    "h08_minilm_l3",
-    "w0_minilm_l3",
-    "w1_minilm_l3",
-    "w2_minilm_l3",
-    "w4_minilm_l3",
-];
+use common::REAL_SAMPLES as SAMPLES;
 
 fn load(name: &str) -> Vec<f64> {
     let path = format!("{}/tests/data/sims/{name}.f64", env!("CARGO_MANIFEST_DIR"));

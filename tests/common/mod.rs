@@ -68,6 +68,37 @@ impl SplitMix64 {
     }
 }
 
+/// The 26 real cosine-similarity samples under tests/data/sims (13 queries × 2 models, 6,544
+/// corpus rows each).
+pub const REAL_SAMPLES: [&str; 26] = [
+    "h00_minilm_l6",
+    "h01_minilm_l6",
+    "h02_minilm_l6",
+    "h03_minilm_l6",
+    "h04_minilm_l6",
+    "h05_minilm_l6",
+    "h06_minilm_l6",
+    "h07_minilm_l6",
+    "h08_minilm_l6",
+    "w0_minilm_l6",
+    "w1_minilm_l6",
+    "w2_minilm_l6",
+    "w4_minilm_l6",
+    "h00_minilm_l3",
+    "h01_minilm_l3",
+    "h02_minilm_l3",
+    "h03_minilm_l3",
+    "h04_minilm_l3",
+    "h05_minilm_l3",
+    "h06_minilm_l3",
+    "h07_minilm_l3",
+    "h08_minilm_l3",
+    "w0_minilm_l3",
+    "w1_minilm_l3",
+    "w2_minilm_l3",
+    "w4_minilm_l3",
+];
+
 /// Reads a raw little-endian f64 file under tests/data.
 pub fn read_f64(rel: &str) -> Vec<f64> {
     let path = format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"));
