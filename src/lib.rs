@@ -9,6 +9,9 @@
 //!   mergeable histogram [`fit::Sketch`].
 //! * [`geometry`]: SIMD cosine/angle kernels with runtime CPU dispatch, blocked N×N angle matrices,
 //!   the fused angular dispersion loss and gradient, condensation metrics, signature alignment.
+//! * [`calibrate`] (the main job): from one query's scores against its corpus, hits included,
+//!   how many of the top results to return ([`calibrate::cut`]; 0 = nothing relevant), a
+//!   background the hits cannot capture, tail p-values and their inverse, relevance posteriors.
 //! * [`select`]: order selection without sweeps — merge dendrograms of mixing measures and the
 //!   Dendrogram Selection Criterion (DSC) beside AIC/BIC/ICL, for shifted-gamma mixtures and for
 //!   softmax-gated Gaussian mixtures of experts.
@@ -23,7 +26,21 @@
 //! Math comes from `libm` (through `num-traits` with its `libm` feature), so the core builds on
 //! bare targets (`thumbv7em-none-eabihf`) and emits PTX for `nvptx64-nvidia-cuda`.
 //!
-//! ## Example
+//! ## Example: the main job
+//! ```
+//! use simstat::calibrate::{cut, cut_scratch_len, CutOptions};
+//! // One query's cosine scores against every corpus row (here: 1,000 background rows and
+//! // two near-duplicates of the query).
+//! let mut scores: Vec<f64> = (0..1000).map(|i| 0.1 + 0.2 * ((i * 37 % 1000) as f64 / 1000.0)).collect();
+//! scores.extend([0.91, 0.95]);
+//! let mut scratch = vec![0.0; cut_scratch_len(scores.len())];
+//! let c = cut(&scores, &CutOptions::default(), &mut scratch)?;
+//! assert_eq!(c.keep(), 2); // return the top two results
+//! assert_eq!(c.threshold(), 0.91);
+//! # Ok::<(), simstat::calibrate::CalibrateError>(())
+//! ```
+//!
+//! ## Example: special functions
 //! ```
 //! use simstat::special::{digamma, gamma_p, gamma_q};
 //! let psi = digamma(1.0_f64); // −γ
