@@ -274,6 +274,29 @@ fn cut_errors_are_clear() {
 }
 
 #[test]
+fn ratio_one_keeps_the_top_two_and_ties() {
+    let x = [0.1, 0.2, 0.15, 0.7, 0.123_456_789_012_345_6, 0.7];
+    let mut s = [0.0; 6];
+    let o = CutOptions {
+        rule: CutRule::RelativeExcess { ratio: 1.0 },
+        ..CutOptions::default()
+    };
+    let c = cut(&x, &o, &mut s).unwrap();
+    assert_eq!((c.keep(), c.threshold()), (2, 0.7));
+    // All scores equal: nothing stands out, nothing is kept.
+    let c = cut(&[0.3; 5], &CutOptions::default(), &mut s).unwrap();
+    assert_eq!((c.keep(), c.threshold()), (0, f64::INFINITY));
+    // Scores at exactly ±1 are valid input.
+    let c = cut(
+        &[-1.0, 0.0, 0.1, 0.05, 1.0, 1.0],
+        &CutOptions::default(),
+        &mut s,
+    )
+    .unwrap();
+    assert_eq!((c.keep(), c.threshold()), (2, 1.0));
+}
+
+#[test]
 fn f32_scores_give_the_f64_decision() {
     let x = load("h00_minilm_l6");
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();

@@ -392,7 +392,8 @@ fn relative_excess_finish<S: ScoreSlice + ?Sized>(
     // threshold just below 1.
     let zm = zm.max(-super::FISHER_Z_MAX);
     let za = za.min(super::FISHER_Z_MAX);
-    let t = libm::tanh(zm + ratio * (za - zm));
+    // The anchor itself is always kept (ratio ≤ 1): guard against tanh(atanh(x)) > x.
+    let t = libm::tanh(zm + ratio * (za - zm)).min(anchor);
     let mut keep = 0;
     let mut smallest = f64::INFINITY;
     for i in 0..scores.count() {
