@@ -185,7 +185,7 @@ pub fn fit_background_on(
 /// "the score of a random corpus row", whose tail probability [`Calibrator::p_value`] is the
 /// p-value of a score.
 /// Orders past the first that cannot be fitted (too few samples) end the search. `scratch`
-/// (≥ `scores.len()`) receives the mapped scores (partially ordered); nothing is allocated.
+/// (≥ `scores.len()`) receives the mapped scores, sorted ascending; nothing is allocated.
 ///
 /// # Errors
 /// [`FitError::NonFinite`] / [`FitError::OutOfInterval`] for a bad score (with its index),
@@ -216,7 +216,7 @@ pub fn fit_background_with(
 }
 
 /// [`fit_background_with`] on scores already mapped to `o.scale` and checked (finite, inside
-/// the interval); `mapped` is reordered (partitioned at the body limit).
+/// the interval); `mapped` is left sorted in ascending order.
 pub(crate) fn fit_background_mapped(
     mapped: &mut [f64],
     o: &BackgroundOptions,
@@ -275,7 +275,7 @@ pub(crate) fn fit_background_mapped(
 
 /// Number of Benjamini–Hochberg discoveries at level `q` among `ascending` (mapped scores)
 /// under `cal`; the scan stops at the first p-value above q (no later rank can qualify).
-fn bh_discoveries(ascending: &[f64], cal: &Calibrator, q: f64) -> usize {
+pub(crate) fn bh_discoveries(ascending: &[f64], cal: &Calibrator, q: f64) -> usize {
     let n = ascending.len();
     let nf = n as f64;
     let mut found = 0;

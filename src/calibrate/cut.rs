@@ -1,6 +1,6 @@
 //! The cut decision: one query's scores against its corpus → how many of the top-ranked rows
 //! to return (0 = nothing relevant), by a documented rule.
-use super::background::{fit_background_mapped, Background, BackgroundOptions};
+use super::background::{bh_discoveries, fit_background_mapped, Background, BackgroundOptions};
 use super::relevance::RelevanceModel;
 use super::CalibrateError;
 use crate::fit::Sketch;
@@ -315,20 +315,16 @@ fn cut_impl<S: ScoreSlice + ?Sized>(
         *dst = scale.map(check(i)?);
     }
     let bg = fit_background_mapped(mapped, &opts.background).map_err(CalibrateError::Fit)?;
-    mapped.sort_unstable_by(|a, b| b.total_cmp(a));
+    // The fit left `mapped` in ascending order: BH reads it as it is, the relevance model in
+    // decreasing order (a reversal, not another sort).
+    let fdr_keep = match opts.rule {
+        CutRule::Fdr { q } => bh_discoveries(mapped, &bg.calibrator, q),
+        _ => 0,
+    };
+    mapped.reverse();
     let sorted: &[f64] = mapped;
     let keep = match opts.rule {
-        CutRule::Fdr { q } => {
-            let nf = n as f64;
-            let mut keep = 0;
-            for (i, &v) in sorted.iter().enumerate().rev() {
-                if bg.calibrator.background_sf_mapped(v) <= (i + 1) as f64 * q / nf {
-                    keep = i + 1;
-                    break;
-                }
-            }
-            keep
-        }
+        CutRule::Fdr { .. } => fdr_keep,
         CutRule::Posterior { level } => {
             let model = RelevanceModel::fit(sorted, &bg.calibrator);
             let keep = model.posterior_cut(sorted, &bg.calibrator, level);
