@@ -8,7 +8,8 @@ use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood, L
 use std::hint::black_box;
 use std::time::Duration;
 
-/// A K0 = 10 gamma mixture as an over-fitted EM would return it (3 groups of near-duplicates).
+/// A K0 = 10 gamma mixture as an over-fitted EM would return it (3 groups of near-duplicates);
+/// `Dendrogram::build` standardises its copy of the atoms.
 fn gamma_atoms_k10() -> [GammaAtom; 10] {
     let mut rng = SplitMix64(9);
     let centres = [(12.0, 60.0, -0.1), (30.0, 100.0, 0.2), (8.0, 20.0, 0.4)];
@@ -22,7 +23,6 @@ fn gamma_atoms_k10() -> [GammaAtom; 10] {
             c - 0.02 * rng.next_f64(),
         );
     }
-    let _ = GammaAtom::standardise(&mut atoms);
     atoms
 }
 
@@ -95,7 +95,7 @@ fn bench_sgmoe(c: &mut Criterion) {
             let mut d = Dendrogram::<SgmoeAtom<1>, 8>::build(&atoms[..k]).expect("dendrogram");
             d.evaluate(&mut SgmoeLevelLikelihood::new(&xs, &ys).expect("data"))
                 .expect("levels");
-            d.criteria(&DscOptions::default()).map(|c| c.dsc_choice())
+            d.criteria(&DscOptions::paper()).map(|c| c.dsc_choice())
         })
     });
     g.bench_function("sweep_k1_to_6_bic", |b| {
@@ -115,14 +115,16 @@ fn bench_sgmoe(c: &mut Criterion) {
     g.finish();
 }
 
-/// Gamma: one over-fitted K0 = 10 EM + dendrogram + DSC vs EM at K = 1..10 + BIC (N = 5,000).
+/// Gamma (N = 5,000, three clusters): `select_order` on a K0 = 8 over-fit, the over-fit +
+/// `select_order` together, and the K = 1..6 BIC sweep it replaces.
 fn bench_gamma_pipeline(c: &mut Criterion) {
-    use simstat::fit::{fit_mixture, FitOptions};
+    use simstat::fit::{fit_mixture, fit_mixture_with, FitOptions, MixtureOptions};
+    use simstat::select::select_order;
     let mut rng = SplitMix64(3);
-    let truth = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2)];
+    let truth = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2), (8.0, 40.0, -0.6)];
     let data: Vec<f64> = (0..5_000)
         .map(|i| loop {
-            let (a, l, s): (f64, f64, f64) = truth[i % 2];
+            let (a, l, s): (f64, f64, f64) = truth[i % 3];
             // Wilson–Hilferty normal approximation of a gamma draw is enough for a bench
             let z = rng.normal();
             let g = a * (1.0 - 1.0 / (9.0 * a) + z / (9.0 * a).sqrt()).powi(3);
@@ -133,30 +135,24 @@ fn bench_gamma_pipeline(c: &mut Criterion) {
         })
         .collect();
     let opts = FitOptions::default();
+    let over = fit_mixture_with(&data, 8, &opts, &MixtureOptions::overfit()).expect("fit");
     let mut g = c.benchmark_group("gamma_pipeline_n5000");
     g.sample_size(10);
-    g.bench_function("overfit_k10_plus_dsc", |b| {
+    g.bench_function("select_order_k0_8", |b| {
         b.iter(|| {
-            let fit = fit_mixture(&data, 10, &opts).expect("fit");
-            let mut atoms = [GammaAtom::default(); 16];
-            let mut k = 0;
-            for (c, &w) in fit.components().iter().zip(fit.weights()) {
-                if w > 0.0 {
-                    atoms[k] = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
-                    k += 1;
-                }
-            }
-            GammaAtom::standardise(&mut atoms[..k]).expect("atoms");
-            let mut d = Dendrogram::<GammaAtom, 16>::build(&atoms[..k]).expect("dendrogram");
-            d.evaluate(&mut GammaLevelLikelihood::new(&data, -1.0, 1.0).expect("data"))
-                .expect("levels");
-            d.criteria(&DscOptions::default()).map(|c| c.dsc_choice())
+            select_order(black_box(&over), &data, &DscOptions::default()).map(|s| s.dsc_choice())
         })
     });
-    g.bench_function("sweep_k1_to_10_bic", |b| {
+    g.bench_function("overfit_k0_8_plus_select_order", |b| {
+        b.iter(|| {
+            let fit = fit_mixture_with(&data, 8, &opts, &MixtureOptions::overfit()).expect("fit");
+            select_order(&fit, &data, &DscOptions::default()).map(|s| s.dsc_choice())
+        })
+    });
+    g.bench_function("sweep_k1_to_6_bic", |b| {
         b.iter(|| {
             let mut best = (0usize, f64::INFINITY);
-            for k in 1..=10 {
+            for k in 1..=6 {
                 if let Ok(f) = fit_mixture(&data, k, &opts) {
                     if f.bic() < best.1 {
                         best = (k, f.bic());

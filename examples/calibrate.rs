@@ -46,7 +46,8 @@
 //! * `background`: `model`, `scale` (`"fisher_z"`), `selected_by` (`"bic"`), `k`, `max_k`,
 //!   `bic` (`[{k, bic}]`, z scale), `components` (`[{weight, shape, rate, shift}]`, z scale,
 //!   weights sum to 1), `log_likelihood` (z scale, body rows), `body_rows`, `excluded`,
-//!   `body_limit` (cosine), `rounds`, `passes`, `converged`;
+//!   `body_limit` (cosine), `rounds`, `passes`, `converged`, `stop` (why the optimiser
+//!   stopped: `gradient`, `flat`, `pass_limit`, `no_ascent`);
 //! * `radius`: `[{p_value, score}]` for p = 1e-3 and 1e-6;
 //! * `top`: `[{rank, row, score, p_value, posterior, kept, discovery}]`, by decreasing score;
 //! * `timings_ms`: milliseconds per step.
@@ -677,8 +678,9 @@ fn text_background(o: &mut String, r: &Report) {
     let _ = writeln!(o, "  BIC (z scale, body rows): {}", bics.join(", "));
     let _ = writeln!(
         o,
-        "  log-likelihood (z scale, body rows) = {:.4}",
-        bg.fit.log_likelihood()
+        "  log-likelihood (z scale, body rows) = {:.4}; optimiser {}",
+        bg.fit.log_likelihood(),
+        bg.fit.stop_reason()
     );
     for (i, (w, c)) in bg.fit.weights().iter().zip(bg.fit.components()).enumerate() {
         let _ = writeln!(
@@ -760,7 +762,7 @@ fn json_background(r: &Report) -> String {
         ']',
     );
     format!(
-        "{{\"model\":\"shifted_gamma_mixture\",\"scale\":\"fisher_z\",\"selected_by\":\"bic\",\"k\":{},\"max_k\":{},\"bic\":{bic},\"components\":{comps},\"log_likelihood\":{},\"body_rows\":{},\"excluded\":{},\"body_limit\":{},\"rounds\":{},\"passes\":{},\"converged\":{}}}",
+        "{{\"model\":\"shifted_gamma_mixture\",\"scale\":\"fisher_z\",\"selected_by\":\"bic\",\"k\":{},\"max_k\":{},\"bic\":{bic},\"components\":{comps},\"log_likelihood\":{},\"body_rows\":{},\"excluded\":{},\"body_limit\":{},\"rounds\":{},\"passes\":{},\"converged\":{},\"stop\":\"{}\"}}",
         bg.fit.len(),
         bg.tried,
         json_num(bg.fit.log_likelihood()),
@@ -769,7 +771,8 @@ fn json_background(r: &Report) -> String {
         json_num(bg.body_limit),
         bg.rounds,
         bg.fit.passes(),
-        bg.fit.converged()
+        bg.fit.converged(),
+        bg.fit.stop_reason().name()
     )
 }
 

@@ -75,6 +75,7 @@ fn sample(n: usize, eps: f64, seed: u64) -> (Vec<SVector<f64, 1>>, Vec<f64>) {
 #[derive(Default, Clone, Copy)]
 struct Run {
     dsc_gi: usize,
+    dsc_gi_leaf: usize,
     dsc_pi: usize,
     aic_lv: usize,
     bic_lv: usize,
@@ -104,11 +105,20 @@ fn one_run(n: usize, eps: f64, seed: u64) -> Option<Run> {
     let over = fit_sgmoe::<1, 8>(&xs, &ys, KOVER, &opts).ok()?;
     let mut lik = SgmoeLevelLikelihood::new(&xs, &ys).ok()?;
     let mut r = Run::default();
+    {
+        // the leaf rule: experts carrying < 10 observations (and duplicates) absorbed first
+        let (mut atoms, k) =
+            SgmoeAtom::from_model(&over.model, &xs, Weighting::GateIntercept).ok()?;
+        let k = SgmoeAtom::absorb_negligible(&mut atoms, k, n, 10.0).ok()?;
+        let mut d = Dendrogram::<SgmoeAtom<1>, 8>::build(&atoms[..k]).ok()?;
+        d.evaluate(&mut lik).ok()?;
+        r.dsc_gi_leaf = d.criteria(&DscOptions::paper()).ok()?.dsc_choice();
+    }
     for w in [Weighting::GateIntercept, Weighting::AverageGate] {
         let (atoms, k) = SgmoeAtom::from_model(&over.model, &xs, w).ok()?;
         let mut d = Dendrogram::<SgmoeAtom<1>, 8>::build(&atoms[..k]).ok()?;
         d.evaluate(&mut lik).ok()?;
-        let c = d.criteria(&DscOptions::default()).ok()?;
+        let c = d.criteria(&DscOptions::paper()).ok()?;
         // Voronoi loss of level K0, with π̄ masses for both weightings
         let lv = d.level(K0).ok()?;
         let mut merged = [SgmoeAtom::<1>::default(); K0];
@@ -209,8 +219,8 @@ fn main() {
     let mut loss_rows: Vec<LossRow> = Vec::new();
     for &eps in &epss {
         println!("### contamination eps = {eps} (Laplace(0, 2) added to y)\n");
-        println!("| N | DSC (e^w0, reference) | DSC (avg gate) | AIC levels | BIC levels | ICL levels | AIC sweep | BIC sweep | ICL sweep | time over-fit+DSC / sweep |");
-        println!("|---|---|---|---|---|---|---|---|---|---|");
+        println!("| N | DSC (e^w0, reference) | DSC (e^w0), leaf rule | DSC (avg gate) | AIC levels | BIC levels | ICL levels | AIC sweep | BIC sweep | ICL sweep | time over-fit+DSC / sweep |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
         for &n in &ns {
             let seeds: Vec<u64> = (0..reps as u64)
                 .map(|s| 1000 * n as u64 + s + (eps * 1e6) as u64)
@@ -239,8 +249,9 @@ fn main() {
                 .iter()
                 .fold((0.0, 0.0), |a, r| (a.0 + r.t_over_dsc, a.1 + r.t_sweep));
             println!(
-                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} s / {:.2} s |",
+                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} s / {:.2} s |",
                 cell(cnt(&|r| r.dsc_gi), m),
+                cell(cnt(&|r| r.dsc_gi_leaf), m),
                 cell(cnt(&|r| r.dsc_pi), m),
                 cell(cnt(&|r| r.aic_lv), m),
                 cell(cnt(&|r| r.bic_lv), m),

@@ -244,6 +244,11 @@ typedef struct SimstatMixtureOptions {
    */
   double rel_tol;
   /**
+   * Convergence on the absolute log-likelihood change: |ΔLL| ≤ `ll_tol`·N for 3 accepted
+   * steps in a row (0 = off).
+   */
+  double ll_tol;
+  /**
    * Weight floor (default 1e-4).
    */
   double min_weight;
@@ -332,10 +337,19 @@ typedef struct SimstatMixture {
  */
 typedef struct SimstatDscOptions {
   /**
-   * Penalty ω_N of DSC: 0 means ln N (default, the paper's); otherwise a fixed ω (finite,
-   * > 0; anything else is `SIMSTAT_STATUS_BAD_PARAMETER`).
+   * Penalty ω_N of DSC (`select::Omega`): 0 the default (√N), 1 ln N (the paper's), 2 √N,
+   * 3 the fixed value `omega`.
+   */
+  uint32_t omega_rule;
+  /**
+   * ω when `omega_rule` = 3 (finite, > 0; anything else is `SIMSTAT_STATUS_BAD_PARAMETER`).
    */
   double omega;
+  /**
+   * Scale of the heights in DSC (`select::HeightScale`): 0 the default (ln h), 1 linear (the
+   * paper's), 2 ln h.
+   */
+  uint32_t height_scale;
   /**
    * Level κ = 1: 0 excluded from DSC (default, the paper's range), 1 height ω_N/√N
    * (experimental), 2 height `kappa_one_height`.
@@ -346,16 +360,27 @@ typedef struct SimstatDscOptions {
    */
   double kappa_one_height;
   /**
-   * EM passes refitting each level (shifts fixed) before its log-likelihood is taken
-   * (default 0: the merged atoms as they are). The merged mixture written out is the
-   * dendrogram's (not refitted) either way.
+   * Passes of the level refit `refit_mode` names (0 with modes 0 and 3 means 30).
    */
   uint32_t refit_passes;
+  /**
+   * How each level is refitted before its log-likelihood is taken (`select::LevelRefit`):
+   * 0 polished to its likelihood optimum from the merged atoms and from its neighbouring
+   * levels, at most `refit_passes` Newton passes per polish (default, `MleNested`), 1 not
+   * refitted (the paper's DSC), 2 `refit_passes` EM passes with the shifts fixed, 3 polished
+   * from the merged atoms only (`Mle`). The mixture written out is the level as evaluated.
+   */
+  uint32_t refit_mode;
   /**
    * Level whose merged mixture goes to `SimstatSelection::selected`: 0 the one DSC chose
    * (default), κ ∈ 1..=K0 that level.
    */
   uint32_t level;
+  /**
+   * Leaf rule (`select::LeafRule`): 0 the default (truncated moments; negligible,
+   * point-mass and duplicate components absorbed before merging), 1 every component a leaf.
+   */
+  uint32_t leaf_rule;
 } SimstatDscOptions;
 
 /**
@@ -363,8 +388,8 @@ typedef struct SimstatDscOptions {
  */
 typedef struct SimstatMergeStep {
   /**
-   * Node id of the first merged cluster: leaves are 0..K0 (the components in order), merge
-   * m creates node K0 + m.
+   * Node id of the first merged cluster: leaves are 0..K0 (the components the leaf rule
+   * kept, in their order in the mixture), merge m creates node K0 + m.
    */
   size_t node_i;
   /**
@@ -387,7 +412,7 @@ typedef struct SimstatMergeStep {
  */
 typedef struct SimstatSelection {
   /**
-   * Number of leaves K0 (the over-fitted mixture's K).
+   * Number of leaves K0: the over-fitted mixture's components left by the leaf rule.
    */
   size_t k0;
   /**
@@ -451,6 +476,14 @@ typedef struct SimstatSelection {
    * facts zero).
    */
   struct SimstatMixture selected;
+  /**
+   * Components of the over-fit absorbed by the leaf rule (its K minus `k0`).
+   */
+  size_t absorbed;
+  /**
+   * 1 when the over-fit reported convergence, 0 otherwise.
+   */
+  uint32_t overfit_converged;
 } SimstatSelection;
 
 /**
@@ -716,7 +749,8 @@ enum SimstatStatus simstat_background_fdr_cutoff(const struct SimstatMixture *mi
                                                  struct SimstatFdrCutoff *out);
 
 /**
- * Fills `opts` with the DSC defaults (ω_N = ln N, κ = 1 excluded, no refit, DSC's level).
+ * Fills `opts` with the DSC defaults of `select::DscOptions::default()` (ln heights,
+ * ω_N = √N, κ = 1 excluded, the leaf rule, levels polished, DSC's level): every field 0.
  */
 enum SimstatStatus simstat_dsc_options_default(struct SimstatDscOptions *opts);
 

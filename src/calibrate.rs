@@ -82,5 +82,4 @@ impl core::fmt::Display for CalibrateError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for CalibrateError {}
+impl core::error::Error for CalibrateError {}

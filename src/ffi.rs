@@ -32,7 +32,7 @@ use crate::geometry::{
     self, DispersionOptions, DispersionVariant, GeometryError, Layout, PairValue, Reduction,
 };
 use crate::select::{
-    Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood, KappaOne, Omega, SelectError,
+    select_order, DscOptions, HeightScale, KappaOne, LeafRule, LevelRefit, Omega, SelectError,
 };
 use crate::special;
 
@@ -188,6 +188,9 @@ pub struct SimstatMixtureOptions {
     pub grad_tol: f64,
     /// Convergence on the relative log-likelihood change (default 1e-15).
     pub rel_tol: f64,
+    /// Convergence on the absolute log-likelihood change: |ΔLL| ≤ `ll_tol`·N for 3 accepted
+    /// steps in a row (0 = off).
+    pub ll_tol: f64,
     /// Weight floor (default 1e-4).
     pub min_weight: f64,
     /// Shape floor (default 1).
@@ -240,29 +243,41 @@ pub struct SimstatMixture {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SimstatDscOptions {
-    /// Penalty ω_N of DSC: 0 means ln N (default, the paper's); otherwise a fixed ω (finite,
-    /// > 0; anything else is `SIMSTAT_STATUS_BAD_PARAMETER`).
+    /// Penalty ω_N of DSC (`select::Omega`): 0 the default (√N), 1 ln N (the paper's), 2 √N,
+    /// 3 the fixed value `omega`.
+    pub omega_rule: u32,
+    /// ω when `omega_rule` = 3 (finite, > 0; anything else is `SIMSTAT_STATUS_BAD_PARAMETER`).
     pub omega: f64,
+    /// Scale of the heights in DSC (`select::HeightScale`): 0 the default (ln h), 1 linear (the
+    /// paper's), 2 ln h.
+    pub height_scale: u32,
     /// Level κ = 1: 0 excluded from DSC (default, the paper's range), 1 height ω_N/√N
     /// (experimental), 2 height `kappa_one_height`.
     pub kappa_one: u32,
     /// h(1) when `kappa_one` = 2 (finite, ≥ 0).
     pub kappa_one_height: f64,
-    /// EM passes refitting each level (shifts fixed) before its log-likelihood is taken
-    /// (default 0: the merged atoms as they are). The merged mixture written out is the
-    /// dendrogram's (not refitted) either way.
+    /// Passes of the level refit `refit_mode` names (0 with modes 0 and 3 means 30).
     pub refit_passes: u32,
+    /// How each level is refitted before its log-likelihood is taken (`select::LevelRefit`):
+    /// 0 polished to its likelihood optimum from the merged atoms and from its neighbouring
+    /// levels, at most `refit_passes` Newton passes per polish (default, `MleNested`), 1 not
+    /// refitted (the paper's DSC), 2 `refit_passes` EM passes with the shifts fixed, 3 polished
+    /// from the merged atoms only (`Mle`). The mixture written out is the level as evaluated.
+    pub refit_mode: u32,
     /// Level whose merged mixture goes to `SimstatSelection::selected`: 0 the one DSC chose
     /// (default), κ ∈ 1..=K0 that level.
     pub level: u32,
+    /// Leaf rule (`select::LeafRule`): 0 the default (truncated moments; negligible,
+    /// point-mass and duplicate components absorbed before merging), 1 every component a leaf.
+    pub leaf_rule: u32,
 }
 
 /// One merge of the dendrogram (the step from level κ to κ − 1).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SimstatMergeStep {
-    /// Node id of the first merged cluster: leaves are 0..K0 (the components in order), merge
-    /// m creates node K0 + m.
+    /// Node id of the first merged cluster: leaves are 0..K0 (the components the leaf rule
+    /// kept, in their order in the mixture), merge m creates node K0 + m.
     pub node_i: usize,
     /// Node id of the second merged cluster.
     pub node_j: usize,
@@ -277,7 +292,7 @@ pub struct SimstatMergeStep {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SimstatSelection {
-    /// Number of leaves K0 (the over-fitted mixture's K).
+    /// Number of leaves K0: the over-fitted mixture's components left by the leaf rule.
     pub k0: usize,
     /// Number of observations N.
     pub n: u64,
@@ -310,6 +325,10 @@ pub struct SimstatSelection {
     /// The merged mixture at `selected_level` (log-likelihood, AIC, BIC of that level; run
     /// facts zero).
     pub selected: SimstatMixture,
+    /// Components of the over-fit absorbed by the leaf rule (its K minus `k0`).
+    pub absorbed: usize,
+    /// 1 when the over-fit reported convergence, 0 otherwise.
+    pub overfit_converged: u32,
 }
 
 /// Result of `simstat_fdr_cutoff`.
@@ -359,9 +378,11 @@ fn select_status(e: SelectError) -> SimstatStatus {
         | SelectError::DimensionMismatch
         | SelectError::LevelOutOfRange => SimstatStatus::BadLength,
         SelectError::TooFewObservations => SimstatStatus::TooFewSamples,
-        SelectError::NonFinite => SimstatStatus::NonFinite,
+        SelectError::NonFinite | SelectError::NonFiniteData { .. } => SimstatStatus::NonFinite,
         SelectError::InvalidWeight => SimstatStatus::BadProbability,
-        SelectError::OutOfSupport => SimstatStatus::OutOfInterval,
+        SelectError::OutOfSupport | SelectError::DataOutOfInterval { .. } => {
+            SimstatStatus::OutOfInterval
+        }
         SelectError::NumericalFailure | SelectError::NotEvaluated => {
             SimstatStatus::NumericalFailure
         }
@@ -722,6 +743,7 @@ pub extern "C" fn simstat_mixture_options_default(
             em_iters: u32_sat(m.em_iters),
             grad_tol: m.grad_tol,
             rel_tol: m.rel_tol,
+            ll_tol: m.ll_tol,
             min_weight: m.min_weight,
             shape_floor: m.shape_floor,
             starts: u32_sat(m.starts),
@@ -740,6 +762,7 @@ fn mixture_options_rust(c: &SimstatMixtureOptions) -> (FitOptions, MixtureOption
             em_iters: c.em_iters as usize,
             grad_tol: c.grad_tol,
             rel_tol: c.rel_tol,
+            ll_tol: c.ll_tol,
             min_weight: c.min_weight,
             shape_floor: c.shape_floor,
             starts: c.starts as usize,
@@ -838,7 +861,8 @@ fn mixture_rust(p: *const SimstatMixture) -> Result<MixtureFit<f64>, SimstatStat
     let (Some(w), Some(c)) = (w, c) else {
         return Err(SimstatStatus::BadLength);
     };
-    MixtureFit::from_parts(w, c, m.n, m.log_likelihood).ok_or(SimstatStatus::BadLength)
+    MixtureFit::from_components(w, c, m.n, m.log_likelihood)
+        .map_err(|_| SimstatStatus::BadParameter)
 }
 
 fn mixture_calibrator(p: *const SimstatMixture) -> Result<Calibrator, SimstatStatus> {
@@ -1095,14 +1119,19 @@ pub extern "C" fn simstat_background_fdr_cutoff(
 }
 
 const DSC_DEFAULTS: SimstatDscOptions = SimstatDscOptions {
+    omega_rule: 0,
     omega: 0.0,
+    height_scale: 0,
     kappa_one: 0,
     kappa_one_height: 0.0,
     refit_passes: 0,
+    refit_mode: 0,
     level: 0,
+    leaf_rule: 0,
 };
 
-/// Fills `opts` with the DSC defaults (ω_N = ln N, κ = 1 excluded, no refit, DSC's level).
+/// Fills `opts` with the DSC defaults of `select::DscOptions::default()` (ln heights,
+/// ω_N = √N, κ = 1 excluded, the leaf rule, levels polished, DSC's level): every field 0.
 #[no_mangle]
 pub extern "C" fn simstat_dsc_options_default(opts: *mut SimstatDscOptions) -> SimstatStatus {
     status(write(opts, DSC_DEFAULTS))
@@ -1137,16 +1166,19 @@ pub extern "C" fn simstat_select_dsc(
         if out.is_null() {
             return Err(SimstatStatus::NullPointer);
         }
-        let first = m.component(0);
-        let (lo, hi) = (first.lo(), first.hi());
-        if m.components().iter().any(|c| c.lo() != lo || c.hi() != hi) {
-            return Err(SimstatStatus::BadParameter);
-        }
+        let defaults = DscOptions::default();
+        let mle_passes = if o.refit_passes == 0 {
+            30
+        } else {
+            o.refit_passes as usize
+        };
         let dsc = DscOptions {
-            omega: if o.omega == 0.0 {
-                Omega::LogN
-            } else {
-                Omega::Fixed(o.omega)
+            omega: match o.omega_rule {
+                0 => defaults.omega,
+                1 => Omega::LogN,
+                2 => Omega::SqrtN,
+                3 => Omega::Fixed(o.omega),
+                _ => return Err(SimstatStatus::BadParameter),
             },
             kappa_one: match o.kappa_one {
                 0 => KappaOne::Excluded,
@@ -1154,23 +1186,36 @@ pub extern "C" fn simstat_select_dsc(
                 2 => KappaOne::Height(o.kappa_one_height),
                 _ => return Err(SimstatStatus::BadParameter),
             },
+            height_scale: match o.height_scale {
+                0 => defaults.height_scale,
+                1 => HeightScale::Linear,
+                2 => HeightScale::Log,
+                _ => return Err(SimstatStatus::BadParameter),
+            },
+            refit: match o.refit_mode {
+                0 => LevelRefit::MleNested {
+                    max_passes: mle_passes,
+                },
+                1 => LevelRefit::None,
+                2 => LevelRefit::Em {
+                    passes: o.refit_passes as usize,
+                },
+                3 => LevelRefit::Mle {
+                    max_passes: mle_passes,
+                },
+                _ => return Err(SimstatStatus::BadParameter),
+            },
+            leaves: match o.leaf_rule {
+                0 => LeafRule::default(),
+                1 => LeafRule::keep_all(),
+                _ => return Err(SimstatStatus::BadParameter),
+            },
         };
-        let mut atoms = [GammaAtom::default(); SIMSTAT_MAX_COMPONENTS];
-        for (a, (c, &w)) in atoms.iter_mut().zip(m.components().iter().zip(m.weights())) {
-            *a = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
-        }
-        let atoms = atoms.get_mut(..m.len()).ok_or(SimstatStatus::BadLength)?;
-        GammaAtom::standardise(atoms).map_err(select_status)?;
-        let mut d =
-            Dendrogram::<GammaAtom, SIMSTAT_MAX_COMPONENTS>::build(atoms).map_err(select_status)?;
-        let mut lik = GammaLevelLikelihood::new(data, lo, hi)
-            .map_err(select_status)?
-            .with_refit(o.refit_passes as usize);
-        d.evaluate(&mut lik).map_err(select_status)?;
-        let c = d.criteria(&dsc).map_err(select_status)?;
-        let k0 = d.k0();
+        let sel = select_order(&m, data, &dsc).map_err(select_status)?;
+        let c = sel.criteria();
+        let k0 = sel.leaves();
         let level = match o.level as usize {
-            0 => c.dsc_choice(),
+            0 => sel.dsc_choice(),
             l if l <= k0 => l,
             _ => return Err(SimstatStatus::BadLength),
         };
@@ -1185,10 +1230,10 @@ pub extern "C" fn simstat_select_dsc(
             k0,
             n: n as u64,
             omega: c.omega(),
-            dsc_choice: c.dsc_choice(),
-            aic_choice: c.aic_choice(),
-            bic_choice: c.bic_choice(),
-            icl_choice: c.icl_choice(),
+            dsc_choice: sel.dsc_choice(),
+            aic_choice: sel.aic_choice(),
+            bic_choice: sel.bic_choice(),
+            icl_choice: sel.icl_choice(),
             height: nan,
             log_likelihood: nan,
             dsc: nan,
@@ -1198,6 +1243,8 @@ pub extern "C" fn simstat_select_dsc(
             merges: [zero_step; SIMSTAT_MAX_COMPONENTS],
             selected_level: level,
             selected: mixture_c(&[], &[], n as u64, f64::NAN),
+            absorbed: sel.absorbed(),
+            overfit_converged: u32::from(sel.overfit_converged()),
         };
         let copy = |dst: &mut [f64; SIMSTAT_MAX_COMPONENTS], src: &[f64]| {
             for (d, &v) in dst.iter_mut().zip(src) {
@@ -1210,9 +1257,9 @@ pub extern "C" fn simstat_select_dsc(
         copy(&mut s.bic, c.bic_curve());
         copy(&mut s.icl, c.icl_curve());
         for (kappa, slot) in (1..=k0).zip(s.log_likelihood.iter_mut()) {
-            *slot = d.fit(kappa).map_or(f64::NAN, |f| f.log_likelihood);
+            *slot = sel.log_likelihood(kappa).unwrap_or(f64::NAN);
         }
-        for (dst, m) in s.merges.iter_mut().zip(d.merges()) {
+        for (dst, m) in s.merges.iter_mut().zip(sel.merges()) {
             *dst = SimstatMergeStep {
                 node_i: m.node_i,
                 node_j: m.node_j,
@@ -1220,20 +1267,14 @@ pub extern "C" fn simstat_select_dsc(
                 weight: m.weight,
             };
         }
-        let lv = d.level(level).map_err(select_status)?;
-        let mut weights = [0.0; SIMSTAT_MAX_COMPONENTS];
-        let mut comps = [first; SIMSTAT_MAX_COMPONENTS];
-        for ((w, t), a) in weights.iter_mut().zip(comps.iter_mut()).zip(lv.atoms()) {
-            *w = a.weight;
-            *t = TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, lo, hi)
-                .map_err(|_| SimstatStatus::NumericalFailure)?;
-        }
-        let kk = lv.len();
-        let (Some(w), Some(t)) = (weights.get(..kk), comps.get(..kk)) else {
-            return Err(SimstatStatus::BadLength);
-        };
+        let chosen = sel.mixture(level).map_err(select_status)?;
         let i = level - 1;
-        s.selected = mixture_c(w, t, n as u64, s.log_likelihood[i]);
+        s.selected = mixture_c(
+            chosen.weights(),
+            chosen.components(),
+            n as u64,
+            s.log_likelihood[i],
+        );
         s.selected.aic = s.aic[i];
         s.selected.bic = s.bic[i];
         write(out, s)

@@ -74,7 +74,20 @@ fn outside_the_support_and_the_interval() {
     assert_eq!(t.pdf(-1.5), 0.0);
     assert_eq!((t.cdf(-1.5), t.sf(-1.5)), (0.0, 1.0));
     assert_eq!((t.cdf(1.5), t.sf(1.5)), (1.0, 0.0));
-    assert_eq!((t.quantile(0.0), t.quantile(1.0)), (-1.0, 1.0));
+    // quantile(0) is where the support starts: the shift (−0.2), not the interval's lo (−1)
+    assert_eq!((t.quantile(0.0), t.quantile(1.0)), (-0.2, 1.0));
+    let wide = TruncatedShiftedGamma::new(3.0, 10.0, -2.0, -1.0, 1.0).unwrap();
+    assert_eq!(wide.quantile(0.0), -1.0);
+    // Debug prints the parameters a user set, not the cached internals
+    let d = format!("{t:?}");
+    assert_eq!(
+        d,
+        "TruncatedShiftedGamma { shape: 3.0, rate: 10.0, shift: -0.2, lo: -1.0, hi: 1.0 }"
+    );
+    assert_eq!(
+        format!("{g:?}"),
+        "ShiftedGamma { shape: 3.0, rate: 10.0, shift: -0.2 }"
+    );
 }
 
 /// ∫ f over [a, b] by composite Gauss–Legendre (5 points, `k` panels).

@@ -153,15 +153,25 @@ fn bad_input_is_an_error_naming_the_problem() {
         fit_gamma(&[0.1, 1.5, 0.2], &o),
         Err(FitError::OutOfInterval {
             index: 1,
-            value: 1.5
+            value: 1.5,
+            lo: -1.0,
+            hi: 1.0
         })
     );
     assert_eq!(
         fit_gamma(&[-1.0000001, 0.5, 0.2], &o),
         Err(FitError::OutOfInterval {
             index: 0,
-            value: -1.0000001
+            value: -1.0000001,
+            lo: -1.0,
+            hi: 1.0
         })
+    );
+    // the message names the bound it broke
+    let e = fit_gamma(&[0.1, 1.0000001], &o).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "value 1.0000001 at index 1 (0-based) is outside the fit interval [-1, 1]"
     );
     assert_eq!(fit_gamma(&[0.3; 100], &o), Err(FitError::AllEqual));
     // the interval ends themselves are allowed

@@ -95,7 +95,9 @@ fn sketch_rejects_bad_values_and_mismatched_merges() {
         s.push(2.0),
         Err(FitError::OutOfInterval {
             index: 0,
-            value: 2.0
+            value: 2.0,
+            lo: -1.0,
+            hi: 1.0
         })
     );
     assert!(s.is_empty());

@@ -1,8 +1,10 @@
 //! Gamma atoms, the dendrogram and DSC: merge properties, invariants, likelihood, pipeline.
+use simstat::dist::TruncatedShiftedGamma;
+use simstat::fit::MixtureFit;
 use simstat::select::gamma_atoms::shape_from_log_gap;
 use simstat::select::{
-    Atom, Dendrogram, DscOptions, GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge,
-    KappaOne, LevelLikelihood, SelectError,
+    select_order, Atom, Dendrogram, DscOptions, GammaAtom, GammaChart, GammaLevelLikelihood,
+    GammaMerge, KappaOne, LevelLikelihood, LevelRefit, SelectError,
 };
 use simstat::special::digamma;
 use statrs::distribution::{Continuous, Gamma};
@@ -302,7 +304,8 @@ fn level_likelihood_matches_statrs() {
 }
 
 /// Two well-separated true gammas; an "over-fitted" description that splits each into near-
-/// duplicates (perturbed by ~N^{-1/4} as over-fitted MLE atoms are). DSC must pick 2.
+/// duplicates (perturbed by ~N^{-1/4} as over-fitted MLE atoms are), handed to `select_order`
+/// as a mixture: DSC must pick 2, with the paper's settings and with the defaults.
 #[test]
 fn dsc_picks_two_separated_gammas_from_split_atoms() {
     let mut rng = Rng(5);
@@ -317,56 +320,66 @@ fn dsc_picks_two_separated_gammas_from_split_atoms() {
             (t.shift + sample_gamma(&mut rng, t.shape) / t.rate).min(1.0)
         })
         .collect();
-    let mut ok = 0;
+    let (mut ok_paper, mut ok_default) = (0, 0);
     for rep in 0..10 {
-        let mut atoms = Vec::new();
+        let (mut weights, mut comps) = (Vec::new(), Vec::new());
         for (t, parts) in truth.iter().zip([4usize, 3]) {
             for _ in 0..parts {
                 let e = 0.12 * (1.0 + rep as f64 / 10.0);
-                atoms.push(GammaAtom::new(
-                    t.weight / parts as f64 * (1.0 + 0.2 * (rng.f64() - 0.5)),
-                    t.shape * (1.0 + e * (rng.f64() - 0.5)),
-                    t.rate * (1.0 + e * (rng.f64() - 0.5)),
-                    t.shift - 0.01 * rng.f64(),
-                ));
+                weights.push(t.weight / parts as f64 * (1.0 + 0.2 * (rng.f64() - 0.5)));
+                comps.push(
+                    TruncatedShiftedGamma::new(
+                        t.shape * (1.0 + e * (rng.f64() - 0.5)),
+                        t.rate * (1.0 + e * (rng.f64() - 0.5)),
+                        t.shift - 0.01 * rng.f64(),
+                        -1.0,
+                        1.0,
+                    )
+                    .unwrap(),
+                );
             }
         }
-        GammaAtom::standardise(&mut atoms).unwrap();
-        let mut d = Dendrogram::<GammaAtom, 16>::build(&atoms).unwrap();
-        d.evaluate(&mut GammaLevelLikelihood::new(&data, -1.0, 1.0).unwrap())
-            .unwrap();
-        let c = d.criteria(&DscOptions::default()).unwrap();
+        let over = MixtureFit::from_components(&weights, &comps, n as u64, f64::NAN).unwrap();
+        let sel = select_order(&over, &data, &DscOptions::paper()).unwrap();
         // refitting each level by EM passes never lowers its likelihood here (within 1e-6 rel.)
-        let mut dr = d.clone();
-        dr.evaluate(
-            &mut GammaLevelLikelihood::new(&data, -1.0, 1.0)
-                .unwrap()
-                .with_refit(5),
-        )
-        .unwrap();
+        let em = DscOptions {
+            refit: LevelRefit::Em { passes: 5 },
+            ..DscOptions::paper()
+        };
+        let selr = select_order(&over, &data, &em).unwrap();
         for kappa in 1..=7 {
-            let (a, b) = (d.fit(kappa).unwrap(), dr.fit(kappa).unwrap());
-            assert!(b.log_likelihood >= a.log_likelihood - 1e-6 * a.log_likelihood.abs());
+            let (a, b) = (
+                sel.log_likelihood(kappa).unwrap(),
+                selr.log_likelihood(kappa).unwrap(),
+            );
+            assert!(b >= a - 1e-6 * a.abs());
         }
-        if c.dsc_choice() == 2 {
-            ok += 1;
-        }
+        ok_paper += usize::from(sel.dsc_choice() == 2);
+        ok_default += usize::from(
+            select_order(&over, &data, &DscOptions::default())
+                .unwrap()
+                .dsc_choice()
+                == 2,
+        );
         // DSC(1) is excluded by default; with a height for κ = 1 it is defined.
-        assert!(c.dsc_curve()[0].is_nan());
-        let c1 = d
+        assert!(sel.dsc_curve()[0].is_nan());
+        let c1 = sel
+            .dendrogram()
             .criteria(&DscOptions {
                 kappa_one: KappaOne::NoiseScale,
-                ..DscOptions::default()
+                ..DscOptions::paper()
             })
             .unwrap();
         assert!(c1.dsc_curve()[0].is_finite());
         // Display and JSON render every level
-        let text = format!("{d}\n{c}");
+        let d = sel.dendrogram();
+        let text = format!("{d}\n{}", sel.criteria());
         assert!(text.contains("level  7"), "{text}");
         let mut json = String::new();
         d.write_json(&mut json).unwrap();
         assert_eq!(json.matches('{').count(), json.matches('}').count());
         assert!(json.starts_with("{\"k0\":7") && json.contains("\"levels\":[{\"kappa\":7"));
     }
-    assert!(ok >= 9, "DSC chose 2 in {ok}/10");
+    assert!(ok_paper >= 9, "paper's DSC chose 2 in {ok_paper}/10");
+    assert!(ok_default >= 9, "default DSC chose 2 in {ok_default}/10");
 }

@@ -228,10 +228,46 @@ fn pipeline_selects_true_order() {
         let mut d = Dendrogram::<SgmoeAtom<1>, 8>::build(&atoms[..k]).unwrap();
         d.evaluate(&mut SgmoeLevelLikelihood::new(&xs, &ys).unwrap())
             .unwrap();
-        let c = d.criteria(&DscOptions::default()).unwrap();
+        let c = d.criteria(&DscOptions::paper()).unwrap();
         dsc_ok += usize::from(c.dsc_choice() == 3);
         icl_ok += usize::from(c.icl_choice() == 3);
     }
     assert!(dsc_ok >= 2, "DSC picked 3 in {dsc_ok}/3");
     assert!(icl_ok >= 2, "ICL picked 3 in {icl_ok}/3");
+}
+
+/// The SGMoE leaf rule: a copy of an expert and an expert carrying under 10 of 1000
+/// observations are merged into their nearest atoms before the dendrogram; the rest is left
+/// alone and the masses still sum to 1.
+#[test]
+fn absorb_negligible_experts() {
+    let atom = |w0: f64, b: f64, mass: f64| SgmoeAtom::<1> {
+        expert: Expert {
+            w0,
+            w1: v1(0.0),
+            b,
+            a: v1(0.5),
+            sigma2: 0.09,
+        },
+        mass,
+        weighting: Weighting::GateIntercept,
+    };
+    let mut atoms = [
+        atom(0.0, -1.0, 0.3),
+        atom(0.0, -1.0, 0.2), // duplicate of the first
+        atom(1.0, 1.0, 0.495),
+        atom(-5.0, 0.9, 0.005), // 5 of 1000 observations
+    ];
+    let k = SgmoeAtom::absorb_negligible(&mut atoms, 4, 1000, 10.0).unwrap();
+    assert_eq!(k, 2);
+    let total: f64 = atoms[..k].iter().map(|a| a.mass).sum();
+    assert!((total - 1.0).abs() < 1e-12);
+    assert!((atoms[0].mass - 0.5).abs() < 1e-12 && atoms[0].expert.b == -1.0);
+    // the small expert went to its nearest atom (b = 1.0 vs 0.9), not to the b = −1 one
+    assert!((atoms[1].mass - 0.5).abs() < 1e-12);
+    // nothing flagged: unchanged; bad arguments refused
+    let mut two = [atom(0.0, -1.0, 0.5), atom(0.0, 1.0, 0.5)];
+    assert_eq!(SgmoeAtom::absorb_negligible(&mut two, 2, 1000, 10.0), Ok(2));
+    assert!(SgmoeAtom::absorb_negligible(&mut two, 3, 1000, 10.0).is_err());
+    assert!(SgmoeAtom::absorb_negligible(&mut two, 2, 1000, f64::NAN).is_err());
 }

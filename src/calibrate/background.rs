@@ -208,7 +208,12 @@ pub fn fit_background_with(
             return Err(FitError::NonFinite { index });
         }
         if !(opts.lo..=opts.hi).contains(&s) {
-            return Err(FitError::OutOfInterval { index, value: s });
+            return Err(FitError::OutOfInterval {
+                index,
+                value: s,
+                lo: opts.lo,
+                hi: opts.hi,
+            });
         }
         *dst = scale.map(s);
     }

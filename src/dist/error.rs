@@ -57,5 +57,4 @@ impl fmt::Display for ParamError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ParamError {}
+impl core::error::Error for ParamError {}

@@ -15,12 +15,23 @@ use crate::special::{gamma_p, gamma_p_inv, gamma_q, ln_gamma};
 /// // the upper tail keeps its relative accuracy: sf is Q, not 1 − P
 /// assert!(g.sf(3.0) > 0.0 && g.sf(3.0) < 1e-30);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 pub struct ShiftedGamma {
     shape: f64,
     rate: f64,
     shift: f64,
     ln_rate: f64,
+}
+
+/// The parameters a user set (shape, rate, shift), not the cached internals.
+impl core::fmt::Debug for ShiftedGamma {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ShiftedGamma")
+            .field("shape", &self.shape)
+            .field("rate", &self.rate)
+            .field("shift", &self.shift)
+            .finish()
+    }
 }
 
 /// (z, dz): λ·(x − c) rounded, and the first-order correction for the roundings of x − c and of

@@ -47,7 +47,7 @@ fn mass(a: Both, b: Both) -> (f64, f64) {
 /// assert!((t.cdf(x) + t.sf(x) - 1.0).abs() < 1e-15);
 /// assert!(t.ln_pdf(1.5) == f64::NEG_INFINITY);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 pub struct TruncatedShiftedGamma {
     base: ShiftedGamma,
     lo: f64,
@@ -56,6 +56,19 @@ pub struct TruncatedShiftedGamma {
     at_hi: Both,
     ln_norm: f64,
     norm: f64,
+}
+
+/// The parameters a user set (shape, rate, shift, lo, hi), not the cached internals.
+impl core::fmt::Debug for TruncatedShiftedGamma {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TruncatedShiftedGamma")
+            .field("shape", &self.shape())
+            .field("rate", &self.rate())
+            .field("shift", &self.shift())
+            .field("lo", &self.lo)
+            .field("hi", &self.hi)
+            .finish()
+    }
 }
 
 impl TruncatedShiftedGamma {
@@ -193,7 +206,8 @@ impl TruncatedShiftedGamma {
         }
     }
 
-    /// The p-quantile of the truncated law, in [lo, hi]; NaN outside [0, 1].
+    /// The p-quantile of the truncated law, in [max(lo, c), hi] (p = 0 gives the support's
+    /// start max(lo, c), p = 1 gives hi); NaN outside [0, 1].
     ///
     /// Start from the untruncated P⁻¹, then safeguarded Newton on cdf (p ≤ ½) or sf (p > ½)
     /// inside a bisection bracket (at most 100 steps).
@@ -202,7 +216,8 @@ impl TruncatedShiftedGamma {
             return f64::NAN;
         }
         if p == 0.0 {
-            return self.lo;
+            // the support's start: the interval's lower end or the shift, whichever is higher
+            return self.lo.max(self.base.shift());
         }
         if p == 1.0 {
             return self.hi;

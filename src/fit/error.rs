@@ -27,6 +27,10 @@ pub enum FitError {
         index: usize,
         /// The value.
         value: f64,
+        /// Lower end of the interval it broke.
+        lo: f64,
+        /// Upper end of the interval it broke.
+        hi: f64,
     },
     /// All values are equal: no spread, so no shape or rate can be estimated.
     AllEqual,
@@ -48,10 +52,15 @@ impl fmt::Display for FitError {
                 )
             }
             FitError::NonFinite { index } => write!(f, "value at index {index} is NaN or infinite"),
-            FitError::OutOfInterval { index, value } => {
+            FitError::OutOfInterval {
+                index,
+                value,
+                lo,
+                hi,
+            } => {
                 write!(
                     f,
-                    "value {value} at index {index} is outside the fit interval"
+                    "value {value} at index {index} (0-based) is outside the fit interval [{lo}, {hi}]"
                 )
             }
             FitError::AllEqual => write!(f, "all values are equal"),
@@ -62,8 +71,7 @@ impl fmt::Display for FitError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for FitError {}
+impl core::error::Error for FitError {}
 
 impl From<ParamError> for FitError {
     fn from(e: ParamError) -> Self {

@@ -35,7 +35,7 @@ pub mod mixture;
 #[cfg(feature = "std")]
 pub use mixture::fit_mixture_sharded;
 pub use mixture::{
-    fit_mixture, fit_mixture_online, fit_mixture_sketch, fit_mixture_source, fit_mixture_with,
-    pass_statistics, standard_errors, ChunkSource, MixtureFit, MixtureOptions, OnlineOptions,
-    StandardErrors, SuffStats, MAX_COMPONENTS,
+    fit_mixture, fit_mixture_from, fit_mixture_online, fit_mixture_sketch, fit_mixture_source,
+    fit_mixture_with, pass_statistics, standard_errors, ChunkSource, MixtureFit, MixtureOptions,
+    OnlineOptions, StandardErrors, StopReason, SuffStats, MAX_COMPONENTS,
 };

@@ -88,7 +88,12 @@ impl<const B: usize> Sketch<B> {
             return Err(FitError::NonFinite { index });
         }
         if !(x >= self.lo && x <= self.hi) {
-            return Err(FitError::OutOfInterval { index, value: x });
+            return Err(FitError::OutOfInterval {
+                index,
+                value: x,
+                lo: self.lo,
+                hi: self.hi,
+            });
         }
         let (k, q) = self.locate(x);
         if let (Some(c), Some(o)) = (self.counts.get_mut(k), self.offsets.get_mut(k)) {
@@ -111,7 +116,12 @@ impl<const B: usize> Sketch<B> {
             // NaN and ±∞ fail this test too (lo, hi are finite)
             if !(x >= lo && x <= hi) {
                 bad = Some(if x.is_finite() {
-                    FitError::OutOfInterval { index: i, value: x }
+                    FitError::OutOfInterval {
+                        index: i,
+                        value: x,
+                        lo,
+                        hi,
+                    }
                 } else {
                     FitError::NonFinite { index: i }
                 });

@@ -43,8 +43,7 @@ impl fmt::Display for GeometryError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for GeometryError {}
+impl core::error::Error for GeometryError {}
 
 /// Result alias of the geometry module.
 pub type Result<T> = core::result::Result<T, GeometryError>;

@@ -84,8 +84,10 @@ pub struct Dendrogram<A: Atom, const K: usize> {
 }
 
 impl<A: Atom, const K: usize> Dendrogram<A, K> {
-    /// Build the dendrogram of `atoms` (1 ≤ len ≤ K): repeatedly merge the pair with the smallest
-    /// dissimilarity (first pair in (i, j) order on ties).
+    /// Build the dendrogram of `atoms` (1 ≤ len ≤ K): prepare a copy of the leaves
+    /// ([`Atom::prepare`]: for gamma atoms, weights normalised and the chart scale set), then
+    /// repeatedly merge the pair with the smallest dissimilarity (first pair in (i, j) order on
+    /// ties).
     ///
     /// # Errors
     /// [`SelectError::TooFewAtoms`] (empty), [`SelectError::TooManyAtoms`], an atom's
@@ -104,6 +106,11 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
             a.validate()?;
             *slot = *a;
         }
+        A::prepare(
+            leaves
+                .get_mut(..k0)
+                .ok_or(SelectError::TooManyAtoms { capacity: K })?,
+        )?;
         let mut cur = Level {
             atoms: leaves,
             len: k0,

@@ -214,24 +214,8 @@ impl GammaAtom {
             return Err(SelectError::NumericalFailure);
         }
         let cap = MERGE_SHAPE_CAP.max(self.shape).max(other.shape);
-        let sd = libm::sqrt(var);
-        let gamma = m3 / (var * sd);
-        let shape = if gamma > 0.0 {
-            (4.0 / (gamma * gamma)).min(cap)
-        } else {
-            cap
-        };
-        let rate = libm::sqrt(shape) / sd;
-        let c = mu - shape / rate;
         let lowest = self.support_start().min(other.support_start());
-        if c <= lowest {
-            return Ok((shape, rate, c));
-        }
-        // The moment shift would uncover points the pair covers: put the shift at the pair's
-        // effective support start and match the mean and the variance there.
-        let m = mu - lowest;
-        let shape = (m * m / var).min(cap);
-        Ok((shape, shape / m, lowest))
+        project_moments(mu, var, m3, lowest, cap)
     }
 
     /// E[log(x − c)] for this atom, with c ≤ its shift.
@@ -264,6 +248,42 @@ impl GammaAtom {
             libm::log(a / lam + delta)
         }
     }
+}
+
+/// The shifted gamma (α, λ, c) with mean `mu`, variance `var` and third central moment `m3`:
+/// α = 4/γ², λ = √(α/var), c = mu − α/λ with γ = m3/var^{3/2} (γ ≤ 0, which no gamma has, gives
+/// the normal limit α = `cap`), unless that shift exceeds `lowest` (the support would uncover
+/// points the moments come from): then c = `lowest` and (α, λ) match the mean and the variance.
+pub(crate) fn project_moments(
+    mu: f64,
+    var: f64,
+    m3: f64,
+    lowest: f64,
+    cap: f64,
+) -> Result<(f64, f64, f64), SelectError> {
+    if !(mu.is_finite() && var.is_finite() && var > 0.0 && m3.is_finite() && cap > 0.0) {
+        return Err(SelectError::NumericalFailure);
+    }
+    let sd = libm::sqrt(var);
+    let gamma = m3 / (var * sd);
+    let shape = if gamma > 0.0 {
+        (4.0 / (gamma * gamma)).min(cap)
+    } else {
+        cap
+    };
+    let rate = libm::sqrt(shape) / sd;
+    let c = mu - shape / rate;
+    if c <= lowest {
+        return Ok((shape, rate, c));
+    }
+    // The moment shift would uncover points the atom covers: put the shift at the effective
+    // support start and match the mean and the variance there.
+    let m = mu - lowest;
+    if m.is_nan() || m <= 0.0 {
+        return Err(SelectError::NumericalFailure);
+    }
+    let shape = (m * m / var).min(cap);
+    Ok((shape, shape / m, lowest))
 }
 
 /// Solve log α − ψ(α) = s for α > 0 (Newton from Minka's start; capped at [`MAX_SHAPE`]).
@@ -349,6 +369,10 @@ impl Atom for GammaAtom {
             return Err(SelectError::InvalidParameter);
         }
         Ok(())
+    }
+
+    fn prepare(atoms: &mut [Self]) -> Result<(), SelectError> {
+        Self::standardise(atoms)
     }
 
     fn write_json_fields(&self, w: &mut dyn fmt::Write) -> fmt::Result {
@@ -506,6 +530,33 @@ impl<'a> GammaLevelLikelihood<'a> {
 
 impl LevelLikelihood<GammaAtom> for GammaLevelLikelihood<'_> {
     fn evaluate(&mut self, atoms: &[GammaAtom]) -> Result<LevelFit, SelectError> {
+        self.evaluate_into(atoms, &mut [])
+    }
+}
+
+impl GammaLevelLikelihood<'_> {
+    /// The interval [lo, hi] the atoms are truncated to.
+    pub fn interval(&self) -> (f64, f64) {
+        (self.lo, self.hi)
+    }
+
+    /// The data evaluated.
+    pub fn data(&self) -> &[f64] {
+        self.data
+    }
+
+    /// Number of EM refit passes per level ([`GammaLevelLikelihood::with_refit`]).
+    pub fn refit_passes(&self) -> usize {
+        self.refit_passes
+    }
+
+    /// [`LevelLikelihood::evaluate`], also writing the evaluated atoms (after the refit passes)
+    /// into `out[..min(len, out.len())]`.
+    pub(crate) fn evaluate_into(
+        &mut self,
+        atoms: &[GammaAtom],
+        out: &mut [GammaAtom],
+    ) -> Result<LevelFit, SelectError> {
         let k = atoms.len();
         if k == 0 {
             return Err(SelectError::TooFewAtoms);
@@ -527,6 +578,9 @@ impl LevelLikelihood<GammaAtom> for GammaLevelLikelihood<'_> {
             self.em_pass(atoms)?;
         }
         let atoms: &[GammaAtom] = atoms;
+        for (o, a) in out.iter_mut().zip(atoms) {
+            *o = *a;
+        }
         // per-atom constant: log p + α log λ − lnΓ(α) − log Z
         let mut cst = [0.0f64; MAX_GAMMA_ATOMS];
         for (c, a) in cst.iter_mut().zip(atoms) {

@@ -28,6 +28,18 @@ pub trait Atom: Copy + Default {
     /// [`SelectError::NonFinite`], [`SelectError::InvalidWeight`] or
     /// [`SelectError::InvalidParameter`].
     fn validate(&self) -> Result<(), SelectError>;
+    /// Bring a whole set of leaves into the form the dissimilarity assumes, in place; called by
+    /// [`Dendrogram::build`](super::Dendrogram::build) on its copy of the leaves, so a
+    /// dendrogram can never be built from unprepared atoms. [`GammaAtom`](super::GammaAtom)
+    /// normalises the weights and sets the chart scale ([`GammaAtom::standardise`](super::GammaAtom::standardise),
+    /// idempotent); the default does nothing.
+    ///
+    /// # Errors
+    /// Whatever the preparation refuses (e.g. weights that do not sum to a positive value).
+    fn prepare(atoms: &mut [Self]) -> Result<(), SelectError> {
+        let _ = atoms;
+        Ok(())
+    }
     /// Write the atom's parameters as the members of a JSON object (no braces), e.g.
     /// `"weight":0.5,"shape":2`.
     ///

@@ -2,16 +2,22 @@
 //!
 //! One over-specified fit (K0 atoms) is collapsed pair by pair — always the pair with the
 //! smallest weighted (Voronoi-type) dissimilarity — into a [`Dendrogram`] with K0 − 1 merges.
-//! Each level κ = K0, …, 1 is a mixture with κ atoms; a caller-supplied [`LevelLikelihood`]
-//! evaluates its log-likelihood, and [`Dendrogram::criteria`] returns the Dendrogram Selection
-//! Criterion (DSC, arXiv 2510.12744)
+//! Each level κ = K0, …, 1 is a mixture with κ atoms, evaluated on the data, and
+//! [`Dendrogram::criteria`] returns the Dendrogram Selection Criterion (DSC, arXiv 2510.12744)
 //!
 //! DSC(κ) = −( h(κ) + ω_N · ℓ̄(κ) ),
 //!
 //! with h(κ) the height of the merge that takes level κ to κ − 1 and ℓ̄(κ) the mean
 //! log-likelihood per observation, next to AIC, BIC and ICL at every level (all lower-is-better).
 //!
-//! Two atom families are provided:
+//! **For gamma mixtures the whole pipeline is one call, [`select_order`]**: the over-fit's
+//! components become leaves by a documented [`LeafRule`] (truncated moments; negligible,
+//! point-mass and duplicate atoms absorbed), the dendrogram is built (standardised chart,
+//! moment merge), every level is polished to its likelihood optimum ([`LevelRefit::Mle`]) and
+//! evaluated, and [`Selection::mixture`] hands any level back as a
+//! [`MixtureFit`](crate::fit::MixtureFit). Measured accuracy: `src/select/README.md`.
+//!
+//! The building blocks stay public for other atom families and studies:
 //! * [`GammaAtom`] ([`gamma_atoms`]): shifted gammas, merged by matching the pair's first three
 //!   moments, compared in a standardised cumulant chart (mean, sd, κ3/κ2)/S;
 //!   [`GammaLevelLikelihood`] evaluates truncated gamma mixtures on data.
@@ -24,40 +30,43 @@
 //!
 //! ## Example
 //! ```
-//! use simstat::select::{Dendrogram, DscOptions, GammaAtom, GammaLevelLikelihood};
-//! // An over-fitted description of one gamma (two near-identical halves) plus a separate one.
-//! let mut atoms = [
-//!     GammaAtom::new(0.25, 20.0, 100.0, 0.0),
-//!     GammaAtom::new(0.25, 21.0, 104.0, 0.0),
-//!     GammaAtom::new(0.5, 30.0, 100.0, 0.4),
-//! ];
-//! GammaAtom::standardise(&mut atoms).unwrap();
-//! let mut dendro = Dendrogram::<GammaAtom, 8>::build(&atoms).unwrap();
-//! // Data: any sample on (−1, 1); here a deterministic grid stands in for it.
-//! let data: [f64; 200] = core::array::from_fn(|i| 0.1 + 0.5 * (i as f64 + 0.5) / 200.0);
-//! let mut lik = GammaLevelLikelihood::new(&data, -1.0, 1.0).unwrap();
-//! dendro.evaluate(&mut lik).unwrap();
-//! let crit = dendro.criteria(&DscOptions::default()).unwrap();
-//! assert!(crit.dsc_choice() >= 2 && crit.dsc_choice() <= 3);
+//! use simstat::fit::{fit_mixture_with, FitOptions, MixtureOptions};
+//! use simstat::select::{select_order, DscOptions};
+//! // two clusters of gamma quantiles (deterministic), over-fitted with 6 components
+//! let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+//!     (0..n).map(|i| c + simstat::special::gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l).collect()
+//! };
+//! let mut data = q(16.0, 80.0, -0.3, 1200);
+//! data.extend(q(16.0, 80.0, 0.2, 800));
+//! let over = fit_mixture_with(&data, 6, &FitOptions::default(), &MixtureOptions::overfit())?;
+//! let sel = select_order(&over, &data, &DscOptions::default())?;
+//! assert_eq!((sel.dsc_choice(), sel.bic_choice()), (2, 2));
+//! let two = sel.mixture(2)?; // a MixtureFit: ln_pdf, responsibilities, calibration
+//! assert!(two.ln_pdf(-0.1).is_finite());
+//! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
 pub mod criteria;
 pub mod dendrogram;
 pub mod dsc;
 pub mod gamma_atoms;
+pub mod leaves;
 pub mod merge;
+pub mod order;
 pub mod sgmoe;
 
 pub use criteria::{Criteria, LevelFit, LevelLikelihood};
 pub use dendrogram::{Dendrogram, Level, MergeStep};
-pub use dsc::{DscOptions, KappaOne, Omega};
+pub use dsc::{DscOptions, HeightScale, KappaOne, LevelRefit, Omega};
 pub use gamma_atoms::{GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge};
+pub use leaves::{AbsorbReason, LeafFate, LeafRule};
 pub use merge::Atom;
+pub use order::{select_order, Selection};
 
 use core::fmt;
 
 /// Why a selection routine refused its input or could not finish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum SelectError {
     /// Fewer atoms (or levels) than the routine needs (a dendrogram needs at least 1 atom).
@@ -85,6 +94,22 @@ pub enum SelectError {
     NotEvaluated,
     /// A linear system or an iteration broke down (singular design, no finite likelihood).
     NumericalFailure,
+    /// A data value is NaN or ±∞.
+    NonFiniteData {
+        /// Position of the first offending value (0-based).
+        index: usize,
+    },
+    /// A data value lies outside the model's interval [lo, hi].
+    DataOutOfInterval {
+        /// Position of the first offending value (0-based).
+        index: usize,
+        /// The value.
+        value: f64,
+        /// Lower end of the interval.
+        lo: f64,
+        /// Upper end of the interval.
+        hi: f64,
+    },
 }
 
 impl fmt::Display for SelectError {
@@ -101,9 +126,20 @@ impl fmt::Display for SelectError {
             Self::LevelOutOfRange => f.write_str("level outside 1..=K0"),
             Self::NotEvaluated => f.write_str("level log-likelihoods not evaluated"),
             Self::NumericalFailure => f.write_str("numerical failure (singular system)"),
+            Self::NonFiniteData { index } => {
+                write!(f, "data value at index {index} is NaN or infinite")
+            }
+            Self::DataOutOfInterval {
+                index,
+                value,
+                lo,
+                hi,
+            } => write!(
+                f,
+                "data value {value} at index {index} is outside the interval [{lo}, {hi}]"
+            ),
         }
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SelectError {}
+impl core::error::Error for SelectError {}

@@ -67,6 +67,11 @@ impl<const B: usize> Bins<B> {
     }
 }
 
+/// Newton iterations before the absolute log-likelihood test ([`Control::atol`]) may stop a
+/// run: a regular optimum is met by the gradient test well before; a run still going after
+/// this many is creeping along a ridge.
+pub(crate) const FLAT_AFTER: usize = 30;
+
 /// Iteration controls of one optimisation run.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Control {
@@ -79,6 +84,8 @@ pub(crate) struct Control {
     /// Stop (converged on the relative LL change) after 3 accepted steps in a row with
     /// |ΔLL| ≤ rtol·|LL|.
     pub rtol: f64,
+    /// Also stop after 3 accepted steps in a row with |ΔLL| ≤ atol (absolute, nats).
+    pub atol: f64,
     /// Weight floor of the EM step.
     pub min_weight: f64,
     /// Initial Levenberg–Marquardt damping (0: plain Newton first).
@@ -102,6 +109,8 @@ pub(crate) struct Run {
     /// the lowest point it claims: a corner of the support constraint, often a poor local
     /// optimum, so callers check the (K − 1)-component fit as for a stalled run.
     pub cornered: bool,
+    /// Ended at the iteration limit while still improving.
+    pub limit: bool,
 }
 
 /// One pass at `p`.
@@ -268,6 +277,7 @@ pub(crate) fn optimize_h<D: Passable>(
         converged: false,
         stalled: false,
         cornered: false,
+        limit: false,
     };
     // buffers reused by every pass and step (the statistics and matrices are sized for the
     // largest K; only the parts K uses are reset)
@@ -432,7 +442,7 @@ pub(crate) fn optimize_h<D: Passable>(
         ev = evn;
         core::mem::swap(&mut st, &mut stn);
         ll = lln;
-        if dll.abs() <= ctl.rtol * ll.abs() {
+        if dll.abs() <= ctl.rtol * ll.abs() || (run.iters >= FLAT_AFTER && dll.abs() <= ctl.atol) {
             stall += 1;
             if stall >= 3 {
                 stalled = true;
@@ -458,6 +468,7 @@ pub(crate) fn optimize_h<D: Passable>(
         // rounding noise of sums of ~λ(x−c) terms.
         run.stalled = stalled && run.pg > ctl.gtol;
         run.converged = run.pg <= ctl.gtol || stalled;
+        run.limit = !run.converged && run.iters >= ctl.max_iter;
     }
     run.p = p;
     run.ll = ll;
@@ -506,6 +517,7 @@ pub(crate) fn polish<D: Passable>(
                     converged: true,
                     stalled: false,
                     cornered: cornered(&p, &th, &free, b),
+                    limit: false,
                 };
             }
             for (row, hrow) in d.h[..dim].iter_mut().zip(h.h.iter()) {

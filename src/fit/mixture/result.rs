@@ -9,6 +9,62 @@ use super::{FitError, MAX_COMPONENTS};
 use crate::dist::TruncatedShiftedGamma;
 use crate::Real;
 
+/// Why the optimiser of a [`MixtureFit`] stopped ([`MixtureFit::stop_reason`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// Converged: the projected-gradient norm reached its tolerance
+    /// ([`MixtureOptions::grad_tol`](super::MixtureOptions::grad_tol)·N).
+    Gradient,
+    /// Converged on the likelihood: 3 accepted steps in a row changed the log-likelihood by at
+    /// most [`MixtureOptions::ll_tol`](super::MixtureOptions::ll_tol)·N (or the relative
+    /// rounding floor `rel_tol`) while the gradient stayed above its tolerance — a flat ridge
+    /// (over-fitted components, a component at the shape cap), where further steps cannot
+    /// change the likelihood by a meaningful amount.
+    Flat,
+    /// Not converged: the iteration limit ([`FitOptions::max_passes`](crate::fit::FitOptions::max_passes))
+    /// was reached while the likelihood was still rising.
+    PassLimit,
+    /// Not converged: no step (Newton, damped, or EM) raised the likelihood before a
+    /// convergence test held (typically the rounding floor of the likelihood sum).
+    NoAscent,
+    /// No optimisation ran: a mixture built by [`MixtureFit::from_components`].
+    NotRun,
+}
+
+impl StopReason {
+    /// A short machine-readable name: `gradient`, `flat`, `pass_limit`, `no_ascent`, `not_run`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StopReason::Gradient => "gradient",
+            StopReason::Flat => "flat",
+            StopReason::PassLimit => "pass_limit",
+            StopReason::NoAscent => "no_ascent",
+            StopReason::NotRun => "not_run",
+        }
+    }
+}
+
+/// The reason in words, e.g. "converged: the log-likelihood stopped changing (a flat ridge)".
+impl core::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            StopReason::Gradient => "converged: the projected gradient reached its tolerance",
+            StopReason::Flat => {
+                "converged: the log-likelihood stopped changing while the gradient stayed above \
+                 its tolerance (a flat ridge: over-fitted components or a shape at its cap)"
+            }
+            StopReason::PassLimit => {
+                "not converged: the pass limit was reached while the log-likelihood still rose"
+            }
+            StopReason::NoAscent => {
+                "not converged: no step raised the log-likelihood (its rounding floor)"
+            }
+            StopReason::NotRun => "no optimisation ran (a mixture built from given components)",
+        })
+    }
+}
+
 /// A fitted mixture of truncated shifted gammas (at most [`MAX_COMPONENTS`], stored inline).
 ///
 /// Components are ordered by increasing shift in every result (no label switching).
@@ -24,6 +80,7 @@ pub struct MixtureFit<T: Real = f64> {
     stage1_passes: usize,
     grad_norm: f64,
     converged: bool,
+    stop: StopReason,
     at_shape_cap: bool,
     at_shape_floor: bool,
     _t: PhantomData<T>,
@@ -66,41 +123,100 @@ impl MixtureFit<f64> {
             stage1_passes,
             grad_norm: run.pg,
             converged: run.converged,
+            stop: if run.converged && !run.stalled {
+                StopReason::Gradient
+            } else if run.converged {
+                StopReason::Flat
+            } else if run.limit {
+                StopReason::PassLimit
+            } else {
+                StopReason::NoAscent
+            },
             at_shape_cap: at_cap,
             at_shape_floor: at_floor,
             _t: PhantomData,
         })
     }
 
-    /// A mixture made of given weights and components (1 ≤ K ≤ [`MAX_COMPONENTS`]) for
-    /// evaluation (ln pdf, responsibilities) only: the run facts are zero. `None` for a bad K or
-    /// mismatched lengths; the caller has checked the weights.
-    #[cfg(feature = "ffi")]
-    pub(crate) fn from_parts(
+    /// A mixture made of given weights and components, for evaluation everywhere a fit is used
+    /// (ln pdf, responsibilities, calibration): e.g. a level of an order selection, or a
+    /// mixture read back from storage. Components are sorted by shift (the order of every
+    /// [`MixtureFit`]), weights normalised to sum 1; `n` and `log_likelihood` are recorded as
+    /// given (the log-likelihood may be NaN when unknown). The run facts are those of no run:
+    /// 0 iterations and passes, `converged() == false`, NaN gradient norm; the cap / floor flags
+    /// are not set.
+    ///
+    /// ```
+    /// use simstat::dist::TruncatedShiftedGamma;
+    /// use simstat::fit::MixtureFit;
+    /// let a = TruncatedShiftedGamma::new(9.0, 30.0, 0.1, -1.0, 1.0).unwrap();
+    /// let b = TruncatedShiftedGamma::new(4.0, 20.0, -0.5, -1.0, 1.0).unwrap();
+    /// let m = MixtureFit::from_components(&[2.0, 1.0], &[a, b], 300, f64::NAN).unwrap();
+    /// assert_eq!(m.component(0).shift(), -0.5); // sorted by shift
+    /// assert!((m.weight(0) - 1.0 / 3.0).abs() < 1e-15);
+    /// ```
+    ///
+    /// # Errors
+    /// [`FitError::BadOptions`] naming `"k"` (no component or more than [`MAX_COMPONENTS`]),
+    /// `"weights"` (length differs from the components', a weight negative or not finite, or
+    /// all zero) or `"components"` (components on different intervals).
+    pub fn from_components(
         weights: &[f64],
         components: &[TruncatedShiftedGamma],
         n: u64,
-        ll: f64,
-    ) -> Option<Self> {
+        log_likelihood: f64,
+    ) -> Result<Self, FitError> {
         let k = components.len();
-        if k == 0 || k > MAX_COMPONENTS || weights.len() != k {
-            return None;
+        let Some(&first) = components.first() else {
+            return Err(FitError::BadOptions("k"));
+        };
+        if k > MAX_COMPONENTS {
+            return Err(FitError::BadOptions("k"));
         }
-        let mut comps = [components[0]; MAX_COMPONENTS];
+        if weights.len() != k || weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            return Err(FitError::BadOptions("weights"));
+        }
+        let total: f64 = weights.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err(FitError::BadOptions("weights"));
+        }
+        if components
+            .iter()
+            .any(|c| c.lo() != first.lo() || c.hi() != first.hi())
+        {
+            return Err(FitError::BadOptions("components"));
+        }
+        let mut comps = [first; MAX_COMPONENTS];
         let mut w = [0.0; MAX_COMPONENTS];
-        comps[..k].copy_from_slice(components);
-        w[..k].copy_from_slice(weights);
-        Some(MixtureFit {
+        for ((slot, ws), (c, &wi)) in comps
+            .iter_mut()
+            .zip(w.iter_mut())
+            .zip(components.iter().zip(weights))
+        {
+            *slot = *c;
+            *ws = wi / total;
+        }
+        // insertion sort by shift (K ≤ 16), weights moved alongside
+        for i in 1..k {
+            let mut j = i;
+            while j > 0 && comps[j].shift() < comps[j - 1].shift() {
+                comps.swap(j, j - 1);
+                w.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        Ok(MixtureFit {
             k,
             weights: w,
             comps,
-            ll,
+            ll: log_likelihood,
             n,
             iterations: 0,
             passes: 0,
             stage1_passes: 0,
             grad_norm: f64::NAN,
             converged: false,
+            stop: StopReason::NotRun,
             at_shape_cap: false,
             at_shape_floor: false,
             _t: PhantomData,
@@ -241,9 +357,17 @@ impl<T: Real> MixtureFit<T> {
     }
 
     /// True when the projected-gradient norm reached its tolerance (≤ grad_tol·N), or the
-    /// log-likelihood stopped changing at the relative level `rel_tol` (3 accepted steps in a row).
+    /// log-likelihood stopped changing (3 accepted steps in a row with |ΔLL| ≤ ll_tol·N or
+    /// ≤ rel_tol·|LL|); [`stop_reason`](Self::stop_reason) says which.
     pub fn converged(&self) -> bool {
         self.converged
+    }
+
+    /// Why the optimiser stopped: [`StopReason::Gradient`] and [`StopReason::Flat`] are the two
+    /// ways of [`converged`](Self::converged) being true, [`StopReason::PassLimit`] and
+    /// [`StopReason::NoAscent`] the two ways of it being false.
+    pub fn stop_reason(&self) -> StopReason {
+        self.stop
     }
 
     /// True when some component's shape sits at the cap (the normal limit).

@@ -90,6 +90,72 @@ impl<const D: usize> SgmoeAtom<D> {
     }
 }
 
+impl<const D: usize> SgmoeAtom<D> {
+    /// The unweighted parameter distance (b_i − b_j)² + √(‖A_i − A_j‖² + (σ²_i − σ²_j)²)
+    /// (the dissimilarity without its weight factor).
+    pub fn distance(&self, other: &Self) -> f64 {
+        let (e, f) = (&self.expert, &other.expert);
+        let db = (e.b - f.b) * (e.b - f.b);
+        let ds = e.sigma2 - f.sigma2;
+        let da = (e.a - f.a).norm_squared();
+        db + libm::sqrt(da + ds * ds)
+    }
+
+    /// The leaf rule of [`select_order`](crate::select::select_order) for SGMoE atoms, in place
+    /// on `atoms[..len]`: duplicates (distance < 1e-9) first, then experts whose average gate
+    /// mass carries fewer than `min_count` of the `n` observations (π̄·N < `min_count`, smallest
+    /// first), are merged ([`Atom::merge`]) into the atom nearest in [`distance`](Self::distance),
+    /// so they set no height of the dendrogram. Returns the number of atoms left (≥ 1).
+    ///
+    /// # Errors
+    /// [`SelectError::InvalidParameter`] (`min_count` negative or NaN, `len` past the slice),
+    /// or a merge error.
+    pub fn absorb_negligible(
+        atoms: &mut [Self],
+        len: usize,
+        n: usize,
+        min_count: f64,
+    ) -> Result<usize, SelectError> {
+        if min_count.is_nan() || min_count < 0.0 || len > atoms.len() {
+            return Err(SelectError::InvalidParameter);
+        }
+        let mut len = len;
+        let nf = n as f64;
+        while len > 1 {
+            let live = atoms.get(..len).ok_or(SelectError::InvalidParameter)?;
+            let dup = (0..len).find(|&i| {
+                live.iter().enumerate().any(|(j, b)| {
+                    j != i
+                        && live[i].distance(b) < 1e-9
+                        && (b.mass > live[i].mass || (b.mass == live[i].mass && j < i))
+                })
+            });
+            let small = live
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.mass * nf < min_count)
+                .min_by(|x, y| x.1.mass.total_cmp(&y.1.mass))
+                .map(|(i, _)| i);
+            let Some(i) = dup.or(small) else {
+                break;
+            };
+            let a = live[i];
+            let j = live
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .min_by(|x, y| a.distance(x.1).total_cmp(&a.distance(y.1)))
+                .map(|(j, _)| j)
+                .ok_or(SelectError::TooFewAtoms)?;
+            let merged = live[j].merge(&a)?;
+            atoms[j] = merged;
+            atoms.copy_within(i + 1..len, i);
+            len -= 1;
+        }
+        Ok(len)
+    }
+}
+
 impl<const D: usize> Atom for SgmoeAtom<D> {
     fn weight(&self) -> f64 {
         self.mass
@@ -101,10 +167,7 @@ impl<const D: usize> Atom for SgmoeAtom<D> {
             Weighting::GateIntercept => 1.0 / (libm::exp(-e.w0) + libm::exp(-f.w0)),
             Weighting::AverageGate => harmonic_weight(self.mass, other.mass),
         };
-        let db = (e.b - f.b) * (e.b - f.b);
-        let ds = e.sigma2 - f.sigma2;
-        let da = (e.a - f.a).norm_squared();
-        omega * (db + libm::sqrt(da + ds * ds))
+        omega * self.distance(other)
     }
 
     fn merge(&self, other: &Self) -> Result<Self, SelectError> {

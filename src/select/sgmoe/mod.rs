@@ -16,7 +16,7 @@
 //! let (atoms, k) = SgmoeAtom::from_model(&fit.model, &xs, Weighting::GateIntercept).unwrap();
 //! let mut d = Dendrogram::<SgmoeAtom<1>, 8>::build(&atoms[..k]).unwrap();
 //! d.evaluate(&mut SgmoeLevelLikelihood::new(&xs, &ys).unwrap()).unwrap();
-//! let crit = d.criteria(&DscOptions::default()).unwrap();
+//! let crit = d.criteria(&DscOptions::paper()).unwrap();
 //! assert!(crit.bic_choice() >= 1);
 //! ```
 pub mod atoms;
