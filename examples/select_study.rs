@@ -157,8 +157,12 @@ mod study {
         let data = sample(c, seed);
         let opts = FitOptions::default();
         let t0 = Instant::now();
-        let over = fit_mixture_with(&data, K0, &opts, &MixtureOptions::overfit()).ok()?;
-        let sel = select_order(&over, &data, &DscOptions::default()).ok()?;
+        let over = fit_mixture_with(&data, K0, &opts, &MixtureOptions::overfit())
+            .map_err(|e| eprintln!("seed {seed}: over-fit: {e}"))
+            .ok()?;
+        let sel = select_order(&over, &data, &DscOptions::default())
+            .map_err(|e| eprintln!("seed {seed}: select_order: {e}"))
+            .ok()?;
         let t_select = t0.elapsed().as_secs_f64();
         let h1 = DscOptions {
             kappa_one: KappaOne::Height(1.0),
@@ -306,6 +310,24 @@ mod study {
                 add(500, 0.0, &[4.0, 6.0], seeds);
                 add(20000, 0.0, &[4.0, 6.0], big);
             }
+            "probe" => {
+                // one cell from STUDY_PROBE="k,unequal(0/1),sep,n,eps"
+                let v: Vec<f64> = std::env::var("STUDY_PROBE")
+                    .unwrap_or_else(|_| "2,1,6,2000,0.01".into())
+                    .split(',')
+                    .filter_map(|t| t.parse().ok())
+                    .collect();
+                if let [k, u, sep, n, eps] = v[..] {
+                    cells.push(Cell {
+                        k: k as usize,
+                        unequal: u != 0.0,
+                        sep,
+                        n: n as usize,
+                        eps,
+                        seeds,
+                    });
+                }
+            }
             "quick" => {
                 for (k, unequal, sep) in [
                     (1, false, 0.0),
@@ -342,7 +364,7 @@ mod study {
         println!(
             "Order-selection study ({name}): over-fit K0 = {K0}, sweep K = 1..{SWEEP_MAX}; P(K̂ = K) with Wilson 95 % intervals\n"
         );
-        println!("| K | weights | sep (sd) | N | ε | runs | DSC | DSC, h(1) = 1 | ln h, ω = √N | DSC, levels polished from merges only | DSC, linear h, ω = ln N | same, levels not refitted | DSC, paper pipeline | BIC levels | ICL levels | BIC sweep | over-fit converged | time over-fit + select / sweep |");
+        println!("| K | weights | sep (sd) | N | ε | runs | DSC | h(1) = 1 | ln h, √N | merges only | linear h | linear, not refitted | paper | BIC levels | ICL levels | BIC sweep | over-fit converged | time over-fit + select / sweep |");
         println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for c in grid(name, seeds) {
             let res = run_cell(&c, threads);

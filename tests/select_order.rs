@@ -369,3 +369,24 @@ fn from_components_checks_and_sorts() {
         FitError::BadOptions("k")
     );
 }
+
+/// Contaminated data (1 % uniform noise on [−1, 1]): a noise point far below every atom's
+/// effective support start must not make a level unevaluable (it did: "data value outside the
+/// model's support" in 20 of 20 runs); the coverage repair keeps every level's likelihood finite.
+#[test]
+fn outliers_below_every_atom_keep_levels_finite() {
+    let mut data = sample(&[0.85, 0.15], 2000, 21);
+    let mut rng = Rng(99);
+    for x in data.iter_mut().step_by(100) {
+        *x = -1.0 + 2.0 * rng.f64();
+    }
+    data[0] = -0.999;
+    let over =
+        fit_mixture_with(&data, 8, &FitOptions::default(), &MixtureOptions::overfit()).unwrap();
+    let sel = select_order(&over, &data, &DscOptions::default()).unwrap();
+    for level in 1..=sel.leaves() {
+        assert!(sel.log_likelihood(level).unwrap().is_finite());
+        let m = sel.mixture(level).unwrap();
+        assert!(m.ln_pdf(-0.999).is_finite(), "level {level}");
+    }
+}
