@@ -168,7 +168,7 @@ fn bad_input_is_an_error_naming_the_problem() {
         })
     );
     // the message names the bound it broke
-    let e = fit_gamma(&[0.1, 1.0000001], &o).unwrap_err();
+    let e = fit_gamma(&[0.1, 1.0000001, 0.2], &o).unwrap_err();
     assert_eq!(
         e.to_string(),
         "value 1.0000001 at index 1 (0-based) is outside the fit interval [-1, 1]"
