@@ -25,8 +25,8 @@
 //!    normal limit, a regular point, and merges by moments like any other.
 //!
 //! The over-fit's remaining defect — an atom that straddles two clusters in a poor local
-//! optimum — is not an atom-level property; the EM refit of each level
-//! ([`DscOptions::refit_passes`](super::DscOptions::refit_passes)) is what repairs it.
+//! optimum — is not an atom-level property; the refit of each level
+//! ([`DscOptions::refit`](super::DscOptions::refit), polished from several starts) is what repairs it.
 use super::gamma_atoms::{project_moments, GammaAtom, MERGE_SHAPE_CAP};
 use super::merge::Atom;
 use super::SelectError;

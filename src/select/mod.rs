@@ -13,8 +13,9 @@
 //! **For gamma mixtures the whole pipeline is one call, [`select_order`]**: the over-fit's
 //! components become leaves by a documented [`LeafRule`] (truncated moments; negligible,
 //! point-mass and duplicate atoms absorbed), the dendrogram is built (standardised chart,
-//! moment merge), every level is polished to its likelihood optimum ([`LevelRefit::Mle`]) and
-//! evaluated, and [`Selection::mixture`] hands any level back as a
+//! moment merge), every level is polished to its likelihood optimum ([`LevelRefit::MleNested`])
+//! and evaluated, DSC is taken on ln h with ω_N = √(N ln N) ([`HeightScale::Log`]; the paper's
+//! settings are [`DscOptions::paper`]), and [`Selection::mixture`] hands any level back as a
 //! [`MixtureFit`](crate::fit::MixtureFit). Measured accuracy: `src/select/README.md`.
 //!
 //! The building blocks stay public for other atom families and studies:
