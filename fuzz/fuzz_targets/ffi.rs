@@ -58,6 +58,7 @@ fn mixture_options() -> SimstatMixtureOptions {
         em_iters: 0,
         grad_tol: 0.0,
         rel_tol: 0.0,
+        ll_tol: 0.0,
         min_weight: 0.0,
         shape_floor: 0.0,
         starts: 0,
@@ -280,11 +281,15 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
                 let _ = simstat_fit_mixture(x, n, k, &o, &mut m);
             }
             let o = SimstatDscOptions {
+                omega_rule: u32::from(nulls % 5),
                 omega: if nulls & 3 == 0 { 0.0 } else { p[5] },
+                height_scale: u32::from(offs[4] % 4),
                 kappa_one: u32::from(nulls % 4),
                 kappa_one_height: p[4],
                 refit_passes: u32::from(offs[5] % 3),
+                refit_mode: u32::from(offs[4] % 5),
                 level: u32::from(offs[5] % 20),
+                leaf_rule: u32::from(offs[3] % 3),
             };
             let op: *const SimstatDscOptions = if null(3) { core::ptr::null() } else { &o };
             let mut sel = SimstatSelection::default();
