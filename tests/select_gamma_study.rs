@@ -5,7 +5,7 @@
 mod select_common;
 
 mod study {
-    use super::select_common::{sample_gamma, Rng};
+    use super::select_common::sample_mixture;
     use simstat::fit::{fit_mixture, fit_mixture_with, FitOptions, MixtureOptions};
     use simstat::select::{select_order, DscOptions, KappaOne};
 
@@ -13,28 +13,7 @@ mod study {
     const TRUTH: [(f64, f64, f64); 3] = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2), (8.0, 40.0, -0.6)];
 
     fn sample(weights: &[f64], n: usize, seed: u64) -> Vec<f64> {
-        let mut rng = Rng(seed);
-        (0..n)
-            .map(|_| {
-                let u = rng.f64();
-                let mut acc = 0.0;
-                let mut j = weights.len() - 1;
-                for (i, w) in weights.iter().enumerate() {
-                    acc += w;
-                    if u < acc {
-                        j = i;
-                        break;
-                    }
-                }
-                let (a, l, c) = TRUTH[j];
-                loop {
-                    let x = c + sample_gamma(&mut rng, a) / l;
-                    if (-1.0..=1.0).contains(&x) {
-                        break x;
-                    }
-                }
-            })
-            .collect()
+        sample_mixture(&TRUTH, weights, n, seed)
     }
 
     /// Equal and unequal weights (K = 2: 0.85/0.15, K = 3: 0.6/0.3/0.1 with the small

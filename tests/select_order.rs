@@ -4,7 +4,7 @@
 //! errors, `fit_mixture_from` and `MixtureFit::from_components`.
 mod select_common;
 
-use select_common::{sample_gamma, Rng};
+use select_common::{sample_mixture, Rng};
 use simstat::calibrate::Calibrator;
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
@@ -20,28 +20,7 @@ use simstat::select::{
 const TRUTH: [(f64, f64, f64); 3] = [(9.0, 60.0, -0.35), (25.0, 100.0, -0.1), (16.0, 80.0, 0.3)];
 
 fn sample(weights: &[f64], n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = Rng(seed);
-    (0..n)
-        .map(|_| {
-            let u = rng.f64();
-            let mut acc = 0.0;
-            let mut j = weights.len() - 1;
-            for (i, w) in weights.iter().enumerate() {
-                acc += w;
-                if u < acc {
-                    j = i;
-                    break;
-                }
-            }
-            let (a, l, c) = TRUTH[j];
-            loop {
-                let x = c + sample_gamma(&mut rng, a) / l;
-                if (-1.0..=1.0).contains(&x) {
-                    break x;
-                }
-            }
-        })
-        .collect()
+    sample_mixture(&TRUTH, weights, n, seed)
 }
 
 fn tsg(shape: f64, rate: f64, shift: f64) -> TruncatedShiftedGamma {

@@ -166,7 +166,8 @@ fn leaf_atom(w: f64, c: &TruncatedShiftedGamma, truncate: bool) -> (GammaAtom, b
     }
 }
 
-fn chart_distance(a: &GammaAtom, b: &GammaAtom) -> f64 {
+/// Euclidean distance of two atoms in the chart ([`GammaAtom::chart`], no weight factor).
+pub(crate) fn chart_distance(a: &GammaAtom, b: &GammaAtom) -> f64 {
     let (x, y) = (a.chart(), b.chart());
     libm::sqrt(x.iter().zip(y.iter()).map(|(p, q)| (p - q) * (p - q)).sum())
 }
@@ -209,7 +210,8 @@ pub(crate) fn make_leaves(
         }
     }
     let nf = n as f64;
-    while out.len > 1 {
+    // standardise, then absorb one flagged atom, until none is flagged or one atom is left
+    loop {
         let atoms = out
             .atoms
             .get_mut(..out.len)
@@ -217,6 +219,9 @@ pub(crate) fn make_leaves(
                 capacity: MAX_COMPONENTS,
             })?;
         GammaAtom::standardise(atoms)?;
+        if atoms.len() <= 1 {
+            break;
+        }
         // duplicates first (merging a copy changes nothing else), then the flagged atom with
         // the smallest weight
         let mut pick: Option<(usize, AbsorbReason)> = None;
@@ -269,12 +274,5 @@ pub(crate) fn make_leaves(
         origin.copy_within(i + 1..out.len, i);
         out.len -= 1;
     }
-    let atoms = out
-        .atoms
-        .get_mut(..out.len)
-        .ok_or(SelectError::TooManyAtoms {
-            capacity: MAX_COMPONENTS,
-        })?;
-    GammaAtom::standardise(atoms)?;
     Ok(out)
 }

@@ -6,7 +6,7 @@ use super::criteria::{Criteria, LevelFit, LevelLikelihood};
 use super::dendrogram::{Dendrogram, MergeStep};
 use super::dsc::{DscOptions, LevelRefit};
 use super::gamma_atoms::{GammaAtom, GammaLevelLikelihood};
-use super::leaves::{make_leaves, LeafFate};
+use super::leaves::{chart_distance, make_leaves, LeafFate};
 use super::merge::Atom;
 use super::SelectError;
 use crate::dist::TruncatedShiftedGamma;
@@ -47,6 +47,33 @@ struct Recorder<'a, 'b> {
     levels: &'b mut [[f64; 4]; LEVEL_SLOTS],
 }
 
+/// The atoms of level κ in a flat per-level store (zero-padded to the capacity).
+fn level_atoms(levels: &[[f64; 4]; LEVEL_SLOTS], kappa: usize) -> [GammaAtom; MAX_COMPONENTS] {
+    let off = level_offset(kappa);
+    let mut out = [GammaAtom::default(); MAX_COMPONENTS];
+    for (a, p) in out
+        .iter_mut()
+        .zip(levels.get(off..off + kappa).unwrap_or(&[]))
+    {
+        *a = GammaAtom::new(p[0], p[1], p[2], p[3]);
+    }
+    out
+}
+
+/// The atoms as a [`MixtureFit`] truncated to [lo, hi] (`None` when an atom has no computable
+/// mass there).
+fn mixture_of(atoms: &[GammaAtom], lo: f64, hi: f64, n: u64, ll: f64) -> Option<MixtureFit> {
+    let k = atoms.len();
+    let first = TruncatedShiftedGamma::new(1.0, 1.0, lo - 1.0, lo, hi).ok()?;
+    let mut comps = [first; MAX_COMPONENTS];
+    let mut weights = [0.0; MAX_COMPONENTS];
+    for ((c, w), a) in comps.iter_mut().zip(weights.iter_mut()).zip(atoms) {
+        *c = TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, lo, hi).ok()?;
+        *w = a.weight;
+    }
+    MixtureFit::from_components(weights.get(..k)?, comps.get(..k)?, n, ll).ok()
+}
+
 impl Recorder<'_, '_> {
     /// Store the evaluated atoms of level `k`.
     fn store(&mut self, k: usize, atoms: &[GammaAtom]) -> Result<(), SelectError> {
@@ -63,29 +90,37 @@ impl Recorder<'_, '_> {
         Ok(())
     }
 
-    /// The level's atoms polished to its likelihood optimum, or `None` when the polish fails
-    /// or does not improve (the merged atoms are then evaluated as they are).
-    fn polish(
-        &self,
+    /// Make level κ the given fit and atoms (a better polish found by a repair pass).
+    fn replace(
+        &mut self,
+        dendrogram: &mut Dendrogram<GammaAtom, MAX_COMPONENTS>,
+        kappa: usize,
+        fit: LevelFit,
         atoms: &[GammaAtom],
+    ) -> Result<(), SelectError> {
+        self.store(kappa, atoms)?;
+        if let Some(slot) = dendrogram.fits.get_mut(kappa - 1) {
+            *slot = Some(fit);
+        }
+        Ok(())
+    }
+
+    /// `start` (coverage-repaired) polished to the likelihood optimum next to it and evaluated:
+    /// the level's fit and atoms, or `None` when the polish or the evaluation fails.
+    fn polish(
+        &mut self,
+        start: &[GammaAtom],
         max_passes: usize,
-    ) -> Option<[GammaAtom; MAX_COMPONENTS]> {
+    ) -> Option<(LevelFit, [GammaAtom; MAX_COMPONENTS])> {
         let (lo, hi) = self.lik.interval();
-        let first = TruncatedShiftedGamma::new(1.0, 1.0, lo - 1.0, lo, hi).ok()?;
-        let k = atoms.len();
+        let k = start.len();
         let mut covered = [GammaAtom::default(); MAX_COMPONENTS];
-        for (c, a) in covered.iter_mut().zip(atoms) {
+        for (c, a) in covered.iter_mut().zip(start) {
             *c = *a;
         }
-        cover(covered.get_mut(..k)?, self.x_min);
-        let mut comps = [first; MAX_COMPONENTS];
-        let mut weights = [0.0; MAX_COMPONENTS];
-        for ((c, w), a) in comps.iter_mut().zip(weights.iter_mut()).zip(&covered[..k]) {
-            *c = TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, lo, hi).ok()?;
-            *w = a.weight;
-        }
-        let start =
-            MixtureFit::from_components(weights.get(..k)?, comps.get(..k)?, 0, f64::NAN).ok()?;
+        let covered = covered.get_mut(..k)?;
+        cover(covered, self.x_min);
+        let start = mixture_of(covered, lo, hi, 0, f64::NAN)?;
         let opts = FitOptions {
             lo,
             hi,
@@ -94,14 +129,16 @@ impl Recorder<'_, '_> {
         };
         let fit =
             fit_mixture_from(self.lik.data(), &start, &opts, &MixtureOptions::default()).ok()?;
-        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
-        for (o, (c, &w)) in out
+        let mut polished = [GammaAtom::default(); MAX_COMPONENTS];
+        for (o, (c, &w)) in polished
             .iter_mut()
             .zip(fit.components().iter().zip(fit.weights()))
         {
             *o = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
         }
-        Some(out)
+        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
+        let f = self.lik.evaluate_into(polished.get(..k)?, &mut out).ok()?;
+        Some((f, out))
     }
 }
 
@@ -139,7 +176,6 @@ fn cover(atoms: &mut [GammaAtom], x_min: f64) {
 
 impl LevelLikelihood<GammaAtom> for Recorder<'_, '_> {
     fn evaluate(&mut self, atoms: &[GammaAtom]) -> Result<LevelFit, SelectError> {
-        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
         let k = atoms.len();
         let mut covered = [GammaAtom::default(); MAX_COMPONENTS];
         for (c, a) in covered.iter_mut().zip(atoms) {
@@ -150,18 +186,13 @@ impl LevelLikelihood<GammaAtom> for Recorder<'_, '_> {
         })?;
         cover(atoms, self.x_min);
         let atoms: &[GammaAtom] = atoms;
+        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
         let mut fit = self.lik.evaluate_into(atoms, &mut out)?;
         if let LevelRefit::Mle { max_passes } | LevelRefit::MleNested { max_passes } = self.refit {
-            if let Some(polished) = self.polish(atoms, max_passes) {
-                let mut out2 = [GammaAtom::default(); MAX_COMPONENTS];
-                if let Ok(f2) = self
-                    .lik
-                    .evaluate_into(polished.get(..k).unwrap_or(&[]), &mut out2)
-                {
-                    if f2.log_likelihood >= fit.log_likelihood {
-                        fit = f2;
-                        out = out2;
-                    }
+            if let Some((f2, out2)) = self.polish(atoms, max_passes) {
+                if f2.log_likelihood >= fit.log_likelihood {
+                    fit = f2;
+                    out = out2;
                 }
             }
         }
@@ -170,12 +201,6 @@ impl LevelLikelihood<GammaAtom> for Recorder<'_, '_> {
     }
 }
 
-/// The nested check of polished levels, bottom-up: a κ-component optimum is never below the
-/// (κ − 1)-component one, so a level whose polished likelihood is below the level under it
-/// ended in a poor local optimum (its merged atoms grouped the wrong pair; measured: a level 3
-/// 38 nats below level 2). It is polished again from the level under it with that level's
-/// heaviest atom split in two (same mean and sd, shapes ×0.9 and ×1.1: the (κ − 1) likelihood
-/// by construction), and the better of the two is kept.
 /// The top-down repair of polished levels: level κ is also polished from level κ + 1 with its
 /// lightest atom merged (moment merge) into its nearest atom in the chart — the (κ + 1)-level
 /// solution minus its weakest component, where the dendrogram's merge may have joined two real
@@ -190,14 +215,7 @@ fn annihilate_pass(
         let Some(here) = dendrogram.fit(kappa) else {
             continue;
         };
-        let off = level_offset(kappa + 1);
-        let mut above = [GammaAtom::default(); MAX_COMPONENTS];
-        for (a, p) in above
-            .iter_mut()
-            .zip(rec.levels.get(off..off + kappa + 1).unwrap_or(&[]))
-        {
-            *a = GammaAtom::new(p[0], p[1], p[2], p[3]);
-        }
+        let mut above = level_atoms(rec.levels, kappa + 1);
         let above = above
             .get_mut(..kappa + 1)
             .ok_or(SelectError::LevelOutOfRange)?;
@@ -212,51 +230,38 @@ fn annihilate_pass(
             }
         });
         let a = above[light];
-        let mut near = (usize::MAX, f64::INFINITY);
-        for (j, b) in above.iter().enumerate() {
-            let (x, y) = (a.chart(), b.chart());
-            let d: f64 = x.iter().zip(y.iter()).map(|(p, q)| (p - q) * (p - q)).sum();
-            if j != light && d < near.1 {
-                near = (j, d);
-            }
-        }
-        let Some(partner) = above.get(near.0).copied() else {
+        let Some(near) = (0..above.len()).filter(|&j| j != light).min_by(|&i, &j| {
+            chart_distance(&a, &above[i]).total_cmp(&chart_distance(&a, &above[j]))
+        }) else {
             continue;
         };
-        let Ok(merged) = partner.merge(&a) else {
+        let Ok(merged) = above[near].merge(&a) else {
             continue;
         };
-        above[near.0] = merged;
+        above[near] = merged;
         let mut start = [GammaAtom::default(); MAX_COMPONENTS];
-        let mut k = 0;
-        for (i, b) in above.iter().enumerate() {
-            if i != light {
-                if let Some(s) = start.get_mut(k) {
-                    *s = *b;
-                }
-                k += 1;
-            }
+        for (s, b) in start
+            .iter_mut()
+            .zip(above.iter().enumerate().filter(|(i, _)| *i != light))
+        {
+            *s = *b.1;
         }
-        let Some(polished) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes) else {
-            continue;
-        };
-        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
-        let Ok(f) = rec
-            .lik
-            .evaluate_into(polished.get(..kappa).unwrap_or(&[]), &mut out)
-        else {
-            continue;
-        };
-        if f.log_likelihood > here.log_likelihood {
-            rec.store(kappa, &out)?;
-            if let Some(slot) = dendrogram.fits.get_mut(kappa - 1) {
-                *slot = Some(f);
+        if let Some((f, out)) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes) {
+            if f.log_likelihood > here.log_likelihood {
+                rec.replace(dendrogram, kappa, f, &out)?;
             }
         }
     }
     Ok(())
 }
 
+/// The nested check of polished levels, bottom-up: a κ-component optimum is never below the
+/// (κ − 1)-component one, so a level whose polished likelihood is below the level under it
+/// ended in a poor local optimum (its merged atoms grouped the wrong pair; measured: a level 3
+/// 38 nats below level 2). It is polished again from the level under it with an atom split in
+/// two (same mean and sd, shapes ×0.9 and ×1.1: the (κ − 1) likelihood by construction): the
+/// heaviest, and with `always` (every level, not only the non-monotone ones) also the one
+/// holding the most variance p·σ². The best polish is kept.
 fn nested_pass(
     dendrogram: &mut Dendrogram<GammaAtom, MAX_COMPONENTS>,
     rec: &mut Recorder<'_, '_>,
@@ -270,14 +275,7 @@ fn nested_pass(
         if !always && here.log_likelihood >= low.log_likelihood {
             continue;
         }
-        let off = level_offset(kappa - 1);
-        let mut below = [GammaAtom::default(); MAX_COMPONENTS];
-        for (a, p) in below
-            .iter_mut()
-            .zip(rec.levels.get(off..off + kappa - 1).unwrap_or(&[]))
-        {
-            *a = GammaAtom::new(p[0], p[1], p[2], p[3]);
-        }
+        let below = level_atoms(rec.levels, kappa - 1);
         let below = below.get(..kappa - 1).unwrap_or(&[]);
         let argmax = |f: &dyn Fn(&GammaAtom) -> f64| {
             (0..below.len()).fold(0, |m, i| if f(&below[i]) > f(&below[m]) { i } else { m })
@@ -285,8 +283,7 @@ fn nested_pass(
         let heavy = argmax(&|a| a.weight);
         let wide = argmax(&|a| a.weight * a.sd() * a.sd());
         let splits = if always && wide != heavy { 2 } else { 1 };
-        let mut best = here;
-        let mut best_atoms = None;
+        let mut best: Option<(LevelFit, [GammaAtom; MAX_COMPONENTS])> = None;
         for &split in [heavy, wide].iter().take(splits) {
             let mut start = [GammaAtom::default(); MAX_COMPONENTS];
             for (s, b) in start.iter_mut().zip(below) {
@@ -302,26 +299,17 @@ fn nested_pass(
                     *s = GammaAtom::new(0.5 * h.weight, shape, rate, shift);
                 }
             }
-            let Some(polished) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes) else {
-                continue;
-            };
-            let mut out = [GammaAtom::default(); MAX_COMPONENTS];
-            let Ok(f) = rec
-                .lik
-                .evaluate_into(polished.get(..kappa).unwrap_or(&[]), &mut out)
-            else {
-                continue;
-            };
-            if f.log_likelihood > best.log_likelihood {
-                best = f;
-                best_atoms = Some(out);
+            if let Some((f, out)) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes) {
+                let bar = best
+                    .as_ref()
+                    .map_or(here.log_likelihood, |b| b.0.log_likelihood);
+                if f.log_likelihood > bar {
+                    best = Some((f, out));
+                }
             }
         }
-        if let Some(out) = best_atoms {
-            rec.store(kappa, &out)?;
-            if let Some(slot) = dendrogram.fits.get_mut(kappa - 1) {
-                *slot = Some(best);
-            }
+        if let Some((f, out)) = best {
+            rec.replace(dendrogram, kappa, f, &out)?;
         }
     }
     Ok(())
@@ -527,27 +515,16 @@ impl Selection {
         if level == 0 || level > self.dendrogram.k0() {
             return Err(SelectError::LevelOutOfRange);
         }
-        let off = level_offset(level);
-        let atoms = self
-            .levels
-            .get(off..off + level)
-            .ok_or(SelectError::LevelOutOfRange)?;
-        let placeholder = TruncatedShiftedGamma::new(1.0, 1.0, self.lo - 1.0, self.lo, self.hi)
-            .map_err(|_| SelectError::NumericalFailure)?;
-        let mut comps = [placeholder; MAX_COMPONENTS];
-        let mut weights = [0.0; MAX_COMPONENTS];
-        for ((c, w), a) in comps.iter_mut().zip(weights.iter_mut()).zip(atoms) {
-            let [wt, shape, rate, shift] = *a;
-            *c = TruncatedShiftedGamma::new(shape, rate, shift, self.lo, self.hi)
-                .map_err(|_| SelectError::NumericalFailure)?;
-            *w = wt;
-        }
+        let atoms = level_atoms(&self.levels, level);
         let ll = self.log_likelihood(level).unwrap_or(f64::NAN);
-        let (Some(w), Some(c)) = (weights.get(..level), comps.get(..level)) else {
-            return Err(SelectError::LevelOutOfRange);
-        };
-        MixtureFit::from_components(w, c, self.n as u64, ll)
-            .map_err(|_| SelectError::NumericalFailure)
+        mixture_of(
+            atoms.get(..level).ok_or(SelectError::LevelOutOfRange)?,
+            self.lo,
+            self.hi,
+            self.n as u64,
+            ll,
+        )
+        .ok_or(SelectError::NumericalFailure)
     }
 }
 

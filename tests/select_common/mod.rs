@@ -43,3 +43,30 @@ pub fn sample_gamma(rng: &mut Rng, shape: f64) -> f64 {
         }
     }
 }
+
+/// `n` draws from the mixture Σ weights[j]·(shift_j + Gamma(shape_j, rate_j)) with
+/// `truth[j]` = (shape, rate, shift), each truncated to [−1, 1] by rejection.
+pub fn sample_mixture(truth: &[(f64, f64, f64)], weights: &[f64], n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| {
+            let u = rng.f64();
+            let mut acc = 0.0;
+            let mut j = weights.len() - 1;
+            for (i, w) in weights.iter().enumerate() {
+                acc += w;
+                if u < acc {
+                    j = i;
+                    break;
+                }
+            }
+            let (a, l, c) = truth[j];
+            loop {
+                let x = c + sample_gamma(&mut rng, a) / l;
+                if (-1.0..=1.0).contains(&x) {
+                    break x;
+                }
+            }
+        })
+        .collect()
+}
