@@ -3,7 +3,6 @@
 use super::background::{bh_discoveries, fit_background_mapped, Background, BackgroundOptions};
 use super::relevance::RelevanceModel;
 use super::CalibrateError;
-use crate::fit::Sketch;
 
 /// How [`cut`] turns scores into a list length.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,9 +71,11 @@ pub struct CutOptions {
     /// scores every rule accepts (default [−1, 1]).
     pub background: BackgroundOptions,
     /// [`CutRule::RelativeExcess`] on more scores than this reads the median from a
-    /// 4096-bin histogram [`Sketch`] of the score interval in one pass, linearly interpolated
+    /// 4096-bin histogram of the score interval in one pass (held in the first 4096 values of
+    /// the scratch buffer, which then needs no more than those 4096), linearly interpolated
     /// inside its bin (error at most one bin, 2/4096 on the cosine scale), instead of an exact
-    /// selection over a copy; the scratch buffer is then not touched (default 1 << 17).
+    /// selection over a copy of all the scores (default 1 << 17). With a scratch buffer
+    /// shorter than 4096 the exact selection runs (and needs `n` values).
     pub sketch_above: usize,
 }
 
@@ -281,8 +282,8 @@ fn cut_impl<S: ScoreSlice + ?Sized>(
         relevance: None,
     };
     if let CutRule::RelativeExcess { ratio } = opts.rule {
-        if n > opts.sketch_above {
-            relative_excess_sketch(scores, ratio, (lo, hi), &check, &mut out)?;
+        if n > opts.sketch_above && scratch.len() >= MEDIAN_BINS {
+            relative_excess_sketch(scores, ratio, (lo, hi), &check, scratch, &mut out)?;
         } else {
             let Some(copy) = scratch.get_mut(..n) else {
                 return Err(CalibrateError::ScratchTooSmall {
@@ -303,7 +304,20 @@ fn cut_impl<S: ScoreSlice + ?Sized>(
         cap(scores, opts.max_keep, scratch, &mut out);
         return Ok(out);
     }
-    // Model-based rules: the background from the body, then the sorted scores.
+    model_cut(scores, opts, scratch, &check, out)
+}
+
+/// The model-based rules: the background from the body, then the sorted scores (kept out of
+/// line so that the default rule's stack stays small).
+#[inline(never)]
+fn model_cut<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    opts: &CutOptions,
+    scratch: &mut [f64],
+    check: &dyn Fn(usize) -> Result<f64, CalibrateError>,
+    mut out: Cut,
+) -> Result<Cut, CalibrateError> {
+    let n = scores.count();
     let Some(mapped) = scratch.get_mut(..n) else {
         return Err(CalibrateError::ScratchTooSmall {
             needed: n,
@@ -408,14 +422,28 @@ fn relative_excess_sketch<S: ScoreSlice + ?Sized>(
     ratio: f64,
     (lo, hi): (f64, f64),
     check: &dyn Fn(usize) -> Result<f64, CalibrateError>,
+    scratch: &mut [f64],
     out: &mut Cut,
 ) -> Result<(), CalibrateError> {
-    let mut sketch: Sketch<4096> =
-        Sketch::new(lo, hi).map_err(|_| CalibrateError::BadOption("score interval"))?;
+    let Some(counts) = scratch.get_mut(..MEDIAN_BINS) else {
+        return Err(CalibrateError::ScratchTooSmall {
+            needed: MEDIAN_BINS,
+            got: scratch.len(),
+        });
+    };
+    counts.fill(0.0);
+    let inv_width = MEDIAN_BINS as f64 / (hi - lo);
     let (mut a, mut b) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     for i in 0..scores.count() {
         let s = check(i)?;
-        sketch.push(s).map_err(CalibrateError::Fit)?;
+        // in [lo, hi] (checked): the bin index is in 0..=MEDIAN_BINS, the top edge folded down
+        let j = ((s - lo) * inv_width) as usize;
+        if let Some(c) = counts.get_mut(j.min(MEDIAN_BINS - 1)) {
+            *c += 1.0;
+        }
+        min = min.min(s);
+        max = max.max(s);
         if s > a {
             b = a;
             a = s;
@@ -423,28 +451,36 @@ fn relative_excess_sketch<S: ScoreSlice + ?Sized>(
             b = s;
         }
     }
-    let median = sketch_quantile(&sketch, 0.5);
+    let median = histogram_quantile(counts, (lo, hi), (min, max), scores.count(), 0.5);
     relative_excess_finish(scores, ratio, median, b.max(median), out);
     Ok(())
 }
 
-/// The `p` quantile of a histogram sketch, linearly interpolated inside its bin and clamped to
-/// the sketch's observed [min, max].
-fn sketch_quantile<const B: usize>(sk: &Sketch<B>, p: f64) -> f64 {
-    let (lo, hi) = sk.interval();
-    let width = (hi - lo) / B as f64;
-    let target = p * sk.len() as f64;
+/// Bins of the histogram the default rule reads the median of a large input from (held in the
+/// caller's scratch buffer).
+const MEDIAN_BINS: usize = 4096;
+
+/// The `p` quantile of `n` values binned into `counts` (equal bins of [lo, hi]), linearly
+/// interpolated inside its bin and clamped to the observed [min, max].
+fn histogram_quantile(
+    counts: &[f64],
+    (lo, hi): (f64, f64),
+    (min, max): (f64, f64),
+    n: usize,
+    p: f64,
+) -> f64 {
+    let width = (hi - lo) / counts.len() as f64;
+    let target = p * n as f64;
     let mut below = 0.0;
-    for (j, &c) in sk.counts().iter().enumerate() {
-        let c = c as f64;
+    for (j, &c) in counts.iter().enumerate() {
         if c > 0.0 && below + c >= target {
             let frac = ((target - below) / c).clamp(0.0, 1.0);
             let v = lo + (j as f64 + frac) * width;
-            return v.clamp(sk.min(), sk.max());
+            return v.clamp(min, max);
         }
         below += c;
     }
-    sk.max()
+    max
 }
 
 /// `keep` extended over the scores tied with the last kept one.

@@ -28,14 +28,15 @@ mod sketch;
 pub use error::FitError;
 pub use options::FitOptions;
 pub use result::{GammaFit, Regime};
-pub use single::fit_gamma;
+pub use single::{fit_gamma, fit_gamma_in, GammaWorkspace};
 pub use sketch::{fit_gamma_sketch, Sketch};
 pub mod mixture;
 
 #[cfg(feature = "std")]
 pub use mixture::fit_mixture_sharded;
 pub use mixture::{
-    fit_mixture, fit_mixture_from, fit_mixture_online, fit_mixture_sketch, fit_mixture_source,
-    fit_mixture_with, pass_statistics, standard_errors, ChunkSource, MixtureFit, MixtureOptions,
-    OnlineOptions, StandardErrors, StopReason, SuffStats, MAX_COMPONENTS,
+    fit_mixture, fit_mixture_from, fit_mixture_in, fit_mixture_online, fit_mixture_sketch,
+    fit_mixture_source, fit_mixture_with, pass_statistics, standard_errors, ChunkSource,
+    MixtureFit, MixtureOptions, MixtureWorkspace, OnlineOptions, StandardErrors, StopReason,
+    SuffStats, MAX_COMPONENTS,
 };

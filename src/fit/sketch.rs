@@ -55,6 +55,30 @@ pub struct Sketch<const B: usize = 4096> {
 impl<const B: usize> Sketch<B> {
     /// An empty sketch of [lo, hi]. Errors: non-finite bounds, lo ≥ hi, or B = 0.
     pub fn new(lo: f64, hi: f64) -> Result<Self, FitError> {
+        let mut s = Self::blank();
+        s.reset(lo, hi)?;
+        Ok(s)
+    }
+
+    /// A sketch of nothing on the empty interval [0, 0], all bits zero (so a `static` holding
+    /// it lives in `.bss`, not in flash); [`Sketch::reset`] makes it usable.
+    pub(crate) const fn blank() -> Self {
+        Self {
+            lo: 0.0,
+            hi: 0.0,
+            inv_width: 0.0,
+            counts: [0; B],
+            offsets: [0; B],
+            n: 0,
+            min: 0.0,
+            max: 0.0,
+        }
+    }
+
+    /// Empties the sketch in place and sets its interval to [lo, hi] (no copy of the `16·B`
+    /// bytes through the stack, unlike assigning a [`Sketch::new`]). Errors as [`Sketch::new`]
+    /// (the sketch is then unchanged).
+    pub fn reset(&mut self, lo: f64, hi: f64) -> Result<(), FitError> {
         if !lo.is_finite() {
             return Err(FitError::BadOptions("lo"));
         }
@@ -64,16 +88,15 @@ impl<const B: usize> Sketch<B> {
         if B == 0 {
             return Err(FitError::BadOptions("bins"));
         }
-        Ok(Self {
-            lo,
-            hi,
-            inv_width: B as f64 / (hi - lo),
-            counts: [0; B],
-            offsets: [0; B],
-            n: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        })
+        self.lo = lo;
+        self.hi = hi;
+        self.inv_width = B as f64 / (hi - lo);
+        self.counts.fill(0);
+        self.offsets.fill(0);
+        self.n = 0;
+        self.min = f64::INFINITY;
+        self.max = f64::NEG_INFINITY;
+        Ok(())
     }
 
     /// Adds one value. Errors (sketch unchanged): NaN/±∞, or outside [lo, hi]; the index in the

@@ -8,6 +8,7 @@ use super::newton::{
     Derivs, Mat,
 };
 use super::params::{Bounds, Params, MAX_P, PER};
+use super::MAX_COMPONENTS;
 
 /// A data set the optimiser can sweep: one call = one pass (E-step + statistics).
 pub(crate) trait Passable {
@@ -67,6 +68,54 @@ impl<const B: usize> Bins<B> {
     }
 }
 
+/// The buffers one optimisation run works in: pass statistics and derivative matrices sized
+/// for the largest K (about 160 KiB). Kept by the caller (a [`super::MixtureWorkspace`], or a
+/// local for the paths without one) so a run's own stack stays small.
+pub(crate) struct Scratch {
+    st: SuffStats,
+    stn: SuffStats,
+    ev: Evaluator,
+    evn: Evaluator,
+    /// A step's proposed parameters and their θ coordinates.
+    pn: Params,
+    tn: [f64; MAX_P],
+    d: Derivs,
+    dn: Derivs,
+    m1: Mat,
+    m2: Mat,
+}
+
+impl Scratch {
+    /// Unused buffers, all bits zero.
+    pub const fn new() -> Self {
+        Scratch {
+            st: SuffStats::blank(),
+            stn: SuffStats::blank(),
+            ev: Evaluator::blank(),
+            evn: Evaluator::blank(),
+            pn: Params::zeroed(0),
+            tn: [0.0; MAX_P],
+            d: Derivs::empty(),
+            dn: Derivs::empty(),
+            m1: [[0.0; MAX_P]; MAX_P],
+            m2: [[0.0; MAX_P]; MAX_P],
+        }
+    }
+
+    /// One evaluation pass at `p` into the first statistics and evaluator buffers (nothing
+    /// of the pass's size on the caller's stack).
+    pub fn evaluate<D: Passable>(
+        &mut self,
+        data: &mut D,
+        p: &Params,
+        b: &Bounds,
+        order: Order,
+    ) -> (&SuffStats, &Evaluator) {
+        evaluate_to(data, p, b, order, &mut self.st, &mut self.ev);
+        (&self.st, &self.ev)
+    }
+}
+
 /// Newton iterations before the absolute log-likelihood test ([`Control::atol`]) may stop a
 /// run: a regular optimum is met by the gradient test well before; a run still going after
 /// this many is creeping along a ridge.
@@ -113,6 +162,24 @@ pub(crate) struct Run {
     pub limit: bool,
 }
 
+impl Run {
+    /// A run that found nothing (no finite likelihood) for `k` components.
+    pub fn failed(k: usize) -> Self {
+        Run {
+            p: Params::zeroed(k),
+            ll: f64::NEG_INFINITY,
+            pg: f64::INFINITY,
+            iters: 0,
+            em_iters: 0,
+            passes: 0,
+            converged: false,
+            stalled: false,
+            cornered: false,
+            limit: false,
+        }
+    }
+}
+
 /// One pass at `p`.
 pub(crate) fn evaluate<D: Passable>(
     data: &mut D,
@@ -141,6 +208,25 @@ pub(crate) fn evaluate_into<D: Passable>(
         st.uncovered = 1;
     }
     ev
+}
+
+/// [`evaluate_into`] writing the evaluator into `ev` (no copy through the caller's frame).
+#[inline(never)]
+pub(crate) fn evaluate_to<D: Passable>(
+    data: &mut D,
+    p: &Params,
+    b: &Bounds,
+    order: Order,
+    st: &mut SuffStats,
+    ev: &mut Evaluator,
+) {
+    ev.set(p, b, order);
+    st.reset(p.k, order);
+    if ev.feasible {
+        data.pass(ev, st);
+    } else {
+        st.uncovered = 1;
+    }
 }
 
 /// Whether some component sits in the corner α = 1, shift held at its support cap.
@@ -246,6 +332,101 @@ fn derivs_phi(
     }
 }
 
+/// What a Newton step is proposed from (kept out of line from the optimiser's frame: the
+/// proposal's coordinate vectors are dead before the pass that tests it runs).
+struct Step<'a> {
+    p: &'a Params,
+    th: &'a [f64; MAX_P],
+    dn: &'a Derivs,
+    free: &'a [bool; MAX_P],
+    use_phi: bool,
+    caps: &'a [f64; MAX_COMPONENTS],
+    st: &'a SuffStats,
+    b: &'a Bounds,
+    x_min: f64,
+}
+
+impl Step<'_> {
+    /// The damped, trust-region-limited, projected Newton step at damping `mu`: the new
+    /// parameters, their θ coordinates and the quadratic model's predicted gain; `None` (with
+    /// `mu` raised) when the damped system fails or the step leaves the feasible set.
+    #[inline(never)]
+    fn propose(
+        &self,
+        mu: &mut f64,
+        m1: &mut Mat,
+        pn: &mut Params,
+        tn: &mut [f64; MAX_P],
+    ) -> Option<f64> {
+        let (p, dn, b, use_phi) = (self.p, self.dn, self.b, self.use_phi);
+        let dim = p.dim();
+        let mut delta = [0.0; MAX_P];
+        if !damped_step(dn, self.free, *mu, &mut delta, m1) {
+            *mu = (*mu * 10.0).max(1e-6);
+            return None;
+        }
+        let base = if use_phi {
+            theta_to_phi(p.k, self.th)
+        } else {
+            *self.th
+        };
+        // trust region: log-scale coordinates ≤ 1, weight logits ≤ 2, mean/shift ≤ one sd
+        let mut scale: f64 = 1.0;
+        for (i, di) in delta.iter().enumerate().take(dim) {
+            let j = i / PER;
+            let lim = if i >= PER * p.k {
+                2.0
+            } else if (use_phi && i % PER == 0) || (!use_phi && i % PER == 2) {
+                libm::sqrt(p.alpha[j]) / p.lambda[j]
+            } else {
+                1.0
+            };
+            if di.abs() * scale > lim {
+                scale = lim / di.abs();
+            }
+        }
+        let mut fnew = base;
+        for i in 0..dim {
+            fnew[i] = base[i] + scale * delta[i];
+        }
+        *tn = if use_phi {
+            phi_write_theta(p.k, &fnew, b)
+        } else {
+            let mut tn = fnew;
+            for i in 0..dim {
+                let (lo, hi) = p.coord_bounds(i, b);
+                tn[i] = tn[i].clamp(lo, hi);
+            }
+            tn
+        };
+        // an exponential component (α at the floor 1) stops its shift just below the
+        // lowest point it claims (failure mode 4: a shift cannot pass a point its component
+        // still claims; at α = 1 the likelihood drops there), and one leaving the floor
+        // from there steps back from that point's cusp
+        retreat_shifts(p, tn, self.caps, self.st, b);
+        cap_shifts(p.k, tn, self.caps, b);
+        let fback = if use_phi { theta_to_phi(p.k, tn) } else { *tn };
+        for i in 0..dim {
+            delta[i] = fback[i] - base[i];
+        }
+        *pn = Params::from_theta(p.k, tn);
+        if !(lowest_shift(pn) < self.x_min) || !pn.is_valid() {
+            *mu = (*mu * 10.0).max(1e-4);
+            return None;
+        }
+        // predicted gain of the quadratic model
+        let mut pred = 0.0;
+        for i in 0..dim {
+            let mut hd = 0.0;
+            for j in 0..dim {
+                hd += dn.h[i][j] * delta[j];
+            }
+            pred += dn.g[i] * delta[i] + 0.5 * delta[i] * hd;
+        }
+        Some(pred)
+    }
+}
+
 /// Optimise from `p0`. `x_min` is the smallest data point (support constraint).
 pub(crate) fn optimize<D: Passable>(
     data: &mut D,
@@ -253,8 +434,9 @@ pub(crate) fn optimize<D: Passable>(
     b: &Bounds,
     ctl: &Control,
     x_min: f64,
+    sc: &mut Scratch,
 ) -> Run {
-    optimize_h(data, p0, b, ctl, x_min, None)
+    optimize_h(data, p0, b, ctl, x_min, sc, None)
 }
 
 /// [`optimize`], also writing the gradient and Hessian (θ coordinates) at the final parameters
@@ -265,32 +447,49 @@ pub(crate) fn optimize_h<D: Passable>(
     b: &Bounds,
     ctl: &Control,
     x_min: f64,
+    sc: &mut Scratch,
     hess_out: Option<&mut Derivs>,
 ) -> Run {
-    let mut run = Run {
-        p: p0,
-        ll: f64::NEG_INFINITY,
-        pg: f64::INFINITY,
-        iters: 0,
-        em_iters: 0,
-        passes: 0,
-        converged: false,
-        stalled: false,
-        cornered: false,
-        limit: false,
-    };
+    let mut run = Run::failed(p0.k);
+    optimize_into(data, &p0, b, ctl, x_min, sc, hess_out, &mut run);
+    run
+}
+
+/// [`optimize_h`] writing the run into `run` (no run-sized temporary on the caller's stack).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(crate) fn optimize_into<D: Passable>(
+    data: &mut D,
+    p0: &Params,
+    b: &Bounds,
+    ctl: &Control,
+    x_min: f64,
+    sc: &mut Scratch,
+    hess_out: Option<&mut Derivs>,
+    run: &mut Run,
+) {
+    *run = Run::failed(p0.k);
+    run.p = *p0;
     // buffers reused by every pass and step (the statistics and matrices are sized for the
     // largest K; only the parts K uses are reset)
-    let mut st = SuffStats::new(p0.k, Order::Em);
-    let mut stn = SuffStats::new(p0.k, Order::Em);
-    let mut d = Derivs::empty();
-    let mut dn = Derivs::empty();
-    let mut m1: Mat = [[0.0; MAX_P]; MAX_P];
-    let mut m2: Mat = [[0.0; MAX_P]; MAX_P];
+    let Scratch {
+        st,
+        stn,
+        ev,
+        evn,
+        pn,
+        tn,
+        d,
+        dn,
+        m1,
+        m2,
+    } = sc;
+    let (mut st, mut stn): (&mut SuffStats, &mut SuffStats) = (st, stn);
+    let (mut ev, mut evn): (&mut Evaluator, &mut Evaluator) = (ev, evn);
     // EM burn-in: keep the best parameters seen
-    let mut p = p0;
+    let mut p = *p0;
     for _ in 0..ctl.em_iters {
-        evaluate_into(data, &p, b, Order::Em, &mut st);
+        evaluate_to(data, &p, b, Order::Em, st, ev);
         run.passes += 1;
         run.em_iters += 1;
         let ll = st.log_likelihood();
@@ -303,15 +502,15 @@ pub(crate) fn optimize_h<D: Passable>(
         if !ll.is_finite() {
             break;
         }
-        p = em_update(&p, &st, b, ctl.min_weight, x_min);
+        p = em_update(&p, st, b, ctl.min_weight, x_min);
     }
     let mut p = run.p;
-    let mut ev = evaluate_into(data, &p, b, Order::Hess, &mut st);
+    evaluate_to(data, &p, b, Order::Hess, st, ev);
     run.passes += 1;
     let mut ll = st.log_likelihood();
     run.ll = ll;
     if !ll.is_finite() {
-        return run;
+        return;
     }
     let mut th = [0.0; MAX_P];
     p.write_theta(&mut th);
@@ -320,8 +519,8 @@ pub(crate) fn optimize_h<D: Passable>(
     let mut stalled = false;
     let dim = p.dim();
     for _ in 0..ctl.max_iter {
-        derivs_into(&p, &ev, &st, &mut d);
-        let caps = shift_caps(&p, &st, x_min);
+        derivs_into(&p, ev, st, d);
+        let caps = shift_caps(&p, st, x_min);
         let (free, pg) = projected(&p, &th, &d.g, b, &caps);
         run.pg = pg;
         if pg <= ctl.gtol {
@@ -330,73 +529,28 @@ pub(crate) fn optimize_h<D: Passable>(
         }
         run.iters += 1;
         let mut accepted = None;
-        let mut delta = [0.0; MAX_P];
         // Newton in φ unless a bound is active (then in θ, where the bounds are boxes)
         let use_phi = free.iter().take(dim).all(|&f| f);
         if use_phi {
-            derivs_phi(p.k, &th, &d, &mut dn, &mut m1, &mut m2);
+            derivs_phi(p.k, &th, d, dn, m1, m2);
         }
-        let dn = if use_phi { &dn } else { &d };
-        let base = if use_phi { theta_to_phi(p.k, &th) } else { th };
+        let dn: &Derivs = if use_phi { dn } else { d };
+        let step = Step {
+            p: &p,
+            th: &th,
+            dn,
+            free: &free,
+            use_phi,
+            caps: &caps,
+            st,
+            b,
+            x_min,
+        };
         for _ in 0..12 {
-            if !damped_step(dn, &free, mu, &mut delta, &mut m1) {
-                mu = (mu * 10.0).max(1e-6);
+            let Some(pred) = step.propose(&mut mu, m1, pn, tn) else {
                 continue;
-            }
-            // trust region: log-scale coordinates ≤ 1, weight logits ≤ 2, mean/shift ≤ one sd
-            let mut scale: f64 = 1.0;
-            for (i, di) in delta.iter().enumerate().take(dim) {
-                let j = i / PER;
-                let lim = if i >= PER * p.k {
-                    2.0
-                } else if (use_phi && i % PER == 0) || (!use_phi && i % PER == 2) {
-                    libm::sqrt(p.alpha[j]) / p.lambda[j]
-                } else {
-                    1.0
-                };
-                if di.abs() * scale > lim {
-                    scale = lim / di.abs();
-                }
-            }
-            let mut fnew = base;
-            for i in 0..dim {
-                fnew[i] = base[i] + scale * delta[i];
-            }
-            let mut tn = if use_phi {
-                phi_write_theta(p.k, &fnew, b)
-            } else {
-                let mut tn = fnew;
-                for i in 0..dim {
-                    let (lo, hi) = p.coord_bounds(i, b);
-                    tn[i] = tn[i].clamp(lo, hi);
-                }
-                tn
             };
-            // an exponential component (α at the floor 1) stops its shift just below the
-            // lowest point it claims (failure mode 4: a shift cannot pass a point its component
-            // still claims; at α = 1 the likelihood drops there), and one leaving the floor
-            // from there steps back from that point's cusp
-            retreat_shifts(&p, &mut tn, &caps, &st, b);
-            cap_shifts(p.k, &mut tn, &caps, b);
-            let fback = if use_phi { theta_to_phi(p.k, &tn) } else { tn };
-            for i in 0..dim {
-                delta[i] = fback[i] - base[i];
-            }
-            let pn = Params::from_theta(p.k, &tn);
-            if !(lowest_shift(&pn) < x_min) || !pn.is_valid() {
-                mu = (mu * 10.0).max(1e-4);
-                continue;
-            }
-            // predicted gain of the quadratic model
-            let mut pred = 0.0;
-            for i in 0..dim {
-                let mut hd = 0.0;
-                for j in 0..dim {
-                    hd += dn.h[i][j] * delta[j];
-                }
-                pred += dn.g[i] * delta[i] + 0.5 * delta[i] * hd;
-            }
-            let evn = evaluate_into(data, &pn, b, Order::Hess, &mut stn);
+            evaluate_to(data, pn, b, Order::Hess, stn, evn);
             run.passes += 1;
             let lln = stn.log_likelihood();
             if lln.is_finite() && lln >= ll - 1e-13 * ll.abs() {
@@ -409,24 +563,24 @@ pub(crate) fn optimize_h<D: Passable>(
                 } else if rho < 0.25 {
                     mu = (mu * 4.0).max(1e-4);
                 }
-                accepted = Some((pn, tn, evn, lln));
+                accepted = Some(lln);
                 break;
             }
             mu = (mu * 10.0).max(1e-3);
         }
         if accepted.is_none() {
             // safe fallback: one EM step
-            let q = em_update(&p, &st, b, ctl.min_weight, x_min);
-            let evn = evaluate_into(data, &q, b, Order::Hess, &mut stn);
+            *pn = em_update(&p, st, b, ctl.min_weight, x_min);
+            evaluate_to(data, pn, b, Order::Hess, stn, evn);
             run.passes += 1;
             let lln = stn.log_likelihood();
             if lln.is_finite() && lln > ll {
-                let mut tn = [0.0; MAX_P];
-                q.write_theta(&mut tn);
-                accepted = Some((q, tn, evn, lln));
+                tn.fill(0.0);
+                pn.write_theta(tn);
+                accepted = Some(lln);
             }
         }
-        let Some((pn, tn, evn, lln)) = accepted else {
+        let Some(lln) = accepted else {
             // No step raises the log-likelihood. With a component at the shape cap (the normal
             // limit) that is the rounding floor: the LL carries ~N·α·ε of noise (≈1e-5 at
             // α = 1e7, N = 6544), far above what a step along the remaining gradient can gain,
@@ -437,9 +591,9 @@ pub(crate) fn optimize_h<D: Passable>(
             break;
         };
         let dll = lln - ll;
-        p = pn;
-        th = tn;
-        ev = evn;
+        p = *pn;
+        th = *tn;
+        core::mem::swap(&mut ev, &mut evn);
         core::mem::swap(&mut st, &mut stn);
         ll = lln;
         if dll.abs() <= ctl.rtol * ll.abs() || (run.iters >= FLAT_AFTER && dll.abs() <= ctl.atol) {
@@ -453,13 +607,13 @@ pub(crate) fn optimize_h<D: Passable>(
         }
     }
     if run.converged || run.iters > 0 || ctl.max_iter == 0 {
-        derivs_into(&p, &ev, &st, &mut d);
-        let (free, pg) = projected(&p, &th, &d.g, b, &shift_caps(&p, &st, x_min));
+        derivs_into(&p, ev, st, d);
+        let (free, pg) = projected(&p, &th, &d.g, b, &shift_caps(&p, st, x_min));
         run.pg = pg;
         run.cornered = cornered(&p, &th, &free, b);
         if let Some(out) = hess_out {
             if st.second_order {
-                *out = d;
+                *out = *d;
             }
         }
         // Converged: the projected gradient reached its tolerance, or the log-likelihood stopped
@@ -472,42 +626,52 @@ pub(crate) fn optimize_h<D: Passable>(
     }
     run.p = p;
     run.ll = ll;
-    run
 }
 
-/// The exact stage after the sketch: gradient-only passes on `data` (no Σ φ φᵀ), with
+/// The exact stage after the sketch (into `out`): gradient-only passes on `data` (no Σ φ φᵀ), with
 /// quasi-Newton steps by the fixed matrix `h` — the sketch's Hessian at `p0`, which is next to
 /// the exact one because the sketch's optimum is next to the exact optimum. Stops when the
 /// projected gradient is ≤ `ctl.gtol` (typically after the first pass, at most a step or two
 /// later). A step that does not raise the likelihood, an unusable `h`, or 8 steps without
 /// convergence hand over to [`optimize`] (exact-Hessian passes) from the best point so far.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub(crate) fn polish<D: Passable>(
     data: &mut D,
-    p0: Params,
+    p0: &Params,
     h: &Derivs,
     b: &Bounds,
     ctl: &Control,
     x_min: f64,
-) -> Run {
-    let mut st = SuffStats::new(p0.k, Order::Grad);
-    let mut stn = SuffStats::new(p0.k, Order::Grad);
-    let mut d = Derivs::empty();
-    let mut m1: Mat = [[0.0; MAX_P]; MAX_P];
-    let mut ev = evaluate_into(data, &p0, b, Order::Grad, &mut st);
+    sc: &mut Scratch,
+    out: &mut Run,
+) {
+    let Scratch {
+        st,
+        stn,
+        ev,
+        evn,
+        d,
+        m1,
+        ..
+    } = &mut *sc;
+    let (mut st, mut stn): (&mut SuffStats, &mut SuffStats) = (st, stn);
+    let (mut ev, mut evn): (&mut Evaluator, &mut Evaluator) = (ev, evn);
+    evaluate_to(data, p0, b, Order::Grad, st, ev);
     let mut passes = 1;
     let mut iters = 0;
     let mut ll = st.log_likelihood();
-    let mut p = p0;
+    let mut p = *p0;
     let mut th = [0.0; MAX_P];
     p.write_theta(&mut th);
     let dim = p.dim();
     if ll.is_finite() && h.dim == dim {
         for _ in 0..ctl.max_iter.min(8) {
-            derivs_into(&p, &ev, &st, &mut d);
-            let caps = shift_caps(&p, &st, x_min);
+            derivs_into(&p, ev, st, d);
+            let caps = shift_caps(&p, st, x_min);
             let (free, pg) = projected(&p, &th, &d.g, b, &caps);
             if pg <= ctl.gtol {
-                return Run {
+                *out = Run {
                     p,
                     ll,
                     pg,
@@ -519,12 +683,13 @@ pub(crate) fn polish<D: Passable>(
                     cornered: cornered(&p, &th, &free, b),
                     limit: false,
                 };
+                return;
             }
             for (row, hrow) in d.h[..dim].iter_mut().zip(h.h.iter()) {
                 row[..dim].copy_from_slice(&hrow[..dim]);
             }
             let mut delta = [0.0; MAX_P];
-            if !damped_step(&d, &free, 0.0, &mut delta, &mut m1) {
+            if !damped_step(d, &free, 0.0, &mut delta, m1) {
                 break;
             }
             let mut tn = th;
@@ -532,25 +697,25 @@ pub(crate) fn polish<D: Passable>(
                 let (lo, hi) = p.coord_bounds(i, b);
                 tn[i] = (th[i] + delta[i]).clamp(lo, hi);
             }
-            retreat_shifts(&p, &mut tn, &caps, &st, b);
+            retreat_shifts(&p, &mut tn, &caps, st, b);
             cap_shifts(p.k, &mut tn, &caps, b);
             let pn = Params::from_theta(p.k, &tn);
             if !(lowest_shift(&pn) < x_min) || !pn.is_valid() {
                 break;
             }
-            let evn = evaluate_into(data, &pn, b, Order::Grad, &mut stn);
+            evaluate_to(data, &pn, b, Order::Grad, stn, evn);
             passes += 1;
             iters += 1;
             let lln = stn.log_likelihood();
             if !(lln.is_finite() && lln >= ll - 1e-13 * ll.abs()) {
                 break;
             }
-            (p, th, ev, ll) = (pn, tn, evn, lln);
+            (p, th, ll) = (pn, tn, lln);
+            core::mem::swap(&mut ev, &mut evn);
             core::mem::swap(&mut st, &mut stn);
         }
     }
-    let mut r = optimize(data, p, b, ctl, x_min);
-    r.passes += passes;
-    r.iters += iters;
-    r
+    optimize_into(data, &p, b, ctl, x_min, sc, None, out);
+    out.passes += passes;
+    out.iters += iters;
 }

@@ -45,6 +45,9 @@ pub struct SuffStats {
     pub(crate) xmin: [f64; MAX_COMPONENTS],
     pub(crate) phi: [f64; PHI_LEN],
     scratch: [f64; MAX_V],
+    /// The block kernel's per-lane accumulators (scratch, not statistics: kept here so a pass
+    /// needs no 20 KiB of stack for them).
+    lanes: Lanes,
 }
 
 impl SuffStats {
@@ -62,6 +65,25 @@ impl SuffStats {
             xmin: [f64::INFINITY; MAX_COMPONENTS],
             phi: [0.0; PHI_LEN],
             scratch: [0.0; MAX_V],
+            lanes: Lanes::blank(),
+        }
+    }
+
+    /// Statistics of nothing, all bits zero (a buffer for [`SuffStats::reset`]).
+    pub(crate) const fn blank() -> Self {
+        SuffStats {
+            k: 0,
+            order: Order::Grad,
+            second_order: false,
+            n: 0.0,
+            count: 0,
+            ll: 0.0,
+            uncovered: 0,
+            w: [[0.0; 10]; MAX_COMPONENTS],
+            xmin: [0.0; MAX_COMPONENTS],
+            phi: [0.0; PHI_LEN],
+            scratch: [0.0; MAX_V],
+            lanes: Lanes::blank(),
         }
     }
 
@@ -175,24 +197,52 @@ pub(crate) struct Evaluator {
 }
 
 impl Evaluator {
-    /// Precompute the constants for `p` (with ln Z derivatives unless `order` is `Em`).
-    pub fn new(p: &Params, b: &Bounds, order: Order) -> Self {
-        let mut e = Evaluator {
-            k: p.k.min(MAX_COMPONENTS),
-            order,
-            second_order: order == Order::Hess,
-            cst: [f64::NEG_INFINITY; MAX_COMPONENTS],
+    /// Constants of nothing (no components), all bits zero: a buffer to assign into.
+    pub const fn blank() -> Self {
+        const Z: LnZ = LnZ {
+            v: 0.0,
+            g: [0.0; 3],
+            h: [[0.0; 3]; 3],
+        };
+        Evaluator {
+            k: 0,
+            order: Order::Grad,
+            second_order: false,
+            cst: [0.0; MAX_COMPONENTS],
             am1: [0.0; MAX_COMPONENTS],
             lam: [0.0; MAX_COMPONENTS],
             c: [0.0; MAX_COMPONENTS],
-            lnz: [LnZ::default(); MAX_COMPONENTS],
-            feasible: p.is_valid(),
-            track_min: order != Order::Grad
-                || (b.alpha_min <= 1.0
-                    && p.alpha[..p.k.min(MAX_COMPONENTS)]
-                        .iter()
-                        .any(|&a| a <= b.alpha_min * (1.0 + 1e-12))),
-        };
+            lnz: [Z; MAX_COMPONENTS],
+            feasible: false,
+            track_min: false,
+        }
+    }
+
+    /// Precompute the constants for `p` (with ln Z derivatives unless `order` is `Em`).
+    pub fn new(p: &Params, b: &Bounds, order: Order) -> Self {
+        let mut e = Self::blank();
+        e.set(p, b, order);
+        e
+    }
+
+    /// [`Evaluator::new`] in place (no 2 KiB temporary on the caller's stack).
+    #[inline(never)]
+    pub fn set(&mut self, p: &Params, b: &Bounds, order: Order) {
+        let e = self;
+        e.k = p.k.min(MAX_COMPONENTS);
+        e.order = order;
+        e.second_order = order == Order::Hess;
+        e.cst = [f64::NEG_INFINITY; MAX_COMPONENTS];
+        e.am1 = [0.0; MAX_COMPONENTS];
+        e.lam = [0.0; MAX_COMPONENTS];
+        e.c = [0.0; MAX_COMPONENTS];
+        e.lnz.fill(LnZ::default());
+        e.feasible = p.is_valid();
+        e.track_min = order != Order::Grad
+            || (b.alpha_min <= 1.0
+                && p.alpha[..p.k.min(MAX_COMPONENTS)]
+                    .iter()
+                    .any(|&a| a <= b.alpha_min * (1.0 + 1e-12)));
         for i in 0..e.k {
             let z = ln_norm_derivs(p.alpha[i], p.lambda[i], p.c[i], b, order != Order::Em);
             if !z.v.is_finite() {
@@ -206,7 +256,6 @@ impl Evaluator {
             e.lam[i] = p.lambda[i];
             e.c[i] = p.c[i];
         }
-        e
     }
 
     /// Log mixture density ln p(x) and (into `r`) the responsibilities; −∞ (r all 0) when no
@@ -364,13 +413,14 @@ impl Evaluator {
     /// one division for 1/d; per point: K − 1 exp (K = 2: exp(−|l₀ − l₁|)), one ln and one
     /// division for the log-sum-exp. Same sums as [`Self::add`] up to rounding (≤ 2 ULP per
     /// exp/ln, and the lane-wise summation order).
+    #[inline(never)]
     fn add_slice_k<const K: usize, const M: usize>(
         &self,
         xs: &[f64],
         ws: Option<&[f64]>,
         st: &mut SuffStats,
     ) {
-        let mut acc = Acc::<K, M>::new();
+        st.lanes.reset::<K, M>();
         let mut c = [0.0; K];
         let mut cst = [0.0; K];
         let mut am1 = [0.0; K];
@@ -398,7 +448,7 @@ impl Evaluator {
                 continue;
             };
             match ws {
-                None => block::<K, M>(&consts, x, &ones, order, &mut acc),
+                None => block::<K, M>(&consts, x, &ones, order, &mut st.lanes),
                 Some(ws) => {
                     let mut wt = [0.0; BLOCK];
                     if let Some(wsl) = ws.get(bi * BLOCK..(bi + 1) * BLOCK) {
@@ -406,7 +456,7 @@ impl Evaluator {
                             *w = if v > 0.0 { v } else { 0.0 };
                         }
                     }
-                    block::<K, M>(&consts, x, &wt, order, &mut acc);
+                    block::<K, M>(&consts, x, &wt, order, &mut st.lanes);
                 }
             }
         }
@@ -422,9 +472,9 @@ impl Evaluator {
                 }
                 None => wt[..tail.len()].fill(1.0),
             }
-            block::<K, M>(&consts, &x, &wt, order, &mut acc);
+            block::<K, M>(&consts, &x, &wt, order, &mut st.lanes);
         }
-        acc.add_into(st, second);
+        st.add_lanes::<K, M>(second);
     }
 }
 
@@ -441,26 +491,38 @@ struct BlockConsts<const K: usize> {
     track_min: bool,
 }
 
-/// Per-lane accumulators of the block kernel (K components, M = 4K).
-struct Acc<const K: usize, const M: usize> {
+/// Largest K of the block kernels (M = 4K = 16).
+const LANES_K: usize = 4;
+const LANES_M: usize = 4 * LANES_K;
+
+/// Per-lane accumulators of the block kernel, sized for its largest K (the K-component kernel
+/// uses the leading K components and M = 4K rows and columns).
+#[derive(Clone)]
+struct Lanes {
     /// Per component: S, Σ r ln d, Σ r d, Σ r/d, Σ r ln²d, Σ r d ln d, Σ r ln d/d, Σ r d²,
     /// Σ r/d² (the packed 4 × 4 of [`SuffStats`] without its duplicate Σ r d/d = S).
-    w: [[[f64; BLOCK]; 9]; K],
-    xmin: [[f64; BLOCK]; K],
+    w: [[[f64; BLOCK]; 9]; LANES_K],
+    xmin: [[f64; BLOCK]; LANES_K],
     /// Σ w φ_a φ_b, upper triangle used.
-    phi: [[[f64; BLOCK]; M]; M],
+    phi: [[[f64; BLOCK]; LANES_M]; LANES_M],
     ll: [f64; BLOCK],
     n: [f64; BLOCK],
     count: [f64; BLOCK],
     uncovered: [f64; BLOCK],
 }
 
-impl<const K: usize, const M: usize> Acc<K, M> {
-    fn new() -> Self {
-        Acc {
-            w: [[[0.0; BLOCK]; 9]; K],
-            xmin: [[f64::INFINITY; BLOCK]; K],
-            phi: [[[0.0; BLOCK]; M]; M],
+impl core::fmt::Debug for Lanes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Lanes(scratch)")
+    }
+}
+
+impl Lanes {
+    const fn blank() -> Self {
+        Lanes {
+            w: [[[0.0; BLOCK]; 9]; LANES_K],
+            xmin: [[0.0; BLOCK]; LANES_K],
+            phi: [[[0.0; BLOCK]; LANES_M]; LANES_M],
             ll: [0.0; BLOCK],
             n: [0.0; BLOCK],
             count: [0.0; BLOCK],
@@ -468,15 +530,31 @@ impl<const K: usize, const M: usize> Acc<K, M> {
         }
     }
 
-    /// Sum the lanes (in lane order) into `st`.
-    fn add_into(&self, st: &mut SuffStats, second: bool) {
+    /// Zero the accumulators the K-component kernel uses.
+    fn reset<const K: usize, const M: usize>(&mut self) {
+        self.w[..K].fill([[0.0; BLOCK]; 9]);
+        self.xmin[..K].fill([f64::INFINITY; BLOCK]);
+        for row in self.phi[..M].iter_mut() {
+            row[..M].fill([0.0; BLOCK]);
+        }
+        self.ll = [0.0; BLOCK];
+        self.n = [0.0; BLOCK];
+        self.count = [0.0; BLOCK];
+        self.uncovered = [0.0; BLOCK];
+    }
+}
+
+impl SuffStats {
+    /// Sum the lanes of the K-component kernel (in lane order) into the statistics.
+    fn add_lanes<const K: usize, const M: usize>(&mut self, second: bool) {
+        let acc = &self.lanes;
         let sum = |v: &[f64; BLOCK]| v.iter().fold(0.0, |s, &x| s + x);
-        st.n += sum(&self.n);
-        st.count += sum(&self.count) as u64;
-        st.ll += sum(&self.ll);
-        st.uncovered += sum(&self.uncovered) as u64;
+        self.n += sum(&acc.n);
+        self.count += sum(&acc.count) as u64;
+        self.ll += sum(&acc.ll);
+        self.uncovered += sum(&acc.uncovered) as u64;
         for i in 0..K {
-            let w = &self.w[i];
+            let w = &acc.w[i];
             let t = [
                 sum(&w[0]),
                 sum(&w[1]),
@@ -489,18 +567,18 @@ impl<const K: usize, const M: usize> Acc<K, M> {
                 sum(&w[0]), // Σ r d·(1/d)
                 sum(&w[8]),
             ];
-            for (dst, v) in st.w[i].iter_mut().zip(t) {
+            for (dst, v) in self.w[i].iter_mut().zip(t) {
                 *dst += v;
             }
-            let m = self.xmin[i]
+            let m = acc.xmin[i]
                 .iter()
                 .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
-            st.xmin[i] = st.xmin[i].min(m);
+            self.xmin[i] = self.xmin[i].min(m);
         }
         if second {
             for a in 0..M {
                 for b in a..M {
-                    st.phi[packed(M, a, b)] += sum(&self.phi[a][b]);
+                    self.phi[packed(M, a, b)] += sum(&acc.phi[a][b]);
                 }
             }
         }
@@ -516,7 +594,7 @@ fn block<const K: usize, const M: usize>(
     x: &[f64; BLOCK],
     wt: &[f64; BLOCK],
     order: Order,
-    acc: &mut Acc<K, M>,
+    acc: &mut Lanes,
 ) {
     let second = order == Order::Hess;
     // per component: d (1 outside the support, so every later value stays finite), ln d, and

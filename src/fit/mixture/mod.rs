@@ -51,6 +51,7 @@ mod result;
 mod stream;
 mod vmath;
 mod warm;
+mod workspace;
 
 pub use estep::SuffStats;
 pub use inference::{standard_errors, StandardErrors};
@@ -60,12 +61,14 @@ pub use result::{MixtureFit, StopReason};
 pub use stream::fit_mixture_sharded;
 pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, SliceChunks};
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
+pub use workspace::MixtureWorkspace;
+pub(crate) use workspace::{Engine, StageBuffers};
 
 use super::{FitError, FitOptions, Sketch};
-use engine::{optimize, optimize_h, polish, Bins, Control, Passable, Run, Weighted};
+pub(crate) use engine::Scratch;
+use engine::{optimize, optimize_into, polish, Bins, Control, Passable, Run, Weighted};
 use estep::Order;
-use moments::{quantiles, MomentBins, Points};
-use newton::Derivs;
+use moments::{quantiles, MomentBins};
 use params::{Bounds, Params};
 
 /// Bins of the histogram sketch the warm start's middle stage runs on.
@@ -330,12 +333,19 @@ pub(crate) struct Cands {
 }
 
 impl Cands {
-    pub fn new(k: usize) -> Self {
+    /// No candidates, all bits zero.
+    pub const fn blank() -> Self {
         Cands {
             len: 0,
-            p: [Params::zeroed(k); 6],
-            ll: [f64::NEG_INFINITY; 6],
+            p: [Params::zeroed(0); 6],
+            ll: [0.0; 6],
         }
+    }
+    /// Empty, for `k` components.
+    pub fn reset(&mut self, k: usize) {
+        self.len = 0;
+        self.p.fill(Params::zeroed(k));
+        self.ll.fill(f64::NEG_INFINITY);
     }
     fn push(&mut self, p: &Params, ll: f64) {
         if let (Some(slot), Some(l)) = (self.p.get_mut(self.len), self.ll.get_mut(self.len)) {
@@ -347,8 +357,9 @@ impl Cands {
 }
 
 /// Best of several starts (sample split variants) on `data`; `sorted` is a sorted sample.
-/// Every finished start's parameters are recorded in `cands`.
+/// Every finished start's parameters are recorded in `cands` (when given).
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub(crate) fn multi_start<D: Passable>(
     data: &mut D,
     sorted: &[f64],
@@ -357,50 +368,85 @@ pub(crate) fn multi_start<D: Passable>(
     b: &Bounds,
     ctl: &Control,
     starts: usize,
-    cands: &mut Cands,
-) -> Run {
+    cands: Option<&mut Cands>,
+    sc: &mut Scratch,
+    out: &mut Run,
+) {
+    // The nested start of K needs the (K − 1) result, which needs the (K − 2) one, ...: the
+    // chain is computed bottom up (one frame, not a recursion per order).
+    if (2..=4).contains(&k) {
+        let mut prev = Run::failed(1);
+        for j in 1..k {
+            let below = (j > 1).then_some(&prev);
+            starts_run(data, sorted, j, s, b, ctl, starts, None, sc, below, out);
+            core::mem::swap(&mut prev, out);
+        }
+        starts_run(
+            data,
+            sorted,
+            k,
+            s,
+            b,
+            ctl,
+            starts,
+            cands,
+            sc,
+            Some(&prev),
+            out,
+        );
+    } else {
+        starts_run(data, sorted, k, s, b, ctl, starts, cands, sc, None, out);
+    }
+}
+
+/// The starts of [`multi_start`] for `k` components, and the nested start from `prev` (the
+/// (K − 1)-component result, given for 2 ≤ K ≤ 4).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn starts_run<D: Passable>(
+    data: &mut D,
+    sorted: &[f64],
+    k: usize,
+    s: &Summary,
+    b: &Bounds,
+    ctl: &Control,
+    starts: usize,
+    mut cands: Option<&mut Cands>,
+    sc: &mut Scratch,
+    prev: Option<&Run>,
+    best: &mut Run,
+) {
     let shares = [0.0, 0.25, 0.5, 0.1];
     let nstarts = if k == 1 {
         1
     } else {
         starts.clamp(1, shares.len())
     };
-    let mut best: Option<Run> = None;
+    let mut found = false;
     let mut total_passes = 0;
     let mut total_iters = 0;
-    let mut consider = |run: Run, best: &mut Option<Run>| {
-        if run.ll.is_finite() {
-            cands.push(&run.p, run.ll);
+    let mut run = Run::failed(k);
+    let mut consider = |run: &Run, best: &mut Run| {
+        if let (true, Some(c)) = (run.ll.is_finite(), cands.as_deref_mut()) {
+            c.push(&run.p, run.ll);
         }
         total_passes += run.passes;
         total_iters += run.iters + run.em_iters;
-        let better = match best.as_ref() {
-            None => true,
-            Some(r) => run.ll > r.ll || (!r.ll.is_finite() && run.ll.is_finite()),
-        };
+        let better = !found || run.ll > best.ll || (!best.ll.is_finite() && run.ll.is_finite());
         if better {
-            *best = Some(run);
+            *best = *run;
+            found = true;
         }
     };
     for &share in shares.iter().take(nstarts) {
         let p0 = init::init_params(sorted, k, s.min, s.sd(), b, share);
-        let run = optimize(data, p0, b, ctl, s.min);
-        consider(run, &mut best);
+        optimize_into(data, &p0, b, ctl, s.min, sc, None, &mut run);
+        consider(&run, best);
     }
     // nested start (K ≤ 4): the (K − 1)-component optimum with its heaviest component split in
     // two (same mean and sd, shapes ×(1 ± 10 %)), so K components start next to the
     // (K − 1)-component likelihood and never end below it.
-    if (2..=4).contains(&k) {
-        let prev = multi_start(
-            data,
-            sorted,
-            k - 1,
-            s,
-            b,
-            ctl,
-            starts,
-            &mut Cands::new(k - 1),
-        );
+    if let (true, Some(prev)) = ((2..=4).contains(&k), prev) {
         if prev.ll.is_finite() {
             let mut p0 = prev.p;
             p0.k = k;
@@ -420,27 +466,17 @@ pub(crate) fn multi_start<D: Passable>(
                 em_iters: 0,
                 ..*ctl
             };
-            let mut run = optimize(data, p0, b, &ctl0, s.min);
+            optimize_into(data, &p0, b, &ctl0, s.min, sc, None, &mut run);
             run.passes += prev.passes;
             run.iters += prev.iters;
-            consider(run, &mut best);
+            consider(&run, best);
         }
     }
-    let mut r = best.unwrap_or(Run {
-        p: Params::zeroed(k),
-        ll: f64::NEG_INFINITY,
-        pg: f64::INFINITY,
-        iters: 0,
-        em_iters: 0,
-        passes: 0,
-        converged: false,
-        stalled: false,
-        cornered: false,
-        limit: false,
-    });
-    r.passes = total_passes;
-    r.iters = total_iters;
-    r
+    if !found {
+        *best = Run::failed(k);
+    }
+    best.passes = total_passes;
+    best.iters = total_iters;
 }
 
 /// One attempt of the staged fit shared by every data path. Warm (`stage1` given): EM burn-in
@@ -449,6 +485,7 @@ pub(crate) fn multi_start<D: Passable>(
 /// (O(bins) passes, ending next to the exact optimum), then polished by Newton passes on
 /// `full`. Cold: everything on `full`.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn two_stage_inner<D: Passable, E: Passable>(
     full: &mut D,
     stage1: Option<(&mut E, f64)>,
@@ -458,17 +495,37 @@ fn two_stage_inner<D: Passable, E: Passable>(
     s: &Summary,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> (Run, usize, usize) {
+    eng: &mut Engine,
+    out: &mut Run,
+) -> (usize, usize) {
+    let Engine {
+        scratch: sc,
+        hess,
+        cands,
+    } = eng;
     let b = bounds(opts, mo);
     let n = s.n as f64;
-    let mut cands = Cands::new(k);
+    cands.reset(k);
     match stage1 {
         Some((sub, nsub)) => {
             // stage 1 only picks the basin: a later stage polishes, so a looser gradient
             // tolerance (×100) saves its last Newton passes
             let mut ctl1 = control(opts, mo, mo.em_iters, nsub);
             ctl1.gtol *= 100.0;
-            let r1 = multi_start(sub, sorted, k, s, &b, &ctl1, mo.starts, &mut cands);
+            // `out` holds the stage-1 result until the exact stage overwrites it
+            let r1 = out;
+            multi_start(
+                sub,
+                sorted,
+                k,
+                s,
+                &b,
+                &ctl1,
+                mo.starts,
+                Some(&mut *cands),
+                sc,
+                r1,
+            );
             let mut stage1_passes = r1.passes;
             let mut best = r1.p;
             let mut best_ll = f64::NEG_INFINITY;
@@ -490,14 +547,14 @@ fn two_stage_inner<D: Passable, E: Passable>(
                     if !(l >= r1.ll - 10.0) || dup {
                         continue;
                     }
-                    let st = match mid.as_mut() {
+                    let (st, _) = match mid.as_mut() {
                         Some(m) => {
                             stage1_passes += 1;
-                            engine::evaluate(&mut **m, p, &b, Order::Grad).1
+                            sc.evaluate(&mut **m, p, &b, Order::Grad)
                         }
                         None => {
                             scored += 1;
-                            engine::evaluate(full, p, &b, Order::Grad).1
+                            sc.evaluate(full, p, &b, Order::Grad)
                         }
                     };
                     if st.log_likelihood() > best_ll {
@@ -507,43 +564,45 @@ fn two_stage_inner<D: Passable, E: Passable>(
                 }
             }
             let mut iters = r1.iters;
-            let mut hess = Derivs::empty();
+            hess.dim = 0;
             if let Some(m) = mid {
                 // the sketch optimum is next to the exact one: converge on the sketch 10× below
                 // the exact tolerance, keep its Hessian, and the exact stage is a verification
                 // pass (and at most a quasi-Newton step or two with that Hessian)
                 let mut ctlm = control(opts, mo, 0, n);
                 ctlm.gtol *= 0.1;
-                let rm = optimize_h(m, best, &b, &ctlm, s.min, Some(&mut hess));
+                let rm = &mut *r1;
+                optimize_into(m, &best, &b, &ctlm, s.min, sc, Some(&mut *hess), rm);
                 stage1_passes += rm.passes;
                 iters += rm.iters;
                 if rm.ll.is_finite() {
                     best = rm.p;
                 } else {
-                    hess = Derivs::empty();
+                    hess.dim = 0;
                 }
             } else if nsub == n {
                 // stage 1 ran on a sketch of all the data (same scale as the exact
                 // likelihood): its Hessian at the chosen start drives the exact stage
-                let (ev, st) = engine::evaluate(sub, &best, &b, Order::Hess);
+                let (st, ev) = sc.evaluate(sub, &best, &b, Order::Hess);
                 stage1_passes += 1;
                 if st.log_likelihood().is_finite() {
-                    newton::derivs_into(&best, &ev, &st, &mut hess);
+                    newton::derivs_into(&best, ev, st, hess);
                 }
             }
             let ctl2 = control(opts, mo, 0, n);
-            let mut r2 = if hess.dim == best.dim() {
-                polish(full, best, &hess, &b, &ctl2, s.min)
+            let out = r1;
+            if hess.dim == best.dim() {
+                polish(full, &best, hess, &b, &ctl2, s.min, sc, out);
             } else {
-                optimize(full, best, &b, &ctl2, s.min)
-            };
-            r2.passes += scored;
-            (r2, stage1_passes, iters)
+                optimize_into(full, &best, &b, &ctl2, s.min, sc, None, out);
+            }
+            out.passes += scored;
+            (stage1_passes, iters)
         }
         None => {
             let ctl = control(opts, mo, mo.em_iters, n);
-            let r = multi_start(full, sorted, k, s, &b, &ctl, mo.starts, &mut cands);
-            (r, 0, 0)
+            multi_start(full, sorted, k, s, &b, &ctl, mo.starts, None, sc, out);
+            (0, 0)
         }
     }
 }
@@ -564,15 +623,31 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
     s: &Summary,
     opts: &FitOptions,
     mo: &MixtureOptions,
+    eng: &mut Engine,
 ) -> Result<MixtureFit<f64>, FitError> {
     let b = bounds(opts, mo);
     let again = stage1.as_mut().map(|(e, w)| (&mut **e, *w));
     let mid_again = mid.as_deref_mut();
-    let (mut run, mut p1, mut i1) = two_stage_inner(full, again, mid_again, sorted, k, s, opts, mo);
+    let mut run = Run::failed(k);
+    let (mut p1, mut i1) = two_stage_inner(
+        full, again, mid_again, sorted, k, s, opts, mo, eng, &mut run,
+    );
     // a component left at the weight floor is degenerate (failure mode 3): check K − 1 too
     let floored = (0..k).any(|i| run.p.tau[i] <= 1.01 * mo.min_weight);
     if k >= 2 && (mo.nested_guard || !run.converged || run.stalled || run.cornered || floored) {
-        let (prev, pp, pi) = two_stage_inner(full, stage1, mid, sorted, k - 1, s, opts, mo);
+        let mut prev = Run::failed(k - 1);
+        let (pp, pi) = two_stage_inner(
+            full,
+            stage1,
+            mid,
+            sorted,
+            k - 1,
+            s,
+            opts,
+            mo,
+            eng,
+            &mut prev,
+        );
         run.passes += prev.passes;
         run.iters += prev.iters;
         p1 += pp;
@@ -587,13 +662,13 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
             p0.lambda[k - 1] = p0.lambda[j];
             p0.c[k - 1] = p0.c[j];
             let ctl = control(opts, mo, 0, s.n as f64);
-            let mut r = optimize(full, p0, &b, &ctl, s.min);
+            let mut r = optimize(full, p0, &b, &ctl, s.min, &mut eng.scratch);
             if !(r.ll >= prev.ll - 1e-12 * prev.ll.abs()) {
                 // The polish from the duplicated start did not hold the (K − 1) likelihood
                 // (seen at the normal limit, w4_minilm_l6): keep the duplicated start itself,
                 // which has that likelihood by construction.
                 let eval = Control { max_iter: 0, ..ctl };
-                r = optimize(full, p0, &b, &eval, s.min);
+                r = optimize(full, p0, &b, &eval, s.min, &mut eng.scratch);
             }
             if r.ll > run.ll {
                 r.passes += run.passes;
@@ -621,16 +696,55 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
 /// n < 3k the issue names) → [`FitError::TooFewSamples`]; NaN/±∞ → [`FitError::NonFinite`];
 /// values outside [lo, hi] → [`FitError::OutOfInterval`]; all values equal →
 /// [`FitError::AllEqual`].
+///
+/// Memory: no allocation; the buffers (a [`MixtureWorkspace`]) are on this call's stack (about
+/// 0.8 MiB on x86-64). Where the stack is small, keep one workspace elsewhere and call
+/// [`fit_mixture_in`] (under 16 KiB of its own stack).
 pub fn fit_mixture(data: &[f64], k: usize, opts: &FitOptions) -> Result<MixtureFit<f64>, FitError> {
     fit_mixture_with(data, k, opts, &MixtureOptions::default())
 }
 
 /// [`fit_mixture`] with explicit [`MixtureOptions`].
+///
+/// Stack: places a [`MixtureWorkspace`] on its own stack (about 0.8 MiB measured on x86-64,
+/// with the copies the compiler makes); for a bounded stack use
+/// [`fit_mixture_in`] with a workspace kept elsewhere (a `static`, a `Box`).
 pub fn fit_mixture_with(
     data: &[f64],
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    let mut ws = MixtureWorkspace::new();
+    fit_mixture_in(data, k, opts, mo, &mut ws)
+}
+
+/// [`fit_mixture_with`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
+/// with every large buffer (the sketch, its point representations, the reservoir subsample,
+/// the optimiser's statistics and matrices) in the workspace, so the call's own stack stays
+/// small (measured: `tests/stack_budget.rs` on x86-64, firmware/ on thumbv7em).
+///
+/// ```
+/// use simstat::fit::{fit_mixture_in, FitOptions, MixtureOptions, MixtureWorkspace};
+/// let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+///     (0..n).map(|i| c + simstat::special::gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l).collect()
+/// };
+/// let mut data = q(13.3, 35.5, -0.28, 1400);
+/// data.extend(q(30.0, 60.0, 0.1, 600));
+/// let mut ws = Box::new(MixtureWorkspace::new()); // or a `static`
+/// let fit = fit_mixture_in(&data, 2, &FitOptions::default(), &MixtureOptions::default(), &mut ws)?;
+/// assert_eq!(fit.len(), 2);
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+///
+/// # Errors
+/// As [`fit_mixture`].
+pub fn fit_mixture_in(
+    data: &[f64],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
     mo.validate_with(opts)?;
@@ -641,20 +755,35 @@ pub fn fit_mixture_with(
     let n = data.len();
     let warm = opts.warm_start && 2 * subsample_size(n, mo) <= n;
     let mut full: &[f64] = data;
-    let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
+    let MixtureWorkspace {
+        bins: mb,
+        reservoir: res,
+        stage,
+    } = ws;
     if warm {
+        mb.reset(opts.lo, opts.hi);
         mb.extend(data);
-        if sketch_has_shape(&mb) {
-            return warm_fit(&mut full, &mb, &[], k, &s, opts, mo);
+        if sketch_has_shape(mb) {
+            return warm_fit(&mut full, mb, &[], k, &s, opts, mo, stage);
         }
     }
-    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(subsample_size(n, mo), mo.seed);
+    res.reset(subsample_size(n, mo), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
     if warm {
-        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
+        warm_fit(&mut full, mb, res.sample(), k, &s, opts, mo, stage)
     } else {
-        two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo)
+        two_stage::<_, &[f64]>(
+            &mut full,
+            None,
+            None,
+            res.sample(),
+            k,
+            &s,
+            opts,
+            mo,
+            &mut stage.engine,
+        )
     }
 }
 
@@ -721,7 +850,8 @@ pub fn fit_mixture_from(
     }
     let ctl = control(&opts, mo, 0, s.n as f64);
     let mut full: &[f64] = data;
-    let run = optimize(&mut full, p0, &b, &ctl, s.min);
+    let mut sc = Scratch::new();
+    let run = optimize(&mut full, p0, &b, &ctl, s.min, &mut sc);
     MixtureFit::from_run(&run, &b, s.n, 0, 0)
 }
 
@@ -746,11 +876,11 @@ pub(crate) fn sketch_has_shape(mb: &MomentBins<SKETCH_BINS>) -> bool {
 /// on the finer grid / the subsample.
 const STAGE1_BINS: usize = 64;
 /// Largest number of two-point groups of the coarse grid (groups of ≥ 8 fine bins).
-const COARSE_CAP: usize = 2 * SKETCH_BINS / 8;
+pub(crate) const COARSE_CAP: usize = 2 * SKETCH_BINS / 8;
 
 /// Size of the sorted pseudo-sample (quantiles of the sketch) the warm start's starts are
 /// drawn from.
-const QUANTILES: usize = 2048;
+pub(crate) const QUANTILES: usize = 2048;
 
 /// The warm start shared by the slice, chunked and sharded paths, from the moment bins of all
 /// data (`mb`): the multi-start (starts drawn from 2048 quantiles of the sketch) on the
@@ -760,6 +890,7 @@ const QUANTILES: usize = 2048;
 /// than 64 fine bins ([`sketch_has_shape`] false) the sketch cannot carry their shape: the
 /// multi-start then runs on the sorted reservoir subsample `sample` (which callers draw only in
 /// that case) and the exact stage takes Newton passes.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn warm_fit<D: Passable>(
     full: &mut D,
     mb: &MomentBins<SKETCH_BINS>,
@@ -768,21 +899,27 @@ pub(crate) fn warm_fit<D: Passable>(
     s: &Summary,
     opts: &FitOptions,
     mo: &MixtureOptions,
+    bufs: &mut StageBuffers,
 ) -> Result<MixtureFit<f64>, FitError> {
     let n = s.n as f64;
-    let mut fine: Points<{ 2 * SKETCH_BINS }> = Points::new();
-    mb.points(1, s.min, s.max, &mut fine);
+    let StageBuffers {
+        fine,
+        coarse,
+        quantiles: qs,
+        engine: eng,
+    } = bufs;
+    fine.len = 0;
+    mb.points(1, s.min, s.max, fine);
     let (fx, fw) = fine.slices();
     let mut mid = Weighted { xs: fx, ws: fw };
-    let mut qs = [0.0; QUANTILES];
-    let nq = quantiles(fx, fw, &mut qs);
+    let nq = quantiles(fx, fw, qs);
     let sorted = qs.get(..nq).unwrap_or(&[]);
     let group = [16usize, 8]
         .into_iter()
         .find(|&g| mb.nonempty(g) >= STAGE1_BINS);
     if let Some(g) = group {
-        let mut coarse: Points<COARSE_CAP> = Points::new();
-        mb.points(g, s.min, s.max, &mut coarse);
+        coarse.len = 0;
+        mb.points(g, s.min, s.max, coarse);
         let (cx, cw) = coarse.slices();
         let mut c = Weighted { xs: cx, ws: cw };
         two_stage(
@@ -794,6 +931,7 @@ pub(crate) fn warm_fit<D: Passable>(
             s,
             opts,
             mo,
+            eng,
         )
     } else if sketch_has_shape(mb) {
         let mut c = Weighted { xs: fx, ws: fw };
@@ -806,13 +944,24 @@ pub(crate) fn warm_fit<D: Passable>(
             s,
             opts,
             mo,
+            eng,
         )
     } else {
         // the data fill too few bins for the sketch to carry their shape: the subsample
         // stage, then exact Newton passes
         let mut sub: &[f64] = sample;
         let ns = sample.len() as f64;
-        two_stage(full, Some((&mut sub, ns)), None, sample, k, s, opts, mo)
+        two_stage(
+            full,
+            Some((&mut sub, ns)),
+            None,
+            sample,
+            k,
+            s,
+            opts,
+            mo,
+            eng,
+        )
     }
 }
 
@@ -844,6 +993,7 @@ pub fn fit_mixture_sketch<const B: usize>(
     res.sample_mut().sort_unstable_by(f64::total_cmp);
     let mut full: &[f64] = data;
     let nb = sketch.len() as f64;
+    let mut eng = Engine::new();
     two_stage(
         &mut full,
         Some((&mut bins, nb)),
@@ -853,5 +1003,6 @@ pub fn fit_mixture_sketch<const B: usize>(
         &s,
         opts,
         mo,
+        &mut eng,
     )
 }

@@ -31,7 +31,7 @@ pub(crate) struct Points<const C: usize> {
 }
 
 impl<const C: usize> Points<C> {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Points {
             xs: [0.0; C],
             ws: [0.0; C],
@@ -77,13 +77,28 @@ pub(crate) fn quantiles(xs: &[f64], ws: &[f64], out: &mut [f64]) -> usize {
 impl<const B: usize> MomentBins<B> {
     /// Empty bins on [lo, hi] (callers have validated lo < hi, both finite, and B ≥ 1).
     pub fn new(lo: f64, hi: f64) -> Self {
-        let width = (hi - lo) / B as f64;
+        let mut b = Self::blank();
+        b.reset(lo, hi);
+        b
+    }
+
+    /// Bins of nothing, all bits zero ([`MomentBins::reset`] before use).
+    pub const fn blank() -> Self {
         MomentBins {
-            lo,
-            width,
-            inv_width: 1.0 / width,
+            lo: 0.0,
+            width: 0.0,
+            inv_width: 0.0,
             m: [[0.0; 3]; B],
         }
+    }
+
+    /// Empties the bins in place and sets their interval to [lo, hi] (validated by callers).
+    pub fn reset(&mut self, lo: f64, hi: f64) {
+        let width = (hi - lo) / B as f64;
+        self.lo = lo;
+        self.width = width;
+        self.inv_width = 1.0 / width;
+        self.m.fill([0.0; 3]);
     }
 
     /// Add values (already validated to lie in [lo, hi]).

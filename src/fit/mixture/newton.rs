@@ -17,7 +17,7 @@ pub(crate) struct Derivs {
 
 impl Derivs {
     /// Empty (dimension 0: no parameters, nothing computed yet).
-    pub fn empty() -> Self {
+    pub const fn empty() -> Self {
         Derivs {
             dim: 0,
             g: [0.0; MAX_P],
@@ -101,7 +101,8 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
     for row in d.h[..dim].iter_mut() {
         row[..dim].fill(0.0);
     }
-    let mut rs: [Option<Rows>; MAX_COMPONENTS] = [const { None }; MAX_COMPONENTS];
+    // The rows of each component are recomputed where needed (k + k² small evaluations)
+    // instead of kept for all components (which took 11 KiB of stack).
     for i in 0..k {
         let r = rows(p, ev, i);
         let wf = w_full(&st.w[i]);
@@ -113,7 +114,6 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
             }
             d.g[r.idx[a]] += s;
         }
-        rs[i] = Some(r);
     }
     if !st.second_order {
         return;
@@ -121,7 +121,7 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
     let m = 4 * k;
     let mut ntot = 0.0;
     for i in 0..k {
-        let Some(r) = rs[i].as_ref() else { continue };
+        let r = &rows(p, ev, i);
         let w = &st.w[i];
         let wf = w_full(w);
         ntot += w[0];
@@ -160,9 +160,9 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
     }
     // − G Φ Gᵀ
     for i1 in 0..k {
-        let Some(r1) = rs[i1].as_ref() else { continue };
+        let r1 = &rows(p, ev, i1);
         for i2 in 0..k {
-            let Some(r2) = rs[i2].as_ref() else { continue };
+            let r2 = &rows(p, ev, i2);
             let mut blk = [[0.0; 4]; 4];
             for (a, row) in blk.iter_mut().enumerate() {
                 for (b, e) in row.iter_mut().enumerate() {

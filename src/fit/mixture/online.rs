@@ -7,7 +7,7 @@ use super::estep::{Order, SuffStats};
 use super::mstep::em_update_with;
 use super::stream::ChunkSource;
 use super::RESERVOIR_CAPACITY;
-use super::{bounds, check_k, control, multi_start, Cands, MixtureFit, MixtureOptions, Summary};
+use super::{bounds, check_k, control, multi_start, MixtureFit, MixtureOptions, Scratch, Summary};
 use crate::fit::{FitError, FitOptions};
 
 /// Options of [`fit_mixture_online`].
@@ -196,7 +196,8 @@ fn burn_in(
     buf.sort_unstable_by(f64::total_cmp);
     let mut d: &[f64] = buf;
     let ctl = control(opts, mo, mo.em_iters, buf.len() as f64);
-    let run = multi_start(
+    let mut run = super::Run::failed(k);
+    multi_start(
         &mut d,
         buf,
         k,
@@ -204,7 +205,9 @@ fn burn_in(
         b,
         &ctl,
         mo.starts,
-        &mut Cands::new(k),
+        None,
+        &mut Scratch::new(),
+        &mut run,
     );
     Ok(State {
         ll: run.ll,

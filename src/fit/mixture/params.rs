@@ -40,7 +40,7 @@ pub(crate) struct Bounds {
 
 impl Params {
     /// Empty parameter set with `k` components (all zero; the caller fills it).
-    pub fn zeroed(k: usize) -> Self {
+    pub const fn zeroed(k: usize) -> Self {
         Params {
             k,
             tau: [0.0; MAX_COMPONENTS],

@@ -9,7 +9,7 @@ use super::{
     check_k, sketch_has_shape, subsample_size, two_stage, warm_fit, MixtureFit, MixtureOptions,
     Summary, SKETCH_BINS,
 };
-use super::{Reservoir, RESERVOIR_CAPACITY};
+use super::{Reservoir, StageBuffers, RESERVOIR_CAPACITY};
 use crate::fit::{FitError, FitOptions};
 
 /// A data set that can be read again from the start, one chunk at a time (e.g. similarities
@@ -148,10 +148,21 @@ pub fn fit_mixture_source<S: ChunkSource>(
         res.sample_mut().sort_unstable_by(f64::total_cmp);
     }
     let mut full = SourcePass(src);
+    let mut bufs = StageBuffers::new();
     if warm {
-        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
+        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo, &mut bufs)
     } else {
-        two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo)
+        two_stage::<_, &[f64]>(
+            &mut full,
+            None,
+            None,
+            res.sample(),
+            k,
+            &s,
+            opts,
+            mo,
+            &mut bufs.engine,
+        )
     }
 }
 
@@ -267,9 +278,20 @@ pub fn fit_mixture_sharded(
         res.sample_mut().sort_unstable_by(f64::total_cmp);
     }
     let mut full = Sharded { shards };
+    let mut bufs = std::boxed::Box::new(StageBuffers::new());
     if warm {
-        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo)
+        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo, &mut bufs)
     } else {
-        two_stage::<_, &[f64]>(&mut full, None, None, res.sample(), k, &s, opts, mo)
+        two_stage::<_, &[f64]>(
+            &mut full,
+            None,
+            None,
+            res.sample(),
+            k,
+            &s,
+            opts,
+            mo,
+            &mut bufs.engine,
+        )
     }
 }

@@ -55,15 +55,34 @@ pub struct Reservoir<const CAP: usize> {
 impl<const CAP: usize> Reservoir<CAP> {
     /// A reservoir keeping `m` items (clamped to 1..=CAP), seeded with `seed`.
     pub fn new(m: usize, seed: u64) -> Self {
+        let mut r = Self::blank();
+        r.reset(m, seed);
+        r
+    }
+
+    /// A reservoir of capacity 0, all bits zero (a `static` one lives in `.bss`);
+    /// [`Reservoir::reset`] makes it usable.
+    pub(crate) const fn blank() -> Self {
         Reservoir {
             buf: [0.0; CAP],
-            m: m.clamp(1, CAP.max(1)).min(CAP),
+            m: 0,
             len: 0,
             seen: 0,
-            w: 1.0,
+            w: 0.0,
             skip: 0,
-            rng: SplitMix64::new(seed),
+            rng: SplitMix64(0),
         }
+    }
+
+    /// Empties the reservoir in place: it then keeps `m` items (clamped to 1..=CAP), seeded
+    /// with `seed`, as [`Reservoir::new`] does.
+    pub(crate) fn reset(&mut self, m: usize, seed: u64) {
+        self.m = m.clamp(1, CAP.max(1)).min(CAP);
+        self.len = 0;
+        self.seen = 0;
+        self.w = 1.0;
+        self.skip = 0;
+        self.rng = SplitMix64::new(seed);
     }
 
     fn next_skip(&mut self) {

@@ -1,0 +1,95 @@
+//! The calls the firmware runs on the emulated Cortex-M4F, shared with the x86-64 test
+//! `tests/firmware_reference.rs` (which checks the committed x86 results in `expected.rs`), so
+//! both targets run exactly the same code with the same options.
+
+use simstat::calibrate::{cut, CutOptions};
+use simstat::dist::TruncatedShiftedGamma;
+use simstat::fit::{
+    fit_gamma, fit_gamma_in, fit_mixture_in, FitOptions, GammaWorkspace, MixtureOptions,
+    MixtureWorkspace,
+};
+
+/// Number of scores in the firmware's static buffer (`data/scores.f64`).
+pub const N_SCORES: usize = 2000;
+
+/// Reads `N_SCORES` little-endian f64 from raw bytes at compile time.
+pub const fn scores_from_le(bytes: &[u8; 8 * N_SCORES]) -> [f64; N_SCORES] {
+    let mut out = [0.0; N_SCORES];
+    let mut i = 0;
+    while i < N_SCORES {
+        let mut w = [0u8; 8];
+        let mut j = 0;
+        while j < 8 {
+            w[j] = bytes[8 * i + j];
+            j += 1;
+        }
+        out[i] = f64::from_le_bytes(w);
+        i += 1;
+    }
+    out
+}
+
+/// Single shifted gamma: (shape, rate, shift, log-likelihood).
+pub fn gamma(scores: &[f64]) -> [f64; 4] {
+    match fit_gamma(scores, &FitOptions::default()) {
+        Ok(f) => [f.shape(), f.rate(), f.shift(), f.log_likelihood()],
+        Err(_) => [f64::NAN; 4],
+    }
+}
+
+/// Single shifted gamma in a caller-provided 4096-bin workspace: (shape, rate, shift,
+/// log-likelihood).
+pub fn gamma_in(scores: &[f64], ws: &mut GammaWorkspace<4096>) -> [f64; 4] {
+    match fit_gamma_in(scores, &FitOptions::default(), ws) {
+        Ok(f) => [f.shape(), f.rate(), f.shift(), f.log_likelihood()],
+        Err(_) => [f64::NAN; 4],
+    }
+}
+
+/// The truncated shifted gamma of the paper's example (α = 9, λ = 30, c = −0.2 on [−1, 1]):
+/// ln pdf, cdf and sf at 0.1 and 0.6, the quantiles at 0.5 and 1 − 1e−9.
+pub fn dist() -> [f64; 8] {
+    match TruncatedShiftedGamma::new(9.0, 30.0, -0.2, -1.0, 1.0) {
+        Ok(g) => [
+            g.ln_pdf(0.1),
+            g.cdf(0.1),
+            g.sf(0.1),
+            g.ln_pdf(0.6),
+            g.cdf(0.6),
+            g.sf(0.6),
+            g.quantile(0.5),
+            g.quantile(1.0 - 1e-9),
+        ],
+        Err(_) => [f64::NAN; 8],
+    }
+}
+
+/// K = 2 mixture in a caller-provided workspace: (τ₀, α₀, λ₀, c₀, α₁, λ₁, c₁,
+/// log-likelihood).
+pub fn mixture(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
+    let (opts, mo) = (FitOptions::default(), MixtureOptions::default());
+    match fit_mixture_in(scores, 2, &opts, &mo, ws) {
+        Ok(f) => {
+            let (a, b) = (f.component(0), f.component(1));
+            [
+                f.weight(0),
+                a.shape(),
+                a.rate(),
+                a.shift(),
+                b.shape(),
+                b.rate(),
+                b.shift(),
+                f.log_likelihood(),
+            ]
+        }
+        Err(_) => [f64::NAN; 8],
+    }
+}
+
+/// The calibration cut with the default rule (no fit): (kept, threshold).
+pub fn cut_default(scores: &[f64], scratch: &mut [f64]) -> [f64; 2] {
+    match cut(scores, &CutOptions::default(), scratch) {
+        Ok(c) => [c.keep() as f64, c.threshold()],
+        Err(_) => [f64::NAN; 2],
+    }
+}
