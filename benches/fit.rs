@@ -1,10 +1,11 @@
 //! Criterion benches for the single shifted-gamma fit: N = 100,000 draws of
-//! (α 13.3, λ 35.5, c −0.28) from a seeded generator; exact fit (sketch warm start + exact
-//! Newton passes), cold exact fit, sketch-only fit, and sketch build throughput.
+//! (α 13.3, λ 35.5, c −0.28) from a seeded generator; exact fit (256-bin sketch warm start +
+//! exact Newton passes; and with a 4096-bin workspace), cold exact fit, sketch-only fit, and
+//! sketch build throughput.
 //!
 //! `cargo bench --bench fit` (short settings: the build machine is shared).
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use simstat::fit::{fit_gamma, fit_gamma_sketch, FitOptions, Sketch};
+use simstat::fit::{fit_gamma, fit_gamma_in, fit_gamma_sketch, FitOptions, GammaWorkspace, Sketch};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ fn bench_fit(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
     g.bench_function("exact_warm", |b| b.iter(|| fit_gamma(black_box(&x), &opts)));
+    let mut ws = Box::new(GammaWorkspace::<4096>::new());
+    g.bench_function("exact_warm_4096_workspace", |b| {
+        b.iter(|| fit_gamma_in(black_box(&x), &opts, &mut ws))
+    });
     g.bench_function("exact_cold", |b| b.iter(|| fit_gamma(black_box(&x), &cold)));
     let mut sk = Sketch::<4096>::new(-1.0, 1.0).unwrap();
     sk.extend(&x).unwrap();
