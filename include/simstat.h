@@ -643,6 +643,37 @@ enum SimstatStatus simstat_fit_mixture(const double *data,
                                        struct SimstatMixture *out);
 
 /**
+ * Bytes of caller memory [`simstat_fit_mixture_in`] works in (a `MixtureWorkspace`: the
+ * sketch, the subsample and the optimiser's buffers; 559 KiB whatever `n` and `k`).
+ */
+size_t simstat_mixture_workspace_size(void);
+
+/**
+ * Alignment in bytes the workspace memory of [`simstat_fit_mixture_in`] needs (8; `malloc`
+ * and any `double` array satisfy it).
+ */
+size_t simstat_mixture_workspace_align(void);
+
+/**
+ * [`simstat_fit_mixture`] in caller memory: `workspace` holds at least
+ * [`simstat_mixture_workspace_size`] bytes aligned to [`simstat_mixture_workspace_align`]
+ * (e.g. a static buffer on a microcontroller); nothing is allocated and the call's own stack
+ * stays under 16 KiB (thumbv7em, measured), where `simstat_fit_mixture` needs about 0.8 MiB.
+ * The same fit, bit for bit. The workspace's contents are overwritten (no state carries over
+ * between calls); it must not overlap `data` or `out`.
+ *
+ * Errors as [`simstat_fit_mixture`]; `SIMSTAT_STATUS_NULL_POINTER` for a null workspace,
+ * `SIMSTAT_STATUS_BAD_LENGTH` for a short, misaligned or overlapping one.
+ */
+enum SimstatStatus simstat_fit_mixture_in(const double *data,
+                                          size_t n,
+                                          size_t k,
+                                          const struct SimstatMixtureOptions *opts,
+                                          uint8_t *workspace,
+                                          size_t workspace_len,
+                                          struct SimstatMixture *out);
+
+/**
  * Log mixture density ln p(x) at `n` points into `out` (−inf outside every support; `out ==
  * x` evaluates in place).
  */

@@ -26,7 +26,9 @@ use crate::calibrate::{
     MAX_CALIBRATION_COMPONENTS,
 };
 use crate::dist::{ParamError, TruncatedShiftedGamma};
-use crate::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions, MAX_COMPONENTS};
+use crate::fit::mixture::{
+    fit_mixture_in, fit_mixture_with, MixtureFit, MixtureOptions, MixtureWorkspace, MAX_COMPONENTS,
+};
 use crate::fit::{fit_gamma, FitError, FitOptions, Regime};
 use crate::geometry::{
     self, DispersionOptions, DispersionVariant, GeometryError, Layout, PairValue, Reduction,
@@ -448,6 +450,22 @@ fn write<T>(p: *mut T, v: T) -> Result<(), SimstatStatus> {
     let slot = unsafe { p.as_mut() }.ok_or(SimstatStatus::NullPointer)?;
     *slot = v;
     Ok(())
+}
+
+/// Zeroes caller memory checked by [`simstat_fit_mixture_in`] (non-null, aligned, at least
+/// `MixtureWorkspace::BYTES` writable bytes overlapping no other argument) and borrows it as a
+/// workspace.
+fn zeroed_workspace<'a>(p: *mut u8) -> &'a mut MixtureWorkspace {
+    // SAFETY: the caller checked `p` (non-null, aligned for `MixtureWorkspace`, at least
+    // `MixtureWorkspace::BYTES` bytes, no overlap with the other arguments), and the C caller
+    // guarantees the memory is writable for the call. Zeroing it makes it a valid
+    // `MixtureWorkspace`: every field is a float, an integer, a `bool` or a `#[repr(u8)]` enum
+    // whose zero discriminant exists, in arrays and structs (the bit pattern of
+    // `MixtureWorkspace::new()`).
+    unsafe {
+        core::ptr::write_bytes(p, 0, MixtureWorkspace::BYTES);
+        &mut *p.cast::<MixtureWorkspace>()
+    }
 }
 
 /// Whether two buffers' address ranges intersect (then they cannot be borrowed as one shared and
@@ -895,6 +913,71 @@ pub extern "C" fn simstat_fit_mixture(
             return Err(SimstatStatus::NullPointer);
         }
         let f = fit_mixture_with(data, k, &fo, &mo).map_err(fit_status)?;
+        write(out, mixture_fit_c(&f))
+    })())
+}
+
+/// Bytes of caller memory [`simstat_fit_mixture_in`] works in (a `MixtureWorkspace`: the
+/// sketch, the subsample and the optimiser's buffers; 559 KiB whatever `n` and `k`).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_workspace_size() -> usize {
+    MixtureWorkspace::BYTES
+}
+
+/// Alignment in bytes the workspace memory of [`simstat_fit_mixture_in`] needs (8; `malloc`
+/// and any `double` array satisfy it).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_workspace_align() -> usize {
+    core::mem::align_of::<MixtureWorkspace>()
+}
+
+/// [`simstat_fit_mixture`] in caller memory: `workspace` holds at least
+/// [`simstat_mixture_workspace_size`] bytes aligned to [`simstat_mixture_workspace_align`]
+/// (e.g. a static buffer on a microcontroller); nothing is allocated and the call's own stack
+/// stays under 16 KiB (thumbv7em, measured), where `simstat_fit_mixture` needs about 0.8 MiB.
+/// The same fit, bit for bit. The workspace's contents are overwritten (no state carries over
+/// between calls); it must not overlap `data` or `out`.
+///
+/// Errors as [`simstat_fit_mixture`]; `SIMSTAT_STATUS_NULL_POINTER` for a null workspace,
+/// `SIMSTAT_STATUS_BAD_LENGTH` for a short, misaligned or overlapping one.
+#[no_mangle]
+pub extern "C" fn simstat_fit_mixture_in(
+    data: *const f64,
+    n: usize,
+    k: usize,
+    opts: *const SimstatMixtureOptions,
+    workspace: *mut u8,
+    workspace_len: usize,
+    out: *mut SimstatMixture,
+) -> SimstatStatus {
+    status((|| {
+        let data = slice(data, n)?;
+        if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
+            return Err(SimstatStatus::BadLength);
+        }
+        let (fo, mo) = if opts.is_null() {
+            (FitOptions::default(), MixtureOptions::default())
+        } else {
+            mixture_options_rust(read(opts)?)
+        };
+        if out.is_null() || workspace.is_null() {
+            return Err(SimstatStatus::NullPointer);
+        }
+        let size = MixtureWorkspace::BYTES;
+        if workspace_len < size
+            || !(workspace as usize).is_multiple_of(core::mem::align_of::<MixtureWorkspace>())
+            || overlaps(workspace.cast_const(), size, data.as_ptr().cast(), n * 8)
+            || overlaps(
+                workspace.cast_const(),
+                size,
+                out.cast_const().cast(),
+                core::mem::size_of::<SimstatMixture>(),
+            )
+        {
+            return Err(SimstatStatus::BadLength);
+        }
+        let ws = zeroed_workspace(workspace);
+        let f = fit_mixture_in(data, k, &fo, &mo, ws).map_err(fit_status)?;
         write(out, mixture_fit_c(&f))
     })())
 }

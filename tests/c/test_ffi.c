@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "simstat.h"
@@ -145,6 +146,24 @@ int main(void) {
   check_status("fit_mixture k = 0", simstat_fit_mixture(mix, M, 0, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fit_mixture k > capacity", simstat_fit_mixture(mix, M, SIMSTAT_MAX_COMPONENTS + 1, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fit_mixture null out", simstat_fit_mixture(mix, M, 2, NULL, NULL), SIMSTAT_STATUS_NULL_POINTER);
+  /* The same fit in caller memory (what a microcontroller host does with a static buffer),
+   * bit for bit; the workspace is filled with garbage first (the call zeroes it). */
+  {
+    size_t wsize = simstat_mixture_workspace_size();
+    checks++;
+    if (wsize < 100000 || simstat_mixture_workspace_align() != 8) { failures++; printf("FAIL workspace size %zu\n", wsize); }
+    unsigned char *ws = malloc(wsize + 8);
+    if (ws == NULL) { printf("FAIL malloc\n"); return 1; }
+    memset(ws, 0xA5, wsize + 8);
+    SimstatMixture in_ws;
+    check_status("fit_mixture_in", simstat_fit_mixture_in(mix, M, 3, &mopts, ws, wsize, &in_ws), SIMSTAT_STATUS_OK);
+    check_close("fit_mixture_in = fit_mixture", in_ws.log_likelihood, over.log_likelihood, 0.0);
+    check_close("fit_mixture_in shift 2", in_ws.components[2].shift, over.components[2].shift, 0.0);
+    check_status("fit_mixture_in short workspace", simstat_fit_mixture_in(mix, M, 3, NULL, ws, wsize - 1, &in_ws), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("fit_mixture_in misaligned", simstat_fit_mixture_in(mix, M, 3, NULL, ws + 1, wsize, &in_ws), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("fit_mixture_in null workspace", simstat_fit_mixture_in(mix, M, 3, NULL, NULL, wsize, &in_ws), SIMSTAT_STATUS_NULL_POINTER);
+    free(ws);
+  }
 
   SimstatDscOptions dopt;
   check_status("dsc options default", simstat_dsc_options_default(&dopt), SIMSTAT_STATUS_OK);

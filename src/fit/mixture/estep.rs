@@ -15,11 +15,14 @@ pub(crate) const PHI_LEN: usize = MAX_V * (MAX_V + 1) / 2;
 
 /// Which statistics a pass accumulates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// `repr(u8)` with `Grad = 0`: the all-zero bit pattern is a valid `Order`, so zeroed memory is
+// a valid `MixtureWorkspace` (the C ABI's `simstat_fit_mixture_in` relies on it).
+#[repr(u8)]
 pub(crate) enum Order {
     /// Log-likelihood and what the gradient needs: S, Σ r ln d, Σ r d, Σ r/d per component
     /// (with the ln Z derivatives); the support minima (shift caps) only while a component sits
     /// at a shape floor of 1.
-    Grad,
+    Grad = 0,
     /// Log-likelihood and every first-order sum (the EM update's Σ r/d² and support minima).
     Em,
     /// Everything, with Σ φ φᵀ and the ln Z derivatives (the Newton step's Hessian).
