@@ -31,19 +31,43 @@ impl ChunkSource for Splits<'_> {
     }
 }
 
-#[test]
-fn chunked_fit_equals_slice_fit() {
-    let data = sample_mixture(&TRUTH, 50_000, 21);
-    let opts = FitOptions::default();
-    let mo = MixtureOptions::default();
-    let batch = fit_mixture(&data, 2, &opts).unwrap();
-    for size in [1usize, 7, 4096, 50_000] {
-        let mut src = SliceChunks::new(&data, size);
-        let f = fit_mixture_source(&mut src, 2, &opts, &mo).unwrap();
-        let rel =
-            (f.log_likelihood() - batch.log_likelihood()).abs() / batch.log_likelihood().abs();
-        assert!(rel <= 1e-12, "chunk {size}: relative LL difference {rel:e}");
-        assert!(f.converged());
+/// Bit-for-bit equality of two fits: log-likelihood, weights and every component parameter.
+fn assert_same_fit(a: &simstat::fit::MixtureFit, b: &simstat::fit::MixtureFit, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    assert_eq!(
+        a.log_likelihood().to_bits(),
+        b.log_likelihood().to_bits(),
+        "{what}: LL {} vs {}",
+        a.log_likelihood(),
+        b.log_likelihood()
+    );
+    for i in 0..a.len() {
+        let (ca, cb) = (a.component(i), b.component(i));
+        for (x, y) in [
+            (a.weight(i), b.weight(i)),
+            (ca.shape(), cb.shape()),
+            (ca.rate(), cb.rate()),
+            (ca.shift(), cb.shift()),
+        ] {
+            assert_eq!(
+                x.to_bits(),
+                y.to_bits(),
+                "{what}: component {i}: {x} vs {y}"
+            );
+        }
+    }
+    assert_eq!(a.converged(), b.converged(), "{what}");
+    assert_eq!(a.passes(), b.passes(), "{what}");
+}
+
+/// Chunk sizes 1, 7, 4096 and N, and random uneven splits, of `data`.
+fn chunked_fits(data: &[f64], k: usize) -> Vec<(String, simstat::fit::MixtureFit)> {
+    let (opts, mo) = (FitOptions::default(), MixtureOptions::default());
+    let mut out = Vec::new();
+    for size in [1usize, 7, 4096, data.len()] {
+        let mut src = SliceChunks::new(data, size);
+        let f = fit_mixture_source(&mut src, k, &opts, &mo).unwrap();
+        out.push((format!("chunks of {size}"), f));
     }
     let mut rng = Rng(99);
     let mut cuts = vec![0usize];
@@ -51,17 +75,33 @@ fn chunked_fit_equals_slice_fit() {
         let step = 1 + (rng.next_u64() % 3000) as usize;
         cuts.push((cuts.last().unwrap() + step).min(data.len()));
     }
-    let mut src = Splits {
-        data: &data,
-        cuts,
-        pos: 0,
-    };
-    let f = fit_mixture_source(&mut src, 2, &opts, &mo).unwrap();
-    let rel = (f.log_likelihood() - batch.log_likelihood()).abs() / batch.log_likelihood().abs();
-    assert!(
-        rel <= 1e-12,
-        "random splits: relative LL difference {rel:e}"
-    );
+    let mut src = Splits { data, cuts, pos: 0 };
+    let f = fit_mixture_source(&mut src, k, &opts, &mo).unwrap();
+    out.push(("random splits".to_string(), f));
+    out
+}
+
+#[test]
+fn chunked_fit_equals_slice_fit() {
+    let data = sample_mixture(&TRUTH, 50_000, 21);
+    let batch = fit_mixture(&data, 2, &FitOptions::default()).unwrap();
+    assert!(batch.converged());
+    for (what, f) in chunked_fits(&data, 2) {
+        assert_same_fit(&f, &batch, &what);
+    }
+}
+
+#[test]
+fn chunked_fit_equals_slice_fit_on_a_near_normal_sample() {
+    // The issue's case: K = 2 on 20,000 near-normal scores (one shifted gamma with α = 400), an
+    // over-specified fit whose optimiser path depends on every rounding: chunked fits used to
+    // end elsewhere (here chunks of 1 gave LL 17629.9718 against the slice's 17630.1061; the
+    // issue measured 21762.100424 against 21762.100600).
+    let data = sample_mixture(&[(1.0, 400.0, 200.0, -1.9)], 20_000, 5);
+    let batch = fit_mixture(&data, 2, &FitOptions::default()).unwrap();
+    for (what, f) in chunked_fits(&data, 2) {
+        assert_same_fit(&f, &batch, &what);
+    }
 }
 
 #[test]
@@ -129,4 +169,28 @@ fn online_em_tracks_the_batch_fit() {
             .sum()
     };
     assert!((mean(&online) - mean(&batch)).abs() < 5e-3);
+}
+/// Sharded fits add the shards' statistics, so they agree with the slice fit only to rounding;
+/// where the likelihood has several optima that rounding can choose between (K = 2 on one
+/// near-normal cluster), they can end at another one. Measured on 20,000 values split at
+/// 5,000 / 10,000 / 17,000: 0.130 / 0.030 / 0.132 nats below the slice fit (all converged);
+/// the bound stated in `fit_mixture_sharded`'s docs is 0.2 nats here.
+#[test]
+fn sharded_fit_on_a_near_normal_sample_is_within_its_stated_bound() {
+    use simstat::fit::fit_mixture_sharded;
+    let data = sample_mixture(&[(1.0, 400.0, 200.0, -1.9)], 20_000, 5);
+    let opts = FitOptions::default();
+    let batch = fit_mixture(&data, 2, &opts).unwrap();
+    for cut in [5000, 10_000, 17_000] {
+        let (a, b) = data.split_at(cut);
+        let f = fit_mixture_sharded(&[a, b], 2, &opts, &MixtureOptions::default()).unwrap();
+        let d = (f.log_likelihood() - batch.log_likelihood()).abs();
+        assert!(
+            d <= 0.2,
+            "split at {cut}: LL {} vs {}",
+            f.log_likelihood(),
+            batch.log_likelihood()
+        );
+        assert!(f.converged());
+    }
 }

@@ -376,54 +376,72 @@ impl Evaluator {
 
     /// Accumulate a slice of unit-weight points.
     pub fn add_slice(&self, xs: &[f64], st: &mut SuffStats) {
-        match self.k {
-            1 => self.add_slice_k::<1, 4>(xs, None, st),
-            2 => self.add_slice_k::<2, 8>(xs, None, st),
-            3 => self.add_slice_k::<3, 12>(xs, None, st),
-            4 => self.add_slice_k::<4, 16>(xs, None, st),
-            _ => {
-                for &x in xs {
-                    self.add(x, 1.0, st);
-                }
-            }
-        }
+        self.begin(st);
+        self.add_chunk(xs, None, st);
+        self.finish(st);
     }
 
     /// Accumulate weighted points (x_j, w_j) (e.g. histogram bins); zero weights are skipped.
     pub fn add_weighted(&self, xs: &[f64], ws: &[f64], st: &mut SuffStats) {
         let n = xs.len().min(ws.len());
-        let (xs, ws) = (&xs[..n], &ws[..n]);
+        self.begin(st);
+        self.add_chunk(&xs[..n], Some(&ws[..n]), st);
+        self.finish(st);
+    }
+
+    /// Starts a pass made of chunks ([`Self::add_chunk`] for each, then [`Self::finish`]): the
+    /// block kernel's lanes and its carried partial block persist across the chunks, so a pass
+    /// over any chunking of the data gives the same sums, bit for bit, as over one slice.
+    pub(crate) fn begin(&self, st: &mut SuffStats) {
         match self.k {
-            1 => self.add_slice_k::<1, 4>(xs, Some(ws), st),
-            2 => self.add_slice_k::<2, 8>(xs, Some(ws), st),
-            3 => self.add_slice_k::<3, 12>(xs, Some(ws), st),
-            4 => self.add_slice_k::<4, 16>(xs, Some(ws), st),
-            _ => {
-                for (&x, &w) in xs.iter().zip(ws) {
-                    if w > 0.0 {
-                        self.add(x, w, st);
+            1 => st.lanes.reset::<1, 4>(),
+            2 => st.lanes.reset::<2, 8>(),
+            3 => st.lanes.reset::<3, 12>(),
+            4 => st.lanes.reset::<4, 16>(),
+            _ => {}
+        }
+        st.lanes.carry_len = 0;
+    }
+
+    /// Adds one chunk of points (unit weights, or `ws`, as long as `xs`) to a pass begun with
+    /// [`Self::begin`].
+    pub(crate) fn add_chunk(&self, xs: &[f64], ws: Option<&[f64]>, st: &mut SuffStats) {
+        match self.k {
+            1 => self.chunk_k::<1, 4>(xs, ws, st),
+            2 => self.chunk_k::<2, 8>(xs, ws, st),
+            3 => self.chunk_k::<3, 12>(xs, ws, st),
+            4 => self.chunk_k::<4, 16>(xs, ws, st),
+            _ => match ws {
+                None => {
+                    for &x in xs {
+                        self.add(x, 1.0, st);
                     }
                 }
-            }
+                Some(ws) => {
+                    for (&x, &w) in xs.iter().zip(ws) {
+                        if w > 0.0 {
+                            self.add(x, w, st);
+                        }
+                    }
+                }
+            },
         }
     }
 
-    /// Block kernel specialised for K components (M = 4K): points are taken [`BLOCK`] at a
-    /// time (the last block padded with zero-weight points), every per-point step is a
-    /// straight-line loop over the block (branch-free [`vmath`] exp/ln, selects for the support
-    /// and the responsibility floor) so that LLVM vectorises it, and the sums are kept in
-    /// per-lane accumulators added into `st` once per slice. Per point and component: one ln,
-    /// one division for 1/d; per point: K − 1 exp (K = 2: exp(−|l₀ − l₁|)), one ln and one
-    /// division for the log-sum-exp. Same sums as [`Self::add`] up to rounding (≤ 2 ULP per
-    /// exp/ln, and the lane-wise summation order).
-    #[inline(never)]
-    fn add_slice_k<const K: usize, const M: usize>(
-        &self,
-        xs: &[f64],
-        ws: Option<&[f64]>,
-        st: &mut SuffStats,
-    ) {
-        st.lanes.reset::<K, M>();
+    /// Ends a pass begun with [`Self::begin`]: the carried partial block (padded with
+    /// zero-weight copies) and the lanes' sums go into `st`.
+    pub(crate) fn finish(&self, st: &mut SuffStats) {
+        match self.k {
+            1 => self.finish_k::<1, 4>(st),
+            2 => self.finish_k::<2, 8>(st),
+            3 => self.finish_k::<3, 12>(st),
+            4 => self.finish_k::<4, 16>(st),
+            _ => {}
+        }
+    }
+
+    /// The per-component constants of the K-component block kernel.
+    fn block_consts<const K: usize>(&self) -> BlockConsts<K> {
         let mut c = [0.0; K];
         let mut cst = [0.0; K];
         let mut am1 = [0.0; K];
@@ -432,19 +450,63 @@ impl Evaluator {
         cst.copy_from_slice(&self.cst[..K]);
         am1.copy_from_slice(&self.am1[..K]);
         lam.copy_from_slice(&self.lam[..K]);
-        let consts = BlockConsts {
+        BlockConsts {
             c,
             cst,
             am1,
             lam,
             track_min: self.track_min,
-        };
+        }
+    }
+
+    /// Block kernel specialised for K components (M = 4K): points are taken [`BLOCK`] at a
+    /// time (a chunk's leftover points are carried into the next chunk's first block; the last
+    /// block of a pass is padded with zero-weight points), every per-point step is a
+    /// straight-line loop over the block (branch-free [`vmath`] exp/ln, selects for the support
+    /// and the responsibility floor) so that LLVM vectorises it, and the sums are kept in
+    /// per-lane accumulators added into `st` once per pass. Per point and component: one ln,
+    /// one division for 1/d; per point: K − 1 exp (K = 2: exp(−|l₀ − l₁|)), one ln and one
+    /// division for the log-sum-exp. Same sums as [`Self::add`] up to rounding (≤ 2 ULP per
+    /// exp/ln, and the lane-wise summation order).
+    #[inline(never)]
+    fn chunk_k<const K: usize, const M: usize>(
+        &self,
+        xs: &[f64],
+        ws: Option<&[f64]>,
+        st: &mut SuffStats,
+    ) {
+        let consts = self.block_consts::<K>();
         let order = self.order;
-        let second = order == Order::Hess;
-        // whole blocks read in place (unit weights, or the weights checked: zero, negative and
-        // NaN weights drop the point); the tail is padded with zero-weight copies
-        let full = xs.len() / BLOCK * BLOCK;
-        let (head, tail) = xs.split_at(full);
+        // zero, negative and NaN weights drop the point
+        let weight = |j: usize| match ws {
+            None => 1.0,
+            Some(ws) => match ws.get(j) {
+                Some(&v) if v > 0.0 => v,
+                _ => 0.0,
+            },
+        };
+        // first complete the block carried from the previous chunk
+        let mut start = 0;
+        let carried = st.lanes.carry_len;
+        if carried > 0 {
+            let take = (BLOCK - carried).min(xs.len());
+            for j in 0..take {
+                st.lanes.carry_x[carried + j] = xs[j];
+                st.lanes.carry_w[carried + j] = weight(j);
+            }
+            st.lanes.carry_len += take;
+            start = take;
+            if st.lanes.carry_len < BLOCK {
+                return;
+            }
+            let (x, wt) = (st.lanes.carry_x, st.lanes.carry_w);
+            block::<K, M>(&consts, &x, &wt, order, &mut st.lanes);
+            st.lanes.carry_len = 0;
+        }
+        // whole blocks read in place (unit weights, or the weights checked)
+        let rest = xs.get(start..).unwrap_or(&[]);
+        let full = rest.len() / BLOCK * BLOCK;
+        let (head, tail) = rest.split_at(full);
         let ones = [1.0; BLOCK];
         for (bi, chunk) in head.chunks_exact(BLOCK).enumerate() {
             let Ok(x) = <&[f64; BLOCK]>::try_from(chunk) else {
@@ -452,32 +514,38 @@ impl Evaluator {
             };
             match ws {
                 None => block::<K, M>(&consts, x, &ones, order, &mut st.lanes),
-                Some(ws) => {
+                Some(_) => {
                     let mut wt = [0.0; BLOCK];
-                    if let Some(wsl) = ws.get(bi * BLOCK..(bi + 1) * BLOCK) {
-                        for (w, &v) in wt.iter_mut().zip(wsl) {
-                            *w = if v > 0.0 { v } else { 0.0 };
-                        }
+                    for (j, w) in wt.iter_mut().enumerate() {
+                        *w = weight(start + bi * BLOCK + j);
                     }
                     block::<K, M>(&consts, x, &wt, order, &mut st.lanes);
                 }
             }
         }
-        if let Some(&first) = tail.first() {
-            let mut x = [first; BLOCK];
-            let mut wt = [0.0; BLOCK];
-            x[..tail.len()].copy_from_slice(tail);
-            match ws.and_then(|ws| ws.get(full..)) {
-                Some(wsl) => {
-                    for (w, &v) in wt.iter_mut().zip(wsl) {
-                        *w = if v > 0.0 { v } else { 0.0 };
-                    }
-                }
-                None => wt[..tail.len()].fill(1.0),
-            }
-            block::<K, M>(&consts, &x, &wt, order, &mut st.lanes);
+        // the leftover points wait for the next chunk (or the end of the pass)
+        for (j, &x) in tail.iter().enumerate() {
+            st.lanes.carry_x[j] = x;
+            st.lanes.carry_w[j] = weight(start + full + j);
         }
-        st.add_lanes::<K, M>(second);
+        st.lanes.carry_len = tail.len();
+    }
+
+    /// The end of a K-component pass: the carried partial block, padded with zero-weight
+    /// copies of its first point, then the lanes into `st`.
+    #[inline(never)]
+    fn finish_k<const K: usize, const M: usize>(&self, st: &mut SuffStats) {
+        let len = st.lanes.carry_len;
+        if len > 0 {
+            let consts = self.block_consts::<K>();
+            let mut x = [st.lanes.carry_x[0]; BLOCK];
+            let mut wt = [0.0; BLOCK];
+            x[..len].copy_from_slice(&st.lanes.carry_x[..len]);
+            wt[..len].copy_from_slice(&st.lanes.carry_w[..len]);
+            block::<K, M>(&consts, &x, &wt, self.order, &mut st.lanes);
+            st.lanes.carry_len = 0;
+        }
+        st.add_lanes::<K, M>(self.order == Order::Hess);
     }
 }
 
@@ -512,6 +580,10 @@ struct Lanes {
     n: [f64; BLOCK],
     count: [f64; BLOCK],
     uncovered: [f64; BLOCK],
+    /// Points (and their checked weights) of a block not yet complete at the end of a chunk.
+    carry_x: [f64; BLOCK],
+    carry_w: [f64; BLOCK],
+    carry_len: usize,
 }
 
 impl core::fmt::Debug for Lanes {
@@ -530,6 +602,9 @@ impl Lanes {
             n: [0.0; BLOCK],
             count: [0.0; BLOCK],
             uncovered: [0.0; BLOCK],
+            carry_x: [0.0; BLOCK],
+            carry_w: [0.0; BLOCK],
+            carry_len: 0,
         }
     }
 

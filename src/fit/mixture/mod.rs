@@ -188,16 +188,21 @@ impl MixtureOptions {
 }
 
 /// Summary of a validated data set: count, extremes, and the first two moments as sums of
-/// offsets from the first value (no division per value; shards add).
+/// offsets from the first value (no division per value; shards add). The sums run in four
+/// lanes, value i of the whole data in lane i mod 4, so any chunking of the same data gives the
+/// same sums bit for bit.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Summary {
     pub n: u64,
     pub min: f64,
     pub max: f64,
     shift: f64,
-    s1: f64,
-    s2: f64,
+    s1: [f64; SUMMARY_LANES],
+    s2: [f64; SUMMARY_LANES],
 }
+
+/// Lanes of the summary sums (vectorised).
+const SUMMARY_LANES: usize = 4;
 
 impl Summary {
     pub fn new() -> Self {
@@ -206,8 +211,8 @@ impl Summary {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             shift: f64::NAN,
-            s1: 0.0,
-            s2: 0.0,
+            s1: [0.0; SUMMARY_LANES],
+            s2: [0.0; SUMMARY_LANES],
         }
     }
     /// Check and add a chunk; `offset` is the index of its first value (for error messages).
@@ -236,12 +241,21 @@ impl Summary {
         if self.n == 0 {
             self.shift = first;
         }
-        // four independent lanes (vectorised), combined at the end
-        const L: usize = 4;
+        const L: usize = SUMMARY_LANES;
         let sh = self.shift;
+        // values up to the next multiple of L of the global index go to their lanes one by
+        // one, then whole groups of L (vectorised), then the rest
+        let lead = ((L - (self.n % L as u64) as usize) % L).min(xs.len());
+        let (head, body) = xs.split_at(lead);
+        let start = (self.n % L as u64) as usize;
+        for (j, &x) in head.iter().enumerate() {
+            let d = x - sh;
+            self.s1[start + j] += d;
+            self.s2[start + j] += d * d;
+        }
         let (mut mn, mut mx) = ([self.min; L], [self.max; L]);
-        let (mut a1, mut a2) = ([0.0; L], [0.0; L]);
-        let mut chunks = xs.chunks_exact(L);
+        let (mut a1, mut a2) = (self.s1, self.s2);
+        let mut chunks = body.chunks_exact(L);
         for c in chunks.by_ref() {
             for j in 0..L {
                 let x = c[j];
@@ -256,23 +270,31 @@ impl Summary {
             let d = x - sh;
             a1[j] += d;
             a2[j] += d * d;
-            mn[j] = if x < mn[j] { x } else { mn[j] };
-            mx[j] = if x > mx[j] { x } else { mx[j] };
+        }
+        self.s1 = a1;
+        self.s2 = a2;
+        for &x in head.iter().chain(chunks.remainder()) {
+            mn[0] = mn[0].min(x);
+            mx[0] = mx[0].max(x);
         }
         for j in 0..L {
-            self.s1 += a1[j];
-            self.s2 += a2[j];
             self.min = self.min.min(mn[j]);
             self.max = self.max.max(mx[j]);
         }
         self.n += xs.len() as u64;
         Ok(())
     }
+    /// Σ (x − shift) and Σ (x − shift)², the lanes added in lane order.
+    fn sums(&self) -> (f64, f64) {
+        let add = |v: &[f64; SUMMARY_LANES]| v.iter().fold(0.0, |s, &x| s + x);
+        (add(&self.s1), add(&self.s2))
+    }
     pub fn sd(&self) -> f64 {
         if self.n > 0 {
             let n = self.n as f64;
-            let m = self.s1 / n;
-            libm::sqrt((self.s2 / n - m * m).max(0.0))
+            let (s1, s2) = self.sums();
+            let m = s1 / n;
+            libm::sqrt((s2 / n - m * m).max(0.0))
         } else {
             0.0
         }

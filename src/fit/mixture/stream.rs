@@ -61,13 +61,16 @@ struct SourcePass<'s, S: ChunkSource>(&'s mut S);
 impl<S: ChunkSource> Passable for SourcePass<'_, S> {
     fn pass(&mut self, ev: &Evaluator, st: &mut SuffStats) {
         self.0.reset();
+        // one pass over all the chunks: the same sums, bit for bit, as one slice of the data
+        ev.begin(st);
         // a source that never ends is cut at 2^40 chunks (fixed loop bound)
         for _ in 0..(1u64 << 40) {
             let Some(chunk) = self.0.next_chunk() else {
                 break;
             };
-            ev.add_slice(chunk, st);
+            ev.add_chunk(chunk, None, st);
         }
+        ev.finish(st);
     }
 }
 
@@ -94,8 +97,10 @@ fn scan<S: ChunkSource>(
 /// [`fit_mixture_with`](super::fit_mixture_with) over a re-iterable [`ChunkSource`]: one scan
 /// (validation, summary, reservoir subsample), the warm stage on the subsample, then exact
 /// passes over the source. Memory is O(K + reservoir), independent of N. With the same data
-/// and options the result equals the slice fit's (the same subsample is drawn and the sums are
-/// taken in the same order).
+/// and options the result equals the slice fit's bit for bit, whatever the chunking: the same
+/// subsample and sketch are drawn, and every sum runs in the same lanes in the same order as
+/// over one slice (tested with chunks of 1, 7, 4096 and N values in
+/// `tests/fit_mixture_stream.rs`).
 ///
 /// ```
 /// use simstat::fit::mixture::SliceChunks;
@@ -107,7 +112,7 @@ fn scan<S: ChunkSource>(
 /// let mut src = SliceChunks::new(&data, 777); // any chunking
 /// let streamed = fit_mixture_source(&mut src, 1, &opts, &MixtureOptions::default())?;
 /// let batch = fit_mixture(&data, 1, &opts)?;
-/// assert!((streamed.log_likelihood() - batch.log_likelihood()).abs() <= 1e-12 * batch.log_likelihood().abs());
+/// assert_eq!(streamed.log_likelihood(), batch.log_likelihood()); // bit for bit
 /// # Ok::<(), simstat::fit::FitError>(())
 /// ```
 pub fn fit_mixture_source<S: ChunkSource>(
@@ -247,6 +252,14 @@ impl Passable for Sharded<'_> {
 /// [`fit_mixture_with`](super::fit_mixture_with) over shards held by different threads (feature
 /// `std`): each exact pass runs one scoped thread per shard and merges their statistics.
 /// The warm stage runs on a reservoir subsample of all shards.
+///
+/// Agreement with the slice fit: the shards' sums are added, so a pass equals the slice's to
+/// rounding (≤ 1e-12 relative, tested), and a fit with a well-determined optimum ends at the
+/// slice fit's (≤ 1e-12 relative log-likelihood, tested). Where rounding can choose between
+/// optima (an over-specified fit: K = 2 on one near-normal cluster of 20,000 values), it can
+/// end at another one — measured 0.03–0.13 nats from the slice fit, all converged
+/// (`tests/fit_mixture_stream.rs`). [`fit_mixture_source`] has no such difference: any
+/// chunking gives the slice fit bit for bit.
 #[cfg(feature = "std")]
 pub fn fit_mixture_sharded(
     shards: &[&[f64]],
