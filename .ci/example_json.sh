@@ -43,7 +43,7 @@ w = [comp["weight"] for comp in bg["components"]]
 assert len(w) == bg["k"] and abs(sum(w) - 1) < 1e-9 and all(x >= 0 for x in w), w
 assert all(comp["shape"] > 0 and comp["rate"] > 0 for comp in bg["components"])
 assert math.isfinite(bg["log_likelihood"])
-assert 0 <= bg["excluded"] < n and bg["body_rows"] == n - bg["excluded"], bg
+assert 0 <= bg["excluded"] < n and bg["body_rows"] == n - bg["excluded"] - bg["low_outliers"], bg
 assert bg["rounds"] >= 1 and finite_or_null(bg["body_limit"]), bg
 
 rad = d["radius"]

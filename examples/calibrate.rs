@@ -46,6 +46,7 @@
 //! * `background`: `model`, `scale` (`"fisher_z"`), `selected_by` (`"bic"`), `k`, `max_k`,
 //!   `bic` (`[{k, bic}]`, z scale), `components` (`[{weight, shape, rate, shift}]`, z scale,
 //!   weights sum to 1), `log_likelihood` (z scale, body rows), `body_rows`, `excluded`,
+//!   `low_outliers` (bottom rows left out: far below the lower quartile, e.g. a score of −1),
 //!   `body_limit` (cosine), `rounds`, `passes`, `converged`, `stop` (why the optimiser
 //!   stopped: `gradient`, `flat`, `pass_limit`, `no_ascent`);
 //! * `radius`: `[{p_value, score}]` for p = 1e-3 and 1e-6;
@@ -661,9 +662,17 @@ fn text_background(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "  body: the {} rows with cosine ≤ {:.4} ({} rounds of removing BH discoveries)",
-            r.n - bg.excluded,
+            r.n - bg.excluded - bg.low_outliers,
             bg.body_limit,
             bg.rounds
+        );
+    }
+    if bg.low_outliers > 0 {
+        let _ = writeln!(
+            o,
+            "  {} far low outlier(s) left out too (more than {} interquartile ranges below the lower quartile, e.g. a score of -1)",
+            bg.low_outliers,
+            simstat::calibrate::LOW_FENCE_IQR
         );
     }
     let bics: Vec<String> = bg.bic[..bg.tried]
@@ -762,12 +771,13 @@ fn json_background(r: &Report) -> String {
         ']',
     );
     format!(
-        "{{\"model\":\"shifted_gamma_mixture\",\"scale\":\"fisher_z\",\"selected_by\":\"bic\",\"k\":{},\"max_k\":{},\"bic\":{bic},\"components\":{comps},\"log_likelihood\":{},\"body_rows\":{},\"excluded\":{},\"body_limit\":{},\"rounds\":{},\"passes\":{},\"converged\":{},\"stop\":\"{}\"}}",
+        "{{\"model\":\"shifted_gamma_mixture\",\"scale\":\"fisher_z\",\"selected_by\":\"bic\",\"k\":{},\"max_k\":{},\"bic\":{bic},\"components\":{comps},\"log_likelihood\":{},\"body_rows\":{},\"excluded\":{},\"low_outliers\":{},\"body_limit\":{},\"rounds\":{},\"passes\":{},\"converged\":{},\"stop\":\"{}\"}}",
         bg.fit.len(),
         bg.tried,
         json_num(bg.fit.log_likelihood()),
-        r.n - bg.excluded,
+        r.n - bg.excluded - bg.low_outliers,
         bg.excluded,
+        bg.low_outliers,
         json_num(bg.body_limit),
         bg.rounds,
         bg.fit.passes(),

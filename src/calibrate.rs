@@ -14,7 +14,7 @@ mod relevance;
 
 pub use background::{
     fit_background, fit_background_on, fit_background_with, Background, BackgroundOptions,
-    MAX_BACKGROUND_ORDER,
+    LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
 };
 pub use cut::{cut, cut_f32, cut_scratch_len, Cut, CutOptions, CutRule, MIN_CUT_SCORES};
 pub use fdr::{bh_cutoff, FdrCutoff};
