@@ -331,7 +331,7 @@ fn low_outliers(ascending: &[f64]) -> usize {
     }
     let (q1, q3) = (ascending[n / 4], ascending[3 * n / 4]);
     let iqr = q3 - q1;
-    if !(iqr > 0.0) {
+    if iqr.is_nan() || iqr <= 0.0 {
         return 0;
     }
     let fence = q1 - LOW_FENCE_IQR * iqr;
