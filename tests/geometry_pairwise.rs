@@ -216,3 +216,68 @@ fn errors_on_bad_input() {
     );
     assert!(pairwise_scratch_len(usize::MAX, 2).is_err());
 }
+
+#[test]
+fn identical_rows_agree_with_the_pair_kernel_to_the_documented_bound() {
+    // A query that is also a corpus row (a self-match) or a duplicate row: the blocked kernels
+    // multiply rows normalised to f32, so the self-cosine is 1 only to the documented bound
+    // (f + 8)·u (u = 2⁻²⁴), where the pair kernel gives exactly 1; `pairwise` sets its
+    // diagonal to exactly 1.
+    let bytes = include_bytes!("data/embeddings_minilm_l6_first1024.f32");
+    let f = 384;
+    let x: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let n = x.len() / f;
+    let m = 16;
+    let q = &x[..m * f];
+    let bound = (f as f64 + 8.0) * U;
+    let mut scratch = vec![0.0f32; cross_scratch_len(m, n, f).unwrap()];
+    for be in backends() {
+        let mut out = vec![f32::NAN; m * n];
+        cross_with(
+            be,
+            q,
+            m,
+            &x,
+            n,
+            f,
+            PairValue::Cosine,
+            &mut out,
+            &mut scratch,
+        )
+        .unwrap();
+        let mut worst = 0.0f64;
+        for i in 0..m {
+            let row = &x[i * f..(i + 1) * f];
+            let pair = cosine_similarity_with(be, row, row).unwrap();
+            assert_eq!(pair, 1.0, "{be:?}: pair kernel self-cosine");
+            let d = (1.0 - out[i * n + i] as f64).abs();
+            worst = worst.max(d);
+            assert!(
+                d <= bound,
+                "{be:?} row {i}: self-cosine {} (bound {bound:e})",
+                out[i * n + i]
+            );
+        }
+        println!("{be:?}: largest self-cosine error {worst:e} (bound {bound:e})");
+        let mut sq = vec![f32::NAN; m * m];
+        let mut s2 = vec![0.0f32; pairwise_scratch_len(m, f).unwrap()];
+        pairwise_with(
+            be,
+            q,
+            m,
+            f,
+            PairValue::Cosine,
+            Layout::Full,
+            &mut sq,
+            &mut s2,
+        )
+        .unwrap();
+        assert!(
+            (0..m).all(|i| sq[i * m + i] == 1.0),
+            "{be:?}: pairwise diagonal"
+        );
+    }
+}
