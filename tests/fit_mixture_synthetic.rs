@@ -160,3 +160,22 @@ fn result_accessors_are_consistent() {
     assert_eq!(fit.weight(5), 0.0);
     assert!(fit.get(2).is_none());
 }
+
+#[test]
+fn roles_do_not_depend_on_the_shift_order() {
+    // A broad low component with the lowest shift and a heavier, narrower bulk above it: by
+    // shift the bulk is component 1, and `bulk()` / `by_mean()` name the roles.
+    let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+        (0..n)
+            .map(|i| c + simstat::special::gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l)
+            .collect()
+    };
+    let mut data = q(2.0, 10.0, -0.8, 600);
+    data.extend(q(40.0, 100.0, -0.3, 1400));
+    let fit = simstat::fit::fit_mixture(&data, 2, &simstat::fit::FitOptions::default()).unwrap();
+    assert!(fit.component(0).shift() < fit.component(1).shift());
+    assert_eq!(fit.bulk(), 1, "{fit:?}");
+    let order = fit.by_mean();
+    assert!(fit.component(order[0]).mean() < fit.component(order[1]).mean());
+    assert!((fit.weight(fit.bulk()) - 0.7).abs() < 0.05);
+}

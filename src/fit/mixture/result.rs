@@ -265,6 +265,46 @@ impl<T: Real> MixtureFit<T> {
         self.comps.get(..self.k).unwrap_or(&[])
     }
 
+    /// Index of the bulk: the heaviest component (the lowest index among equal weights). The
+    /// component order (by shift) says nothing about roles — the bulk of one query's scores
+    /// can come after a low, broad component in one fit and first in the next — so code that
+    /// means "the background bulk" should ask for it by this role.
+    ///
+    /// ```
+    /// use simstat::fit::{fit_mixture, FitOptions};
+    /// let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+    ///     (0..n).map(|i| c + simstat::special::gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l).collect()
+    /// };
+    /// let mut data = q(13.3, 35.5, -0.28, 1400);
+    /// data.extend(q(30.0, 60.0, 0.1, 600));
+    /// let fit = fit_mixture(&data, 2, &FitOptions::default())?;
+    /// assert_eq!(fit.bulk(), 0); // 70 % of the rows
+    /// assert_eq!(fit.by_mean()[1], 1); // the upper cluster has the larger mean
+    /// # Ok::<(), simstat::fit::FitError>(())
+    /// ```
+    pub fn bulk(&self) -> usize {
+        (0..self.k).fold(0, |m, i| {
+            if self.weights[i] > self.weights[m] {
+                i
+            } else {
+                m
+            }
+        })
+    }
+
+    /// Component indices by increasing mean (ties by index): `by_mean()[len() − 1]` is the
+    /// upper component (topical neighbours, hits), `by_mean()[0]` the lowest. Entries past
+    /// `len()` are unused (0).
+    pub fn by_mean(&self) -> [usize; MAX_COMPONENTS] {
+        let mut idx = [0usize; MAX_COMPONENTS];
+        for (i, slot) in idx.iter_mut().enumerate().take(self.k) {
+            *slot = i;
+        }
+        let means: [f64; MAX_COMPONENTS] = core::array::from_fn(|i| self.comps[i].mean());
+        idx[..self.k].sort_unstable_by(|&a, &b| means[a].total_cmp(&means[b]).then(a.cmp(&b)));
+        idx
+    }
+
     /// Log-likelihood of the data at the fit.
     pub fn log_likelihood(&self) -> T {
         T::from_f64(self.ll)
