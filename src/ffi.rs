@@ -352,8 +352,8 @@ fn geometry_status(e: GeometryError) -> SimstatStatus {
         GeometryError::LengthMismatch | GeometryError::Empty | GeometryError::BufferTooSmall => {
             SimstatStatus::BadLength
         }
-        GeometryError::ZeroNorm => SimstatStatus::ZeroNorm,
-        GeometryError::NonFinite => SimstatStatus::NonFinite,
+        GeometryError::ZeroNorm | GeometryError::ZeroNormRow { .. } => SimstatStatus::ZeroNorm,
+        GeometryError::NonFinite | GeometryError::NonFiniteRow { .. } => SimstatStatus::NonFinite,
         GeometryError::Overflow => SimstatStatus::Overflow,
         _ => SimstatStatus::BadParameter,
     }

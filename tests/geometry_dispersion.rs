@@ -324,7 +324,10 @@ fn zero_rows_and_bad_options() {
     let o0 = DispersionOptions { eps: 0.0, ..o };
     assert_eq!(
         dispersion_loss(&x, n, f, &o0, &mut s),
-        Err(GeometryError::ZeroNorm)
+        Err(GeometryError::ZeroNormRow {
+            row: 8 / f,
+            query: false
+        })
     );
     for bad in [
         DispersionOptions { tau: 0.0, ..o },

@@ -207,12 +207,18 @@ fn errors_on_bad_input() {
     z[3..6].fill(0.0);
     assert_eq!(
         pairwise_cosine(&z, 4, 3, Layout::Full, &mut out, &mut s),
-        Err(GeometryError::ZeroNorm)
+        Err(GeometryError::ZeroNormRow {
+            row: 1,
+            query: false
+        })
     );
     z[3] = f32::NAN;
     assert_eq!(
         pairwise_angles(&z, 4, 3, Layout::UpperPacked, &mut out, &mut s),
-        Err(GeometryError::NonFinite)
+        Err(GeometryError::NonFiniteRow {
+            row: 1,
+            query: false
+        })
     );
     assert!(pairwise_scratch_len(usize::MAX, 2).is_err());
 }
@@ -280,4 +286,98 @@ fn identical_rows_agree_with_the_pair_kernel_to_the_documented_bound() {
             "{be:?}: pairwise diagonal"
         );
     }
+}
+
+#[test]
+fn bad_rows_are_named_or_written_as_nan() {
+    // One zero corpus row and one NaN query row: the error names the row (and whether it is a
+    // query); under RowPolicy::Nan exactly the values involving those rows are NaN and the
+    // others equal the values computed without the bad rows.
+    let mut rng = Rng(21);
+    let (m, n, f) = (7usize, 40usize, 33usize);
+    let mut q = rng.vec32(m * f);
+    let mut x = rng.vec32(n * f);
+    x[17 * f..18 * f].fill(0.0);
+    let mut scratch = vec![0.0f32; cross_scratch_len(m, n, f).unwrap()];
+    for be in backends() {
+        let mut out = vec![0.0f32; m * n];
+        let v = PairValue::Cosine;
+        assert_eq!(
+            cross_with(be, &q, m, &x, n, f, v, &mut out, &mut scratch),
+            Err(GeometryError::ZeroNormRow {
+                row: 17,
+                query: false
+            })
+        );
+        let mut q_bad = q.clone();
+        q_bad[4 * f + 2] = f32::NAN;
+        let mut x_ok = x.clone();
+        x_ok[17 * f] = 1.0;
+        assert_eq!(
+            cross_with(be, &q_bad, m, &x_ok, n, f, v, &mut out, &mut scratch),
+            Err(GeometryError::NonFiniteRow {
+                row: 4,
+                query: true
+            })
+        );
+        cross_with_policy(
+            be,
+            &q_bad,
+            m,
+            &x,
+            n,
+            f,
+            v,
+            RowPolicy::Nan,
+            &mut out,
+            &mut scratch,
+        )
+        .unwrap();
+        let mut clean = vec![0.0f32; m * n];
+        let mut q_fix = q_bad.clone();
+        q_fix[4 * f + 2] = 0.5;
+        cross_with(be, &q_fix, m, &x_ok, n, f, v, &mut clean, &mut scratch).unwrap();
+        for i in 0..m {
+            for j in 0..n {
+                let (got, want) = (out[i * n + j], clean[i * n + j]);
+                if i == 4 || j == 17 {
+                    assert!(got.is_nan(), "{be:?} ({i},{j}) should be NaN");
+                } else {
+                    assert_eq!(got, want, "{be:?} ({i},{j})");
+                }
+            }
+        }
+        let mut sq = vec![0.0f32; n * n];
+        let mut s2 = vec![0.0f32; pairwise_scratch_len(n, f).unwrap()];
+        pairwise_with_policy(
+            be,
+            &x,
+            n,
+            f,
+            v,
+            Layout::Full,
+            RowPolicy::Nan,
+            &mut sq,
+            &mut s2,
+        )
+        .unwrap();
+        for i in 0..n {
+            for j in 0..n {
+                assert_eq!(
+                    sq[i * n + j].is_nan(),
+                    i == 17 || j == 17,
+                    "{be:?} ({i},{j})"
+                );
+            }
+        }
+        let mut packed = vec![0.0f32; n * (n - 1) / 2];
+        let l = Layout::UpperPacked;
+        pairwise_with_policy(be, &x, n, f, v, l, RowPolicy::Nan, &mut packed, &mut s2).unwrap();
+        assert_eq!(
+            packed.iter().filter(|c| c.is_nan()).count(),
+            n - 1,
+            "{be:?}"
+        );
+    }
+    q[0] = 0.0; // keep `q` used as a plain query set above
 }

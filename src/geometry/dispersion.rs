@@ -13,8 +13,8 @@
 
 use super::pairwise::TILE;
 use super::pairwise::{
-    dot_f32_acc64_on, gram_acc_len, gram_tiles, pack, packed_len, round_up, AOperand, Scale, MB,
-    MR, NR,
+    dot_f32_acc64_on, gram_acc_len, gram_tiles, pack, packed_len, round_up, AOperand, RowsOf,
+    Scale, MB, MR, NR,
 };
 use super::{scalar, Backend, Element, GeometryError, Result};
 use crate::Real;
@@ -932,7 +932,7 @@ fn fused(
     } else {
         Scale::None
     };
-    pack(be, x, n, f, NR, scale, bpack)?;
+    pack(be, x, n, f, NR, scale, RowsOf::ROWS, bpack)?;
     let (lo, hi) = ((-1.0 + o.clamp) as f32, (1.0 - o.clamp) as f32);
     let k = (-1.0 / o.tau) as f32;
     if !k.is_finite() {

@@ -24,11 +24,43 @@ pub enum GeometryError {
     Overflow,
     /// A correlation is undefined: an input is constant (zero variance) or has fewer than 2 points.
     Degenerate,
+    /// Row `row` (0-based) of a matrix input has zero norm: of the queries when `query`, else
+    /// of the rows (the corpus of a cross product). The matrix kernels can write NaN for such
+    /// a row instead ([`RowPolicy::Nan`](super::RowPolicy::Nan)).
+    ZeroNormRow {
+        /// Index of the row (0-based).
+        row: usize,
+        /// Whether the row is one of the queries (`cross`), not of the rows / corpus.
+        query: bool,
+    },
+    /// Row `row` (0-based) of a matrix input holds a NaN or infinite value (or its squared
+    /// norm overflows): of the queries when `query`, else of the rows.
+    NonFiniteRow {
+        /// Index of the row (0-based).
+        row: usize,
+        /// Whether the row is one of the queries (`cross`), not of the rows / corpus.
+        query: bool,
+    },
 }
 
 impl fmt::Display for GeometryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
+        let which = |q: bool| if q { "query row" } else { "row" };
+        let s = match *self {
+            Self::ZeroNormRow { row, query } => {
+                return write!(
+                    f,
+                    "{} {row} (0-based) has zero norm: cosine undefined",
+                    which(query)
+                )
+            }
+            Self::NonFiniteRow { row, query } => {
+                return write!(
+                    f,
+                    "{} {row} (0-based) holds a NaN or infinite value",
+                    which(query)
+                )
+            }
             Self::LengthMismatch => "slice lengths do not match the given shape",
             Self::Empty => "empty input",
             Self::ZeroNorm => "zero-norm vector: cosine undefined",

@@ -62,8 +62,8 @@ pub use pair::{
     cosine_similarity_with, dot, dot_with, Element,
 };
 pub use pairwise::{
-    cross, cross_scratch_len, cross_with, pairwise_angles, pairwise_cosine, pairwise_scratch_len,
-    pairwise_with, Layout, PairValue,
+    cross, cross_scratch_len, cross_with, cross_with_policy, pairwise_angles, pairwise_cosine,
+    pairwise_scratch_len, pairwise_with, pairwise_with_policy, Layout, PairValue, RowPolicy,
 };
 pub use rank::{kendall_tau_b, spearman_rho};
 pub use signature::{signature_alignment, BinStats};

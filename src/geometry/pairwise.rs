@@ -61,6 +61,19 @@ pub(crate) fn round_up(n: usize, m: usize) -> Option<usize> {
     n.checked_add(m - 1).map(|x| x / m * m)
 }
 
+/// What the matrix kernels ([`pairwise_with_policy`], [`cross_with_policy`]) do with a row
+/// that has zero norm or a NaN / infinite value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowPolicy {
+    /// Fail the call with [`GeometryError::ZeroNormRow`] / [`GeometryError::NonFiniteRow`],
+    /// naming the first such row (the default, and what [`pairwise_with`] / [`cross_with`] do).
+    #[default]
+    Error,
+    /// Write NaN for every value that involves such a row (its row and column of the output,
+    /// the diagonal included) and compute every other value as usual.
+    Nan,
+}
+
 /// How rows are scaled before the Gram product.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scale {
@@ -88,6 +101,38 @@ pub(crate) fn dot_f32_acc64_on(backend: Backend, a: &[f32], b: &[f32]) -> f64 {
         // SAFETY: the caller checked `backend.is_available()` (NEON, baseline on aarch64).
         Backend::Neon => unsafe { super::neon::dot_f32_acc64(a, b) },
         _ => scalar::dot_f32_acc64(a, b),
+    }
+}
+
+/// Which matrix `pack` packs (for the row named in an error) and what a bad row becomes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowsOf {
+    /// The queries of a cross product (else the rows / corpus).
+    pub query: bool,
+    pub policy: RowPolicy,
+}
+
+impl RowsOf {
+    /// The rows / corpus, failing on a bad row.
+    pub const ROWS: RowsOf = RowsOf {
+        query: false,
+        policy: RowPolicy::Error,
+    };
+
+    /// 1/scale of row `i`: its error names the row, or NaN under [`RowPolicy::Nan`].
+    fn inv(self, backend: Backend, row: &[f32], i: usize, scale: Scale) -> Result<f32> {
+        match row_inv(backend, row, scale) {
+            Ok(v) => Ok(v),
+            Err(_) if self.policy == RowPolicy::Nan => Ok(f32::NAN),
+            Err(GeometryError::ZeroNorm) => Err(GeometryError::ZeroNormRow {
+                row: i,
+                query: self.query,
+            }),
+            Err(_) => Err(GeometryError::NonFiniteRow {
+                row: i,
+                query: self.query,
+            }),
+        }
     }
 }
 
@@ -120,6 +165,7 @@ pub(crate) fn row_inv(backend: Backend, row: &[f32], scale: Scale) -> Result<f32
 
 /// Normalise `rows` rows of `x` and pack them k-major into panels of width `w` (zero padding rows up
 /// to a multiple of `w`). `dst` must hold `round_up(rows, w) * f` floats.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn pack(
     backend: Backend,
     x: &[f32],
@@ -127,6 +173,7 @@ pub(crate) fn pack(
     f: usize,
     w: usize,
     scale: Scale,
+    rows_of: RowsOf,
     dst: &mut [f32],
 ) -> Result<()> {
     let padded = round_up(rows, w).ok_or(GeometryError::Overflow)?;
@@ -152,7 +199,7 @@ pub(crate) fn pack(
                     let i = p * NR + 8 * h + r;
                     if let Some(row) = x.get(i * f..(i + 1) * f).filter(|_| i < rows) {
                         ptrs[r] = row.as_ptr();
-                        inv8[r] = row_inv(backend, row, scale)?;
+                        inv8[r] = rows_of.inv(backend, row, i, scale)?;
                     }
                 }
                 if let Some(d) = panel.get_mut(8 * h..) {
@@ -167,7 +214,7 @@ pub(crate) fn pack(
         for r in 0..NR {
             let i = p * w + r;
             let (row, s) = match x.get(i * f..(i + 1) * f) {
-                Some(row) if i < rows && r < w => (row, row_inv(backend, row, scale)?),
+                Some(row) if i < rows && r < w => (row, rows_of.inv(backend, row, i, scale)?),
                 // Padding: alias row 0 (finite, length f) with weight 0.
                 _ => (x.get(..f).unwrap_or(&[]), 0.0),
             };
@@ -432,6 +479,7 @@ struct Packed<'s> {
 /// Unit-normalise and pack `b` (n rows, NR panels) and, unless `a` is None (the self product,
 /// whose row tiles read B's packing), `a` (m rows, MR panels) into `scratch`; shared by
 /// [`pairwise_with`] and [`cross_with`].
+#[allow(clippy::too_many_arguments)]
 fn pack_pair<'s>(
     backend: Backend,
     a: Option<&[f32]>,
@@ -439,6 +487,7 @@ fn pack_pair<'s>(
     b: &[f32],
     n: usize,
     f: usize,
+    policy: RowPolicy,
     scratch: &'s mut [f32],
 ) -> Result<Packed<'s>> {
     let o = GeometryError::Overflow;
@@ -451,10 +500,18 @@ fn pack_pair<'s>(
     };
     let (apack, rest) = scratch.split_at_mut(alen);
     let (bpack, acc) = rest.split_at_mut(packed_len(np, NR, f).ok_or(o)?);
-    pack(backend, b, n, f, NR, Scale::Unit, bpack)?;
+    let rows = RowsOf {
+        query: false,
+        policy,
+    };
+    pack(backend, b, n, f, NR, Scale::Unit, rows, bpack)?;
     let apack = match a {
         Some(a) => {
-            pack(backend, a, m, f, MR, Scale::Unit, apack)?;
+            let queries = RowsOf {
+                query: true,
+                policy,
+            };
+            pack(backend, a, m, f, MR, Scale::Unit, queries, apack)?;
             Some(apack)
         }
         None => None,
@@ -519,7 +576,9 @@ fn diag_value(value: PairValue) -> f32 {
 ///
 /// # Errors
 /// `Unsupported` backend, `Empty`, `LengthMismatch` (`x.len() != n*f`), `Overflow`,
-/// `BufferTooSmall` (out or scratch), `ZeroNorm` (a zero row), `NonFinite` (a NaN/∞ row).
+/// `BufferTooSmall` (out or scratch), `ZeroNormRow` (a zero row, named), `NonFiniteRow` (a
+/// NaN/∞ row, named). [`pairwise_with_policy`] with [`RowPolicy::Nan`] writes NaN for such
+/// rows instead.
 #[allow(clippy::too_many_arguments)]
 pub fn pairwise_with(
     backend: Backend,
@@ -528,6 +587,51 @@ pub fn pairwise_with(
     f: usize,
     value: PairValue,
     layout: Layout,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
+    pairwise_with_policy(
+        backend,
+        x,
+        n,
+        f,
+        value,
+        layout,
+        RowPolicy::Error,
+        out,
+        scratch,
+    )
+}
+
+/// [`pairwise_with`] with a [`RowPolicy`] for rows of zero norm or with a NaN / infinite
+/// value: [`RowPolicy::Error`] fails naming the first such row, [`RowPolicy::Nan`] writes NaN
+/// for every value involving one (its row and column, the diagonal included) and computes the
+/// rest as usual.
+///
+/// ```
+/// use simstat::geometry::{best_backend, pairwise_scratch_len, pairwise_with_policy, Layout, PairValue, RowPolicy};
+/// let x = [1.0f32, 0.0, 0.0, 0.0, 0.6, 0.8]; // row 1 is zero
+/// let mut out = [0.0f32; 9];
+/// let mut scratch = vec![0.0f32; pairwise_scratch_len(3, 2).unwrap()];
+/// let (be, v, l) = (best_backend(), PairValue::Cosine, Layout::Full);
+/// pairwise_with_policy(be, &x, 3, 2, v, l, RowPolicy::Nan, &mut out, &mut scratch).unwrap();
+/// assert!(out[1].is_nan() && out[3].is_nan() && out[4].is_nan());
+/// assert!((out[2] - 0.6).abs() < 1e-6 && out[8] == 1.0);
+/// let err = pairwise_with_policy(be, &x, 3, 2, v, l, RowPolicy::Error, &mut out, &mut scratch);
+/// assert_eq!(err, Err(simstat::geometry::GeometryError::ZeroNormRow { row: 1, query: false }));
+/// ```
+///
+/// # Errors
+/// As [`pairwise_with`]; with [`RowPolicy::Nan`] no row error.
+#[allow(clippy::too_many_arguments)]
+pub fn pairwise_with_policy(
+    backend: Backend,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    value: PairValue,
+    layout: Layout,
+    policy: RowPolicy,
     out: &mut [f32],
     scratch: &mut [f32],
 ) -> Result<()> {
@@ -545,7 +649,7 @@ pub fn pairwise_with(
     }
     let Packed {
         mp, np, bpack, acc, ..
-    } = pack_pair(backend, None, n, x, n, f, scratch)?;
+    } = pack_pair(backend, None, n, x, n, f, policy, scratch)?;
     gram_tiles(
         backend,
         AOperand::SameAsB,
@@ -595,6 +699,33 @@ pub fn pairwise_with(
     );
     if layout == Layout::Full {
         mirror_upper(out, n, diag_value(value));
+    }
+    if policy == RowPolicy::Nan {
+        // The kernels' clamps do not keep NaN on every backend (x86 min/max return the
+        // bound): write the bad rows' values explicitly.
+        for (b, row) in x.chunks_exact(f).take(n).enumerate() {
+            if row_inv(backend, row, Scale::Unit).is_ok() {
+                continue;
+            }
+            for i in 0..n {
+                let (lo, hi) = (i.min(b), i.max(b));
+                let idx = match layout {
+                    Layout::Full => Some(i * n + b),
+                    Layout::UpperPacked if lo < hi => {
+                        Some(lo * n - lo * (lo + 1) / 2 + hi - lo - 1)
+                    }
+                    Layout::UpperPacked => None,
+                };
+                if let Some(v) = idx.and_then(|k| out.get_mut(k)) {
+                    *v = f32::NAN;
+                }
+                if layout == Layout::Full {
+                    if let Some(v) = out.get_mut(b * n + i) {
+                        *v = f32::NAN;
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -704,6 +835,39 @@ pub fn cross_with(
     out: &mut [f32],
     scratch: &mut [f32],
 ) -> Result<()> {
+    cross_with_policy(
+        backend,
+        q,
+        m,
+        x,
+        n,
+        f,
+        value,
+        RowPolicy::Error,
+        out,
+        scratch,
+    )
+}
+
+/// [`cross_with`] with a [`RowPolicy`] for query or corpus rows of zero norm or with a NaN /
+/// infinite value: [`RowPolicy::Error`] fails naming the first such row (and whether it is a
+/// query), [`RowPolicy::Nan`] writes NaN for every value involving one.
+///
+/// # Errors
+/// As [`cross_with`]; with [`RowPolicy::Nan`] no row error.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_with_policy(
+    backend: Backend,
+    q: &[f32],
+    m: usize,
+    x: &[f32],
+    n: usize,
+    f: usize,
+    value: PairValue,
+    policy: RowPolicy,
+    out: &mut [f32],
+    scratch: &mut [f32],
+) -> Result<()> {
     if !backend.is_available() {
         return Err(GeometryError::Unsupported);
     }
@@ -719,7 +883,7 @@ pub fn cross_with(
         apack,
         bpack,
         acc,
-    } = pack_pair(backend, Some(q), m, x, n, f, scratch)?;
+    } = pack_pair(backend, Some(q), m, x, n, f, policy, scratch)?;
     gram_tiles(
         backend,
         AOperand::Narrow(apack.as_deref().unwrap_or(&[])),
@@ -747,6 +911,25 @@ pub fn cross_with(
         },
         |_, _, _, _| {},
     );
+    if policy == RowPolicy::Nan {
+        // written explicitly: the kernels' clamps do not keep NaN on every backend
+        for (i, row) in q.chunks_exact(f).take(m).enumerate() {
+            if row_inv(backend, row, Scale::Unit).is_err() {
+                if let Some(r) = out.get_mut(i * n..(i + 1) * n) {
+                    r.fill(f32::NAN);
+                }
+            }
+        }
+        for (j, row) in x.chunks_exact(f).take(n).enumerate() {
+            if row_inv(backend, row, Scale::Unit).is_err() {
+                for i in 0..m {
+                    if let Some(v) = out.get_mut(i * n + j) {
+                        *v = f32::NAN;
+                    }
+                }
+            }
+        }
+    }
     Ok(())
 }
 
