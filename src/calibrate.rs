@@ -13,10 +13,12 @@ mod model;
 mod relevance;
 
 pub use background::{
-    fit_background, fit_background_on, fit_background_with, Background, BackgroundOptions,
-    LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
+    fit_background, fit_background_in, fit_background_on, fit_background_with, Background,
+    BackgroundOptions, LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
 };
-pub use cut::{cut, cut_f32, cut_scratch_len, Cut, CutOptions, CutRule, MIN_CUT_SCORES};
+pub use cut::{
+    cut, cut_f32, cut_f32_in, cut_in, cut_scratch_len, Cut, CutOptions, CutRule, MIN_CUT_SCORES,
+};
 pub use fdr::{bh_cutoff, FdrCutoff};
 pub use ks::{kolmogorov_sf, ks_uniform, ks_uniform_held_out, KsTest};
 pub use model::{Calibrator, ScoreCutoff, ScoreScale, FISHER_Z_MAX, MAX_CALIBRATION_COMPONENTS};

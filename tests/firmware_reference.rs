@@ -24,6 +24,7 @@ struct Results {
     dist: [f64; 8],
     mixture: [f64; 8],
     cut: [f64; 2],
+    cut_fdr: [f64; 2],
 }
 
 fn run() -> Results {
@@ -36,6 +37,7 @@ fn run() -> Results {
         dist: calls::dist(),
         mixture: calls::mixture(&x, &mut ws),
         cut: calls::cut_default(&x, &mut scratch),
+        cut_fdr: calls::cut_fdr(&x, &mut scratch, &mut ws),
     }
 }
 
@@ -68,7 +70,9 @@ fn committed_expectations_are_this_machines_results() {
              /// bit for bit; this leaves room for a different but correct code generation).\n\
              pub const FIT_REL: f64 = {:?};\n\
              {}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
-             pub const CUT_DEFAULT: [f64; 2] = [{:?}, {:?}];\n",
+             pub const CUT_DEFAULT: [f64; 2] = [{:?}, {:?}];\n\
+             /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).\n\
+             pub const CUT_FDR: [f64; 2] = [{:?}, {:?}];\n",
             expected::SPECIAL_ULP,
             expected::GAMMA_INC_ULP,
             expected::FIT_REL,
@@ -78,6 +82,8 @@ fn committed_expectations_are_this_machines_results() {
             array("MIXTURE", &r.mixture),
             r.cut[0],
             r.cut[1],
+            r.cut_fdr[0],
+            r.cut_fdr[1],
         );
         std::fs::write(
             concat!(env!("CARGO_MANIFEST_DIR"), "/firmware/src/expected.rs"),
@@ -101,5 +107,6 @@ fn committed_expectations_are_this_machines_results() {
     same("dist", &r.dist, &expected::DIST);
     same("mixture", &r.mixture, &expected::MIXTURE);
     same("cut", &r.cut, &expected::CUT_DEFAULT);
+    same("cut_fdr", &r.cut_fdr, &expected::CUT_FDR);
     assert!(r.mixture[7].is_finite() && r.gamma[3].is_finite() && r.cut[0] >= 1.0);
 }

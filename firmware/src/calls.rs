@@ -2,7 +2,7 @@
 //! `tests/firmware_reference.rs` (which checks the committed x86 results in `expected.rs`), so
 //! both targets run exactly the same code with the same options.
 
-use simstat::calibrate::{cut, CutOptions};
+use simstat::calibrate::{cut, cut_in, CutOptions, CutRule};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
     fit_gamma, fit_gamma_in, fit_mixture_in, FitOptions, GammaWorkspace, MixtureOptions,
@@ -89,6 +89,19 @@ pub fn mixture(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
 /// The calibration cut with the default rule (no fit): (kept, threshold).
 pub fn cut_default(scores: &[f64], scratch: &mut [f64]) -> [f64; 2] {
     match cut(scores, &CutOptions::default(), scratch) {
+        Ok(c) => [c.keep() as f64, c.threshold()],
+        Err(_) => [f64::NAN; 2],
+    }
+}
+
+/// The calibration cut by Benjamini–Hochberg at q = 0.05 against the fitted background, the
+/// background's mixture fits in a caller-provided workspace: (kept, threshold).
+pub fn cut_fdr(scores: &[f64], scratch: &mut [f64], ws: &mut MixtureWorkspace) -> [f64; 2] {
+    let opts = CutOptions {
+        rule: CutRule::Fdr { q: 0.05 },
+        ..CutOptions::default()
+    };
+    match cut_in(scores, &opts, scratch, ws) {
         Ok(c) => [c.keep() as f64, c.threshold()],
         Err(_) => [f64::NAN; 2],
     }

@@ -49,3 +49,5 @@ pub const MIXTURE: [f64; 8] = [
 ];
 /// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).
 pub const CUT_DEFAULT: [f64; 2] = [8.0, 0.4550522732115309];
+/// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).
+pub const CUT_FDR: [f64; 2] = [2.0, 0.6056930635357601];
