@@ -900,21 +900,32 @@ pub extern "C" fn simstat_fit_mixture(
     out: *mut SimstatMixture,
 ) -> SimstatStatus {
     status((|| {
-        let data = slice(data, n)?;
-        if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
-            return Err(SimstatStatus::BadLength);
-        }
-        let (fo, mo) = if opts.is_null() {
-            (FitOptions::default(), MixtureOptions::default())
-        } else {
-            mixture_options_rust(read(opts)?)
-        };
+        let (data, fo, mo) = mixture_args(data, n, k, opts)?;
         if out.is_null() {
             return Err(SimstatStatus::NullPointer);
         }
         let f = fit_mixture_with(data, k, &fo, &mo).map_err(fit_status)?;
         write(out, mixture_fit_c(&f))
     })())
+}
+
+/// The checked data and options of the mixture fits (`opts` null: the defaults).
+fn mixture_args<'a>(
+    data: *const f64,
+    n: usize,
+    k: usize,
+    opts: *const SimstatMixtureOptions,
+) -> Result<(&'a [f64], FitOptions, MixtureOptions), SimstatStatus> {
+    let data = slice(data, n)?;
+    if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
+        return Err(SimstatStatus::BadLength);
+    }
+    let (fo, mo) = if opts.is_null() {
+        (FitOptions::default(), MixtureOptions::default())
+    } else {
+        mixture_options_rust(read(opts)?)
+    };
+    Ok((data, fo, mo))
 }
 
 /// Bytes of caller memory [`simstat_fit_mixture_in`] works in (a `MixtureWorkspace`: the
@@ -951,15 +962,7 @@ pub extern "C" fn simstat_fit_mixture_in(
     out: *mut SimstatMixture,
 ) -> SimstatStatus {
     status((|| {
-        let data = slice(data, n)?;
-        if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
-            return Err(SimstatStatus::BadLength);
-        }
-        let (fo, mo) = if opts.is_null() {
-            (FitOptions::default(), MixtureOptions::default())
-        } else {
-            mixture_options_rust(read(opts)?)
-        };
+        let (data, fo, mo) = mixture_args(data, n, k, opts)?;
         if out.is_null() || workspace.is_null() {
             return Err(SimstatStatus::NullPointer);
         }

@@ -136,6 +136,21 @@ impl RowsOf {
     }
 }
 
+/// Indices of the rows of `x` (`rows` rows of `f`) that [`RowPolicy`] calls bad: zero norm,
+/// or a NaN / infinite value (the rows the packing scaled by NaN).
+fn bad_rows(
+    backend: Backend,
+    x: &[f32],
+    rows: usize,
+    f: usize,
+) -> impl Iterator<Item = usize> + '_ {
+    x.chunks_exact(f)
+        .take(rows)
+        .enumerate()
+        .filter(move |(_, row)| row_inv(backend, row, Scale::Unit).is_err())
+        .map(|(i, _)| i)
+}
+
 /// 1/scale for one row; checks finiteness.
 pub(crate) fn row_inv(backend: Backend, row: &[f32], scale: Scale) -> Result<f32> {
     let nn = dot_f32_acc64_on(backend, row, row);
@@ -703,10 +718,7 @@ pub fn pairwise_with_policy(
     if policy == RowPolicy::Nan {
         // The kernels' clamps do not keep NaN on every backend (x86 min/max return the
         // bound): write the bad rows' values explicitly.
-        for (b, row) in x.chunks_exact(f).take(n).enumerate() {
-            if row_inv(backend, row, Scale::Unit).is_ok() {
-                continue;
-            }
+        for b in bad_rows(backend, x, n, f) {
             for i in 0..n {
                 let (lo, hi) = (i.min(b), i.max(b));
                 let idx = match layout {
@@ -913,19 +925,15 @@ pub fn cross_with_policy(
     );
     if policy == RowPolicy::Nan {
         // written explicitly: the kernels' clamps do not keep NaN on every backend
-        for (i, row) in q.chunks_exact(f).take(m).enumerate() {
-            if row_inv(backend, row, Scale::Unit).is_err() {
-                if let Some(r) = out.get_mut(i * n..(i + 1) * n) {
-                    r.fill(f32::NAN);
-                }
+        for i in bad_rows(backend, q, m, f) {
+            if let Some(r) = out.get_mut(i * n..(i + 1) * n) {
+                r.fill(f32::NAN);
             }
         }
-        for (j, row) in x.chunks_exact(f).take(n).enumerate() {
-            if row_inv(backend, row, Scale::Unit).is_err() {
-                for i in 0..m {
-                    if let Some(v) = out.get_mut(i * n + j) {
-                        *v = f32::NAN;
-                    }
+        for j in bad_rows(backend, x, n, f) {
+            for i in 0..m {
+                if let Some(v) = out.get_mut(i * n + j) {
+                    *v = f32::NAN;
                 }
             }
         }

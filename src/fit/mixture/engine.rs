@@ -200,13 +200,8 @@ pub(crate) fn evaluate_into<D: Passable>(
     order: Order,
     st: &mut SuffStats,
 ) -> Evaluator {
-    let ev = Evaluator::new(p, b, order);
-    st.reset(p.k, order);
-    if ev.feasible {
-        data.pass(&ev, st);
-    } else {
-        st.uncovered = 1;
-    }
+    let mut ev = Evaluator::blank();
+    evaluate_to(data, p, b, order, st, &mut ev);
     ev
 }
 

@@ -221,14 +221,8 @@ impl Evaluator {
         }
     }
 
-    /// Precompute the constants for `p` (with ln Z derivatives unless `order` is `Em`).
-    pub fn new(p: &Params, b: &Bounds, order: Order) -> Self {
-        let mut e = Self::blank();
-        e.set(p, b, order);
-        e
-    }
-
-    /// [`Evaluator::new`] in place (no 2 KiB temporary on the caller's stack).
+    /// Precompute the constants for `p` (with ln Z derivatives unless `order` is `Em`), in
+    /// place (no 2 KiB temporary on the caller's stack).
     #[inline(never)]
     pub fn set(&mut self, p: &Params, b: &Bounds, order: Order) {
         let e = self;

@@ -792,20 +792,29 @@ pub fn fit_mixture_in(
     res.reset(subsample_size(n, mo), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
+    fit_after_scan(&mut full, mb, res.sample(), warm, k, &s, opts, mo, stage)
+}
+
+/// The fit after the validating scan, shared by the slice, chunked and sharded paths: the warm
+/// start from the moment bins `mb` (and the sorted subsample `sample` where the bins lack
+/// shape), or the cold multi-start on `full` seeded from `sample`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_after_scan<D: Passable>(
+    full: &mut D,
+    mb: &MomentBins<SKETCH_BINS>,
+    sample: &[f64],
+    warm: bool,
+    k: usize,
+    s: &Summary,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    bufs: &mut StageBuffers,
+) -> Result<MixtureFit<f64>, FitError> {
     if warm {
-        warm_fit(&mut full, mb, res.sample(), k, &s, opts, mo, stage)
+        warm_fit(full, mb, sample, k, s, opts, mo, bufs)
     } else {
-        two_stage::<_, &[f64]>(
-            &mut full,
-            None,
-            None,
-            res.sample(),
-            k,
-            &s,
-            opts,
-            mo,
-            &mut stage.engine,
-        )
+        let eng = &mut bufs.engine;
+        two_stage::<_, &[f64]>(full, None, None, sample, k, s, opts, mo, eng)
     }
 }
 

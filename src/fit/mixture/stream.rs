@@ -6,10 +6,9 @@ use super::estep::{Evaluator, Order, SuffStats};
 use super::moments::MomentBins;
 use super::params::{Bounds, Params};
 use super::{
-    check_k, sketch_has_shape, subsample_size, two_stage, warm_fit, MixtureFit, MixtureOptions,
-    Summary, SKETCH_BINS,
+    check_k, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary, SKETCH_BINS,
 };
-use super::{Reservoir, StageBuffers, RESERVOIR_CAPACITY};
+use super::{fit_after_scan, Reservoir, StageBuffers, RESERVOIR_CAPACITY};
 use crate::fit::{FitError, FitOptions};
 
 /// A data set that can be read again from the start, one chunk at a time (e.g. similarities
@@ -154,21 +153,17 @@ pub fn fit_mixture_source<S: ChunkSource>(
     }
     let mut full = SourcePass(src);
     let mut bufs = StageBuffers::new();
-    if warm {
-        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo, &mut bufs)
-    } else {
-        two_stage::<_, &[f64]>(
-            &mut full,
-            None,
-            None,
-            res.sample(),
-            k,
-            &s,
-            opts,
-            mo,
-            &mut bufs.engine,
-        )
-    }
+    fit_after_scan(
+        &mut full,
+        &mb,
+        res.sample(),
+        warm,
+        k,
+        &s,
+        opts,
+        mo,
+        &mut bufs,
+    )
 }
 
 pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
@@ -292,19 +287,15 @@ pub fn fit_mixture_sharded(
     }
     let mut full = Sharded { shards };
     let mut bufs = std::boxed::Box::new(StageBuffers::new());
-    if warm {
-        warm_fit(&mut full, &mb, res.sample(), k, &s, opts, mo, &mut bufs)
-    } else {
-        two_stage::<_, &[f64]>(
-            &mut full,
-            None,
-            None,
-            res.sample(),
-            k,
-            &s,
-            opts,
-            mo,
-            &mut bufs.engine,
-        )
-    }
+    fit_after_scan(
+        &mut full,
+        &mb,
+        res.sample(),
+        warm,
+        k,
+        &s,
+        opts,
+        mo,
+        &mut bufs,
+    )
 }
