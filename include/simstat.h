@@ -267,7 +267,7 @@ typedef struct SimstatMixtureOptions {
 } SimstatMixtureOptions;
 
 /**
- * A mixture of K truncated shifted gammas, Σ weights[i]·components[i], in fixed-capacity
+ * A mixture of K truncated shifted gammas, Σ `weights[i]`·`components[i]`, in fixed-capacity
  * arrays (entries at i ≥ k are zero). Written by `simstat_fit_mixture` (components ordered by
  * shift) and by `simstat_select_dsc` (the merged mixture of a level); read by the
  * `simstat_mixture_*` functions, which need 1 ≤ k ≤ `SIMSTAT_MAX_COMPONENTS`, valid

@@ -12,6 +12,8 @@
 //! * [`calibrate`] (the main job): from one query's scores against its corpus, hits included,
 //!   how many of the top results to return ([`calibrate::cut`]; 0 = nothing relevant), a
 //!   background the hits cannot capture, tail p-values and their inverse, relevance posteriors.
+//! * [`wire`]: a compact, versioned, allocation-free byte form of sketches, pass statistics and
+//!   fits, so shards reduce across processes and machines.
 //! * [`select`]: order selection without sweeps — merge dendrograms of mixing measures and the
 //!   Dendrogram Selection Criterion (DSC) beside AIC/BIC/ICL, for shifted-gamma mixtures and for
 //!   softmax-gated Gaussian mixtures of experts.
@@ -21,7 +23,8 @@
 //! |---|---|---|
 //! | `std`  | off | `std::error::Error` impls and other conveniences; no kernel needs it |
 //! | `ffi`  | off | the C ABI in [`ffi`] (status codes, no panics across the boundary) |
-//! | `rand` | off | sampling through `rand_core` |
+//! | `rand` | off | sampling under rand 0.10: `Distribution<f64>` for the distributions and mixtures (no_std) |
+//! | `serde` | off | `Serialize` / `Deserialize` for sketches, pass statistics, fits and distributions (checked on the way in, no alloc; see [`wire`]) |
 //!
 //! Math comes from `libm` (through `num-traits` with its `libm` feature), so the core builds on
 //! bare targets (`thumbv7em-none-eabihf`) and emits PTX for `nvptx64-nvidia-cuda`.
@@ -62,6 +65,7 @@ pub mod float;
 pub mod geometry;
 pub mod select;
 pub mod special;
+pub mod wire;
 
 #[cfg(feature = "ffi")]
 pub mod ffi;

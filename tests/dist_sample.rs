@@ -1,23 +1,30 @@
 //! Sampling (feature `rand`): Marsaglia–Tsang draws match the distribution's moments and cdf.
 #![cfg(feature = "rand")]
 
-use simstat::dist::rand_core::{impls, RngCore};
+use simstat::dist::rand::rand_core::{Infallible, TryRng};
 use simstat::dist::{ShiftedGamma, TruncatedShiftedGamma};
 
+/// SplitMix64, a user's own generator: rand 0.10 generators implement `TryRng` with
+/// `Error = Infallible` (and so `rand::Rng`).
 struct SplitMix64(u64);
-impl RngCore for SplitMix64 {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
+impl TryRng for SplitMix64 {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.try_next_u64()? >> 32) as u32)
     }
-    fn next_u64(&mut self) -> u64 {
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Ok(z ^ (z >> 31))
     }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        impls::fill_bytes_via_next(self, dst)
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let w = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
     }
 }
 
@@ -72,4 +79,25 @@ fn truncated_samples_stay_inside_and_follow_the_law() {
         let d = ks(x, |v| t.cdf(v));
         assert!(d < 1.63 / (n as f64).sqrt(), "KS {d}");
     }
+}
+
+#[test]
+fn rand_distribution_impls_draw_the_same_values() {
+    // `rng.sample(d)` and `d.sample_iter(rng)` (rand 0.10's `Distribution`) give exactly the
+    // inherent `sample`'s draws; a mixture's draws follow its cdf (KS at the 1 % level)
+    use rand::distr::Distribution;
+    use rand::{rngs::StdRng, RngExt, SeedableRng};
+    let g = TruncatedShiftedGamma::new(13.3, 35.5, -0.28, -1.0, 1.0).unwrap();
+    let (mut a, mut b) = (StdRng::seed_from_u64(3), StdRng::seed_from_u64(3));
+    for _ in 0..1000 {
+        let x: f64 = a.sample(g);
+        assert_eq!(x.to_bits(), g.sample(&mut b).to_bits());
+    }
+    let h = TruncatedShiftedGamma::new(30.0, 90.0, 0.1, -1.0, 1.0).unwrap();
+    let m = simstat::fit::MixtureFit::from_components(&[0.7, 0.3], &[g, h], 0, f64::NAN).unwrap();
+    let n = 20_000;
+    let xs: Vec<f64> = (&m).sample_iter(StdRng::seed_from_u64(5)).take(n).collect();
+    let cdf = |v: f64| 0.7 * g.cdf(v) + 0.3 * h.cdf(v);
+    let d = ks(xs, cdf);
+    assert!(d < 1.63 / (n as f64).sqrt(), "mixture KS {d}");
 }

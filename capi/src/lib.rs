@@ -3,7 +3,8 @@
 //!
 //! Build with `cargo build -p simstat-capi --profile capi` (panic = "abort"). The library itself
 //! never panics on any input (errors are values); the handler below only exists because a
-//! `no_std` staticlib must name one, and it aborts rather than unwinding across the C boundary.
+//! `no_std` staticlib must name one: it never unwinds across the C boundary, it stops the calling
+//! thread in a spin loop (no `std` to abort through; unreachable unless simstat has a bug).
 #![no_std]
 #![deny(missing_docs)]
 

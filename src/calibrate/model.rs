@@ -369,6 +369,7 @@ impl Calibrator {
 
 /// The scale a calibrator's components are fitted on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ScoreScale {
     /// The raw score (cosine similarity on [−1, 1]).
     #[default]
@@ -420,4 +421,83 @@ pub struct ScoreCutoff {
     /// The smallest discovered score (+inf when nothing is discovered): every score ≥ this
     /// threshold is a discovery.
     pub score_threshold: f64,
+}
+
+impl Calibrator {
+    /// Rebuilds a calibrator from its weights, components, scale and relevant component, with
+    /// the checks of [`Calibrator::from_components`]: `relevant` must be `None` (a background
+    /// model, [`Calibrator::from_background`]) or the component that constructor singles out
+    /// (the largest mean), so a model read back is the model written, bit for bit.
+    pub(crate) fn from_parts(
+        weights: &[f64],
+        components: &[TruncatedShiftedGamma],
+        scale: ScoreScale,
+        relevant: Option<usize>,
+    ) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let built = match relevant {
+            None => Calibrator::from_background(weights, components),
+            Some(_) => Calibrator::from_components(weights, components),
+        }
+        .map_err(|_| WireError::Invalid("weights"))?;
+        if built.relevant != relevant {
+            return Err(WireError::Invalid("relevant"));
+        }
+        Ok(built.with_scale(scale))
+    }
+
+    /// The components in order.
+    pub(crate) fn parts(&self) -> impl Iterator<Item = (f64, &TruncatedShiftedGamma)> + '_ {
+        self.iter().map(|(_, w, d)| (w, d))
+    }
+}
+
+/// Byte form (kind 6): the scale (0 cosine, 1 Fisher z), K, the relevant component (255 for
+/// none: a background model), then K × (weight, truncated gamma). Read back through the
+/// constructors' checks, so the model is the one written, bit for bit.
+impl crate::wire::ByteForm for Calibrator {
+    const KIND: u16 = 6;
+
+    fn payload_len(&self) -> usize {
+        3 + 48 * self.len
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        w.u8(match self.scale {
+            ScoreScale::Cosine => 0,
+            ScoreScale::FisherZ => 1,
+        });
+        w.u8(self.len as u8);
+        w.u8(self.relevant.map_or(255, |i| i as u8));
+        for (wt, d) in self.parts() {
+            w.f64(wt);
+            crate::wire::ByteForm::write_payload(d, w);
+        }
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let scale = match r.u8()? {
+            0 => ScoreScale::Cosine,
+            1 => ScoreScale::FisherZ,
+            _ => return Err(WireError::Invalid("scale")),
+        };
+        let k = r.u8()? as usize;
+        if k == 0 || k > MAX_CALIBRATION_COMPONENTS {
+            return Err(WireError::Invalid("k"));
+        }
+        let relevant = match r.u8()? {
+            255 => None,
+            i => Some(i as usize),
+        };
+        let mut weights = [0.0; MAX_CALIBRATION_COMPONENTS];
+        let first = TruncatedShiftedGamma::new(1.0, 1.0, -1.0, -1.0, 1.0)
+            .map_err(|_| WireError::Invalid("component"))?;
+        let mut comps = [first; MAX_CALIBRATION_COMPONENTS];
+        for (wt, c) in weights.iter_mut().zip(comps.iter_mut()).take(k) {
+            *wt = r.f64()?;
+            *c = TruncatedShiftedGamma::read_payload(r)?;
+        }
+        Calibrator::from_parts(&weights[..k], &comps[..k], scale, relevant)
+    }
 }

@@ -28,6 +28,6 @@ pub use error::ParamError;
 pub use shifted_gamma::ShiftedGamma;
 pub use truncated::TruncatedShiftedGamma;
 
-/// Re-export of the `rand_core` the samplers take (feature `rand`).
+/// Re-export of the `rand` (0.10) the samplers and `Distribution` impls use (feature `rand`).
 #[cfg(feature = "rand")]
-pub use rand_core;
+pub use rand;

@@ -292,3 +292,26 @@ impl TruncatedShiftedGamma {
         (m1, a * (a + 1.0) / (l * l) * r2)
     }
 }
+
+/// Byte form (kind 3): shape, rate, shift, lo, hi; read back through
+/// [`TruncatedShiftedGamma::new`] (so every check of the constructor applies and the cached
+/// constants are recomputed bit for bit).
+impl crate::wire::ByteForm for TruncatedShiftedGamma {
+    const KIND: u16 = 3;
+
+    fn payload_len(&self) -> usize {
+        40
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        for v in [self.shape(), self.rate(), self.shift(), self.lo, self.hi] {
+            w.f64(v);
+        }
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        let (shape, rate, shift, lo, hi) = (r.f64()?, r.f64()?, r.f64()?, r.f64()?, r.f64()?);
+        TruncatedShiftedGamma::new(shape, rate, shift, lo, hi)
+            .map_err(|_| crate::wire::WireError::Invalid("component"))
+    }
+}

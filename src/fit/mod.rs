@@ -27,16 +27,19 @@ mod sketch;
 
 pub use error::FitError;
 pub use options::FitOptions;
+#[cfg(feature = "serde")]
+pub(crate) use result::GammaParts;
 pub use result::{GammaFit, Regime};
-pub use single::{fit_gamma, fit_gamma_in, GammaWorkspace};
+pub use single::{fit_gamma, fit_gamma_f32, fit_gamma_f32_in, fit_gamma_in, GammaWorkspace};
 pub use sketch::{fit_gamma_sketch, Sketch};
 pub mod mixture;
 
 #[cfg(feature = "std")]
 pub use mixture::fit_mixture_sharded;
 pub use mixture::{
-    fit_mixture, fit_mixture_from, fit_mixture_in, fit_mixture_online, fit_mixture_sketch,
-    fit_mixture_source, fit_mixture_with, pass_statistics, standard_errors, ChunkSource,
+    fit_mixture, fit_mixture_f32, fit_mixture_from, fit_mixture_from_sketch,
+    fit_mixture_from_sketch_in, fit_mixture_in, fit_mixture_online, fit_mixture_sketch,
+    fit_mixture_source, fit_mixture_with, pass_statistics, standard_errors, ChunkSource, F32Chunks,
     MixtureFit, MixtureOptions, MixtureWorkspace, OnlineOptions, StandardErrors, StopReason,
     SuffStats, MAX_COMPONENTS,
 };

@@ -3,8 +3,8 @@
 //!
 //! Per observation, with m = x̄ − c and tᵢ = (xᵢ − x̄)/m (so xᵢ − c = m(1 + tᵢ)):
 //! s = ln m − mean ln(x − c) = −mean ln(1 + t), B = mean t/(1+t), D = mean (1/(1+t)² − 1),
-//! T = mean t². Then H = mean 1/(x−c) = (1 − B)/m, H2 = (1 + D)/m², and the spec's
-//! g = λ − (α−1)H, h = (dα/dc)/m + α/m² − (dα/dc)H − (α−1)H2 become
+//! T = mean t². Then H = mean 1/(x−c) = (1 − B)/m, H2 = (1 + D)/m², and the profile
+//! gradient and curvature g = λ − (α−1)H, h = (dα/dc)/m + α/m² − (dα/dc)H − (α−1)H2 become
 //! g = (1 + (α−1)B)/m, h = (dα/dc)·B/m + (1 − (α−1)D)/m², dα/dc = (−B/m)/(1/α − ψ′(α)):
 //! no term cancels, even at α ~ 1e5 where ln m and mean ln(x − c) agree to 6 digits.
 
@@ -104,7 +104,8 @@ impl Acc {
     }
 }
 
-/// α solving ln α − ψ(α) = s (Newton with ψ′, from the spec's closed-form start, ≤ 64 steps).
+/// α solving ln α − ψ(α) = s (Newton with ψ′, ≤ 64 steps, from Minka's closed-form start
+/// α₀ = (3 − s + √((s − 3)² + 24s))/(12s)).
 /// s ≤ 0 or NaN (no spread left) → +∞; s = +∞ → the smallest positive α.
 pub(crate) fn solve_shape(s: f64) -> f64 {
     if s.is_nan() || s <= 0.0 {

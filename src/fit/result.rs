@@ -6,6 +6,7 @@ use crate::Real;
 
 /// Which regime the maximum-likelihood fit ended in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Regime {
     /// An interior maximum of the profile likelihood (α > 1, finite shift).
     Regular,
@@ -138,4 +139,140 @@ pub(crate) fn assemble(
         converged: out.converged,
         dist,
     })
+}
+
+/// Every field of a [`GammaFit`] as plain numbers: what the byte form and serde carry, checked
+/// by [`GammaFit::from_parts`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GammaParts {
+    pub shape: f64,
+    pub rate: f64,
+    pub shift: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub log_likelihood: f64,
+    pub log_likelihood_untruncated: f64,
+    pub gradient: f64,
+    pub n: u64,
+    pub passes: u64,
+    pub sketch_passes: u64,
+    pub regime: Regime,
+    pub converged: bool,
+}
+
+impl GammaFit<f64> {
+    /// The fit's fields as plain numbers.
+    pub(crate) fn parts(&self) -> GammaParts {
+        GammaParts {
+            shape: self.shape,
+            rate: self.rate,
+            shift: self.shift,
+            lo: self.lo,
+            hi: self.hi,
+            log_likelihood: self.log_likelihood,
+            log_likelihood_untruncated: self.log_likelihood_untruncated,
+            gradient: self.gradient,
+            n: self.n,
+            passes: self.passes as u64,
+            sketch_passes: self.sketch_passes as u64,
+            regime: self.regime,
+            converged: self.converged,
+        }
+    }
+
+    /// A fit from its fields, after the checks of a fit read from outside: a valid
+    /// distribution ([`TruncatedShiftedGamma::new`], which also rebuilds it as the fit did),
+    /// no NaN, counts that fit a `usize`.
+    pub(crate) fn from_parts(p: &GammaParts) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let dist = TruncatedShiftedGamma::new(p.shape, p.rate, p.shift, p.lo, p.hi)
+            .map_err(|_| WireError::Invalid("distribution"))?;
+        for (v, f) in [
+            (p.log_likelihood, "log_likelihood"),
+            (p.log_likelihood_untruncated, "log_likelihood_untruncated"),
+            (p.gradient, "gradient"),
+        ] {
+            if v.is_nan() {
+                return Err(WireError::Invalid(f));
+            }
+        }
+        let count = |v: u64, f| usize::try_from(v).map_err(|_| WireError::Invalid(f));
+        Ok(GammaFit {
+            shape: p.shape,
+            rate: p.rate,
+            shift: p.shift,
+            lo: p.lo,
+            hi: p.hi,
+            log_likelihood: p.log_likelihood,
+            log_likelihood_untruncated: p.log_likelihood_untruncated,
+            gradient: p.gradient,
+            n: p.n,
+            passes: count(p.passes, "passes")?,
+            sketch_passes: count(p.sketch_passes, "sketch_passes")?,
+            regime: p.regime,
+            converged: p.converged,
+            dist,
+        })
+    }
+}
+
+/// Byte form (kind 4): shape, rate, shift, lo, hi, the two log-likelihoods and the gradient,
+/// n, the pass counts, the regime and the convergence flag. The distribution is rebuilt with
+/// [`TruncatedShiftedGamma::new`], as the fit built it.
+impl crate::wire::ByteForm for GammaFit<f64> {
+    const KIND: u16 = 4;
+
+    fn payload_len(&self) -> usize {
+        8 * 8 + 3 * 8 + 2
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        let p = self.parts();
+        for v in [
+            p.shape,
+            p.rate,
+            p.shift,
+            p.lo,
+            p.hi,
+            p.log_likelihood,
+            p.log_likelihood_untruncated,
+            p.gradient,
+        ] {
+            w.f64(v);
+        }
+        w.u64(p.n);
+        w.u64(p.passes);
+        w.u64(p.sketch_passes);
+        w.u8(match p.regime {
+            Regime::Regular => 0,
+            Regime::ShapeAtMostOne => 1,
+            Regime::NormalLimit => 2,
+        });
+        w.bool(p.converged);
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let p = GammaParts {
+            shape: r.f64()?,
+            rate: r.f64()?,
+            shift: r.f64()?,
+            lo: r.f64()?,
+            hi: r.f64()?,
+            log_likelihood: r.f64()?,
+            log_likelihood_untruncated: r.f64()?,
+            gradient: r.f64()?,
+            n: r.u64()?,
+            passes: r.u64()?,
+            sketch_passes: r.u64()?,
+            regime: match r.u8()? {
+                0 => Regime::Regular,
+                1 => Regime::ShapeAtMostOne,
+                2 => Regime::NormalLimit,
+                _ => return Err(WireError::Invalid("regime")),
+            },
+            converged: r.bool("converged")?,
+        };
+        GammaFit::from_parts(&p)
+    }
 }

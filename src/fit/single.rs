@@ -52,18 +52,18 @@ impl<const B: usize> Default for GammaWorkspace<B> {
 }
 
 /// Profile statistics at shift c over the raw data: one pass, four independent accumulators.
-fn exact_stats(data: &[f64], mean: f64, c: f64) -> Stats {
+fn exact_stats<T: Copy + Into<f64>>(data: &[T], mean: f64, c: f64) -> Stats {
     let m = mean - c;
     let inv_m = 1.0 / m;
     let mut acc = [Acc::default(); 4];
     let mut chunks = data.chunks_exact(4);
     for ch in &mut chunks {
         for (a, &x) in acc.iter_mut().zip(ch) {
-            a.add(x, 1.0, mean, c, inv_m);
+            a.add(x.into(), 1.0, mean, c, inv_m);
         }
     }
     for &x in chunks.remainder() {
-        acc[0].add(x, 1.0, mean, c, inv_m);
+        acc[0].add(x.into(), 1.0, mean, c, inv_m);
     }
     let [a0, a1, a2, a3] = acc;
     a0.plus(a1).plus(a2.plus(a3)).finish(data.len() as f64, m)
@@ -117,6 +117,45 @@ pub fn fit_gamma_in<const B: usize>(
     opts: &FitOptions,
     ws: &mut GammaWorkspace<B>,
 ) -> Result<GammaFit<f64>, FitError> {
+    fit_gamma_values(data, opts, ws)
+}
+
+/// [`fit_gamma`] on `f32` data, read in place (no widened copy): the same fit, bit for bit, as
+/// [`fit_gamma`] on the values widened to f64 (each widening is exact).
+///
+/// ```
+/// use simstat::fit::{fit_gamma, fit_gamma_f32, FitOptions};
+/// let x: Vec<f32> = (0..500).map(|i| -0.2 + 0.3 * ((i as f32 + 0.5) / 500.0).powi(2)).collect();
+/// let wide: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+/// let a = fit_gamma_f32(&x, &FitOptions::default())?;
+/// assert_eq!(a, fit_gamma(&wide, &FitOptions::default())?);
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+///
+/// # Errors
+/// As [`fit_gamma`].
+pub fn fit_gamma_f32(data: &[f32], opts: &FitOptions) -> Result<GammaFit<f64>, FitError> {
+    let mut ws = GammaWorkspace::<STACK_BINS>::new();
+    fit_gamma_values(data, opts, &mut ws)
+}
+
+/// [`fit_gamma_f32`] in a caller-provided [`GammaWorkspace`] (see [`fit_gamma_in`]).
+///
+/// # Errors
+/// As [`fit_gamma`].
+pub fn fit_gamma_f32_in<const B: usize>(
+    data: &[f32],
+    opts: &FitOptions,
+    ws: &mut GammaWorkspace<B>,
+) -> Result<GammaFit<f64>, FitError> {
+    fit_gamma_values(data, opts, ws)
+}
+
+fn fit_gamma_values<T: Copy + Into<f64>, const B: usize>(
+    data: &[T],
+    opts: &FitOptions,
+    ws: &mut GammaWorkspace<B>,
+) -> Result<GammaFit<f64>, FitError> {
     opts.validate()?;
     if data.len() < 3 {
         return Err(FitError::TooFewSamples {
@@ -126,7 +165,7 @@ pub fn fit_gamma_in<const B: usize>(
     }
     let sk = &mut ws.sketch;
     sk.reset(opts.lo, opts.hi)?;
-    sk.extend(data)?;
+    sk.extend_values(data)?;
     let fr = sk.frame()?;
     let (u0, sketch_passes) = if opts.warm_start {
         let o = sketch_outcome(sk, opts)?;

@@ -10,6 +10,7 @@ use super::error::FitError;
 use super::options::FitOptions;
 use super::profile::{initial_u, newton, Acc, Frame, Stats};
 use super::result::{assemble, GammaFit};
+use crate::wire::{ByteForm, Reader, WireError, Writer};
 
 /// 2²⁰: the quantisation of a value's offset inside its bin. Per-bin sums stay below 2⁶⁴ for
 /// up to 2⁴⁴ values in one bin; beyond that they wrap (still order-independent, but the bin
@@ -132,10 +133,24 @@ impl<const B: usize> Sketch<B> {
     /// Adds every value of `xs`. Stops at the first invalid value and returns its index (the
     /// values before it are in the sketch, it and those after are not).
     pub fn extend(&mut self, xs: &[f64]) -> Result<(), FitError> {
+        self.extend_values(xs)
+    }
+
+    /// [`Sketch::extend`] for `f32` values, read in place (each widened to f64 exactly: the
+    /// sketch is bit-identical to that of the widened values).
+    ///
+    /// # Errors
+    /// As [`Sketch::extend`].
+    pub fn extend_f32(&mut self, xs: &[f32]) -> Result<(), FitError> {
+        self.extend_values(xs)
+    }
+
+    pub(crate) fn extend_values<T: Copy + Into<f64>>(&mut self, xs: &[T]) -> Result<(), FitError> {
         let (lo, hi, inv_w) = (self.lo, self.hi, self.inv_width);
         let (mut min, mut max, mut n) = (self.min, self.max, self.n);
         let mut bad = None;
-        for (i, &x) in xs.iter().enumerate() {
+        for (i, x) in xs.iter().enumerate() {
+            let x: f64 = (*x).into();
             // NaN and ±∞ fail this test too (lo, hi are finite)
             if !(x >= lo && x <= hi) {
                 bad = Some(if x.is_finite() {
@@ -239,6 +254,34 @@ impl<const B: usize> Sketch<B> {
         let pos = (mean_units + 0.5) / OFF_SCALE; // in bins
         let w = (self.hi - self.lo) / B as f64;
         (self.lo + pos * w).clamp(self.min, self.max)
+    }
+
+    /// Writes the non-empty bins as weighted points: each bin at the mean of its values (from
+    /// the integer offset sums, clamped into [min, max]) with its count as weight, in increasing
+    /// order. Returns how many were written (at most `min(xs.len(), ws.len())`; bins past that
+    /// are left out).
+    pub(crate) fn bin_means(&self, xs: &mut [f64], ws: &mut [f64]) -> usize {
+        let w = (self.hi - self.lo) / B as f64;
+        let mut m = 0;
+        for (k, (&c, &o)) in self.counts.iter().zip(self.offsets.iter()).enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let (Some(x), Some(wt)) = (xs.get_mut(m), ws.get_mut(m)) else {
+                break;
+            };
+            // + ½ quantum per value: offsets were truncated onto the 2⁻²⁰ grid
+            let within = (o as f64 + 0.5 * c as f64) / (c as f64 * OFF_SCALE);
+            *x = (self.lo + (k as f64 + within) * w).clamp(self.min, self.max);
+            *wt = c as f64;
+            m += 1;
+        }
+        m
+    }
+
+    /// Number of non-empty bins.
+    pub fn occupied_bins(&self) -> usize {
+        self.counts.iter().filter(|&&c| c > 0).count()
     }
 
     /// Bin index of x ∈ [lo, hi] and x's offset inside the bin in units of 2⁻²⁰ bin.
@@ -353,6 +396,177 @@ pub(crate) fn sketch_outcome<const B: usize>(
     let (var, third) = sketch.moments(fr.mean);
     let u0 = initial_u(&fr, var, third);
     Ok(newton(|c| sketch.stats(fr.mean, c), &fr, u0, opts))
+}
+
+/// Byte form (kind 1): the bin count `B` (u32), lo, hi, n, min, max, then the bins — dense
+/// (`B` × count, offset sum) or sparse (occupied bins only: index u32, count, offset sum),
+/// whichever is shorter. Reading checks that `B` matches, the interval is valid, the counts add
+/// up to n, the offset sums fit their counts, and min and max lie in occupied bins; the sketch
+/// read back equals the one written (`==`, bit for bit), so merged sketches from other
+/// processes fit exactly as one built here.
+impl<const B: usize> ByteForm for Sketch<B> {
+    const KIND: u16 = 1;
+
+    fn payload_len(&self) -> usize {
+        let nnz = self.occupied_bins();
+        49 + if sparse(nnz, B) { 20 * nnz } else { 16 * B }
+    }
+
+    fn write_payload(&self, w: &mut Writer<'_>) {
+        let nnz = self.occupied_bins();
+        w.u32(B as u32);
+        for v in [self.lo, self.hi] {
+            w.f64(v);
+        }
+        w.u64(self.n);
+        for v in [self.min, self.max] {
+            w.f64(v);
+        }
+        w.bool(sparse(nnz, B));
+        w.u32(nnz as u32);
+        if sparse(nnz, B) {
+            for (k, c, o) in self.occupied() {
+                w.u32(k as u32);
+                w.u64(c);
+                w.u64(o);
+            }
+        } else {
+            for (&c, &o) in self.counts.iter().zip(self.offsets.iter()) {
+                w.u64(c);
+                w.u64(o);
+            }
+        }
+    }
+
+    fn read_payload(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let mut s = Self::blank();
+        s.read_fields(r)?;
+        Ok(s)
+    }
+}
+
+/// The sparse layout is used when it is shorter (20 bytes per occupied bin against 16 per bin).
+fn sparse(nnz: usize, bins: usize) -> bool {
+    20 * nnz < 16 * bins
+}
+
+impl<const B: usize> Sketch<B> {
+    /// Reads a byte form written by [`ByteForm::write_to`] into this sketch in place (no
+    /// `16·B`-byte temporary on the stack, unlike [`ByteForm::read_from`]). On error the
+    /// sketch is left empty on its previous interval (or blank, when it had none).
+    ///
+    /// # Errors
+    /// As [`ByteForm::read_from`].
+    pub fn read_into(&mut self, bytes: &[u8]) -> Result<(), WireError> {
+        let payload = crate::wire::open(bytes, Self::KIND)?;
+        let mut r = Reader::new_payload(payload);
+        let (lo, hi) = (self.lo, self.hi);
+        let out = self.read_fields(&mut r).and_then(|()| {
+            if r.position() == payload.len() {
+                Ok(())
+            } else {
+                Err(WireError::Invalid("payload length"))
+            }
+        });
+        if out.is_err() && self.reset(lo, hi).is_err() {
+            *self = Self::blank();
+        }
+        out
+    }
+
+    fn read_fields(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+        if r.u32()? as usize != B {
+            return Err(WireError::Invalid("bins"));
+        }
+        let (lo, hi) = (r.f64()?, r.f64()?);
+        let n = r.u64()?;
+        let (min, max) = (r.f64()?, r.f64()?);
+        let is_sparse = r.bool("layout")?;
+        let nnz = r.u32()? as usize;
+        if nnz > B || is_sparse != sparse(nnz, B) {
+            return Err(WireError::Invalid("occupied bins"));
+        }
+        let slots = if is_sparse { nnz } else { B };
+        let bins = (0..slots).map(|i| {
+            let k = if is_sparse { r.u32()? as usize } else { i };
+            Ok((k, r.u64()?, r.u64()?))
+        });
+        self.fill_checked(lo, hi, n, (min, max), nnz, is_sparse, bins)
+    }
+
+    /// Sets this sketch to the given state after every check a sketch from outside needs:
+    /// a valid interval, bins (index, count, offset sum) in increasing index order (occupied
+    /// only, when `sparse`) whose counts add up to `n` and occupy `nnz` bins, offset sums a
+    /// count allows, and min / max in occupied bins (±∞ when empty).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fill_checked<I>(
+        &mut self,
+        lo: f64,
+        hi: f64,
+        n: u64,
+        (min, max): (f64, f64),
+        nnz: usize,
+        sparse: bool,
+        bins: I,
+    ) -> Result<(), WireError>
+    where
+        I: Iterator<Item = Result<(usize, u64, u64), WireError>>,
+    {
+        self.reset(lo, hi)
+            .map_err(|_| WireError::Invalid("interval"))?;
+        let mut total: u64 = 0;
+        let mut seen = 0;
+        let mut next = 0;
+        for bin in bins {
+            let (k, c, o) = bin?;
+            // indices strictly increase; sparse entries name occupied bins
+            if k < next || k >= B || (sparse && c == 0) {
+                return Err(WireError::Invalid("bin index"));
+            }
+            // each value adds at most 2²⁰ to its bin's offset sum (wrapping only past 2⁴⁴)
+            if c < 1 << 44 && o > c << 20 {
+                return Err(WireError::Invalid("offset sum"));
+            }
+            total = total.checked_add(c).ok_or(WireError::Invalid("counts"))?;
+            seen += usize::from(c > 0);
+            if let (Some(dc), Some(doff)) = (self.counts.get_mut(k), self.offsets.get_mut(k)) {
+                *dc = c;
+                *doff = o;
+            }
+            next = k + 1;
+        }
+        if total != n || seen != nnz {
+            return Err(WireError::Invalid("counts"));
+        }
+        if n == 0 {
+            if min != f64::INFINITY || max != f64::NEG_INFINITY {
+                return Err(WireError::Invalid("min/max"));
+            }
+        } else {
+            let inside = |x: f64| x >= lo && x <= hi;
+            if !(inside(min) && inside(max) && min <= max) {
+                return Err(WireError::Invalid("min/max"));
+            }
+            let occupied = |x: f64| self.counts.get(self.locate(x).0).is_some_and(|&c| c > 0);
+            if !(occupied(min) && occupied(max)) || (min == max && n > 1 && nnz > 1) {
+                return Err(WireError::Invalid("min/max"));
+            }
+        }
+        self.n = n;
+        self.min = min;
+        self.max = max;
+        Ok(())
+    }
+
+    /// The occupied bins as (index, count, offset sum), in increasing index order.
+    pub(crate) fn occupied(&self) -> impl Iterator<Item = (usize, u64, u64)> + '_ {
+        self.counts
+            .iter()
+            .zip(self.offsets.iter())
+            .enumerate()
+            .filter(|(_, (&c, _))| c > 0)
+            .map(|(k, (&c, &o))| (k, c, o))
+    }
 }
 
 /// Full 64×64 → 128-bit product as (high, low) words, from 32-bit limbs.

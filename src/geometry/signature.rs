@@ -73,8 +73,8 @@ impl BinStats {
 /// Alignment of embedding and signature geometry over all pairs i < j.
 ///
 /// `emb` is n×f, `sig` is n×v (row-major); `edges` (ascending, length B+1 ≥ 2) define bins
-/// [edges[b], edges[b+1]) of the embedding cosine (the last bin closed); `bins_out` (length ≥ B)
-/// receives each bin's moments; pairs outside [edges[0], edges[B]] count only in the returned
+/// [`edges[b]`, `edges[b+1]`) of the embedding cosine (the last bin closed); `bins_out` (length ≥ B)
+/// receives each bin's moments; pairs outside [`edges[0]`, `edges[B]`] count only in the returned
 /// overall moments. Cosines use the dispatched pair kernel, f32 or f64 accumulation per `T`.
 ///
 /// ```

@@ -5,8 +5,8 @@
 //! mean, sd and third-over-second cumulant, every coordinate in units of x, divided by the sd
 //! S of the whole level-K0 mixture so that the dendrogram does not depend on the units of x
 //! ([`GammaAtom::standardise`] sets S). d(i, j) = p_i p_j/(p_i + p_j) ‖θ_i − θ_j‖² (the paper's
-//! Voronoi-type weight times the squared Euclidean distance). The spec's (μ/S, σ/S, 2/√α)
-//! chart is [`GammaChart::Skewness`]; see `src/select/README.md` for why it is not the default.
+//! Voronoi-type weight times the squared Euclidean distance). The (μ/S, σ/S, 2/√α)
+//! chart (mean, spread and skewness) is [`GammaChart::Skewness`]; see `src/select/README.md` for why it is not the default.
 //!
 //! ## Merge
 //! [`GammaMerge::Moments`] (default): the merged atom has weight p = p_i + p_j and the first
@@ -57,7 +57,7 @@ pub enum GammaChart {
     /// sd S. Smooth in (α, λ, c) and at the normal limit α → ∞ (where κ3/κ2 → 0).
     #[default]
     Cumulant,
-    /// θ = (μ/S, σ/S, 2/√α): the spec's first recommendation, with the dimensionless skewness
+    /// θ = (μ/S, σ/S, 2/√α): the natural first choice, with the dimensionless skewness
     /// 2/√α as third coordinate. Kept for comparison: the skewness of an over-fitted atom is
     /// poorly determined (atoms of one true component range from α ≈ 2 to the normal limit),
     /// and in units of its own sd it outweighs the mean differences between components.

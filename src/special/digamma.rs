@@ -21,7 +21,7 @@
 //!   cancels (next to the zeros of ψ between poles): in (−30, 0) a degree-28 Taylor expansion
 //!   about the zero (zero stored as hi + lo, radius 0.055); below −30, when the cancellation
 //!   ratio exceeds 6, the reflection again with both terms in double-double
-//!   ([`super::digamma_dd`]). Full relative accuracy up to the zeros themselves.
+//!   (the double-double evaluation in `digamma_dd.rs`). Full relative accuracy up to the zeros themselves.
 //!
 //! Domain (libm-like): NaN → NaN; poles (0, −0, negative integers, every x ≤ −2^52) → NaN;
 //! −inf → NaN; +inf → +inf. For `0 < x < 5.6e-309` the true value is below `−f64::MAX` and the

@@ -1,6 +1,6 @@
 //! Special functions the gamma fits need: ψ, ψ′, ln Γ, regularized incomplete gamma P/Q, P⁻¹.
 //!
-//! Every function is generic over [`Real`](crate::Real) (`f32`, `f64`), allocation-free, cannot
+//! Every function is generic over [`Real`] (`f32`, `f64`), allocation-free, cannot
 //! panic, and every loop has a fixed iteration bound. The `f64` kernels are the `*_f64` functions
 //! in the submodules; the generic entry points below widen to `f64`, evaluate, and round once.
 //!

@@ -395,7 +395,7 @@ impl Step<'_> {
             tn
         };
         // an exponential component (α at the floor 1) stops its shift just below the
-        // lowest point it claims (failure mode 4: a shift cannot pass a point its component
+        // lowest point it claims (the support trap: a shift cannot pass a point its component
         // still claims; at α = 1 the likelihood drops there), and one leaving the floor
         // from there steps back from that point's cusp
         retreat_shifts(p, tn, self.caps, self.st, b);

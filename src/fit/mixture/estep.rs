@@ -6,7 +6,7 @@ use super::vmath;
 use super::MAX_COMPONENTS;
 use crate::special::ln_gamma;
 
-/// Responsibilities below this are treated as exactly 0 (support trap, failure mode 4).
+/// Responsibilities below this are treated as exactly 0 (the support trap: a shift may not pass a point its component still claims).
 pub(crate) const R_FLOOR: f64 = 1e-10;
 /// Length of the per-point feature vector φ = (r_k·(1, ln d, d, 1/d))_k.
 pub(crate) const MAX_V: usize = 4 * MAX_COMPONENTS;
@@ -177,6 +177,109 @@ impl SuffStats {
             }
         }
         d
+    }
+}
+
+/// Byte form (kind 2) of pass statistics, so shards computed elsewhere merge here: K, the
+/// order of the pass, n, the count, the log-likelihood, the uncovered count, K × 10 first-order
+/// sums, K support minima, and for a second-order pass the packed Σ φ φᵀ ((4K)(4K + 1)/2
+/// values). Reading checks K, the order, and that no statistic is NaN.
+impl crate::wire::ByteForm for SuffStats {
+    const KIND: u16 = 2;
+
+    fn payload_len(&self) -> usize {
+        let k = self.k.min(MAX_COMPONENTS);
+        let m = 4 * k;
+        2 + 8 * 4
+            + 8 * 11 * k
+            + if self.second_order {
+                8 * (m * (m + 1) / 2)
+            } else {
+                0
+            }
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        let k = self.k.min(MAX_COMPONENTS);
+        w.u8(k as u8);
+        w.u8(self.order as u8);
+        w.f64(self.n);
+        w.u64(self.count);
+        w.f64(self.ll);
+        w.u64(self.uncovered);
+        for row in &self.w[..k] {
+            for &v in row {
+                w.f64(v);
+            }
+        }
+        for &v in &self.xmin[..k] {
+            w.f64(v);
+        }
+        if self.second_order {
+            let m = 4 * k;
+            for &v in &self.phi[..m * (m + 1) / 2] {
+                w.f64(v);
+            }
+        }
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        let k = r.u8()? as usize;
+        let order = r.u8()?;
+        let (n, count, ll, uncovered) = (r.f64()?, r.u64()?, r.f64()?, r.u64()?);
+        let mut st = SuffStats::from_header(k, order, n, count, ll, uncovered)?;
+        for row in st.w.iter_mut().take(k) {
+            for v in row.iter_mut() {
+                *v = r.number("sums")?;
+            }
+        }
+        for v in st.xmin.iter_mut().take(k) {
+            *v = r.number("support minima")?;
+        }
+        let m = 4 * k;
+        if st.second_order {
+            for v in st.phi.iter_mut().take(m * (m + 1) / 2) {
+                *v = r.number("second-order sums")?;
+            }
+        }
+        Ok(st)
+    }
+}
+
+impl SuffStats {
+    /// Empty statistics with the given header after the checks of statistics read from
+    /// outside: K in 1..=[`MAX_COMPONENTS`], a known order code (0 gradient, 1 EM, 2 Hessian),
+    /// n ≥ 0, no NaN. The sums are then filled by the caller (each checked for NaN).
+    pub(crate) fn from_header(
+        k: usize,
+        order: u8,
+        n: f64,
+        count: u64,
+        ll: f64,
+        uncovered: u64,
+    ) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        if k == 0 || k > MAX_COMPONENTS {
+            return Err(WireError::Invalid("k"));
+        }
+        let order = match order {
+            0 => Order::Grad,
+            1 => Order::Em,
+            2 => Order::Hess,
+            _ => return Err(WireError::Invalid("order")),
+        };
+        if !(n >= 0.0) {
+            return Err(WireError::Invalid("n"));
+        }
+        if ll.is_nan() {
+            return Err(WireError::Invalid("log_likelihood"));
+        }
+        let mut st = SuffStats::new(k, order);
+        st.n = n;
+        st.count = count;
+        st.ll = ll;
+        st.uncovered = uncovered;
+        Ok(st)
     }
 }
 

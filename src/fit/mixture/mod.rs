@@ -40,6 +40,7 @@
 
 mod engine;
 mod estep;
+mod from_sketch;
 mod inference;
 mod init;
 mod moments;
@@ -54,15 +55,18 @@ mod warm;
 mod workspace;
 
 pub use estep::SuffStats;
+pub use from_sketch::{fit_mixture_from_sketch, fit_mixture_from_sketch_in};
 pub use inference::{standard_errors, StandardErrors};
 pub use online::{fit_mixture_online, OnlineOptions};
 pub use result::{MixtureFit, StopReason};
 #[cfg(feature = "std")]
 pub use stream::fit_mixture_sharded;
-pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, SliceChunks};
+pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, F32Chunks, SliceChunks};
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
 pub use workspace::MixtureWorkspace;
 pub(crate) use workspace::{Engine, StageBuffers};
+#[cfg(feature = "serde")]
+pub(crate) use {estep::PHI_LEN as PHI_CAPACITY, result::MixtureParts};
 
 use super::{FitError, FitOptions, Sketch};
 pub(crate) use engine::Scratch;
@@ -283,6 +287,28 @@ impl Summary {
         }
         self.n += xs.len() as u64;
         Ok(())
+    }
+    /// The summary of weighted points (a sketch's bins) of `n` values whose exact minimum and
+    /// maximum are known: moments from the points, extremes as given.
+    pub fn from_weighted(xs: &[f64], ws: &[f64], n: u64, min: f64, max: f64) -> Self {
+        let total: f64 = ws.iter().sum();
+        let mean = if total > 0.0 {
+            xs.iter().zip(ws).map(|(&x, &w)| w * x).sum::<f64>() / total
+        } else {
+            0.0
+        };
+        let mut out = Summary::new();
+        out.n = n;
+        out.min = min;
+        out.max = max;
+        out.shift = mean;
+        out.s2[0] = xs
+            .iter()
+            .zip(ws)
+            .map(|(&x, &w)| w * (x - mean) * (x - mean))
+            .sum::<f64>()
+            * (n as f64 / total.max(1.0));
+        out
     }
     /// Σ (x − shift) and Σ (x − shift)², the lanes added in lane order.
     fn sums(&self) -> (f64, f64) {
@@ -654,7 +680,7 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
     let (mut p1, mut i1) = two_stage_inner(
         full, again, mid_again, sorted, k, s, opts, mo, eng, &mut run,
     );
-    // a component left at the weight floor is degenerate (failure mode 3): check K − 1 too
+    // a component left at the weight floor is degenerate (its mass is rounding): check K − 1 too
     let floored = (0..k).any(|i| run.p.tau[i] <= 1.01 * mo.min_weight);
     if k >= 2 && (mo.nested_guard || !run.converged || run.stalled || run.cornered || floored) {
         let mut prev = Run::failed(k - 1);
@@ -714,8 +740,8 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
 ///
 /// Errors: `k = 0` or `k >` [`MAX_COMPONENTS`] → [`FitError::BadOptions`]`("k")`; fewer than
 /// 4k − 1 points (the number of free parameters: k shapes, rates and shifts, k − 1 weights;
-/// with fewer the maximum-likelihood problem is not identifiable, and this also rejects the
-/// n < 3k the issue names) → [`FitError::TooFewSamples`]; NaN/±∞ → [`FitError::NonFinite`];
+/// with fewer the maximum-likelihood problem is not identifiable, and this also rejects
+/// n < 3k) → [`FitError::TooFewSamples`]; NaN/±∞ → [`FitError::NonFinite`];
 /// values outside [lo, hi] → [`FitError::OutOfInterval`]; all values equal →
 /// [`FitError::AllEqual`].
 ///
@@ -739,6 +765,36 @@ pub fn fit_mixture_with(
 ) -> Result<MixtureFit<f64>, FitError> {
     let mut ws = MixtureWorkspace::new();
     fit_mixture_in(data, k, opts, mo, &mut ws)
+}
+
+/// [`fit_mixture_with`] on `f32` data, read in place in chunks ([`F32Chunks`]; no widened
+/// copy of the data): the same fit, bit for bit, as [`fit_mixture_with`] on the values widened
+/// to f64 (each widening is exact and chunked passes equal slice passes bit for bit). Reads the
+/// data once more than the slice path (a counting pass). Stack: as [`fit_mixture_source`].
+///
+/// ```
+/// use simstat::fit::{fit_mixture_f32, fit_mixture_with, FitOptions, MixtureOptions};
+/// let q = |a: f64, l: f64, c: f64, n: usize| -> Vec<f64> {
+///     (0..n).map(|i| c + simstat::special::gamma_p_inv(a, (i as f64 + 0.5) / n as f64) / l).collect()
+/// };
+/// let mut wide = q(13.3, 35.5, -0.28, 1400);
+/// wide.extend(q(30.0, 90.0, 0.1, 600));
+/// let x: Vec<f32> = wide.iter().map(|&v| v as f32).collect();
+/// let wide: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+/// let (opts, mo) = (FitOptions::default(), MixtureOptions::default());
+/// assert_eq!(fit_mixture_f32(&x, 2, &opts, &mo)?, fit_mixture_with(&wide, 2, &opts, &mo)?);
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+///
+/// # Errors
+/// As [`fit_mixture_with`].
+pub fn fit_mixture_f32(
+    data: &[f32],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    fit_mixture_source(&mut F32Chunks::new(data), k, opts, mo)
 }
 
 /// [`fit_mixture_with`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,

@@ -178,8 +178,8 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
     }
 }
 
-/// Upper bounds of the shifts from the support (failure mode 4: a shift cannot pass a point its
-/// component still claims): just below the smallest point component i claims (r ≥
+/// Upper bounds of the shifts from the support (the support trap: a shift cannot pass a point
+/// its component still claims): just below the smallest point component i claims (r ≥
 /// [`R_FLOOR`](super::estep::R_FLOOR) in the pass `st` at `p`), and for the lowest component
 /// also below `x_min`; +∞ for a component that claims nothing. The gap below the point is
 /// 1e−12 of the component's scale 1/λ (at least a few ULP), so the likelihood given up is about

@@ -12,6 +12,7 @@ use crate::Real;
 /// Why the optimiser of a [`MixtureFit`] stopped ([`MixtureFit::stop_reason`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum StopReason {
     /// Converged: the projected-gradient norm reached its tolerance
     /// ([`MixtureOptions::grad_tol`](super::MixtureOptions::grad_tol)·N).
@@ -68,7 +69,7 @@ impl core::fmt::Display for StopReason {
 /// A fitted mixture of truncated shifted gammas (at most [`MAX_COMPONENTS`], stored inline).
 ///
 /// Components are ordered by increasing shift in every result (no label switching).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct MixtureFit<T: Real = f64> {
     k: usize,
     weights: [f64; MAX_COMPONENTS],
@@ -419,5 +420,217 @@ impl<T: Real> MixtureFit<T> {
     /// would be unbounded below it).
     pub fn at_shape_floor(&self) -> bool {
         self.at_shape_floor
+    }
+}
+
+/// Every field of a [`MixtureFit`] as plain numbers (components as shape, rate, shift, lo,
+/// hi): what the byte form and serde carry, checked by [`MixtureFit::from_parts`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MixtureParts {
+    pub k: usize,
+    pub weights: [f64; MAX_COMPONENTS],
+    pub comps: [[f64; 5]; MAX_COMPONENTS],
+    pub ll: f64,
+    pub n: u64,
+    pub iterations: u64,
+    pub passes: u64,
+    pub stage1_passes: u64,
+    pub grad_norm: f64,
+    pub converged: bool,
+    pub stop: StopReason,
+    pub at_shape_cap: bool,
+    pub at_shape_floor: bool,
+}
+
+impl MixtureFit<f64> {
+    /// The fit's fields as plain numbers.
+    pub(crate) fn parts(&self) -> MixtureParts {
+        let mut comps = [[0.0; 5]; MAX_COMPONENTS];
+        for (o, c) in comps.iter_mut().zip(self.comps.iter()).take(self.k) {
+            *o = [c.shape(), c.rate(), c.shift(), c.lo(), c.hi()];
+        }
+        MixtureParts {
+            k: self.k,
+            weights: self.weights,
+            comps,
+            ll: self.ll,
+            n: self.n,
+            iterations: self.iterations as u64,
+            passes: self.passes as u64,
+            stage1_passes: self.stage1_passes as u64,
+            grad_norm: self.grad_norm,
+            converged: self.converged,
+            stop: self.stop,
+            at_shape_cap: self.at_shape_cap,
+            at_shape_floor: self.at_shape_floor,
+        }
+    }
+
+    /// A fit from its fields, after the checks of a fit read from outside: K in
+    /// 1..=[`MAX_COMPONENTS`], weights a probability vector (finite, ≥ 0, summing to 1 within
+    /// 1e-9), every component valid ([`TruncatedShiftedGamma::new`]) on one common interval and
+    /// sorted by shift, counts that fit a `usize`.
+    pub(crate) fn from_parts(p: &MixtureParts) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let k = p.k;
+        if k == 0 || k > MAX_COMPONENTS {
+            return Err(WireError::Invalid("k"));
+        }
+        let filler = TruncatedShiftedGamma::new(1.0, 1.0, -1.0, -1.0, 1.0)
+            .map_err(|_| WireError::Invalid("component"))?;
+        let mut comps = [filler; MAX_COMPONENTS];
+        let mut total = 0.0;
+        for i in 0..k {
+            let wt = p.weights[i];
+            if !(wt.is_finite() && wt >= 0.0) {
+                return Err(WireError::Invalid("weights"));
+            }
+            total += wt;
+            let [shape, rate, shift, lo, hi] = p.comps[i];
+            let c = TruncatedShiftedGamma::new(shape, rate, shift, lo, hi)
+                .map_err(|_| WireError::Invalid("component"))?;
+            if i > 0
+                && (c.lo() != comps[0].lo()
+                    || c.hi() != comps[0].hi()
+                    || c.shift() < comps[i - 1].shift())
+            {
+                return Err(WireError::Invalid("components"));
+            }
+            comps[i] = c;
+        }
+        if !((total - 1.0).abs() <= 1e-9) {
+            return Err(WireError::Invalid("weights"));
+        }
+        let count = |v: u64, f| usize::try_from(v).map_err(|_| WireError::Invalid(f));
+        let mut weights = [0.0; MAX_COMPONENTS];
+        weights[..k].copy_from_slice(&p.weights[..k]);
+        Ok(MixtureFit {
+            k,
+            weights,
+            comps,
+            ll: p.ll,
+            n: p.n,
+            iterations: count(p.iterations, "iterations")?,
+            passes: count(p.passes, "passes")?,
+            stage1_passes: count(p.stage1_passes, "stage1_passes")?,
+            grad_norm: p.grad_norm,
+            converged: p.converged,
+            stop: p.stop,
+            at_shape_cap: p.at_shape_cap,
+            at_shape_floor: p.at_shape_floor,
+            _t: PhantomData,
+        })
+    }
+}
+
+impl StopReason {
+    /// Code in the byte form.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            StopReason::Gradient => 0,
+            StopReason::Flat => 1,
+            StopReason::PassLimit => 2,
+            StopReason::NoAscent => 3,
+            StopReason::NotRun => 4,
+        }
+    }
+    /// The reason of a byte-form code.
+    pub(crate) fn from_code(c: u8) -> Option<Self> {
+        Some(match c {
+            0 => StopReason::Gradient,
+            1 => StopReason::Flat,
+            2 => StopReason::PassLimit,
+            3 => StopReason::NoAscent,
+            4 => StopReason::NotRun,
+            _ => return None,
+        })
+    }
+}
+
+/// Byte form (kind 5): K, then per component its weight and its truncated gamma (shape, rate,
+/// shift, lo, hi), the log-likelihood, n, the run counts (iterations, passes, stage-1 passes),
+/// the gradient norm, the convergence flag, the [`StopReason`] and the shape cap / floor flags.
+/// Reading checks K, that the weights are a probability vector (finite, ≥ 0, summing to 1
+/// within 1e-9), that every component is valid on one common interval and sorted by shift.
+impl crate::wire::ByteForm for MixtureFit<f64> {
+    const KIND: u16 = 5;
+
+    fn payload_len(&self) -> usize {
+        1 + 48 * self.k + 8 * 6 + 4
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        let p = self.parts();
+        w.u8(p.k as u8);
+        for (&wt, c) in p.weights.iter().zip(p.comps.iter()).take(p.k) {
+            w.f64(wt);
+            for &v in c {
+                w.f64(v);
+            }
+        }
+        w.f64(p.ll);
+        w.u64(p.n);
+        w.u64(p.iterations);
+        w.u64(p.passes);
+        w.u64(p.stage1_passes);
+        w.f64(p.grad_norm);
+        w.bool(p.converged);
+        w.u8(p.stop.code());
+        w.bool(p.at_shape_cap);
+        w.bool(p.at_shape_floor);
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let k = r.u8()? as usize;
+        if k == 0 || k > MAX_COMPONENTS {
+            return Err(WireError::Invalid("k"));
+        }
+        let mut weights = [0.0; MAX_COMPONENTS];
+        let mut comps = [[0.0; 5]; MAX_COMPONENTS];
+        for (wt, c) in weights.iter_mut().zip(comps.iter_mut()).take(k) {
+            *wt = r.f64()?;
+            for v in c.iter_mut() {
+                *v = r.f64()?;
+            }
+        }
+        let p = MixtureParts {
+            k,
+            weights,
+            comps,
+            ll: r.f64()?,
+            n: r.u64()?,
+            iterations: r.u64()?,
+            passes: r.u64()?,
+            stage1_passes: r.u64()?,
+            grad_norm: r.f64()?,
+            converged: r.bool("converged")?,
+            stop: StopReason::from_code(r.u8()?).ok_or(WireError::Invalid("stop"))?,
+            at_shape_cap: r.bool("at_shape_cap")?,
+            at_shape_floor: r.bool("at_shape_floor")?,
+        };
+        MixtureFit::from_parts(&p)
+    }
+}
+
+/// Equal when the K used components and weights and every reported number are equal (`==` on
+/// floats, so a NaN log-likelihood is unequal to itself); the unused slots of the fixed
+/// capacity are not compared.
+impl<T: Real> PartialEq for MixtureFit<T> {
+    fn eq(&self, o: &Self) -> bool {
+        let k = self.k.min(MAX_COMPONENTS);
+        self.k == o.k
+            && self.weights[..k] == o.weights[..k]
+            && self.comps[..k] == o.comps[..k]
+            && self.ll == o.ll
+            && self.n == o.n
+            && self.iterations == o.iterations
+            && self.passes == o.passes
+            && self.stage1_passes == o.stage1_passes
+            && self.grad_norm == o.grad_norm
+            && self.converged == o.converged
+            && self.stop == o.stop
+            && self.at_shape_cap == o.at_shape_cap
+            && self.at_shape_floor == o.at_shape_floor
     }
 }

@@ -55,6 +55,47 @@ impl ChunkSource for SliceChunks<'_> {
     }
 }
 
+/// `f32` values as a [`ChunkSource`]: each chunk of up to 512 values widened to f64 (exactly)
+/// in a buffer inside the adapter, so an f32 data set is fitted in place, without a widened
+/// copy. Passes over chunks give the slice's sums bit for bit, so
+/// `fit_mixture_source(&mut F32Chunks::new(x), ..)` is the [`super::fit_mixture_with`] fit of
+/// the widened values, bit for bit ([`super::fit_mixture_f32`] is that call).
+#[derive(Debug, Clone)]
+pub struct F32Chunks<'a> {
+    data: &'a [f32],
+    pos: usize,
+    buf: [f64; F32_CHUNK],
+}
+
+/// Values per chunk of [`F32Chunks`].
+const F32_CHUNK: usize = 512;
+
+impl<'a> F32Chunks<'a> {
+    /// The values of `data`, in chunks of 512.
+    pub fn new(data: &'a [f32]) -> Self {
+        F32Chunks {
+            data,
+            pos: 0,
+            buf: [0.0; F32_CHUNK],
+        }
+    }
+}
+
+impl ChunkSource for F32Chunks<'_> {
+    fn reset(&mut self) {
+        self.pos = 0;
+    }
+    fn next_chunk(&mut self) -> Option<&[f64]> {
+        let rest = self.data.get(self.pos..).filter(|r| !r.is_empty())?;
+        let n = rest.len().min(F32_CHUNK);
+        for (o, &x) in self.buf.iter_mut().zip(rest.iter().take(n)) {
+            *o = f64::from(x);
+        }
+        self.pos += n;
+        self.buf.get(..n)
+    }
+}
+
 struct SourcePass<'s, S: ChunkSource>(&'s mut S);
 
 impl<S: ChunkSource> Passable for SourcePass<'_, S> {

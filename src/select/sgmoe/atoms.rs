@@ -7,7 +7,7 @@
 //! not in the distance (the code computes it but does not use it); the paper's Voronoi loss
 //! weights the slow directions by algebraic exponents, which this does not.
 //! [`Weighting::AverageGate`] replaces e^{w0} by the average gate mass π̄_k = (1/N) Σ_t π_k(x_t)
-//! (a measured improvement from the spec, offered as an option).
+//! (measured better on the order-selection study, `examples/sgmoe_study.rs`; offered as an option).
 //!
 //! Merge: w0 = log(e^{w0_i} + e^{w0_j}); with s_i = e^{w0_i − w0}, s_j = e^{w0_j − w0} (or the
 //! π̄ shares under `AverageGate`), w1, A, b, σ² are the s-weighted averages; π̄ adds.
@@ -24,7 +24,7 @@ pub enum Weighting {
     /// e^{w0} (the gate score at x = 0), as the reference code.
     #[default]
     GateIntercept,
-    /// The average gate probability π̄ over the data (improvement measured in the spec).
+    /// The average gate probability π̄ over the data (measured better on `examples/sgmoe_study.rs`).
     AverageGate,
 }
 

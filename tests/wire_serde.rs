@@ -1,0 +1,111 @@
+//! serde (feature `serde`): JSON (human-readable) and postcard (binary) round trips give the
+//! bit-identical state (compared through the byte form), NaN and ±∞ survive JSON, and the
+//! checks of the byte form refuse forged documents.
+#![cfg(feature = "serde")]
+
+use simstat::dist::TruncatedShiftedGamma;
+use simstat::fit::{
+    fit_gamma, fit_mixture, pass_statistics, FitOptions, GammaFit, MixtureFit, Sketch, SuffStats,
+};
+use simstat::wire::ByteForm;
+
+fn scores() -> Vec<f64> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/labelled/cisi_minilm_l6.f32"
+    );
+    let bytes = std::fs::read(path).expect("tests/data/labelled/cisi_minilm_l6.f32");
+    bytes
+        .chunks_exact(4)
+        .take(1460)
+        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect()
+}
+
+fn bytes<T: ByteForm>(v: &T) -> Vec<u8> {
+    let mut b = vec![0u8; v.byte_len()];
+    v.write_to(&mut b).unwrap();
+    b
+}
+
+/// JSON and postcard round trips, each compared bit for bit through the byte form.
+fn both_ways<T>(v: &T) -> String
+where
+    T: ByteForm + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let json = serde_json::to_string(v).unwrap();
+    let back: T = serde_json::from_str(&json).unwrap();
+    assert_eq!(bytes(&back), bytes(v), "JSON round trip: {json}");
+    let bin = postcard::to_allocvec(v).unwrap();
+    let back: T = postcard::from_bytes(&bin).unwrap();
+    assert_eq!(bytes(&back), bytes(v), "postcard round trip");
+    json
+}
+
+#[test]
+fn state_round_trips_through_json_and_postcard() {
+    let data = scores();
+    let opts = FitOptions::default();
+    let g = fit_gamma(&data, &opts).unwrap();
+    both_ways::<GammaFit<f64>>(&g);
+    both_ways::<TruncatedShiftedGamma>(&g.distribution());
+    let m = fit_mixture(&data, 2, &opts).unwrap();
+    let json = both_ways::<MixtureFit<f64>>(&m);
+    assert!(
+        json.contains("\"weights\":[") && json.contains("\"stop\":"),
+        "{json}"
+    );
+    let st = pass_statistics(&m, &data);
+    both_ways::<SuffStats>(&st);
+    let mut s = Sketch::<4096>::new(-1.0, 1.0).unwrap();
+    s.extend(&data).unwrap();
+    both_ways::<Sketch<4096>>(&s);
+    let mut scratch = vec![0.0; data.len()];
+    let bg =
+        simstat::calibrate::fit_background_with(&data, &Default::default(), &mut scratch).unwrap();
+    let json = both_ways::<simstat::calibrate::Calibrator>(&bg.calibrator);
+    assert!(json.contains("\"relevant\":null"), "{json}");
+    both_ways::<simstat::calibrate::Calibrator>(
+        &simstat::calibrate::Calibrator::from_mixture(&m).unwrap(),
+    );
+    // non-finite values: an empty sketch's extremes (±∞) and an unknown log-likelihood (NaN)
+    let empty = Sketch::<4096>::new(-1.0, 1.0).unwrap();
+    let json = both_ways::<Sketch<4096>>(&empty);
+    assert!(json.contains("\"min\":\"inf\",\"max\":\"-inf\""), "{json}");
+    let parts = MixtureFit::from_components(&[1.0], &[m.component(0)], 10, f64::NAN).unwrap();
+    let json = both_ways::<MixtureFit<f64>>(&parts);
+    assert!(json.contains("\"log_likelihood\":\"NaN\""), "{json}");
+}
+
+#[test]
+fn forged_documents_are_refused() {
+    let data = scores();
+    let m = fit_mixture(&data, 2, &FitOptions::default()).unwrap();
+    let json = serde_json::to_string(&m).unwrap();
+    let w0 = m.weight(0);
+    let forged = json.replacen(&format!("{w0:?}"), "0.5", 1);
+    assert_ne!(forged, json);
+    let err = serde_json::from_str::<MixtureFit<f64>>(&forged).unwrap_err();
+    assert!(err.to_string().contains("weights"), "{err}");
+
+    let mut s = Sketch::<4096>::new(-1.0, 1.0).unwrap();
+    s.extend(&data).unwrap();
+    let json = serde_json::to_string(&s).unwrap();
+    // another resolution, a count that disagrees with n
+    assert!(serde_json::from_str::<Sketch<1024>>(&json).is_err());
+    let forged = json.replacen(&format!("\"n\":{}", s.len()), "\"n\":7", 1);
+    let err = serde_json::from_str::<Sketch<4096>>(&forged).unwrap_err();
+    assert!(err.to_string().contains("counts"), "{err}");
+
+    let st = pass_statistics(&m, &data);
+    let json = serde_json::to_string(&st).unwrap();
+    let forged = json.replacen("\"k\":2", "\"k\":3", 1);
+    let err = serde_json::from_str::<SuffStats>(&forged).unwrap_err();
+    assert!(err.to_string().contains("lengths"), "{err}");
+    let forged = json.replacen("\"order\":2", "\"order\":5", 1);
+    let err = serde_json::from_str::<SuffStats>(&forged).unwrap_err();
+    assert!(err.to_string().contains("order"), "{err}");
+
+    let bad = r#"{"shape":-1.0,"rate":1.0,"shift":0.0,"lo":-1.0,"hi":1.0}"#;
+    assert!(serde_json::from_str::<TruncatedShiftedGamma>(bad).is_err());
+}
