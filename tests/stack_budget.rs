@@ -10,8 +10,8 @@
 use simstat::calibrate::{cut, cut_in, CutOptions, CutRule};
 use simstat::dist::ShiftedGamma;
 use simstat::fit::{
-    fit_gamma, fit_gamma_in, fit_mixture_in, FitOptions, GammaWorkspace, MixtureOptions,
-    MixtureWorkspace,
+    fit_gamma, fit_gamma_in, fit_mixture_f32_in, fit_mixture_in, fit_mixture_source_in, FitOptions,
+    GammaWorkspace, MixtureOptions, MixtureWorkspace,
 };
 use simstat::special::{digamma, gamma_p, gamma_p_inv, ln_gamma, trigamma};
 
@@ -85,6 +85,62 @@ fn bounded_calls_complete_on_a_small_stack() {
         assert!(len == k && ll.is_finite(), "n {n} k {k}");
     }
 
+    // streamed (chunks of 777) and f32 input, in a workspace: the slice fit, bit for bit
+    let d = scores(20_000);
+    let slice = fit_mixture_in(
+        &d,
+        3,
+        &FitOptions::default(),
+        &MixtureOptions::default(),
+        &mut Box::new(MixtureWorkspace::new()),
+    )
+    .expect("fit");
+    let d32: Vec<f32> = d.iter().map(|&v| v as f32).collect();
+    let wide: Vec<f64> = d32.iter().map(|&v| f64::from(v)).collect();
+    let wide_fit = fit_mixture_in(
+        &wide,
+        3,
+        &FitOptions::default(),
+        &MixtureOptions::default(),
+        &mut Box::new(MixtureWorkspace::new()),
+    )
+    .expect("fit");
+    let mut ws = Box::new(MixtureWorkspace::new());
+    let (streamed, from_f32) = on_small_stack("fit_mixture_source_in", move || {
+        let (o, mo) = (FitOptions::default(), MixtureOptions::default());
+        let mut src = simstat::fit::mixture::SliceChunks::new(&d, 777);
+        let a = fit_mixture_source_in(&mut src, 3, &o, &mo, &mut ws).expect("fit");
+        let b = fit_mixture_f32_in(&d32, 3, &o, &mo, &mut ws).expect("fit");
+        (a.log_likelihood(), b.log_likelihood())
+    });
+    assert_eq!(streamed.to_bits(), slice.log_likelihood().to_bits());
+
+    // standard errors (of the K = 2 fit: K = 3 is over-specified here, its information
+    // singular) in a workspace: the same numbers
+    let d = scores(20_000);
+    let two = simstat::fit::fit_mixture(&d, 2, &FitOptions::default()).expect("fit");
+    let plain_se = simstat::fit::standard_errors(&two, &d).expect("se");
+    let mut ws = Box::new(MixtureWorkspace::new());
+    let se = on_small_stack("standard_errors_in", move || {
+        simstat::fit::standard_errors_in(&two, &d, &mut ws).expect("se")
+    });
+    assert_eq!(se, plain_se);
+
+    // the map step of a distributed pass into a caller buffer: the same statistics
+    let d = scores(20_000);
+    let plain = simstat::fit::pass_statistics(&slice, &d);
+    let mut st = Box::new(simstat::fit::SuffStats::empty());
+    let st = on_small_stack("pass_statistics_into", move || {
+        simstat::fit::pass_statistics_into(&slice, &d, &mut st);
+        st
+    });
+    assert_eq!(st.max_rel_diff(&plain), 0.0);
+    assert_eq!(
+        st.log_likelihood().to_bits(),
+        plain.log_likelihood().to_bits()
+    );
+    assert_eq!(from_f32.to_bits(), wide_fit.log_likelihood().to_bits());
+
     // the default cut: exact median (2,000 scores) and the histogram path (300,000)
     for n in [2000, 300_000] {
         let d = scores(n);
@@ -125,6 +181,43 @@ fn model_based_cut_in_a_workspace_completes_on_a_64_kib_stack() {
         .expect("cut_in panicked");
     assert_eq!(keep.expect("cut"), plain);
     assert!(plain >= 3);
+}
+
+/// Order selection end to end in a workspace: the over-fit (`fit_mixture_in`, K = 6, the
+/// over-fit options) and `select_order_in` with nested level polishes (every polish in the
+/// workspace) complete on twice the bounded calls' stack (64 KiB optimised; measured: between
+/// 32 and 64 KiB, the selection's own frames — dendrogram, levels, result — hold ~30 KiB)
+/// and choose exactly what the plain calls choose. `select_order` needed 256–512 KiB here
+/// (each polish put ~200 KiB of optimiser buffers on the stack).
+#[test]
+fn order_selection_in_a_workspace_completes_on_a_small_stack() {
+    use simstat::fit::fit_mixture_with;
+    use simstat::select::{select_order, select_order_in, DscOptions, LevelRefit};
+    let x = scores(2000);
+    let (o, mo) = (FitOptions::default(), MixtureOptions::overfit());
+    let dsc = DscOptions {
+        refit: LevelRefit::MleNested { max_passes: 50 },
+        ..DscOptions::default()
+    };
+    let over = fit_mixture_with(&x, 6, &o, &mo).expect("over-fit");
+    let plain = select_order(&over, &x, &dsc).expect("select");
+    let d = x.clone();
+    let mut ws = Box::new(MixtureWorkspace::new());
+    let (k, dsc_bits, ll) = std::thread::Builder::new()
+        .stack_size(2 * THREAD_STACK)
+        .spawn(move || {
+            let over = fit_mixture_in(&d, 6, &o, &mo, &mut ws).expect("over-fit");
+            let sel = select_order_in(&over, &d, &dsc, &mut ws).expect("select");
+            let bits: Vec<u64> = sel.dsc_curve().iter().map(|v| v.to_bits()).collect();
+            (sel.dsc_choice(), bits, over.log_likelihood())
+        })
+        .expect("spawn")
+        .join()
+        .expect("select_order_in panicked");
+    assert_eq!(ll.to_bits(), over.log_likelihood().to_bits());
+    assert_eq!(k, plain.dsc_choice());
+    let plain_bits: Vec<u64> = plain.dsc_curve().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(dsc_bits, plain_bits);
 }
 
 #[test]

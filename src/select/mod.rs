@@ -62,7 +62,7 @@ pub use dsc::{DscOptions, HeightScale, KappaOne, LevelRefit, Omega};
 pub use gamma_atoms::{GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge};
 pub use leaves::{AbsorbReason, LeafFate, LeafRule};
 pub use merge::Atom;
-pub use order::{select_order, Selection};
+pub use order::{select_order, select_order_in, Selection};
 
 use core::fmt;
 

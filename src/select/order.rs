@@ -10,7 +10,10 @@ use super::leaves::{chart_distance, make_leaves, LeafFate};
 use super::merge::Atom;
 use super::SelectError;
 use crate::dist::TruncatedShiftedGamma;
-use crate::fit::{fit_mixture_from, FitOptions, MixtureFit, MixtureOptions, MAX_COMPONENTS};
+use crate::fit::{
+    fit_mixture_from, fit_mixture_from_in, FitOptions, MixtureFit, MixtureOptions,
+    MixtureWorkspace, MAX_COMPONENTS,
+};
 
 /// Number of atoms over all levels 1..=16 (level κ holds κ atoms).
 const LEVEL_SLOTS: usize = MAX_COMPONENTS * (MAX_COMPONENTS + 1) / 2;
@@ -41,6 +44,8 @@ pub struct Selection {
 /// A [`GammaLevelLikelihood`] that also stores each level's evaluated atoms.
 struct Recorder<'a, 'b> {
     lik: GammaLevelLikelihood<'a>,
+    /// Where the level polishes keep the optimiser's buffers (`None`: on their own stack).
+    ws: Option<&'b mut MixtureWorkspace>,
     /// The smallest data value (every level must have an atom whose support starts below it).
     x_min: f64,
     refit: LevelRefit,
@@ -127,8 +132,12 @@ impl Recorder<'_, '_> {
             max_passes: max_passes.max(1),
             ..FitOptions::default()
         };
-        let fit =
-            fit_mixture_from(self.lik.data(), &start, &opts, &MixtureOptions::default()).ok()?;
+        let mo = MixtureOptions::default();
+        let fit = match self.ws.as_deref_mut() {
+            Some(ws) => fit_mixture_from_in(self.lik.data(), &start, &opts, &mo, ws),
+            None => fit_mixture_from(self.lik.data(), &start, &opts, &mo),
+        }
+        .ok()?;
         let mut polished = [GammaAtom::default(); MAX_COMPONENTS];
         for (o, (c, &w)) in polished
             .iter_mut()
@@ -357,6 +366,31 @@ pub fn select_order(
     data: &[f64],
     opts: &DscOptions,
 ) -> Result<Selection, SelectError> {
+    select_order_impl(fit, data, opts, None)
+}
+
+/// [`select_order`] with the level polishes' optimiser buffers in a caller-provided
+/// [`MixtureWorkspace`]: the same selection, bit for bit, with a bounded stack of its own
+/// (`select_order` puts about 200 KiB of buffers on its stack for each polish; measured:
+/// `tests/stack_budget.rs`).
+///
+/// # Errors
+/// As [`select_order`].
+pub fn select_order_in(
+    fit: &MixtureFit,
+    data: &[f64],
+    opts: &DscOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<Selection, SelectError> {
+    select_order_impl(fit, data, opts, Some(ws))
+}
+
+fn select_order_impl(
+    fit: &MixtureFit,
+    data: &[f64],
+    opts: &DscOptions,
+    ws: Option<&mut MixtureWorkspace>,
+) -> Result<Selection, SelectError> {
     let first = fit.get(0).ok_or(SelectError::TooFewAtoms)?;
     let (lo, hi) = (first.lo(), first.hi());
     if fit
@@ -390,6 +424,7 @@ pub fn select_order(
     let mut dendrogram = Dendrogram::<GammaAtom, MAX_COMPONENTS>::build(atoms)?;
     let mut levels = [[f64::NAN; 4]; LEVEL_SLOTS];
     let mut rec = Recorder {
+        ws,
         x_min: data.iter().copied().fold(f64::INFINITY, f64::min),
         lik: GammaLevelLikelihood::new(data, lo, hi)?.with_refit(match opts.refit {
             LevelRefit::Em { passes } => passes,

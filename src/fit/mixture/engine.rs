@@ -114,6 +114,26 @@ impl Scratch {
         evaluate_to(data, p, b, order, &mut self.st, &mut self.ev);
         (&self.st, &self.ev)
     }
+
+    /// The buffers of an information-matrix computation: a pass's statistics and evaluator,
+    /// its derivatives, and two matrices.
+    pub fn information_buffers(
+        &mut self,
+    ) -> (
+        &mut SuffStats,
+        &mut Evaluator,
+        &mut Derivs,
+        &mut Mat,
+        &mut Mat,
+    ) {
+        (
+            &mut self.st,
+            &mut self.ev,
+            &mut self.d,
+            &mut self.m1,
+            &mut self.m2,
+        )
+    }
 }
 
 /// Newton iterations before the absolute log-likelihood test ([`Control::atol`]) may stop a

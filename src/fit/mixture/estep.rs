@@ -72,6 +72,14 @@ impl SuffStats {
         }
     }
 
+    /// Statistics of nothing, all bits zero: a buffer for
+    /// [`pass_statistics_into`](crate::fit::pass_statistics_into) (e.g. in a `static` or a
+    /// `Box`: about 38 KiB).
+    #[must_use]
+    pub const fn empty() -> Self {
+        Self::blank()
+    }
+
     /// Statistics of nothing, all bits zero (a buffer for [`SuffStats::reset`]).
     pub(crate) const fn blank() -> Self {
         SuffStats {

@@ -1,21 +1,34 @@
 //! Standard errors from the observed information (inverse Hessian of the log-likelihood).
 
-use super::engine::evaluate;
+use super::engine::{evaluate, evaluate_to};
 use super::estep::Order;
-use super::newton::derivs;
-use super::params::{MAX_P, PER};
+use super::newton::{derivs, derivs_into, Derivs, Mat};
+use super::params::{Params, MAX_P, PER};
 use super::stream::params_of;
-use super::{MixtureFit, MAX_COMPONENTS};
+use super::{MixtureFit, MixtureWorkspace, MAX_COMPONENTS};
 use crate::fit::FitError;
 
 /// Standard errors of a fit (delta method on the inverse observed information at the fit).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct StandardErrors {
     k: usize,
     shape: [f64; MAX_COMPONENTS],
     rate: [f64; MAX_COMPONENTS],
     shift: [f64; MAX_COMPONENTS],
     weight: [f64; MAX_COMPONENTS],
+}
+
+/// Equal when K and the K used entries are equal (the unused slots of the fixed capacity, NaN,
+/// are not compared).
+impl PartialEq for StandardErrors {
+    fn eq(&self, o: &Self) -> bool {
+        let k = self.k.min(MAX_COMPONENTS);
+        self.k == o.k
+            && self.shape[..k] == o.shape[..k]
+            && self.rate[..k] == o.rate[..k]
+            && self.shift[..k] == o.shift[..k]
+            && self.weight[..k] == o.weight[..k]
+    }
 }
 
 impl StandardErrors {
@@ -53,9 +66,39 @@ pub fn standard_errors(fit: &MixtureFit<f64>, data: &[f64]) -> Result<StandardEr
     let mut d = data;
     let (ev, st) = evaluate(&mut d, &p, &b, Order::Hess);
     let dv = derivs(&p, &ev, &st);
+    let (mut l, mut inv) = ([[0.0; MAX_P]; MAX_P], [[0.0; MAX_P]; MAX_P]);
+    errors_from(&p, &dv, &mut l, &mut inv)
+}
+
+/// [`standard_errors`] with the pass statistics, derivatives and matrices in a caller-provided
+/// [`MixtureWorkspace`]: the same standard errors, bit for bit, in a small stack of its own
+/// (the plain call puts about 150 KiB of buffers on its stack).
+///
+/// # Errors
+/// As [`standard_errors`].
+pub fn standard_errors_in(
+    fit: &MixtureFit<f64>,
+    data: &[f64],
+    ws: &mut MixtureWorkspace,
+) -> Result<StandardErrors, FitError> {
+    let (p, b) = params_of(fit);
+    let mut d = data;
+    let (st, ev, dv, l, inv) = ws.stage.engine.scratch.information_buffers();
+    evaluate_to(&mut d, &p, &b, Order::Hess, st, ev);
+    derivs_into(&p, ev, st, dv);
+    errors_from(&p, dv, l, inv)
+}
+
+/// Standard errors from the derivatives `dv` at `p` (Cholesky of the information into `l`, its
+/// inverse into `inv`).
+fn errors_from(
+    p: &Params,
+    dv: &Derivs,
+    l: &mut Mat,
+    inv: &mut Mat,
+) -> Result<StandardErrors, FitError> {
     let n = dv.dim;
     // Cholesky of A = −H, then the inverse
-    let mut l = [[0.0; MAX_P]; MAX_P];
     for j in 0..n {
         let mut s = -dv.h[j][j];
         for m in 0..j {
@@ -73,7 +116,6 @@ pub fn standard_errors(fit: &MixtureFit<f64>, data: &[f64]) -> Result<StandardEr
             l[i][j] = t / l[j][j];
         }
     }
-    let mut inv = [[0.0; MAX_P]; MAX_P];
     for col in 0..n {
         let mut y = [0.0; MAX_P];
         for i in 0..n {

@@ -56,12 +56,15 @@ mod workspace;
 
 pub use estep::SuffStats;
 pub use from_sketch::{fit_mixture_from_sketch, fit_mixture_from_sketch_in};
-pub use inference::{standard_errors, StandardErrors};
+pub use inference::{standard_errors, standard_errors_in, StandardErrors};
 pub use online::{fit_mixture_online, OnlineOptions};
 pub use result::{MixtureFit, StopReason};
 #[cfg(feature = "std")]
 pub use stream::fit_mixture_sharded;
-pub use stream::{fit_mixture_source, pass_statistics, ChunkSource, F32Chunks, SliceChunks};
+pub use stream::{
+    fit_mixture_source, fit_mixture_source_in, pass_statistics, pass_statistics_into, ChunkSource,
+    F32Chunks, SliceChunks,
+};
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
 pub use workspace::MixtureWorkspace;
 pub(crate) use workspace::{Engine, StageBuffers};
@@ -797,6 +800,21 @@ pub fn fit_mixture_f32(
     fit_mixture_source(&mut F32Chunks::new(data), k, opts, mo)
 }
 
+/// [`fit_mixture_f32`] in a caller-provided [`MixtureWorkspace`] (the same fit, bit for bit;
+/// see [`fit_mixture_source_in`]).
+///
+/// # Errors
+/// As [`fit_mixture_with`].
+pub fn fit_mixture_f32_in(
+    data: &[f32],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit<f64>, FitError> {
+    fit_mixture_source_in(&mut F32Chunks::new(data), k, opts, mo, ws)
+}
+
 /// [`fit_mixture_with`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
 /// with every large buffer (the sketch, its point representations, the reservoir subsample,
 /// the optimiser's statistics and matrices) in the workspace, so the call's own stack stays
@@ -900,11 +918,41 @@ pub(crate) fn fit_after_scan<D: Passable>(
 /// # Errors
 /// As [`fit_mixture_with`] for the data and options; [`FitError::BadOptions`]`("start")` when
 /// no component of `start` covers the smallest data value (the start has no likelihood).
+// Out of line: its 200 KiB of buffers must not land in the frame of a caller that also has a
+// workspace path (e.g. `select_order_in`, whose polish calls one or the other).
+#[inline(never)]
 pub fn fit_mixture_from(
     data: &[f64],
     start: &MixtureFit<f64>,
     opts: &FitOptions,
     mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
+    let mut sc = Scratch::new();
+    fit_mixture_from_scratch(data, start, opts, mo, &mut sc)
+}
+
+/// [`fit_mixture_from`] with the optimiser's buffers in a caller-provided
+/// [`MixtureWorkspace`]: the same fit, bit for bit, in a small stack of its own (the plain call
+/// puts about 200 KiB of buffers on its stack).
+///
+/// # Errors
+/// As [`fit_mixture_from`].
+pub fn fit_mixture_from_in(
+    data: &[f64],
+    start: &MixtureFit<f64>,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit<f64>, FitError> {
+    fit_mixture_from_scratch(data, start, opts, mo, &mut ws.stage.engine.scratch)
+}
+
+fn fit_mixture_from_scratch(
+    data: &[f64],
+    start: &MixtureFit<f64>,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    sc: &mut Scratch,
 ) -> Result<MixtureFit<f64>, FitError> {
     let first = start.get(0).ok_or(FitError::BadOptions("start"))?;
     let opts = FitOptions {
@@ -937,8 +985,7 @@ pub fn fit_mixture_from(
     }
     let ctl = control(&opts, mo, 0, s.n as f64);
     let mut full: &[f64] = data;
-    let mut sc = Scratch::new();
-    let run = optimize(&mut full, p0, &b, &ctl, s.min, &mut sc);
+    let run = optimize(&mut full, p0, &b, &ctl, s.min, sc);
     MixtureFit::from_run(&run, &b, s.n, 0, 0)
 }
 

@@ -1,14 +1,16 @@
 //! Multi-pass EM over a re-iterable source of chunks (memory O(K), independent of N), and the
 //! mergeable per-shard statistics that let shards on separate cores or machines be reduced.
 
-use super::engine::{evaluate, Passable};
+use super::engine::{evaluate, evaluate_into, Passable};
 use super::estep::{Evaluator, Order, SuffStats};
 use super::moments::MomentBins;
 use super::params::{Bounds, Params};
 use super::{
     check_k, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary, SKETCH_BINS,
 };
-use super::{fit_after_scan, Reservoir, StageBuffers, RESERVOIR_CAPACITY};
+use super::{fit_after_scan, MixtureWorkspace};
+#[cfg(feature = "std")]
+use super::{Reservoir, StageBuffers, RESERVOIR_CAPACITY};
 use crate::fit::{FitError, FitOptions};
 
 /// A data set that can be read again from the start, one chunk at a time (e.g. similarities
@@ -161,6 +163,23 @@ pub fn fit_mixture_source<S: ChunkSource>(
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
+    let mut ws = MixtureWorkspace::new();
+    fit_mixture_source_in(src, k, opts, mo, &mut ws)
+}
+
+/// [`fit_mixture_source`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for
+/// bit, with the sketch, the subsample and the optimiser's buffers in the workspace (the
+/// plain call puts one on its own stack), so a streamed fit runs in a bounded stack.
+///
+/// # Errors
+/// As [`fit_mixture_source`].
+pub fn fit_mixture_source_in<S: ChunkSource>(
+    src: &mut S,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
     mo.validate_with(opts)?;
     check_k(k)?;
@@ -174,15 +193,20 @@ pub fn fit_mixture_source<S: ChunkSource>(
         count += chunk.len();
     }
     let m = subsample_size(count, mo);
-    let mut mb: MomentBins<SKETCH_BINS> = MomentBins::new(opts.lo, opts.hi);
-    let s = scan(src, opts, &mut mb)?;
+    let MixtureWorkspace {
+        bins: mb,
+        reservoir: res,
+        stage,
+    } = ws;
+    mb.reset(opts.lo, opts.hi);
+    let s = scan(src, opts, mb)?;
     s.check(k)?;
     let n = s.n as usize;
     let warm = opts.warm_start && 2 * m <= n;
     // the reservoir subsample only when the fit needs it (cold, or data too narrow for the
     // sketch): one more pass
-    let mut res: Reservoir<RESERVOIR_CAPACITY> = Reservoir::new(subsample_size(n, mo), mo.seed);
-    if !warm || !sketch_has_shape(&mb) {
+    res.reset(subsample_size(n, mo), mo.seed);
+    if !warm || !sketch_has_shape(mb) {
         src.reset();
         for _ in 0..(1u64 << 40) {
             let Some(chunk) = src.next_chunk() else {
@@ -193,18 +217,7 @@ pub fn fit_mixture_source<S: ChunkSource>(
         res.sample_mut().sort_unstable_by(f64::total_cmp);
     }
     let mut full = SourcePass(src);
-    let mut bufs = StageBuffers::new();
-    fit_after_scan(
-        &mut full,
-        &mb,
-        res.sample(),
-        warm,
-        k,
-        &s,
-        opts,
-        mo,
-        &mut bufs,
-    )
+    fit_after_scan(&mut full, mb, res.sample(), warm, k, &s, opts, mo, stage)
 }
 
 pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
@@ -251,6 +264,27 @@ pub fn pass_statistics(fit: &MixtureFit<f64>, xs: &[f64]) -> SuffStats {
     let (p, b) = params_of(fit);
     let mut d = xs;
     evaluate(&mut d, &p, &b, Order::Hess).1
+}
+
+/// [`pass_statistics`] written into `out` (reset first): the same statistics, bit for bit,
+/// without a 38 KiB value through the stack (keep `out` in a `static` or a `Box`, start from
+/// [`SuffStats::empty`]), so the map step runs in a bounded stack on a device.
+///
+/// ```
+/// use simstat::fit::{fit_mixture, pass_statistics, pass_statistics_into, FitOptions, SuffStats};
+/// let data: Vec<f64> = (0..3000)
+///     .map(|i| -0.3 + simstat::special::gamma_p_inv(12.0, (i as f64 + 0.5) / 3000.0) / 35.0)
+///     .collect();
+/// let fit = fit_mixture(&data, 1, &FitOptions::default())?;
+/// let mut st = Box::new(SuffStats::empty());
+/// pass_statistics_into(&fit, &data, &mut st);
+/// assert_eq!(st.log_likelihood(), pass_statistics(&fit, &data).log_likelihood());
+/// # Ok::<(), simstat::fit::FitError>(())
+/// ```
+pub fn pass_statistics_into(fit: &MixtureFit<f64>, xs: &[f64], out: &mut SuffStats) {
+    let (p, b) = params_of(fit);
+    let mut d = xs;
+    let _ = evaluate_into(&mut d, &p, &b, Order::Hess, out);
 }
 
 /// Shards fitted in parallel (feature `std`): every pass maps the shards on scoped threads and
