@@ -115,6 +115,34 @@ fn bounded_calls_complete_on_a_small_stack() {
     });
     assert_eq!(streamed.to_bits(), slice.log_likelihood().to_bits());
 
+    // the sketch-then-exact fit in a workspace: the plain call's fit, bit for bit
+    let d = scores(20_000);
+    let mut sk = Box::new(simstat::fit::Sketch::<4096>::new(-1.0, 1.0).expect("sketch"));
+    sk.extend(&d).expect("in range");
+    let (o, mo) = (FitOptions::default(), MixtureOptions::default());
+    let plain_sk = simstat::fit::fit_mixture_sketch(&sk, &d, 2, &o, &mo).expect("fit");
+    let mut ws = Box::new(MixtureWorkspace::new());
+    let in_ws = on_small_stack("fit_mixture_sketch_in", move || {
+        simstat::fit::fit_mixture_sketch_in(&sk, &d, 2, &o, &mo, &mut ws).expect("fit")
+    });
+    assert_eq!(in_ws, plain_sk);
+
+    // the online (stepwise EM) fit in a used workspace: the plain call's fit, bit for bit
+    // (a fixed shuffle of the quantile grid: a stream in no particular order)
+    let grid = scores(20_000);
+    let d: Vec<f64> = (0..20_000).map(|i| grid[i * 7919 % 20_000]).collect();
+    let oo = simstat::fit::OnlineOptions::default();
+    let mut src = simstat::fit::mixture::SliceChunks::new(&d, 1000);
+    let plain_online =
+        simstat::fit::fit_mixture_online(&mut src, 2, &o, &mo, &oo).expect("online fit");
+    let mut ws = Box::new(MixtureWorkspace::new());
+    fit_mixture_in(&d, 3, &o, &mo, &mut ws).expect("dirties the workspace");
+    let in_ws = on_small_stack("fit_mixture_online_in", move || {
+        let mut src = simstat::fit::mixture::SliceChunks::new(&d, 1000);
+        simstat::fit::fit_mixture_online_in(&mut src, 2, &o, &mo, &oo, &mut ws).expect("fit")
+    });
+    assert_eq!(in_ws, plain_online);
+
     // standard errors (of the K = 2 fit: K = 3 is over-specified here, its information
     // singular) in a workspace: the same numbers
     let d = scores(20_000);

@@ -34,37 +34,24 @@ impl Passable for Weighted<'_> {
     }
 }
 
-/// A histogram sketch as weighted points: bin centres (clamped to [min, max]) and counts.
-pub(crate) struct Bins<const B: usize> {
-    pub xs: [f64; B],
-    pub ws: [f64; B],
-}
-
-impl<const B: usize> Bins<B> {
-    pub fn from_sketch(sk: &crate::fit::Sketch<B>) -> Self {
-        let (lo, hi) = sk.interval();
-        let w = (hi - lo) / B as f64;
-        let mut out = Bins {
-            xs: [0.0; B],
-            ws: [0.0; B],
-        };
-        for (j, (&cnt, (x, wt))) in sk
-            .counts()
-            .iter()
-            .zip(out.xs.iter_mut().zip(out.ws.iter_mut()))
-            .enumerate()
-        {
-            // max/min, not clamp: an empty sketch has min = +inf > max = −inf
-            *x = (lo + (j as f64 + 0.5) * w).max(sk.min()).min(sk.max());
-            *wt = cnt as f64;
-        }
-        out
-    }
-    pub fn weighted(&self) -> Weighted<'_> {
-        Weighted {
-            xs: &self.xs,
-            ws: &self.ws,
-        }
+/// A histogram sketch as weighted points: bin centres (clamped to [min, max]) and counts,
+/// written into `xs` and `ws` (one entry per bin, empty bins with weight 0).
+pub(crate) fn bin_centres<const B: usize>(
+    sk: &crate::fit::Sketch<B>,
+    xs: &mut [f64],
+    ws: &mut [f64],
+) {
+    let (lo, hi) = sk.interval();
+    let w = (hi - lo) / B as f64;
+    for (j, (&cnt, (x, wt))) in sk
+        .counts()
+        .iter()
+        .zip(xs.iter_mut().zip(ws.iter_mut()))
+        .enumerate()
+    {
+        // max/min, not clamp: an empty sketch has min = +inf > max = −inf
+        *x = (lo + (j as f64 + 0.5) * w).max(sk.min()).min(sk.max());
+        *wt = cnt as f64;
     }
 }
 
@@ -113,6 +100,12 @@ impl Scratch {
     ) -> (&SuffStats, &Evaluator) {
         evaluate_to(data, p, b, order, &mut self.st, &mut self.ev);
         (&self.st, &self.ev)
+    }
+
+    /// The buffers of the online fit's updates: a pass's statistics and evaluator, and the
+    /// running averages (the second statistics buffer, free once the burn-in fit is done).
+    pub fn online_parts(&mut self) -> (&mut SuffStats, &mut Evaluator, &mut SuffStats) {
+        (&mut self.st, &mut self.ev, &mut self.stn)
     }
 
     /// The buffers of an information-matrix computation: a pass's statistics and evaluator,

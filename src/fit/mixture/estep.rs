@@ -114,6 +114,21 @@ impl SuffStats {
         self.phi[..m * (m + 1) / 2].fill(0.0);
     }
 
+    /// Copies the statistics of `o` into these (not the kernel's lanes: scratch).
+    pub(crate) fn assign(&mut self, o: &SuffStats) {
+        self.k = o.k;
+        self.order = o.order;
+        self.second_order = o.second_order;
+        self.n = o.n;
+        self.count = o.count;
+        self.ll = o.ll;
+        self.uncovered = o.uncovered;
+        self.w = o.w;
+        self.xmin = o.xmin;
+        self.phi = o.phi;
+        self.scratch = o.scratch;
+    }
+
     /// Add the statistics of a disjoint shard (same parameters, same K) into these.
     pub fn merge(&mut self, other: &SuffStats) {
         self.n += other.n;

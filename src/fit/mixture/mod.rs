@@ -57,7 +57,7 @@ mod workspace;
 pub use estep::SuffStats;
 pub use from_sketch::{fit_mixture_from_sketch, fit_mixture_from_sketch_in};
 pub use inference::{standard_errors, standard_errors_in, StandardErrors};
-pub use online::{fit_mixture_online, OnlineOptions};
+pub use online::{fit_mixture_online, fit_mixture_online_in, OnlineOptions};
 pub use result::{MixtureFit, StopReason};
 #[cfg(feature = "std")]
 pub use stream::fit_mixture_sharded;
@@ -73,7 +73,7 @@ pub(crate) use {estep::PHI_LEN as PHI_CAPACITY, result::MixtureParts};
 
 use super::{FitError, FitOptions, Sketch};
 pub(crate) use engine::Scratch;
-use engine::{optimize, optimize_into, polish, Bins, Control, Passable, Run, Weighted};
+use engine::{optimize, optimize_into, polish, Control, Passable, Run, Weighted};
 use estep::Order;
 use moments::{quantiles, MomentBins};
 use params::{Bounds, Params};
@@ -1109,25 +1109,50 @@ pub fn fit_mixture_sketch<const B: usize>(
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
+    let mut ws = MixtureWorkspace::new();
+    fit_mixture_sketch_in(sketch, data, k, opts, mo, &mut ws)
+}
+
+/// [`fit_mixture_sketch`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
+/// with the bins, the subsample and the optimiser's buffers in the workspace (sketches of up to
+/// 8192 bins; a finer one is refused with [`FitError::BadOptions`]`("bins")`).
+///
+/// # Errors
+/// As [`fit_mixture_sketch`].
+pub fn fit_mixture_sketch_in<const B: usize>(
+    sketch: &Sketch<B>,
+    data: &[f64],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
     mo.validate_with(opts)?;
     check_k(k)?;
     if sketch.interval() != (opts.lo, opts.hi) {
         return Err(FitError::IntervalMismatch);
     }
+    let MixtureWorkspace {
+        reservoir: res,
+        stage,
+        ..
+    } = ws;
+    if B > stage.fine.xs.len() {
+        return Err(FitError::BadOptions("bins"));
+    }
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
     s.check(k)?;
     // pseudo-sample: bin representatives (centre clamped to [min, max]) with counts
-    let b = Bins::from_sketch(sketch);
-    let mut bins = b.weighted();
-    let mut res: Reservoir<RESERVOIR_CAPACITY> =
-        Reservoir::new(mo.min_subsample.clamp(1, RESERVOIR_CAPACITY), mo.seed);
+    let (xs, wts) = (&mut stage.fine.xs[..B], &mut stage.fine.ws[..B]);
+    engine::bin_centres(sketch, xs, wts);
+    let mut bins = Weighted { xs, ws: wts };
+    res.reset(mo.min_subsample.clamp(1, RESERVOIR_CAPACITY), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
     let mut full: &[f64] = data;
     let nb = sketch.len() as f64;
-    let mut eng = Engine::new();
     two_stage(
         &mut full,
         Some((&mut bins, nb)),
@@ -1137,6 +1162,6 @@ pub fn fit_mixture_sketch<const B: usize>(
         &s,
         opts,
         mo,
-        &mut eng,
+        &mut stage.engine,
     )
 }

@@ -2,12 +2,15 @@
 //! shifts, then running averages of the per-minibatch statistics with step (t + 2)^−κ and an
 //! M-step for (τ, α, λ) after every minibatch. Approximate: the shifts are the burn-in's.
 
-use super::engine::{evaluate, Run};
-use super::estep::{Order, SuffStats};
+use super::engine::{evaluate_to, Run};
+use super::estep::Order;
 use super::mstep::em_update_with;
 use super::stream::ChunkSource;
 use super::RESERVOIR_CAPACITY;
-use super::{bounds, check_k, control, multi_start, MixtureFit, MixtureOptions, Scratch, Summary};
+use super::{
+    bounds, check_k, control, multi_start, MixtureFit, MixtureOptions, MixtureWorkspace, Scratch,
+    Summary,
+};
 use crate::fit::{FitError, FitOptions};
 
 /// Options of [`fit_mixture_online`].
@@ -36,10 +39,19 @@ const MAX_BATCH: usize = 4096;
 
 struct State {
     run: Run,
-    avg: Option<SuffStats>,
+    /// Whether the running averages hold a minibatch yet.
+    has_avg: bool,
     t: u64,
     ll: f64,
     x_min: f64,
+}
+
+/// The memory of an online fit: the burn-in buffer, the minibatch buffer and the optimiser's
+/// scratch (the burn-in fit; then each minibatch's statistics and the running averages).
+struct Buffers<'a> {
+    burn: &'a mut [f64],
+    batch: &'a mut [f64],
+    sc: &'a mut Scratch,
 }
 
 fn update(
@@ -48,12 +60,15 @@ fn update(
     opts_min_weight: f64,
     kappa: f64,
     b: &super::params::Bounds,
+    sc: &mut Scratch,
 ) {
     if batch.is_empty() {
         return;
     }
+    // after the burn-in the scratch holds only this: a pass's statistics and the averages
+    let (st, ev, avg) = sc.online_parts();
     let mut d = batch;
-    let (_, st) = evaluate(&mut d, &state.run.p, b, Order::Em);
+    evaluate_to(&mut d, &state.run.p, b, Order::Em, st, ev);
     let lb = st.log_likelihood();
     if lb.is_finite() {
         state.ll += lb;
@@ -61,15 +76,15 @@ fn update(
     let g = libm::pow(state.t as f64 + 2.0, -kappa);
     state.t += 1;
     let inv = 1.0 / batch.len() as f64;
-    let avg = state.avg.get_or_insert_with(|| {
-        let mut a = st.clone();
-        for wi in a.w.iter_mut() {
+    if !state.has_avg {
+        avg.assign(st);
+        for wi in avg.w.iter_mut() {
             for v in wi.iter_mut() {
                 *v *= inv;
             }
         }
-        a
-    });
+        state.has_avg = true;
+    }
     for (aw, sw) in avg.w.iter_mut().zip(st.w.iter()) {
         for (a, s) in aw.iter_mut().zip(sw.iter()) {
             *a = (1.0 - g) * *a + g * inv * *s;
@@ -82,8 +97,8 @@ fn update(
     // exponential family and the running averages are consistent (stepwise EM)
     let q = em_update_with(&state.run.p, avg, b, opts_min_weight, state.x_min, false);
     // accept only updates that keep every point of this batch covered
-    let (_, chk) = evaluate(&mut d, &q, b, Order::Em);
-    if chk.log_likelihood().is_finite() {
+    evaluate_to(&mut d, &q, b, Order::Em, st, ev);
+    if st.log_likelihood().is_finite() {
         state.run.p = q;
     }
 }
@@ -120,18 +135,65 @@ pub fn fit_mixture_online<S: ChunkSource>(
     mo: &MixtureOptions,
     oo: &OnlineOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
+    let mut burn = [0.0; RESERVOIR_CAPACITY];
+    let mut batch = [0.0; MAX_BATCH];
+    let mut sc = Scratch::new();
+    let bufs = Buffers {
+        burn: &mut burn,
+        batch: &mut batch,
+        sc: &mut sc,
+    };
+    online(src, k, opts, mo, oo, bufs)
+}
+
+/// [`fit_mixture_online`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
+/// with the burn-in buffer, the minibatch buffer, the optimiser's scratch and the running
+/// statistics in the workspace (the plain call puts about 350 KiB of them on its stack).
+///
+/// # Errors
+/// As [`fit_mixture_online`].
+pub fn fit_mixture_online_in<S: ChunkSource>(
+    src: &mut S,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    oo: &OnlineOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit<f64>, FitError> {
+    let MixtureWorkspace {
+        reservoir, stage, ..
+    } = ws;
+    let bufs = Buffers {
+        burn: reservoir.storage_mut(),
+        batch: stage.fine.xs.get_mut(..MAX_BATCH).unwrap_or(&mut []),
+        sc: &mut stage.engine.scratch,
+    };
+    online(src, k, opts, mo, oo, bufs)
+}
+
+fn online<S: ChunkSource>(
+    src: &mut S,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    oo: &OnlineOptions,
+    bufs: Buffers<'_>,
+) -> Result<MixtureFit<f64>, FitError> {
     opts.validate()?;
     mo.validate_with(opts)?;
     check_k(k)?;
     if !(oo.kappa > 0.5 && oo.kappa <= 1.0) {
         return Err(FitError::BadOptions("kappa"));
     }
-    let burn = oo.burn_in.clamp(4 * k, RESERVOIR_CAPACITY);
-    let mb = oo.minibatch.clamp(1, MAX_BATCH);
+    let Buffers {
+        burn: buf,
+        batch,
+        sc,
+    } = bufs;
+    let burn = oo.burn_in.clamp(4 * k, RESERVOIR_CAPACITY).min(buf.len());
+    let mb = oo.minibatch.clamp(1, MAX_BATCH).min(batch.len().max(1));
     let b = bounds(opts, mo);
-    let mut buf = [0.0; RESERVOIR_CAPACITY];
     let mut nb = 0usize;
-    let mut batch = [0.0; MAX_BATCH];
     let mut nbatch = 0usize;
     let mut s = Summary::new();
     let mut state: Option<State> = None;
@@ -151,7 +213,8 @@ pub fn fit_mixture_online<S: ChunkSource>(
                         nb += 1;
                     }
                     if nb == burn {
-                        state = Some(burn_in(&mut buf[..nb], k, &s, opts, mo, &b)?);
+                        let part = buf.get_mut(..nb).unwrap_or(&mut []);
+                        state = Some(burn_in(part, k, &s, opts, mo, &b, sc)?);
                     }
                 }
                 Some(st) => {
@@ -163,7 +226,8 @@ pub fn fit_mixture_online<S: ChunkSource>(
                         nbatch += 1;
                     }
                     if nbatch == mb {
-                        update(st, &batch[..nbatch], mo.min_weight, oo.kappa, &b);
+                        let part = batch.get(..nbatch).unwrap_or(&[]);
+                        update(st, part, mo.min_weight, oo.kappa, &b, sc);
                         nbatch = 0;
                     }
                 }
@@ -173,9 +237,18 @@ pub fn fit_mixture_online<S: ChunkSource>(
     s.check(k)?;
     let mut st = match state {
         Some(st) => st,
-        None => burn_in(&mut buf[..nb], k, &s, opts, mo, &b)?,
+        None => burn_in(
+            buf.get_mut(..nb).unwrap_or(&mut []),
+            k,
+            &s,
+            opts,
+            mo,
+            &b,
+            sc,
+        )?,
     };
-    update(&mut st, &batch[..nbatch], mo.min_weight, oo.kappa, &b);
+    let part = batch.get(..nbatch).unwrap_or(&[]);
+    update(&mut st, part, mo.min_weight, oo.kappa, &b, sc);
     st.run.ll = st.ll;
     st.run.converged = false;
     st.run.passes = 1;
@@ -189,6 +262,7 @@ fn burn_in(
     opts: &FitOptions,
     mo: &MixtureOptions,
     b: &super::params::Bounds,
+    sc: &mut Scratch,
 ) -> Result<State, FitError> {
     let mut local = Summary::new();
     local.add(buf, 0, opts.lo, opts.hi)?;
@@ -198,21 +272,12 @@ fn burn_in(
     let ctl = control(opts, mo, mo.em_iters, buf.len() as f64);
     let mut run = super::Run::failed(k);
     multi_start(
-        &mut d,
-        buf,
-        k,
-        &local,
-        b,
-        &ctl,
-        mo.starts,
-        None,
-        &mut Scratch::new(),
-        &mut run,
+        &mut d, buf, k, &local, b, &ctl, mo.starts, None, sc, &mut run,
     );
     Ok(State {
         ll: run.ll,
         run,
-        avg: None,
+        has_avg: false,
         t: 0,
         x_min: local.min.min(s.min),
     })

@@ -74,6 +74,14 @@ impl<const CAP: usize> Reservoir<CAP> {
         }
     }
 
+    /// The whole storage as a plain buffer (for calls that borrow the workspace's memory;
+    /// the reservoir's contents are then undefined until the next [`Reservoir::reset`]).
+    pub(crate) fn storage_mut(&mut self) -> &mut [f64] {
+        self.len = 0;
+        self.m = 0;
+        &mut self.buf
+    }
+
     /// Empties the reservoir in place: it then keeps `m` items (clamped to 1..=CAP), seeded
     /// with `seed`, as [`Reservoir::new`] does.
     pub(crate) fn reset(&mut self, m: usize, seed: u64) {
