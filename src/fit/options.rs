@@ -1,4 +1,4 @@
-//! Options shared by the fitters (one shifted gamma now, the mixture EM later).
+//! Options shared by the fitters (the single shifted gamma and the mixture).
 
 use super::error::FitError;
 
