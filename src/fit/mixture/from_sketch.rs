@@ -3,7 +3,7 @@
 
 use super::engine::Weighted;
 use super::moments::quantiles;
-use super::{check_k, two_stage, MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
+use super::{check_call, two_stage, MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
 use crate::fit::{FitError, FitOptions, Sketch};
 
 /// Fits a K-component mixture to a histogram [`Sketch`] alone: every non-empty bin enters as
@@ -67,9 +67,7 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
-    opts.validate()?;
-    mo.validate_with(opts)?;
-    check_k(k)?;
+    check_call(k, opts, mo)?;
     if sketch.interval() != (opts.lo, opts.hi) {
         return Err(FitError::IntervalMismatch);
     }

@@ -345,6 +345,14 @@ impl Summary {
     }
 }
 
+/// The start of every mixture entry point: the options valid (alone and together) and
+/// 1 ≤ K ≤ [`MAX_COMPONENTS`].
+pub(crate) fn check_call(k: usize, opts: &FitOptions, mo: &MixtureOptions) -> Result<(), FitError> {
+    opts.validate()?;
+    mo.validate_with(opts)?;
+    check_k(k)
+}
+
 pub(crate) fn check_k(k: usize) -> Result<(), FitError> {
     if k == 0 || k > MAX_COMPONENTS {
         return Err(FitError::BadOptions("k"));
@@ -842,9 +850,7 @@ pub fn fit_mixture_in(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
-    opts.validate()?;
-    mo.validate_with(opts)?;
-    check_k(k)?;
+    check_call(k, opts, mo)?;
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
     s.check(k)?;
@@ -1127,9 +1133,7 @@ pub fn fit_mixture_sketch_in<const B: usize>(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
-    opts.validate()?;
-    mo.validate_with(opts)?;
-    check_k(k)?;
+    check_call(k, opts, mo)?;
     if sketch.interval() != (opts.lo, opts.hi) {
         return Err(FitError::IntervalMismatch);
     }

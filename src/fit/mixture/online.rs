@@ -8,8 +8,8 @@ use super::mstep::em_update_with;
 use super::stream::ChunkSource;
 use super::RESERVOIR_CAPACITY;
 use super::{
-    bounds, check_k, control, multi_start, MixtureFit, MixtureOptions, MixtureWorkspace, Scratch,
-    Summary,
+    bounds, check_call, control, multi_start, MixtureFit, MixtureOptions, MixtureWorkspace,
+    Scratch, Summary,
 };
 use crate::fit::{FitError, FitOptions};
 
@@ -179,9 +179,7 @@ fn online<S: ChunkSource>(
     oo: &OnlineOptions,
     bufs: Buffers<'_>,
 ) -> Result<MixtureFit<f64>, FitError> {
-    opts.validate()?;
-    mo.validate_with(opts)?;
-    check_k(k)?;
+    check_call(k, opts, mo)?;
     if !(oo.kappa > 0.5 && oo.kappa <= 1.0) {
         return Err(FitError::BadOptions("kappa"));
     }

@@ -6,7 +6,7 @@ use super::estep::{Evaluator, Order, SuffStats};
 use super::moments::MomentBins;
 use super::params::{Bounds, Params};
 use super::{
-    check_k, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary, SKETCH_BINS,
+    check_call, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary, SKETCH_BINS,
 };
 use super::{fit_after_scan, MixtureWorkspace};
 #[cfg(feature = "std")]
@@ -180,9 +180,7 @@ pub fn fit_mixture_source_in<S: ChunkSource>(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
-    opts.validate()?;
-    mo.validate_with(opts)?;
-    check_k(k)?;
+    check_call(k, opts, mo)?;
     // the reservoir size depends on N: a first pass counts
     let mut count = 0usize;
     src.reset();
@@ -337,9 +335,7 @@ pub fn fit_mixture_sharded(
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit<f64>, FitError> {
-    opts.validate()?;
-    mo.validate_with(opts)?;
-    check_k(k)?;
+    check_call(k, opts, mo)?;
     let n: usize = shards.iter().map(|s| s.len()).sum();
     let mut s = Summary::new();
     let mut offset = 0;
