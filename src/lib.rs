@@ -12,8 +12,8 @@
 //! * [`calibrate`] (the main job): from one query's scores against its corpus, hits included,
 //!   how many of the top results to return ([`calibrate::cut`]; 0 = nothing relevant), a
 //!   background the hits cannot capture, tail p-values and their inverse, relevance posteriors.
-//! * [`wire`]: a compact, versioned, allocation-free byte form of sketches, pass statistics and
-//!   fits, so shards reduce across processes and machines.
+//! * [`wire`]: a compact, versioned, allocation-free byte form of sketches, pass statistics,
+//!   fits and calibrators, so shards reduce across processes and machines.
 //! * [`select`]: order selection without sweeps — merge dendrograms of mixing measures and the
 //!   Dendrogram Selection Criterion (DSC) beside AIC/BIC/ICL, for shifted-gamma mixtures and for
 //!   softmax-gated Gaussian mixtures of experts.

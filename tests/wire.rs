@@ -328,6 +328,15 @@ fn calibrators_round_trip_and_keep_their_p_values() {
         let bytes = encode(cal);
         flips_refused::<Calibrator>(&bytes, 0..bytes.len());
     }
+    // the whole background (calibrator, fit, BIC per order with NaN for orders not fitted)
+    let back = round_trip(&bg);
+    assert_eq!(back.excluded, bg.excluded);
+    assert_eq!(
+        back.calibrator.p_value(0.5).to_bits(),
+        bg.calibrator.p_value(0.5).to_bits()
+    );
+    let bytes = encode(&bg);
+    flips_refused::<simstat::calibrate::Background>(&bytes, 0..bytes.len());
     // a relevant component other than the one the constructor picks (largest mean) is refused
     let mut b = encode(&with_relevant);
     let relevant = with_relevant.relevant_component().unwrap() as u8;

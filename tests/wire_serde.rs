@@ -63,6 +63,11 @@ fn state_round_trips_through_json_and_postcard() {
     let mut scratch = vec![0.0; data.len()];
     let bg =
         simstat::calibrate::fit_background_with(&data, &Default::default(), &mut scratch).unwrap();
+    let json = both_ways::<simstat::calibrate::Background>(&bg);
+    assert!(
+        json.contains("\"bic\":[") && json.contains("\"NaN\""),
+        "{json}"
+    );
     let json = both_ways::<simstat::calibrate::Calibrator>(&bg.calibrator);
     assert!(json.contains("\"relevant\":null"), "{json}");
     both_ways::<simstat::calibrate::Calibrator>(

@@ -4,7 +4,7 @@
 //! to bytes that read Ok again and re-encode identically.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use simstat::calibrate::Calibrator;
+use simstat::calibrate::{Background, Calibrator};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{GammaFit, MixtureFit, Sketch, SuffStats};
 use simstat::wire::{crc32, ByteForm, MAGIC, VERSION};
@@ -23,7 +23,7 @@ fn check<T: ByteForm>(bytes: &[u8]) {
 
 fuzz_target!(|input: (u8, Vec<u8>)| {
     let (kind, payload) = input;
-    let kind = u16::from(kind % 7);
+    let kind = u16::from(kind % 8);
     let mut bytes = Vec::with_capacity(16 + payload.len());
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&VERSION.to_le_bytes());
@@ -38,5 +38,6 @@ fuzz_target!(|input: (u8, Vec<u8>)| {
         check::<GammaFit<f64>>(b);
         check::<MixtureFit<f64>>(b);
         check::<Calibrator>(b);
+        check::<Background>(b);
     }
 });

@@ -435,3 +435,82 @@ pub(crate) fn excluded_rows(n: usize, fraction: f64, min: usize) -> usize {
         .max(if fraction > 0.0 { min } else { 0 })
         .min(n / 2)
 }
+
+/// Byte form (kind 7): the calibrator and the fit (each as its own payload with its length),
+/// the scale, the BIC per order, the orders tried, the body limit and the row counts. Reading
+/// checks the calibrator and the fit as their own forms do, that the scale is the
+/// calibrator's, and that at most [`MAX_BACKGROUND_ORDER`] orders were tried.
+impl crate::wire::ByteForm for Background {
+    const KIND: u16 = 7;
+
+    fn payload_len(&self) -> usize {
+        8 + self.calibrator.payload_len()
+            + self.fit.payload_len()
+            + 1
+            + 8 * (5 + MAX_BACKGROUND_ORDER)
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        w.nested(&self.calibrator);
+        w.nested(&self.fit);
+        w.u8(match self.scale {
+            ScoreScale::Cosine => 0,
+            ScoreScale::FisherZ => 1,
+        });
+        for &b in &self.bic {
+            w.f64(b);
+        }
+        w.u64(self.tried as u64);
+        w.f64(self.body_limit);
+        w.u64(self.excluded as u64);
+        w.u64(self.low_outliers as u64);
+        w.u64(self.rounds as u64);
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let mut c = r.nested()?;
+        let calibrator = Calibrator::read_payload(&mut c)?;
+        c.finish()?;
+        let mut f = r.nested()?;
+        let fit = MixtureFit::<f64>::read_payload(&mut f)?;
+        f.finish()?;
+        let scale = match r.u8()? {
+            0 => ScoreScale::Cosine,
+            1 => ScoreScale::FisherZ,
+            _ => return Err(WireError::Invalid("scale")),
+        };
+        let mut bic = [0.0; MAX_BACKGROUND_ORDER];
+        for b in bic.iter_mut() {
+            *b = r.f64()?;
+        }
+        let bg = Background {
+            calibrator,
+            fit,
+            scale,
+            bic,
+            tried: r.count("tried")?,
+            body_limit: r.number("body_limit")?,
+            excluded: r.count("excluded")?,
+            low_outliers: r.count("low_outliers")?,
+            rounds: r.count("rounds")?,
+        };
+        bg.check_parts()?;
+        Ok(bg)
+    }
+}
+
+impl Background {
+    /// The checks of a background read from outside beyond its parts' own: the scale is the
+    /// calibrator's and at most [`MAX_BACKGROUND_ORDER`] orders were tried.
+    pub(crate) fn check_parts(&self) -> Result<(), crate::wire::WireError> {
+        use crate::wire::WireError;
+        if self.scale != self.calibrator.scale() {
+            return Err(WireError::Invalid("scale"));
+        }
+        if self.tried > MAX_BACKGROUND_ORDER {
+            return Err(WireError::Invalid("tried"));
+        }
+        Ok(())
+    }
+}

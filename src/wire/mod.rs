@@ -121,12 +121,13 @@ impl core::error::Error for WireError {}
 ///
 /// Implemented by [`crate::fit::Sketch`], [`crate::fit::SuffStats`],
 /// [`crate::fit::MixtureFit`], [`crate::fit::GammaFit`],
-/// [`crate::dist::TruncatedShiftedGamma`] and [`crate::calibrate::Calibrator`]. Implementors
+/// [`crate::dist::TruncatedShiftedGamma`], [`crate::calibrate::Calibrator`] and
+/// [`crate::calibrate::Background`]. Implementors
 /// provide the payload; the header,
 /// checksum and length checks are shared.
 pub trait ByteForm: Sized {
     /// Type tag written in the header (1 sketch, 2 sufficient statistics, 3 truncated gamma,
-    /// 4 single-gamma fit, 5 mixture fit, 6 calibrator).
+    /// 4 single-gamma fit, 5 mixture fit, 6 calibrator, 7 background).
     const KIND: u16;
 
     /// Length of the payload in bytes.
@@ -276,6 +277,11 @@ impl<'a> Writer<'a> {
     pub fn bool(&mut self, v: bool) {
         self.u8(u8::from(v));
     }
+    /// Another value's payload, prefixed by its length (u32), for types made of others.
+    pub fn nested<T: ByteForm>(&mut self, v: &T) {
+        self.u32(v.payload_len() as u32);
+        v.write_payload(self);
+    }
 }
 
 /// Reads little-endian values from a payload; every read past the end is
@@ -297,6 +303,33 @@ impl<'a> Reader<'a> {
     /// Bytes read so far.
     pub fn position(&self) -> usize {
         self.pos
+    }
+    /// A nested payload written by [`Writer::nested`]: its length (u32), then a reader over
+    /// exactly its bytes (the caller reads it whole and checks it is used up with
+    /// [`Reader::finish`]).
+    ///
+    /// # Errors
+    /// [`WireError::Truncated`] past the end.
+    pub fn nested(&mut self) -> Result<Reader<'a>, WireError> {
+        let n = self.u32()? as usize;
+        let got = self.buf.len();
+        let end = self.pos.saturating_add(n);
+        let Some(inner) = self.buf.get(self.pos..end) else {
+            return Err(WireError::Truncated { needed: end, got });
+        };
+        self.pos = end;
+        Ok(Reader { buf: inner, pos: 0 })
+    }
+    /// Checks that every byte of this reader was read.
+    ///
+    /// # Errors
+    /// [`WireError::Invalid`]`("payload length")` when bytes are left.
+    pub fn finish(&self) -> Result<(), WireError> {
+        if self.pos == self.buf.len() {
+            Ok(())
+        } else {
+            Err(WireError::Invalid("payload length"))
+        }
     }
     /// The next `N` bytes.
     ///

@@ -28,7 +28,9 @@ use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
 use super::WireError;
-use crate::calibrate::{Calibrator, ScoreScale, MAX_CALIBRATION_COMPONENTS};
+use crate::calibrate::{
+    Background, Calibrator, ScoreScale, MAX_BACKGROUND_ORDER, MAX_CALIBRATION_COMPONENTS,
+};
 use crate::dist::TruncatedShiftedGamma;
 use crate::fit::mixture::{MixtureParts, PHI_CAPACITY};
 use crate::fit::{
@@ -464,5 +466,63 @@ impl<'de> Deserialize<'de> for Calibrator {
         let k = r.weights.len();
         let relevant = r.relevant.map(|i| usize::try_from(i).unwrap_or(usize::MAX));
         Calibrator::from_parts(&w[..k], &r.components, r.scale, relevant).map_err(invalid)
+    }
+}
+
+// ----------------------------------------------------------------------------------------
+// Background
+
+#[derive(Serialize, Deserialize)]
+struct BackgroundRepr {
+    calibrator: Calibrator,
+    fit: MixtureFit<f64>,
+    scale: ScoreScale,
+    bic: [Num; MAX_BACKGROUND_ORDER],
+    tried: u64,
+    body_limit: Num,
+    excluded: u64,
+    low_outliers: u64,
+    rounds: u64,
+}
+
+/// Serialised as its calibrator, its fit and its public facts (BIC per order, `"NaN"` where
+/// an order was not fitted; `body_limit` `"inf"` when no row was left out).
+impl Serialize for Background {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        BackgroundRepr {
+            calibrator: self.calibrator.clone(),
+            fit: self.fit,
+            scale: self.scale,
+            bic: self.bic.map(Num),
+            tried: self.tried as u64,
+            body_limit: Num(self.body_limit),
+            excluded: self.excluded as u64,
+            low_outliers: self.low_outliers as u64,
+            rounds: self.rounds as u64,
+        }
+        .serialize(s)
+    }
+}
+
+/// Checked as the byte form is (the parts as their own forms; the scale is the calibrator's;
+/// at most [`MAX_BACKGROUND_ORDER`] orders tried).
+impl<'de> Deserialize<'de> for Background {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = BackgroundRepr::deserialize(d)?;
+        let count =
+            |v: u64, f| usize::try_from(v).map_err(|_| invalid::<D::Error>(WireError::Invalid(f)));
+        let bg = Background {
+            calibrator: r.calibrator,
+            fit: r.fit,
+            scale: r.scale,
+            bic: r.bic.map(|v| v.0),
+            tried: count(r.tried, "tried")?,
+            body_limit: r.body_limit.0,
+            excluded: count(r.excluded, "excluded")?,
+            low_outliers: count(r.low_outliers, "low_outliers")?,
+            rounds: count(r.rounds, "rounds")?,
+        };
+        bg.check_parts().map_err(invalid)?;
+        Ok(bg)
     }
 }
