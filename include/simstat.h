@@ -64,6 +64,11 @@ typedef enum SimstatStatus {
    * A numerical step broke down (a merged atom or level without a finite likelihood).
    */
   SIMSTAT_STATUS_NUMERICAL_FAILURE = 11,
+  /**
+   * Bytes are not a valid byte form of the type asked for (wrong magic, version or kind,
+   * truncated, checksum mismatch, or an invalid value).
+   */
+  SIMSTAT_STATUS_BAD_ENCODING = 12,
 } SimstatStatus;
 
 /**
@@ -629,6 +634,33 @@ enum SimstatStatus simstat_fdr_cutoff(const struct SimstatGammaParams *backgroun
  * defaults).
  */
 enum SimstatStatus simstat_mixture_options_default(struct SimstatMixtureOptions *opts);
+
+/**
+ * Length in bytes of the byte form (`simstat::wire`, kind 5) of `mixture`, written to
+ * `*out_len`: the size `simstat_mixture_write` needs. The mixture is checked as by the
+ * `simstat_mixture_*` functions.
+ */
+enum SimstatStatus simstat_mixture_byte_len(const struct SimstatMixture *mixture, size_t *out_len);
+
+/**
+ * Writes the byte form (`simstat::wire`, kind 5: versioned, CRC-checked, little-endian; the
+ * same bytes a Rust `MixtureFit` of these weights and components writes, with the run facts
+ * of a mixture built from parts) of `mixture` into `out` (`cap` bytes) and its length to
+ * `*written`. `cap` shorter than `simstat_mixture_byte_len` is `SIMSTAT_STATUS_BAD_LENGTH`
+ * (nothing written).
+ */
+enum SimstatStatus simstat_mixture_write(const struct SimstatMixture *mixture,
+                                         uint8_t *out,
+                                         size_t cap,
+                                         size_t *written);
+
+/**
+ * Reads a mixture's byte form (`simstat::wire`, kind 5; written by `simstat_mixture_write` or
+ * by Rust's `ByteForm::write_to`) from `n` bytes into `out`, with every check of the Rust
+ * reader: anything but a valid encoding of exactly `n` bytes is `SIMSTAT_STATUS_BAD_ENCODING`
+ * (`out` untouched).
+ */
+enum SimstatStatus simstat_mixture_read(const uint8_t *bytes, size_t n, struct SimstatMixture *out);
 
 /**
  * Fits a K-component truncated shifted-gamma mixture to `n` values by maximum likelihood

@@ -37,6 +37,7 @@ use crate::select::{
     select_order, DscOptions, HeightScale, KappaOne, LeafRule, LevelRefit, Omega, SelectError,
 };
 use crate::special;
+use crate::wire::ByteForm;
 
 /// Status code of every pointer-taking C function.
 #[repr(C)]
@@ -66,6 +67,9 @@ pub enum SimstatStatus {
     Overflow = 10,
     /// A numerical step broke down (a merged atom or level without a finite likelihood).
     NumericalFailure = 11,
+    /// Bytes are not a valid byte form of the type asked for (wrong magic, version or kind,
+    /// truncated, checksum mismatch, or an invalid value).
+    BadEncoding = 12,
 }
 
 /// Capacity of the component arrays of `SimstatMixture` (the crate's mixture capacity): a
@@ -885,6 +889,54 @@ fn mixture_rust(p: *const SimstatMixture) -> Result<MixtureFit<f64>, SimstatStat
 
 fn mixture_calibrator(p: *const SimstatMixture) -> Result<Calibrator, SimstatStatus> {
     Calibrator::from_mixture(&mixture_rust(p)?).map_err(calibrate_status)
+}
+
+/// Length in bytes of the byte form (`simstat::wire`, kind 5) of `mixture`, written to
+/// `*out_len`: the size `simstat_mixture_write` needs. The mixture is checked as by the
+/// `simstat_mixture_*` functions.
+#[no_mangle]
+pub extern "C" fn simstat_mixture_byte_len(
+    mixture: *const SimstatMixture,
+    out_len: *mut usize,
+) -> SimstatStatus {
+    status(mixture_rust(mixture).and_then(|m| write(out_len, m.byte_len())))
+}
+
+/// Writes the byte form (`simstat::wire`, kind 5: versioned, CRC-checked, little-endian; the
+/// same bytes a Rust `MixtureFit` of these weights and components writes, with the run facts
+/// of a mixture built from parts) of `mixture` into `out` (`cap` bytes) and its length to
+/// `*written`. `cap` shorter than `simstat_mixture_byte_len` is `SIMSTAT_STATUS_BAD_LENGTH`
+/// (nothing written).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_write(
+    mixture: *const SimstatMixture,
+    out: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> SimstatStatus {
+    status((|| {
+        let m = mixture_rust(mixture)?;
+        let buf = slice_mut(out, cap)?;
+        let n = m.write_to(buf).map_err(|_| SimstatStatus::BadLength)?;
+        write(written, n)
+    })())
+}
+
+/// Reads a mixture's byte form (`simstat::wire`, kind 5; written by `simstat_mixture_write` or
+/// by Rust's `ByteForm::write_to`) from `n` bytes into `out`, with every check of the Rust
+/// reader: anything but a valid encoding of exactly `n` bytes is `SIMSTAT_STATUS_BAD_ENCODING`
+/// (`out` untouched).
+#[no_mangle]
+pub extern "C" fn simstat_mixture_read(
+    bytes: *const u8,
+    n: usize,
+    out: *mut SimstatMixture,
+) -> SimstatStatus {
+    status((|| {
+        let b = slice(bytes, n)?;
+        let m = MixtureFit::<f64>::read_from(b).map_err(|_| SimstatStatus::BadEncoding)?;
+        write(out, mixture_fit_c(&m))
+    })())
 }
 
 /// Fits a K-component truncated shifted-gamma mixture to `n` values by maximum likelihood

@@ -690,3 +690,55 @@ fn fit_background_and_background_p_values_match_the_rust_api() {
         SimstatStatus::NonFinite
     );
 }
+
+#[test]
+fn mixture_bytes_cross_the_c_abi_both_ways() {
+    use simstat::wire::ByteForm;
+    let data: Vec<f64> = (0..3000)
+        .map(|i| {
+            let u = (i as f64 + 0.5) / 3000.0;
+            if i % 4 == 0 {
+                0.2 + gamma_p_inv(25.0, u) / 70.0
+            } else {
+                -0.25 + gamma_p_inv(9.0, u) / 30.0
+            }
+        })
+        .collect();
+    let fit = fit_mixture(&data, 2, &FitOptions::default()).unwrap();
+    // Rust writes, C reads: the C mixture of the fit, field for field
+    let mut bytes = vec![0u8; fit.byte_len()];
+    fit.write_to(&mut bytes).unwrap();
+    let mut c = SimstatMixture::default();
+    assert_eq!(
+        simstat_mixture_read(bytes.as_ptr(), bytes.len(), &mut c),
+        SimstatStatus::Ok
+    );
+    assert_eq!(c.k, 2);
+    assert_eq!(c.log_likelihood.to_bits(), fit.log_likelihood().to_bits());
+    assert_eq!(c.weights[0].to_bits(), fit.weight(0).to_bits());
+    assert_eq!(c.iterations as usize, fit.iterations());
+    // C writes, Rust reads: the same weights and components (run facts of a mixture from parts)
+    let mut len = 0usize;
+    assert_eq!(simstat_mixture_byte_len(&c, &mut len), SimstatStatus::Ok);
+    let mut out = vec![0u8; len];
+    let mut written = 0usize;
+    assert_eq!(
+        simstat_mixture_write(&c, out.as_mut_ptr(), out.len(), &mut written),
+        SimstatStatus::Ok
+    );
+    let back = MixtureFit::<f64>::read_from(&out[..written]).unwrap();
+    assert_eq!(back.weights(), fit.weights());
+    assert_eq!(back.components(), fit.components());
+    assert_eq!(
+        back.log_likelihood().to_bits(),
+        fit.log_likelihood().to_bits()
+    );
+    // foreign bytes: BAD_ENCODING, the output untouched
+    let before = c;
+    out[20] ^= 1;
+    assert_eq!(
+        simstat_mixture_read(out.as_ptr(), written, &mut c),
+        SimstatStatus::BadEncoding
+    );
+    assert_eq!(c, before);
+}

@@ -146,6 +146,42 @@ int main(void) {
   check_status("fit_mixture k = 0", simstat_fit_mixture(mix, M, 0, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fit_mixture k > capacity", simstat_fit_mixture(mix, M, SIMSTAT_MAX_COMPONENTS + 1, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fit_mixture null out", simstat_fit_mixture(mix, M, 2, NULL, NULL), SIMSTAT_STATUS_NULL_POINTER);
+  /* The byte form of the mixture (simstat::wire, kind 5): written, read back exactly (weights,
+   * components, n, log-likelihood); every strict prefix and a flipped byte are refused as
+   * BAD_ENCODING with `out` untouched; a short buffer is BAD_LENGTH. */
+  {
+    size_t len = 0;
+    check_status("mixture_byte_len", simstat_mixture_byte_len(&over, &len), SIMSTAT_STATUS_OK);
+    checks++;
+    if (len != 16 + 1 + 48 * 3 + 52) { failures++; printf("FAIL mixture byte length %zu\n", len); }
+    uint8_t buf[512];
+    size_t written = 0;
+    check_status("mixture_write short", simstat_mixture_write(&over, buf, len - 1, &written), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("mixture_write", simstat_mixture_write(&over, buf, sizeof buf, &written), SIMSTAT_STATUS_OK);
+    checks++;
+    if (written != len || memcmp(buf, "SIMS", 4) != 0) { failures++; printf("FAIL mixture written %zu\n", written); }
+    SimstatMixture back;
+    check_status("mixture_read", simstat_mixture_read(buf, written, &back), SIMSTAT_STATUS_OK);
+    checks++;
+    if (back.k != over.k || back.n != over.n || memcmp(back.weights, over.weights, sizeof over.weights) != 0 ||
+        back.log_likelihood != over.log_likelihood) {
+      failures++;
+      printf("FAIL mixture read back differs\n");
+    }
+    for (size_t i = 0; i < over.k; i++) {
+      check_close("read back shape", back.components[i].shape, over.components[i].shape, 0.0);
+      check_close("read back shift", back.components[i].shift, over.components[i].shift, 0.0);
+    }
+    SimstatMixture untouched = back;
+    for (size_t cut = 0; cut < written; cut++) {
+      check_status("mixture_read prefix", simstat_mixture_read(buf, cut == 0 ? 1 : cut, &back), SIMSTAT_STATUS_BAD_ENCODING);
+    }
+    buf[40] ^= 0x04;
+    check_status("mixture_read flipped byte", simstat_mixture_read(buf, written, &back), SIMSTAT_STATUS_BAD_ENCODING);
+    checks++;
+    if (memcmp(&back, &untouched, sizeof back) != 0) { failures++; printf("FAIL out written on error\n"); }
+    check_status("mixture_read null", simstat_mixture_read(NULL, written, &back), SIMSTAT_STATUS_NULL_POINTER);
+  }
   /* The same fit in caller memory (what a microcontroller host does with a static buffer),
    * bit for bit; the workspace is filled with garbage first (the call zeroes it). */
   {
