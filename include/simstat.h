@@ -527,6 +527,13 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * A NUL-terminated, static English description of a status code (never null; a code no
+ * function returns gives "unknown status"). Takes the code as an `int` so any value a caller
+ * holds is safe to pass. The string lives as long as the library.
+ */
+const char *simstat_status_str(int32_t status);
+
+/**
  * ψ(x).
  */
 double simstat_digamma(double x);

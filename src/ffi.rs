@@ -72,6 +72,54 @@ pub enum SimstatStatus {
     BadEncoding = 12,
 }
 
+/// A NUL-terminated, static English description of a status code (never null; a code no
+/// function returns gives "unknown status"). Takes the code as an `int` so any value a caller
+/// holds is safe to pass. The string lives as long as the library.
+#[no_mangle]
+pub extern "C" fn simstat_status_str(status: i32) -> *const core::ffi::c_char {
+    ALL_STATUSES
+        .iter()
+        .find(|s| **s as i32 == status)
+        .map_or(c"unknown status", |s| status_text(*s))
+        .as_ptr()
+}
+
+/// Every status code, in code order (`simstat_status_str` looks codes up here).
+const ALL_STATUSES: [SimstatStatus; 13] = [
+    SimstatStatus::Ok,
+    SimstatStatus::NullPointer,
+    SimstatStatus::BadLength,
+    SimstatStatus::BadParameter,
+    SimstatStatus::NonFinite,
+    SimstatStatus::OutOfInterval,
+    SimstatStatus::TooFewSamples,
+    SimstatStatus::AllEqual,
+    SimstatStatus::BadProbability,
+    SimstatStatus::ZeroNorm,
+    SimstatStatus::Overflow,
+    SimstatStatus::NumericalFailure,
+    SimstatStatus::BadEncoding,
+];
+
+/// The text of a status (an exhaustive match: a new code cannot lack one).
+fn status_text(s: SimstatStatus) -> &'static core::ffi::CStr {
+    match s {
+        SimstatStatus::Ok => c"ok",
+        SimstatStatus::NullPointer => c"a required pointer was null",
+        SimstatStatus::BadLength => c"a length was 0, too short or too large",
+        SimstatStatus::BadParameter => c"a parameter or option is out of its domain",
+        SimstatStatus::NonFinite => c"an input value is NaN or infinite",
+        SimstatStatus::OutOfInterval => c"a data value lies outside the fit interval",
+        SimstatStatus::TooFewSamples => c"too few observations for the model",
+        SimstatStatus::AllEqual => c"all observations are equal",
+        SimstatStatus::BadProbability => c"a probability or weight is outside its range",
+        SimstatStatus::ZeroNorm => c"a vector has zero norm",
+        SimstatStatus::Overflow => c"a size computation overflows",
+        SimstatStatus::NumericalFailure => c"a numerical step broke down",
+        SimstatStatus::BadEncoding => c"the bytes are not a valid encoding of the type",
+    }
+}
+
 /// Capacity of the component arrays of `SimstatMixture` (the crate's mixture capacity): a
 /// mixture has 1 to `SIMSTAT_MAX_COMPONENTS` components.
 pub const SIMSTAT_MAX_COMPONENTS: usize = 16;

@@ -742,3 +742,20 @@ fn mixture_bytes_cross_the_c_abi_both_ways() {
     );
     assert_eq!(c, before);
 }
+
+#[test]
+fn every_status_code_has_its_text() {
+    // codes 0..=12 each point to their own static text, anything else to one "unknown" text,
+    // never null (the C test reads the strings themselves: no `unsafe` here)
+    let unknown = simstat_status_str(13);
+    assert!(!unknown.is_null());
+    assert_eq!(simstat_status_str(-1), unknown);
+    assert_eq!(simstat_status_str(i32::MAX), unknown);
+    let mut seen = std::collections::HashSet::new();
+    for code in 0..=12 {
+        let p = simstat_status_str(code);
+        assert!(!p.is_null() && p != unknown, "code {code}");
+        assert!(seen.insert(p as usize), "code {code} shares its text");
+    }
+    assert_eq!(SimstatStatus::BadEncoding as i32, 12);
+}

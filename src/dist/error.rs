@@ -4,6 +4,7 @@ use core::fmt;
 
 /// Why a distribution could not be built. Every variant names the offending parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParamError {
     /// A parameter is NaN or ±∞.
     NonFinite {

@@ -6,6 +6,7 @@ use crate::dist::ParamError;
 
 /// Why a fit (or a sketch update) was refused.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum FitError {
     /// Fewer observations than the model has free parameters (3 for one shifted gamma;
     /// 4K − 1 for a K-component mixture: K shapes, rates and shifts and K − 1 weights). With

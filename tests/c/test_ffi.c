@@ -146,6 +146,15 @@ int main(void) {
   check_status("fit_mixture k = 0", simstat_fit_mixture(mix, M, 0, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fit_mixture k > capacity", simstat_fit_mixture(mix, M, SIMSTAT_MAX_COMPONENTS + 1, NULL, &again), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fit_mixture null out", simstat_fit_mixture(mix, M, 2, NULL, NULL), SIMSTAT_STATUS_NULL_POINTER);
+  /* Status codes as text: every code has its own; an unknown one says so; never NULL. */
+  checks++;
+  if (strcmp(simstat_status_str(SIMSTAT_STATUS_OK), "ok") != 0 ||
+      strcmp(simstat_status_str(SIMSTAT_STATUS_BAD_ENCODING), "the bytes are not a valid encoding of the type") != 0 ||
+      strcmp(simstat_status_str(SIMSTAT_STATUS_NULL_POINTER), "a required pointer was null") != 0 ||
+      strcmp(simstat_status_str(99), "unknown status") != 0 || strcmp(simstat_status_str(-3), "unknown status") != 0) {
+    failures++;
+    printf("FAIL status text\n");
+  }
   /* The byte form of the mixture (simstat::wire, kind 5): written, read back exactly (weights,
    * components, n, log-likelihood); every strict prefix and a flipped byte are refused as
    * BAD_ENCODING with `out` untouched; a short buffer is BAD_LENGTH. */
