@@ -76,7 +76,7 @@ pub(crate) fn quantiles(xs: &[f64], ws: &[f64], out: &mut [f64]) -> usize {
 
 impl<const B: usize> MomentBins<B> {
     /// Empty bins on [lo, hi] (callers have validated lo < hi, both finite, and B ≥ 1).
-    #[cfg(feature = "std")]
+    #[cfg(any(test, feature = "std"))]
     pub fn new(lo: f64, hi: f64) -> Self {
         let mut b = Self::blank();
         b.reset(lo, hi);
