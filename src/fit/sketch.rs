@@ -281,7 +281,7 @@ impl<const B: usize> Sketch<B> {
 
     /// Number of non-empty bins.
     pub fn occupied_bins(&self) -> usize {
-        self.counts.iter().filter(|&&c| c > 0).count()
+        self.occupied().count()
     }
 
     /// Bin index of x ∈ [lo, hi] and x's offset inside the bin in units of 2⁻²⁰ bin.

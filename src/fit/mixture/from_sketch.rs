@@ -3,7 +3,7 @@
 
 use super::engine::Weighted;
 use super::moments::quantiles;
-use super::{check_call, two_stage, MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
+use super::{check_sketch_call, two_stage, MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
 use crate::fit::{FitError, FitOptions, Sketch};
 
 /// Fits a K-component mixture to a histogram [`Sketch`] alone: every non-empty bin enters as
@@ -67,10 +67,7 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
-    check_call(k, opts, mo)?;
-    if sketch.interval() != (opts.lo, opts.hi) {
-        return Err(FitError::IntervalMismatch);
-    }
+    check_sketch_call(sketch, k, opts, mo)?;
     let needed = (4 * k - 1).max(3) as u64;
     let occupied = sketch.occupied_bins();
     if sketch.len() < needed || (occupied as u64) < needed {

@@ -353,6 +353,21 @@ pub(crate) fn check_call(k: usize, opts: &FitOptions, mo: &MixtureOptions) -> Re
     check_k(k)
 }
 
+/// [`check_call`] for the fits that read a [`Sketch`]: also the sketch's interval is `opts`'
+/// [lo, hi].
+pub(crate) fn check_sketch_call<const B: usize>(
+    sketch: &Sketch<B>,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<(), FitError> {
+    check_call(k, opts, mo)?;
+    if sketch.interval() != (opts.lo, opts.hi) {
+        return Err(FitError::IntervalMismatch);
+    }
+    Ok(())
+}
+
 pub(crate) fn check_k(k: usize) -> Result<(), FitError> {
     if k == 0 || k > MAX_COMPONENTS {
         return Err(FitError::BadOptions("k"));
@@ -1133,10 +1148,7 @@ pub fn fit_mixture_sketch_in<const B: usize>(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<MixtureFit<f64>, FitError> {
-    check_call(k, opts, mo)?;
-    if sketch.interval() != (opts.lo, opts.hi) {
-        return Err(FitError::IntervalMismatch);
-    }
+    check_sketch_call(sketch, k, opts, mo)?;
     let MixtureWorkspace {
         reservoir: res,
         stage,
