@@ -17,7 +17,8 @@ pub use background::{
     BackgroundOptions, LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
 };
 pub use cut::{
-    cut, cut_f32, cut_f32_in, cut_in, cut_scratch_len, Cut, CutOptions, CutRule, MIN_CUT_SCORES,
+    cut, cut_f32, cut_f32_in, cut_f32_with_background, cut_in, cut_scratch_len,
+    cut_with_background, Cut, CutOptions, CutRule, MIN_CUT_SCORES,
 };
 pub use fdr::{bh_cutoff, FdrCutoff};
 pub use ks::{kolmogorov_sf, ks_uniform, ks_uniform_held_out, KsTest};

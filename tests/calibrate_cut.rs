@@ -4,8 +4,8 @@ mod common;
 
 use common::SplitMix64;
 use simstat::calibrate::{
-    cut, cut_f32, cut_scratch_len, fit_background, ks_uniform_held_out, CalibrateError, CutOptions,
-    CutRule,
+    cut, cut_f32, cut_f32_with_background, cut_scratch_len, cut_with_background, fit_background,
+    ks_uniform_held_out, CalibrateError, CutOptions, CutRule,
 };
 use simstat::fit::FitOptions;
 
@@ -444,4 +444,96 @@ fn scores_at_plus_and_minus_one_fit_and_calibrate() {
         .unwrap();
         assert!(c.keep() >= 2, "{name}: the self-matches are discoveries");
     }
+}
+
+/// Rows of one labelled setting's score matrix (`file` in tests/data/labelled, `docs` columns).
+fn labelled_queries(file: &str, docs: usize) -> Vec<Vec<f32>> {
+    let path = format!("{}/tests/data/labelled/{file}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).expect("labelled scores");
+    let all: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    all.chunks_exact(docs).map(<[f32]>::to_vec).collect()
+}
+
+/// One background, several rules: `cut_with_background` with the background of a BH cut gives
+/// every model rule's decision of `cut` itself, bit for bit (keep, threshold, relevance model),
+/// on real retrieval queries of both collections, f64 and f32 entry points; the default rule
+/// ignores the background.
+#[test]
+fn cut_with_background_equals_cut_on_real_queries() {
+    let rules = [
+        CutRule::ExpectedF1,
+        CutRule::Posterior { level: 0.5 },
+        CutRule::Fdr { q: 0.1 },
+        CutRule::RelativeExcess { ratio: 0.65 },
+    ];
+    for (file, docs) in [
+        ("cranfield_minilm_l6.f32", 1400),
+        ("cisi_minilm_l3.f32", 1460),
+    ] {
+        for q32 in labelled_queries(file, docs).iter().step_by(40) {
+            let q: Vec<f64> = q32.iter().map(|&v| f64::from(v)).collect();
+            let mut scratch = vec![0.0; cut_scratch_len(q.len())];
+            let bh = CutOptions {
+                rule: CutRule::Fdr { q: 0.05 },
+                ..CutOptions::default()
+            };
+            let first = cut(&q, &bh, &mut scratch).expect("BH cut");
+            let bg = first.background().expect("the BH cut's background").clone();
+            for rule in rules {
+                let o = CutOptions {
+                    rule,
+                    ..CutOptions::default()
+                };
+                let direct = cut(&q, &o, &mut scratch).expect("cut");
+                let again = cut_with_background(&q, &bg, &o, &mut scratch).expect("again");
+                let again32 =
+                    cut_f32_with_background(q32, &bg, &o, &mut scratch).expect("again f32");
+                for c in [&again, &again32] {
+                    assert_eq!(c.keep(), direct.keep(), "{file} {rule:?}");
+                    assert_eq!(c.threshold().to_bits(), direct.threshold().to_bits());
+                    assert_eq!(c.relevance(), direct.relevance());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cut_with_background_refuses_bad_input() {
+    let q: Vec<f64> = (0..200).map(|i| -0.2 + 0.004 * i as f64).collect();
+    let mut scratch = vec![0.0; q.len()];
+    let o = CutOptions {
+        rule: CutRule::ExpectedF1,
+        ..CutOptions::default()
+    };
+    let bg = cut(&q, &o, &mut scratch)
+        .expect("cut")
+        .background()
+        .expect("background")
+        .clone();
+    let mut bad = q.clone();
+    bad[7] = f64::NAN;
+    assert_eq!(
+        cut_with_background(&bad, &bg, &o, &mut scratch).unwrap_err(),
+        CalibrateError::ScoreOutOfRange { index: 7 }
+    );
+    bad[7] = 1.5;
+    assert_eq!(
+        cut_with_background(&bad, &bg, &o, &mut scratch).unwrap_err(),
+        CalibrateError::ScoreOutOfRange { index: 7 }
+    );
+    assert_eq!(
+        cut_with_background(&q, &bg, &o, &mut scratch[..10]).unwrap_err(),
+        CalibrateError::ScratchTooSmall {
+            needed: 200,
+            got: 10
+        }
+    );
+    assert!(matches!(
+        cut_with_background(&q[..2], &bg, &o, &mut scratch),
+        Err(CalibrateError::TooFewScores { n: 2, .. })
+    ));
 }

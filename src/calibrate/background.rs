@@ -2,6 +2,7 @@
 //! (where the hits are) are left out of the likelihood, so the hits cannot shape the model that
 //! their p-values are computed under.
 use super::model::{Calibrator, ScoreScale};
+use crate::fit::mixture::fit_mixture_binned_in;
 use crate::fit::{
     fit_mixture_in, FitError, FitOptions, MixtureFit, MixtureOptions, MixtureWorkspace,
 };
@@ -82,6 +83,14 @@ pub struct BackgroundOptions {
     pub min_weight: f64,
     /// The scale the mixture is fitted on (default [`ScoreScale::FisherZ`]).
     pub scale: ScoreScale,
+    /// Bodies of more rows than this are fitted binned (default 65,536; `usize::MAX` never):
+    /// the body's rows, sorted, go into 4096 equal-width bins over their range, each bin one
+    /// point at the mean of its rows weighted by its count, and every order is fitted to the
+    /// bins, so a pass costs O(bins) instead of O(rows) and a background of 10⁷ scores fits in
+    /// about the time of one of 10⁴ (the sort and the rounds' binning stay O(n)). The fit is
+    /// then the maximum-likelihood fit of the binned body and its log-likelihood and BIC are
+    /// the binned data's. Measured against the exact fit on real scores: `tests/calibrate_binned.rs`.
+    pub binned_above: usize,
     /// The fitter's options; `lo` / `hi` are the score interval on the raw scale (default
     /// [−1, 1]).
     pub fit: FitOptions,
@@ -118,6 +127,7 @@ impl Default for BackgroundOptions {
             max_rounds: 8,
             min_weight: 0.005,
             scale: ScoreScale::FisherZ,
+            binned_above: 1 << 16,
             fit: FitOptions::default(),
         }
     }
@@ -187,6 +197,7 @@ pub fn fit_background_on(
         min_weight: 0.0,
         scale,
         fit: *opts,
+        ..BackgroundOptions::default()
     };
     fit_background_with(scores, &o, scratch)
 }
@@ -284,7 +295,7 @@ pub(crate) fn fit_background_mapped(
             z_lo,
             z_hi,
             opts,
-            o.min_weight,
+            (o.min_weight, o.binned_above),
             ws,
         )?;
         let calibrator = Calibrator::from_background(fit.weights(), fit.components())
@@ -368,7 +379,7 @@ fn fit_body(
     z_lo: f64,
     z_hi: f64,
     opts: &FitOptions,
-    min_weight: f64,
+    (min_weight, binned_above): (f64, usize),
     ws: &mut MixtureWorkspace,
 ) -> Result<(MixtureFit<f64>, [f64; MAX_BACKGROUND_ORDER], f64), FitError> {
     let nb = ascending.len() - excluded;
@@ -393,7 +404,13 @@ fn fit_body(
     let mut best: Option<MixtureFit<f64>> = None;
     let mut first_err = None;
     for k in 1..=max_k {
-        match fit_mixture_in(body, k, &fo, &MixtureOptions::default(), ws) {
+        let mo = MixtureOptions::default();
+        let fitted = if body.len() > binned_above {
+            fit_mixture_binned_in(body, k, &fo, &mo, ws)
+        } else {
+            fit_mixture_in(body, k, &fo, &mo, ws)
+        };
+        match fitted {
             Ok(fit) => {
                 let b = fit.bic();
                 bic[k - 1] = b;

@@ -260,6 +260,100 @@ pub fn cut_f32_in(
     cut_impl(scores, opts, scratch, Some(ws))
 }
 
+/// [`cut`] by a model-based rule against a background fitted before (by [`cut`] with another
+/// rule — [`Cut::background`] — or by [`super::fit_background_with`]): the same decision as
+/// [`cut`] with `opts.rule` when `background` is the one [`cut`] would fit, without fitting it
+/// again (one map and one sort of the scores). Several rules on one query's scores cost one
+/// fit. `opts.background` is not used (the background carries its scale); the scores are
+/// checked against `opts.background.fit`'s interval as in [`cut`]; the default rule
+/// ([`CutRule::RelativeExcess`]) needs no background and is [`cut`] itself.
+///
+/// ```
+/// use simstat::calibrate::{cut, cut_scratch_len, cut_with_background, CutOptions, CutRule};
+/// use simstat::special::gamma_p_inv;
+/// let mut scores: Vec<f64> = (0..5000)
+///     .map(|i| -0.25 + gamma_p_inv(9.0, (i as f64 + 0.5) / 5000.0) / 30.0)
+///     .collect();
+/// scores.extend([0.82, 0.86, 0.9, 1.0]);
+/// let mut scratch = vec![0.0; cut_scratch_len(scores.len())];
+/// let bh = CutOptions { rule: CutRule::Fdr { q: 0.05 }, ..CutOptions::default() };
+/// let first = cut(&scores, &bh, &mut scratch)?;
+/// let bg = first.background().expect("a model rule returns its background");
+/// let f1 = CutOptions { rule: CutRule::ExpectedF1, ..CutOptions::default() };
+/// let again = cut_with_background(&scores, bg, &f1, &mut scratch)?;
+/// assert_eq!(again.keep(), cut(&scores, &f1, &mut scratch)?.keep());
+/// # Ok::<(), simstat::calibrate::CalibrateError>(())
+/// ```
+///
+/// # Errors
+/// As [`cut`], but for the fit's errors (nothing is fitted).
+pub fn cut_with_background(
+    scores: &[f64],
+    background: &Background,
+    opts: &CutOptions,
+    scratch: &mut [f64],
+) -> Result<Cut, CalibrateError> {
+    cut_against(scores, background, opts, scratch)
+}
+
+/// [`cut_with_background`] on `f32` scores, read in place.
+///
+/// # Errors
+/// As [`cut_with_background`].
+pub fn cut_f32_with_background(
+    scores: &[f32],
+    background: &Background,
+    opts: &CutOptions,
+    scratch: &mut [f64],
+) -> Result<Cut, CalibrateError> {
+    cut_against(scores, background, opts, scratch)
+}
+
+fn cut_against<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    bg: &Background,
+    opts: &CutOptions,
+    scratch: &mut [f64],
+) -> Result<Cut, CalibrateError> {
+    if matches!(opts.rule, CutRule::RelativeExcess { .. }) {
+        return cut_impl(scores, opts, scratch, None);
+    }
+    opts.validate()?;
+    let n = scores.count();
+    if n < MIN_CUT_SCORES {
+        return Err(CalibrateError::TooFewScores {
+            n,
+            needed: MIN_CUT_SCORES,
+        });
+    }
+    let (lo, hi) = (opts.background.fit.lo, opts.background.fit.hi);
+    let Some(mapped) = scratch.get_mut(..n) else {
+        return Err(CalibrateError::ScratchTooSmall {
+            needed: n,
+            got: scratch.len(),
+        });
+    };
+    for (i, dst) in mapped.iter_mut().enumerate() {
+        let s = scores.at(i);
+        if !(s.is_finite() && (lo..=hi).contains(&s)) {
+            return Err(CalibrateError::ScoreOutOfRange { index: i });
+        }
+        *dst = bg.scale.map(s);
+    }
+    mapped.sort_unstable_by(f64::total_cmp);
+    let (keep, threshold, relevance) = decide(scores, opts.rule, mapped, bg);
+    let mut out = Cut {
+        keep,
+        threshold,
+        n,
+        rule: opts.rule,
+        background: Some(bg.clone()),
+        relevance,
+    };
+    cap(scores, opts.max_keep, scratch, &mut out);
+    Ok(out)
+}
+
 /// A slice of scores of either precision, read as f64.
 trait ScoreSlice {
     fn count(&self) -> usize;
@@ -381,47 +475,61 @@ fn model_cut<S: ScoreSlice + ?Sized>(
     for (i, dst) in mapped.iter_mut().enumerate() {
         *dst = scale.map(check(i)?);
     }
-    let bg = &*out
-        .background
-        .insert(fit_background_mapped(mapped, &opts.background, ws).map_err(CalibrateError::Fit)?);
-    // The fit left `mapped` in ascending order: BH reads it as it is, the relevance model in
-    // decreasing order (a reversal, not another sort).
-    let fdr_keep = match opts.rule {
+    let bg = fit_background_mapped(mapped, &opts.background, ws).map_err(CalibrateError::Fit)?;
+    // The fit left `mapped` in ascending order.
+    let bg = &*out.background.insert(bg);
+    let (keep, threshold, relevance) = decide(scores, opts.rule, mapped, bg);
+    (out.keep, out.threshold, out.relevance) = (keep, threshold, relevance);
+    cap(scores, opts.max_keep, scratch, out);
+    Ok(())
+}
+
+/// A model-based rule's decision from the mapped scores in ascending order (`mapped`, reversed
+/// here in place) and the background: the rows kept, the threshold and the relevance model.
+fn decide<S: ScoreSlice + ?Sized>(
+    scores: &S,
+    rule: CutRule,
+    mapped: &mut [f64],
+    bg: &Background,
+) -> (usize, f64, Option<RelevanceModel>) {
+    let scale = bg.scale;
+    // BH reads the ascending scores as they are, the relevance model in decreasing order (a
+    // reversal, not another sort).
+    let fdr_keep = match rule {
         CutRule::Fdr { q } => bh_discoveries(mapped, &bg.calibrator, q),
         _ => 0,
     };
     mapped.reverse();
     let sorted: &[f64] = mapped;
-    let keep = match opts.rule {
-        CutRule::Fdr { .. } => fdr_keep,
+    let (keep, relevance) = match rule {
+        CutRule::Fdr { .. } => (fdr_keep, None),
         CutRule::Posterior { level } => {
             let model = RelevanceModel::fit(sorted, &bg.calibrator);
-            let keep = model.posterior_cut(sorted, &bg.calibrator, level);
-            out.relevance = Some(model);
-            keep
+            (
+                model.posterior_cut(sorted, &bg.calibrator, level),
+                Some(model),
+            )
         }
         CutRule::ExpectedF1 => {
             let model = RelevanceModel::fit(sorted, &bg.calibrator);
-            let keep = model.expected_f1_cut(sorted, &bg.calibrator);
-            out.relevance = Some(model);
-            keep
+            (model.expected_f1_cut(sorted, &bg.calibrator), Some(model))
         }
-        CutRule::RelativeExcess { .. } => 0,
+        CutRule::RelativeExcess { .. } => (0, None),
     };
     // Ties at the boundary are kept together (a score either is or is not above a threshold).
     let keep = extend_ties(sorted, keep);
-    out.keep = keep;
-    out.threshold = if keep == 0 {
+    let threshold = if keep == 0 {
         f64::INFINITY
     } else {
-        scale.unmap(sorted[keep - 1])
+        // read back from the input (unmap may round)
+        smallest_at_least(
+            scores,
+            scale.unmap(sorted[keep - 1]),
+            scale,
+            sorted[keep - 1],
+        )
     };
-    // The threshold on the raw scale is read back from the input (unmap may round).
-    if keep > 0 {
-        out.threshold = smallest_at_least(scores, out.threshold, scale, sorted[keep - 1]);
-    }
-    cap(scores, opts.max_keep, scratch, out);
-    Ok(())
+    (keep, threshold, relevance)
 }
 
 /// The largest `v` of `upper` (the values above the median after a selection) and the

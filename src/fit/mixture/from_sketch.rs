@@ -3,7 +3,9 @@
 
 use super::engine::Weighted;
 use super::moments::quantiles;
-use super::{check_sketch_call, two_stage, MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
+use super::workspace::StageBuffers;
+use super::{check_call, check_sketch_call, sketch_has_shape, two_stage, STAGE1_BINS};
+use super::{MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
 use crate::fit::{FitError, FitOptions, Sketch};
 
 /// Fits a K-component mixture to a histogram [`Sketch`] alone: every non-empty bin enters as
@@ -82,8 +84,126 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
     }
     let m = sketch.bin_means(&mut stage.fine.xs, &mut stage.fine.ws);
     stage.fine.len = m;
+    fit_fine_points(stage, sketch.len(), sketch.min(), sketch.max(), k, opts, mo)
+}
+
+/// The mixture fit of an ascending sample from its moments in 4096 equal-width
+/// bins over its own range (not the fit's interval): the two-point representation of the bins
+/// (each bin's count, mean and variance kept) stands in for the data, the multi-start runs on
+/// coarse groups of 16 or 8 bins, the refinement and the final passes on the fine points. The
+/// bins are filled in one pass; every later pass costs O(bins) whatever the sample's size.
+/// When the sample fills fewer than 64 bins (too narrow for the bins to carry its shape) it
+/// is fitted exactly ([`super::fit_mixture_in`]).
+pub(crate) fn fit_mixture_binned_in(
+    ascending: &[f64],
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit<f64>, FitError> {
+    check_call(k, opts, mo)?;
+    let n = ascending.len();
+    let needed = (4 * k - 1).max(3);
+    let (Some(&min), Some(&max)) = (ascending.first(), ascending.last()) else {
+        return Err(FitError::TooFewSamples {
+            n: 0,
+            needed: needed as u64,
+        });
+    };
+    for (index, value) in [(0, min), (n - 1, max)] {
+        if !value.is_finite() {
+            return Err(FitError::NonFinite { index });
+        }
+        if !(opts.lo..=opts.hi).contains(&value) {
+            let (lo, hi) = (opts.lo, opts.hi);
+            return Err(FitError::OutOfInterval {
+                index,
+                value,
+                lo,
+                hi,
+            });
+        }
+    }
+    if n < needed {
+        return Err(FitError::TooFewSamples {
+            n: n as u64,
+            needed: needed as u64,
+        });
+    }
+    if !(max > min) {
+        return Err(FitError::AllEqual);
+    }
+    let MixtureWorkspace {
+        bins: mb, stage, ..
+    } = ws;
+    mb.reset(min, max);
+    mb.extend(ascending);
+    if !sketch_has_shape(mb) {
+        return super::fit_mixture_in(ascending, k, opts, mo, ws);
+    }
+    let StageBuffers {
+        fine,
+        coarse,
+        quantiles: qs,
+        engine,
+    } = stage;
+    mb.points(1, min, max, fine);
+    let (fx, fw) = fine.slices();
+    let s = Summary::from_weighted(fx, fw, n as u64, min, max);
+    s.check(k)?;
+    let nq = quantiles(fx, fw, qs);
+    let sorted = qs.get(..nq).unwrap_or(&[]);
+    let mut full = Weighted { xs: fx, ws: fw };
+    let nf = n as f64;
+    match [16usize, 8]
+        .into_iter()
+        .find(|&g| mb.nonempty(g) >= STAGE1_BINS)
+    {
+        Some(g) => {
+            mb.points(g, min, max, coarse);
+            let (cx, cw) = coarse.slices();
+            let mut c = Weighted { xs: cx, ws: cw };
+            two_stage(
+                &mut full,
+                Some((&mut c, nf)),
+                None,
+                sorted,
+                k,
+                &s,
+                opts,
+                mo,
+                engine,
+            )
+        }
+        None => {
+            let mut c = Weighted { xs: fx, ws: fw };
+            two_stage(
+                &mut full,
+                Some((&mut c, nf)),
+                None,
+                sorted,
+                k,
+                &s,
+                opts,
+                mo,
+                engine,
+            )
+        }
+    }
+}
+
+/// The two-stage fit of the weighted points in `stage.fine` (n values in all, on [min, max]).
+fn fit_fine_points(
+    stage: &mut StageBuffers,
+    n: u64,
+    min: f64,
+    max: f64,
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit<f64>, FitError> {
     let (xs, ws_) = stage.fine.slices();
-    let s = Summary::from_weighted(xs, ws_, sketch.len(), sketch.min(), sketch.max());
+    let s = Summary::from_weighted(xs, ws_, n, min, max);
     s.check(k)?;
     let nq = quantiles(xs, ws_, &mut stage.quantiles);
     let sorted = stage.quantiles.get(..nq).unwrap_or(&[]);
@@ -99,4 +219,56 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
         mo,
         &mut stage.engine,
     )
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::fit_mixture_binned_in;
+    use crate::fit::{fit_mixture_in, FitError, FitOptions, MixtureOptions, MixtureWorkspace};
+
+    fn fit(xs: &[f64], k: usize) -> Result<crate::fit::MixtureFit<f64>, FitError> {
+        let mut ws = std::boxed::Box::new(MixtureWorkspace::new());
+        let o = FitOptions::default();
+        fit_mixture_binned_in(xs, k, &o, &MixtureOptions::default(), &mut ws)
+    }
+
+    /// Bad input is an error naming what is wrong, never a panic.
+    #[test]
+    fn bad_input_is_refused() {
+        assert!(matches!(
+            fit(&[], 1),
+            Err(FitError::TooFewSamples { n: 0, .. })
+        ));
+        assert!(matches!(
+            fit(&[0.1, 0.2], 1),
+            Err(FitError::TooFewSamples { n: 2, .. })
+        ));
+        assert!(matches!(
+            fit(&[0.1, 0.2, f64::NAN], 1),
+            Err(FitError::NonFinite { index: 2 })
+        ));
+        assert!(matches!(
+            fit(&[-1.5, 0.2, 0.3], 1),
+            Err(FitError::OutOfInterval { index: 0, .. })
+        ));
+        assert!(matches!(fit(&[0.3; 10], 1), Err(FitError::AllEqual)));
+        assert!(matches!(
+            fit(&[0.1, 0.2, 0.3], 0),
+            Err(FitError::BadOptions("k"))
+        ));
+    }
+
+    /// A sample too narrow for the bins (fewer than 64 occupied) is fitted exactly: the same
+    /// fit as `fit_mixture_in`, bit for bit.
+    #[test]
+    fn narrow_sample_falls_back_to_the_exact_fit() {
+        // 50 distinct values, 400 rows
+        let mut xs: std::vec::Vec<f64> = (0..400).map(|i| 0.1 + 0.001 * (i % 50) as f64).collect();
+        xs.sort_by(f64::total_cmp);
+        let binned = fit(&xs, 1).expect("binned");
+        let mut ws = std::boxed::Box::new(MixtureWorkspace::new());
+        let o = FitOptions::default();
+        let exact = fit_mixture_in(&xs, 1, &o, &MixtureOptions::default(), &mut ws).expect("exact");
+        assert_eq!(binned, exact);
+    }
 }
