@@ -114,3 +114,60 @@ fn forged_documents_are_refused() {
     let bad = r#"{"shape":-1.0,"rate":1.0,"shift":0.0,"lo":-1.0,"hi":1.0}"#;
     assert!(serde_json::from_str::<TruncatedShiftedGamma>(bad).is_err());
 }
+
+/// An order selection on real scores (one CISI query, all-MiniLM-L6-v2, over-fit at K = 5) as
+/// JSON: the choices, every level's criteria and its mixture (which deserialises to the
+/// level's `MixtureFit` bit for bit), the merges and the leaf rule's record, as the accessors
+/// give them; and the document also encodes in a binary format.
+#[test]
+fn selection_serialises_as_its_accessors_give_it() {
+    use simstat::fit::{fit_mixture_with, MixtureOptions};
+    use simstat::select::{select_order, DscOptions};
+    let data = scores();
+    let over = fit_mixture_with(&data, 5, &FitOptions::default(), &MixtureOptions::overfit())
+        .expect("over-fit");
+    let sel = select_order(&over, &data, &DscOptions::default()).expect("selection");
+    let v: serde_json::Value = serde_json::to_value(&sel).expect("JSON");
+    assert_eq!(v["n"], data.len());
+    assert_eq!(v["leaves"], sel.leaves());
+    assert_eq!(v["absorbed"], sel.absorbed());
+    assert_eq!(v["choice"]["dsc"], sel.dsc_choice());
+    assert_eq!(v["choice"]["bic"], sel.bic_choice());
+    let num = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) if s == "NaN" => f64::NAN,
+        other => other.as_f64().expect("a number"),
+    };
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    let levels = v["levels"].as_array().expect("levels");
+    assert_eq!(levels.len(), sel.leaves());
+    for (i, lv) in levels.iter().enumerate() {
+        let k = i + 1;
+        assert_eq!(lv["k"], k);
+        assert!(same(num(&lv["dsc"]), sel.dsc_curve()[i]), "dsc {k}");
+        assert!(same(num(&lv["bic"]), sel.bic_curve()[i]), "bic {k}");
+        assert!(
+            same(num(&lv["height"]), sel.height_curve()[i]),
+            "height {k}"
+        );
+        assert!(same(
+            num(&lv["log_likelihood"]),
+            sel.log_likelihood(k).unwrap()
+        ));
+        let m: MixtureFit = serde_json::from_value(lv["mixture"].clone()).expect("mixture");
+        assert_eq!(bytes(&m), bytes(&sel.mixture(k).expect("level mixture")));
+    }
+    let merges = v["merges"].as_array().expect("merges");
+    assert_eq!(merges.len(), sel.merges().len());
+    for (j, m) in merges.iter().zip(sel.merges()) {
+        assert_eq!(j["node_i"], m.node_i);
+        assert!(same(num(&j["height"]), m.height));
+    }
+    let fates = v["fates"].as_array().expect("fates");
+    assert_eq!(fates.len(), over.len());
+    let absorbed = fates
+        .iter()
+        .filter(|f| f.get("absorbed_into").is_some())
+        .count();
+    assert_eq!(absorbed, sel.absorbed());
+    assert!(!postcard::to_allocvec(&sel).expect("postcard").is_empty());
+}

@@ -24,6 +24,8 @@
 
 #[cfg(feature = "serde")]
 mod serde_impls;
+#[cfg(feature = "serde")]
+mod serde_selection;
 
 /// First four bytes of every encoding.
 pub const MAGIC: [u8; 4] = *b"SIMS";

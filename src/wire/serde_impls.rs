@@ -39,7 +39,7 @@ use crate::fit::{
 
 /// An f64 that survives every format bit for bit (see the module docs).
 #[derive(Clone, Copy, Debug)]
-struct Num(f64);
+pub(super) struct Num(pub(super) f64);
 
 impl Serialize for Num {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
