@@ -5,9 +5,13 @@
 //! fit with iterative removal of discoveries) at N = 10⁴. scipy's generalized-Pareto cut of the
 //! same kind of query is timed by `python3 benches/cut_labelled.py --timing`.
 //!
+//! The background of 315,000 real scores, binned against exact: `background_cranfield_315k`.
+//!
 //! `cargo bench --bench calibrate`
 use criterion::{criterion_group, criterion_main, Criterion};
-use simstat::calibrate::{cut, cut_f32, cut_scratch_len, CutOptions, CutRule};
+use simstat::calibrate::{
+    cut, cut_f32, cut_scratch_len, fit_background_with, BackgroundOptions, CutOptions, CutRule,
+};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -59,5 +63,38 @@ fn bench_cut(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_cut);
+/// The background of all 315,000 real Cranfield scores (all-MiniLM-L6-v2, every query pooled),
+/// binned (the default above 65,536 body rows) against exact (`binned_above = usize::MAX`).
+fn bench_background_big(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/labelled/cranfield_minilm_l6.f32"
+    );
+    let scores: Vec<f64> = std::fs::read(path)
+        .expect("tests/data/labelled/cranfield_minilm_l6.f32")
+        .chunks_exact(4)
+        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect();
+    let mut scratch = vec![0.0; scores.len()];
+    let mut g = c.benchmark_group("background_cranfield_315k");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    for (name, binned_above) in [("binned", 1 << 16), ("exact", usize::MAX)] {
+        let o = BackgroundOptions {
+            binned_above,
+            ..BackgroundOptions::default()
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                fit_background_with(black_box(&scores), &o, &mut scratch)
+                    .unwrap()
+                    .excluded
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_cut, bench_background_big);
 criterion_main!(benches);
