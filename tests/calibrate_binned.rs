@@ -3,37 +3,23 @@
 //! and the same tail p-values within stated bounds; below the threshold the fit is the exact
 //! one, bit for bit.
 
+mod common;
+
 use simstat::calibrate::{fit_background_with, Background, BackgroundOptions};
 use simstat::geometry::{pairwise_cosine, pairwise_scratch_len, Layout};
 
 /// All cosine scores of the 225 Cranfield queries against its 1400 documents
 /// (all-MiniLM-L6-v2): 315,000 real scores, hits included.
 fn cranfield_scores() -> Vec<f64> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/labelled/cranfield_minilm_l6.f32"
-    );
-    let bytes = std::fs::read(path).expect("tests/data/labelled/cranfield_minilm_l6.f32");
-    bytes
-        .chunks_exact(4)
-        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect()
+    common::read_f32_as_f64("labelled/cranfield_minilm_l6.f32")
 }
 
 /// The cosine similarity of every pair among the first `m` of the committed real embeddings
 /// (all-MiniLM-L6-v2 on CPython docstrings, 384 dimensions): m(m − 1)/2 scores.
 fn pair_scores(m: usize) -> Vec<f64> {
     const DIM: usize = 384;
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/embeddings_minilm_l6_first1024.f32"
-    );
-    let bytes = std::fs::read(path).expect("tests/data/embeddings_minilm_l6_first1024.f32");
-    let x: Vec<f32> = bytes
-        .chunks_exact(4)
-        .take(m * DIM)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let mut x = common::read_f32("embeddings_minilm_l6_first1024.f32");
+    x.truncate(m * DIM);
     let mut g = vec![0.0f32; m * (m - 1) / 2];
     let len = pairwise_scratch_len(m, DIM).expect("scratch length");
     let mut scratch = vec![0.0f32; len];

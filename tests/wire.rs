@@ -3,6 +3,8 @@
 //! sketches half of real retrieval scores; the merged sketch and the fits from it equal the
 //! one-process ones bit for bit).
 
+mod common;
+
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
     fit_gamma, fit_gamma_sketch, fit_mixture, fit_mixture_from_sketch, pass_statistics, FitOptions,
@@ -13,15 +15,7 @@ use simstat::wire::{crc32, ByteForm, WireError, HEADER_BYTES, VERSION};
 /// All cosine scores of the Cranfield queries against every document (all-MiniLM-L6-v2):
 /// 315,000 real scores, as f64.
 fn cranfield_scores() -> Vec<f64> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/labelled/cranfield_minilm_l6.f32"
-    );
-    let bytes = std::fs::read(path).expect("tests/data/labelled/cranfield_minilm_l6.f32");
-    bytes
-        .chunks_exact(4)
-        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect()
+    common::read_f32_as_f64("labelled/cranfield_minilm_l6.f32")
 }
 
 /// One query's scores against its corpus (row `q` of the Cranfield matrix, 1400 documents).

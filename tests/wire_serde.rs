@@ -3,6 +3,8 @@
 //! checks of the byte form refuse forged documents.
 #![cfg(feature = "serde")]
 
+mod common;
+
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
     fit_gamma, fit_mixture, pass_statistics, FitOptions, GammaFit, MixtureFit, Sketch, SuffStats,
@@ -10,16 +12,9 @@ use simstat::fit::{
 use simstat::wire::ByteForm;
 
 fn scores() -> Vec<f64> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/labelled/cisi_minilm_l6.f32"
-    );
-    let bytes = std::fs::read(path).expect("tests/data/labelled/cisi_minilm_l6.f32");
-    bytes
-        .chunks_exact(4)
-        .take(1460)
-        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect()
+    let mut all = common::read_f32_as_f64("labelled/cisi_minilm_l6.f32");
+    all.truncate(1460);
+    all
 }
 
 fn bytes<T: ByteForm>(v: &T) -> Vec<u8> {

@@ -109,6 +109,21 @@ pub fn read_f64(rel: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Reads a raw little-endian f32 file under tests/data, each value widened to f64 (exactly).
+pub fn read_f32_as_f64(rel: &str) -> Vec<f64> {
+    read_f32(rel).into_iter().map(f64::from).collect()
+}
+
+/// Reads a raw little-endian f32 file under tests/data.
+pub fn read_f32(rel: &str) -> Vec<f32> {
+    let path = format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect()
+}
+
 /// Normal maximum log-likelihood of a sample (MLE mean and variance).
 pub fn normal_ll(x: &[f64]) -> f64 {
     let n = x.len() as f64;

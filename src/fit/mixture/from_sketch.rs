@@ -153,43 +153,22 @@ pub(crate) fn fit_mixture_binned_in(
     s.check(k)?;
     let nq = quantiles(fx, fw, qs);
     let sorted = qs.get(..nq).unwrap_or(&[]);
-    let mut full = Weighted { xs: fx, ws: fw };
-    let nf = n as f64;
-    match [16usize, 8]
+    // the multi-start on coarse groups of 16 or 8 bins (the coarsest with 64 non-empty), else
+    // on the fine points themselves
+    let (cx, cw) = match [16usize, 8]
         .into_iter()
         .find(|&g| mb.nonempty(g) >= STAGE1_BINS)
     {
         Some(g) => {
             mb.points(g, min, max, coarse);
-            let (cx, cw) = coarse.slices();
-            let mut c = Weighted { xs: cx, ws: cw };
-            two_stage(
-                &mut full,
-                Some((&mut c, nf)),
-                None,
-                sorted,
-                k,
-                &s,
-                opts,
-                mo,
-                engine,
-            )
+            coarse.slices()
         }
-        None => {
-            let mut c = Weighted { xs: fx, ws: fw };
-            two_stage(
-                &mut full,
-                Some((&mut c, nf)),
-                None,
-                sorted,
-                k,
-                &s,
-                opts,
-                mo,
-                engine,
-            )
-        }
-    }
+        None => (fx, fw),
+    };
+    let mut c = Weighted { xs: cx, ws: cw };
+    let mut full = Weighted { xs: fx, ws: fw };
+    let stage1 = Some((&mut c, n as f64));
+    two_stage(&mut full, stage1, None, sorted, k, &s, opts, mo, engine)
 }
 
 /// The two-stage fit of the weighted points in `stage.fine` (n values in all, on [min, max]).
