@@ -713,6 +713,92 @@ enum SimstatStatus simstat_fit_mixture_in(const double *data,
                                           struct SimstatMixture *out);
 
 /**
+ * Bytes of caller memory a sketch takes (a `simstat::fit::Sketch<4096>`: 4096 bins of counts
+ * and offset sums, the count, the interval and the extremes; 65,600 bytes). The memory is
+ * made a sketch by [`simstat_sketch_init`] or [`simstat_sketch_read`] and is then passed to
+ * the `simstat_sketch_*` functions (with its length); it holds no pointers, so it can be
+ * copied, kept in a `static`, or sent as raw memory between processes of one machine.
+ */
+size_t simstat_sketch_size(void);
+
+/**
+ * Alignment in bytes of a sketch's memory (8; `malloc` and any `double` array satisfy it).
+ */
+size_t simstat_sketch_align(void);
+
+/**
+ * Makes `len` bytes at `sketch` (at least [`simstat_sketch_size`], aligned to
+ * [`simstat_sketch_align`]) an empty 4096-bin sketch of [`lo`, `hi`] (finite, lo < hi; else
+ * `SIMSTAT_STATUS_BAD_PARAMETER`). A sketch of any split of the data, merged, is the sketch of
+ * all of it, bit for bit (`simstat::fit::Sketch`).
+ */
+enum SimstatStatus simstat_sketch_init(uint8_t *sketch, size_t len, double lo, double hi);
+
+/**
+ * Adds `n` values to a sketch. A NaN or infinite value is `SIMSTAT_STATUS_NON_FINITE`, one
+ * outside the sketch's interval `SIMSTAT_STATUS_OUT_OF_INTERVAL`; the values before the first
+ * bad one are added, it and those after are not (as Rust's `Sketch::extend`). `data` must not
+ * overlap the sketch.
+ */
+enum SimstatStatus simstat_sketch_extend(uint8_t *sketch, size_t len, const double *data, size_t n);
+
+/**
+ * Merges sketch `src` into sketch `dst` (the same interval, else
+ * `SIMSTAT_STATUS_BAD_PARAMETER`; distinct memory, else `SIMSTAT_STATUS_BAD_LENGTH`).
+ */
+enum SimstatStatus simstat_sketch_merge(uint8_t *dst,
+                                        size_t dst_len,
+                                        const uint8_t *src,
+                                        size_t src_len);
+
+/**
+ * Number of values added to a sketch, written to `*out`.
+ */
+enum SimstatStatus simstat_sketch_count(const uint8_t *sketch, size_t len, uint64_t *out);
+
+/**
+ * Length in bytes of a sketch's byte form (`simstat::wire`, kind 1: the occupied bins only
+ * when that is shorter), written to `*out_len`.
+ */
+enum SimstatStatus simstat_sketch_byte_len(const uint8_t *sketch, size_t len, size_t *out_len);
+
+/**
+ * Writes a sketch's byte form (versioned, CRC-checked, little-endian: the bytes a Rust
+ * `Sketch<4096>` writes) into `out` (`cap` bytes) and its length to `*written`; `cap` shorter
+ * than [`simstat_sketch_byte_len`] is `SIMSTAT_STATUS_BAD_LENGTH` (nothing written).
+ */
+enum SimstatStatus simstat_sketch_write(const uint8_t *sketch,
+                                        size_t len,
+                                        uint8_t *out,
+                                        size_t cap,
+                                        size_t *written);
+
+/**
+ * Reads a sketch's byte form (written by [`simstat_sketch_write`] or Rust's
+ * `ByteForm::write_to` of a `Sketch<4096>`) from `n` bytes into the sketch memory at `sketch`,
+ * with every check of the Rust reader (header, CRC, counts against the total, extremes in
+ * occupied bins): anything but a valid encoding of exactly `n` bytes is
+ * `SIMSTAT_STATUS_BAD_ENCODING`, and the sketch is then left empty (on its previous interval
+ * when it had one).
+ */
+enum SimstatStatus simstat_sketch_read(const uint8_t *bytes, size_t n, uint8_t *sketch, size_t len);
+
+/**
+ * Fits a K-component mixture to a sketch alone (`fit::fit_mixture_from_sketch_in`: each
+ * occupied bin a point at the mean of its values, weighted by its count) in caller memory
+ * `workspace` (as [`simstat_fit_mixture_in`]): the reduce step of a sharded fit whose shards
+ * sent their sketches. `opts` may be null for the defaults; its interval must be the
+ * sketch's (else `SIMSTAT_STATUS_BAD_PARAMETER`). Errors as [`simstat_fit_mixture_in`].
+ */
+enum SimstatStatus simstat_fit_mixture_sketch_in(const uint8_t *sketch,
+                                                 size_t len,
+                                                 size_t k,
+                                                 const struct SimstatMixtureOptions *opts,
+                                                 uint8_t *workspace,
+                                                 size_t workspace_len,
+                                                 struct SimstatMixture *out);
+
+/**
  * Log mixture density ln p(x) at `n` points into `out` (−inf outside every support; `out ==
  * x` evaluates in place).
  */

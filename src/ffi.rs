@@ -29,7 +29,7 @@ use crate::dist::{ParamError, TruncatedShiftedGamma};
 use crate::fit::mixture::{
     fit_mixture_in, fit_mixture_with, MixtureFit, MixtureOptions, MixtureWorkspace, MAX_COMPONENTS,
 };
-use crate::fit::{fit_gamma, FitError, FitOptions, Regime};
+use crate::fit::{fit_gamma, fit_mixture_from_sketch_in, FitError, FitOptions, Regime, Sketch};
 use crate::geometry::{
     self, DispersionOptions, DispersionVariant, GeometryError, Layout, PairValue, Reduction,
 };
@@ -1081,6 +1081,227 @@ pub extern "C" fn simstat_fit_mixture_in(
         }
         let ws = zeroed_workspace(workspace);
         let f = fit_mixture_in(data, k, &fo, &mo, ws).map_err(fit_status)?;
+        write(out, mixture_fit_c(&f))
+    })())
+}
+
+/// Bytes of caller memory a sketch takes (a `simstat::fit::Sketch<4096>`: 4096 bins of counts
+/// and offset sums, the count, the interval and the extremes; 65,600 bytes). The memory is
+/// made a sketch by [`simstat_sketch_init`] or [`simstat_sketch_read`] and is then passed to
+/// the `simstat_sketch_*` functions (with its length); it holds no pointers, so it can be
+/// copied, kept in a `static`, or sent as raw memory between processes of one machine.
+#[no_mangle]
+pub extern "C" fn simstat_sketch_size() -> usize {
+    core::mem::size_of::<Sketch<SKETCH_BINS>>()
+}
+
+/// Alignment in bytes of a sketch's memory (8; `malloc` and any `double` array satisfy it).
+#[no_mangle]
+pub extern "C" fn simstat_sketch_align() -> usize {
+    core::mem::align_of::<Sketch<SKETCH_BINS>>()
+}
+
+/// Bins of the C sketch (equal-width bins of its interval).
+const SKETCH_BINS: usize = 4096;
+
+/// Checks caller memory for a sketch: non-null, aligned, `len` ≥ [`simstat_sketch_size`].
+fn check_sketch(p: *const u8, len: usize) -> Result<(), SimstatStatus> {
+    if p.is_null() {
+        return Err(SimstatStatus::NullPointer);
+    }
+    if len < simstat_sketch_size() || !(p as usize).is_multiple_of(simstat_sketch_align()) {
+        return Err(SimstatStatus::BadLength);
+    }
+    Ok(())
+}
+
+/// Borrows caller memory as a sketch, after [`check_sketch`].
+fn sketch_mut<'a>(p: *mut u8, len: usize) -> Result<&'a mut Sketch<SKETCH_BINS>, SimstatStatus> {
+    check_sketch(p.cast_const(), len)?;
+    // SAFETY: `p` is non-null, aligned for `Sketch<4096>` and has at least its size in bytes
+    // (`check_sketch`); the C caller guarantees the memory is writable and not aliased by
+    // another argument for the call (the module's contract; overlaps with the other buffers
+    // are rejected by the callers). Every field of a sketch is an `f64` or a `u64`, so any bit
+    // pattern is a valid value: memory that was never made a sketch cannot make this borrow
+    // unsound (the functions then compute with meaningless numbers, without panicking).
+    Ok(unsafe { &mut *p.cast::<Sketch<SKETCH_BINS>>() })
+}
+
+/// Borrows caller memory as a sketch for reading, after [`check_sketch`].
+fn sketch_ref<'a>(p: *const u8, len: usize) -> Result<&'a Sketch<SKETCH_BINS>, SimstatStatus> {
+    check_sketch(p, len)?;
+    // SAFETY: as in `sketch_mut` (non-null, aligned, large enough, every bit pattern a valid
+    // sketch); the memory is only read for the call.
+    Ok(unsafe { &*p.cast::<Sketch<SKETCH_BINS>>() })
+}
+
+/// Makes `len` bytes at `sketch` (at least [`simstat_sketch_size`], aligned to
+/// [`simstat_sketch_align`]) an empty 4096-bin sketch of [`lo`, `hi`] (finite, lo < hi; else
+/// `SIMSTAT_STATUS_BAD_PARAMETER`). A sketch of any split of the data, merged, is the sketch of
+/// all of it, bit for bit (`simstat::fit::Sketch`).
+#[no_mangle]
+pub extern "C" fn simstat_sketch_init(
+    sketch: *mut u8,
+    len: usize,
+    lo: f64,
+    hi: f64,
+) -> SimstatStatus {
+    status((|| {
+        let s = sketch_mut(sketch, len)?;
+        s.reset(lo, hi).map_err(|_| SimstatStatus::BadParameter)
+    })())
+}
+
+/// Adds `n` values to a sketch. A NaN or infinite value is `SIMSTAT_STATUS_NON_FINITE`, one
+/// outside the sketch's interval `SIMSTAT_STATUS_OUT_OF_INTERVAL`; the values before the first
+/// bad one are added, it and those after are not (as Rust's `Sketch::extend`). `data` must not
+/// overlap the sketch.
+#[no_mangle]
+pub extern "C" fn simstat_sketch_extend(
+    sketch: *mut u8,
+    len: usize,
+    data: *const f64,
+    n: usize,
+) -> SimstatStatus {
+    status((|| {
+        let data = slice(data, n)?;
+        if overlaps(sketch.cast_const(), len, data.as_ptr().cast(), n * 8) {
+            return Err(SimstatStatus::BadLength);
+        }
+        let s = sketch_mut(sketch, len)?;
+        s.extend(data).map_err(fit_status)
+    })())
+}
+
+/// Merges sketch `src` into sketch `dst` (the same interval, else
+/// `SIMSTAT_STATUS_BAD_PARAMETER`; distinct memory, else `SIMSTAT_STATUS_BAD_LENGTH`).
+#[no_mangle]
+pub extern "C" fn simstat_sketch_merge(
+    dst: *mut u8,
+    dst_len: usize,
+    src: *const u8,
+    src_len: usize,
+) -> SimstatStatus {
+    status((|| {
+        let size = simstat_sketch_size();
+        if !dst.is_null() && !src.is_null() && overlaps(dst.cast_const(), size, src, size) {
+            return Err(SimstatStatus::BadLength);
+        }
+        let from = sketch_ref(src, src_len)?;
+        let into = sketch_mut(dst, dst_len)?;
+        into.merge(from).map_err(fit_status)
+    })())
+}
+
+/// Number of values added to a sketch, written to `*out`.
+#[no_mangle]
+pub extern "C" fn simstat_sketch_count(
+    sketch: *const u8,
+    len: usize,
+    out: *mut u64,
+) -> SimstatStatus {
+    status(sketch_ref(sketch, len).and_then(|s| write(out, s.len())))
+}
+
+/// Length in bytes of a sketch's byte form (`simstat::wire`, kind 1: the occupied bins only
+/// when that is shorter), written to `*out_len`.
+#[no_mangle]
+pub extern "C" fn simstat_sketch_byte_len(
+    sketch: *const u8,
+    len: usize,
+    out_len: *mut usize,
+) -> SimstatStatus {
+    status(sketch_ref(sketch, len).and_then(|s| write(out_len, s.byte_len())))
+}
+
+/// Writes a sketch's byte form (versioned, CRC-checked, little-endian: the bytes a Rust
+/// `Sketch<4096>` writes) into `out` (`cap` bytes) and its length to `*written`; `cap` shorter
+/// than [`simstat_sketch_byte_len`] is `SIMSTAT_STATUS_BAD_LENGTH` (nothing written).
+#[no_mangle]
+pub extern "C" fn simstat_sketch_write(
+    sketch: *const u8,
+    len: usize,
+    out: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> SimstatStatus {
+    status((|| {
+        let s = sketch_ref(sketch, len)?;
+        let buf = slice_mut(out, cap)?;
+        if overlaps(sketch, len, buf.as_ptr(), cap) {
+            return Err(SimstatStatus::BadLength);
+        }
+        let n = s.write_to(buf).map_err(|_| SimstatStatus::BadLength)?;
+        write(written, n)
+    })())
+}
+
+/// Reads a sketch's byte form (written by [`simstat_sketch_write`] or Rust's
+/// `ByteForm::write_to` of a `Sketch<4096>`) from `n` bytes into the sketch memory at `sketch`,
+/// with every check of the Rust reader (header, CRC, counts against the total, extremes in
+/// occupied bins): anything but a valid encoding of exactly `n` bytes is
+/// `SIMSTAT_STATUS_BAD_ENCODING`, and the sketch is then left empty (on its previous interval
+/// when it had one).
+#[no_mangle]
+pub extern "C" fn simstat_sketch_read(
+    bytes: *const u8,
+    n: usize,
+    sketch: *mut u8,
+    len: usize,
+) -> SimstatStatus {
+    status((|| {
+        let b = slice(bytes, n)?;
+        if overlaps(sketch.cast_const(), len, bytes, n) {
+            return Err(SimstatStatus::BadLength);
+        }
+        let s = sketch_mut(sketch, len)?;
+        s.read_into(b).map_err(|_| SimstatStatus::BadEncoding)
+    })())
+}
+
+/// Fits a K-component mixture to a sketch alone (`fit::fit_mixture_from_sketch_in`: each
+/// occupied bin a point at the mean of its values, weighted by its count) in caller memory
+/// `workspace` (as [`simstat_fit_mixture_in`]): the reduce step of a sharded fit whose shards
+/// sent their sketches. `opts` may be null for the defaults; its interval must be the
+/// sketch's (else `SIMSTAT_STATUS_BAD_PARAMETER`). Errors as [`simstat_fit_mixture_in`].
+#[no_mangle]
+pub extern "C" fn simstat_fit_mixture_sketch_in(
+    sketch: *const u8,
+    len: usize,
+    k: usize,
+    opts: *const SimstatMixtureOptions,
+    workspace: *mut u8,
+    workspace_len: usize,
+    out: *mut SimstatMixture,
+) -> SimstatStatus {
+    status((|| {
+        let s = sketch_ref(sketch, len)?;
+        if k == 0 || k > SIMSTAT_MAX_COMPONENTS {
+            return Err(SimstatStatus::BadLength);
+        }
+        let (fo, mo) = if opts.is_null() {
+            (FitOptions::default(), MixtureOptions::default())
+        } else {
+            mixture_options_rust(read(opts)?)
+        };
+        if out.is_null() || workspace.is_null() {
+            return Err(SimstatStatus::NullPointer);
+        }
+        let size = MixtureWorkspace::BYTES;
+        if workspace_len < size
+            || !(workspace as usize).is_multiple_of(core::mem::align_of::<MixtureWorkspace>())
+            || overlaps(workspace.cast_const(), size, sketch, len)
+            || overlaps(
+                workspace.cast_const(),
+                size,
+                out.cast_const().cast(),
+                core::mem::size_of::<SimstatMixture>(),
+            )
+        {
+            return Err(SimstatStatus::BadLength);
+        }
+        let ws = zeroed_workspace(workspace);
+        let f = fit_mixture_from_sketch_in(s, k, &fo, &mo, ws).map_err(fit_status)?;
         write(out, mixture_fit_c(&f))
     })())
 }

@@ -743,6 +743,96 @@ fn mixture_bytes_cross_the_c_abi_both_ways() {
     assert_eq!(c, before);
 }
 
+/// The C sketch (caller memory): sharded sketches merged through their bytes equal the Rust
+/// `Sketch<4096>` of all data byte for byte, both ways across the boundary, and the K = 2 fit
+/// from the merged sketch equals `fit_mixture_from_sketch` bit for bit.
+#[test]
+fn sketches_cross_the_c_abi_and_fit_like_the_rust_sketch() {
+    use simstat::fit::{fit_mixture_from_sketch, Sketch};
+    use simstat::wire::ByteForm;
+    let data = two_clusters();
+    let size = simstat_sketch_size();
+    assert_eq!(size, core::mem::size_of::<Sketch<4096>>());
+    // u64 memory: aligned to 8 as simstat_sketch_align asks
+    let new_mem = || vec![0u64; size.div_ceil(8)];
+    let (mut a, mut b) = (new_mem(), new_mem());
+    let (pa, pb) = (a.as_mut_ptr().cast::<u8>(), b.as_mut_ptr().cast::<u8>());
+    assert_eq!(simstat_sketch_init(pa, size, -1.0, 1.0), SimstatStatus::Ok);
+    assert_eq!(simstat_sketch_init(pb, size, -1.0, 1.0), SimstatStatus::Ok);
+    let (left, right) = data.split_at(777);
+    assert_eq!(
+        simstat_sketch_extend(pa, size, left.as_ptr(), left.len()),
+        SimstatStatus::Ok
+    );
+    assert_eq!(
+        simstat_sketch_extend(pb, size, right.as_ptr(), right.len()),
+        SimstatStatus::Ok
+    );
+    assert_eq!(simstat_sketch_merge(pa, size, pb, size), SimstatStatus::Ok);
+    let mut rust = Sketch::<4096>::new(-1.0, 1.0).unwrap();
+    rust.extend(&data).unwrap();
+    // C writes, Rust reads
+    let mut len = 0usize;
+    assert_eq!(
+        simstat_sketch_byte_len(pa, size, &mut len),
+        SimstatStatus::Ok
+    );
+    let mut bytes = vec![0u8; len];
+    let mut written = 0usize;
+    assert_eq!(
+        simstat_sketch_write(pa, size, bytes.as_mut_ptr(), len, &mut written),
+        SimstatStatus::Ok
+    );
+    assert_eq!(written, len);
+    let mut rust_bytes = vec![0u8; rust.byte_len()];
+    rust.write_to(&mut rust_bytes).unwrap();
+    assert_eq!(bytes, rust_bytes);
+    assert_eq!(Sketch::<4096>::read_from(&bytes).unwrap(), rust);
+    // Rust writes, C reads (into memory that held another sketch)
+    assert_eq!(
+        simstat_sketch_read(rust_bytes.as_ptr(), rust_bytes.len(), pb, size),
+        SimstatStatus::Ok
+    );
+    let mut count = 0u64;
+    assert_eq!(
+        simstat_sketch_count(pb, size, &mut count),
+        SimstatStatus::Ok
+    );
+    assert_eq!(count, data.len() as u64);
+    // the fit from the merged C sketch is the Rust sketch fit
+    let want =
+        fit_mixture_from_sketch(&rust, 2, &FitOptions::default(), &MixtureOptions::default())
+            .unwrap();
+    let mut ws = vec![0u64; simstat_mixture_workspace_size().div_ceil(8)];
+    let mut out = SimstatMixture::default();
+    assert_eq!(
+        simstat_fit_mixture_sketch_in(
+            pa,
+            size,
+            2,
+            core::ptr::null(),
+            ws.as_mut_ptr().cast(),
+            ws.len() * 8,
+            &mut out
+        ),
+        SimstatStatus::Ok
+    );
+    assert_matches_fit(&out, &want);
+    // refused: short memory, null, a truncated encoding
+    assert_eq!(
+        simstat_sketch_count(pa, size - 1, &mut count),
+        SimstatStatus::BadLength
+    );
+    assert_eq!(
+        simstat_sketch_count(core::ptr::null(), size, &mut count),
+        SimstatStatus::NullPointer
+    );
+    assert_eq!(
+        simstat_sketch_read(bytes.as_ptr(), bytes.len() - 1, pb, size),
+        SimstatStatus::BadEncoding
+    );
+}
+
 #[test]
 fn every_status_code_has_its_text() {
     // codes 0..=12 each point to their own static text, anything else to one "unknown" text,

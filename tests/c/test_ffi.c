@@ -209,6 +209,66 @@ int main(void) {
     check_status("fit_mixture_in null workspace", simstat_fit_mixture_in(mix, M, 3, NULL, NULL, wsize, &in_ws), SIMSTAT_STATUS_NULL_POINTER);
     free(ws);
   }
+  /* Sketches in caller memory, the reduce step of a sharded fit: two shards sketch halves of
+   * the data, one sends its bytes, the reducer reads and merges them; the merged sketch has the
+   * bytes of the one-shard sketch, and the K = 2 fit from it equals the fit from that sketch
+   * bit for bit (and is the Rust result: tests/ffi_mixture.rs checks the same calls). */
+  {
+    size_t ssize = simstat_sketch_size(), wsize = simstat_mixture_workspace_size();
+    checks++;
+    if (ssize < 4096 * 16 || simstat_sketch_align() != 8) { failures++; printf("FAIL sketch size %zu\n", ssize); }
+    unsigned char *a = malloc(ssize), *b = malloc(ssize), *all = malloc(ssize), *ws = malloc(wsize);
+    uint8_t *bytes = malloc(ssize + 64), *bytes_all = malloc(ssize + 64);
+    if (!a || !b || !all || !ws || !bytes || !bytes_all) { printf("FAIL malloc\n"); return 1; }
+    check_status("sketch_init", simstat_sketch_init(a, ssize, -1.0, 1.0), SIMSTAT_STATUS_OK);
+    check_status("sketch_init b", simstat_sketch_init(b, ssize, -1.0, 1.0), SIMSTAT_STATUS_OK);
+    check_status("sketch_init all", simstat_sketch_init(all, ssize, -1.0, 1.0), SIMSTAT_STATUS_OK);
+    check_status("sketch_extend a", simstat_sketch_extend(a, ssize, mix, 900), SIMSTAT_STATUS_OK);
+    check_status("sketch_extend b", simstat_sketch_extend(b, ssize, mix + 900, M - 900), SIMSTAT_STATUS_OK);
+    check_status("sketch_extend all", simstat_sketch_extend(all, ssize, mix, M), SIMSTAT_STATUS_OK);
+    size_t blen = 0, written = 0, written_all = 0;
+    check_status("sketch_byte_len", simstat_sketch_byte_len(b, ssize, &blen), SIMSTAT_STATUS_OK);
+    check_status("sketch_write short", simstat_sketch_write(b, ssize, bytes, blen - 1, &written), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("sketch_write", simstat_sketch_write(b, ssize, bytes, ssize + 64, &written), SIMSTAT_STATUS_OK);
+    /* the reducer: b's bytes into fresh memory (garbage first), merged into a */
+    memset(b, 0x5A, ssize);
+    check_status("sketch_read", simstat_sketch_read(bytes, written, b, ssize), SIMSTAT_STATUS_OK);
+    check_status("sketch_merge", simstat_sketch_merge(a, ssize, b, ssize), SIMSTAT_STATUS_OK);
+    uint64_t count = 0;
+    check_status("sketch_count", simstat_sketch_count(a, ssize, &count), SIMSTAT_STATUS_OK);
+    checks++;
+    if (count != M) { failures++; printf("FAIL merged count %llu\n", (unsigned long long)count); }
+    check_status("sketch_write merged", simstat_sketch_write(a, ssize, bytes, ssize + 64, &written), SIMSTAT_STATUS_OK);
+    check_status("sketch_write all", simstat_sketch_write(all, ssize, bytes_all, ssize + 64, &written_all), SIMSTAT_STATUS_OK);
+    checks++;
+    if (written != written_all || memcmp(bytes, bytes_all, written) != 0) { failures++; printf("FAIL merged sketch differs\n"); }
+    SimstatMixture from_merged, from_all;
+    check_status("fit_mixture_sketch_in", simstat_fit_mixture_sketch_in(a, ssize, 2, NULL, ws, wsize, &from_merged), SIMSTAT_STATUS_OK);
+    check_status("fit_mixture_sketch_in all", simstat_fit_mixture_sketch_in(all, ssize, 2, NULL, ws, wsize, &from_all), SIMSTAT_STATUS_OK);
+    checks++;
+    if (from_merged.k != 2 || from_merged.n != M || memcmp(from_merged.weights, from_all.weights, sizeof from_all.weights) != 0 ||
+        from_merged.log_likelihood != from_all.log_likelihood) {
+      failures++;
+      printf("FAIL fit from merged sketch differs\n");
+    }
+    check_close("sketch fit weight 0 (two clusters 0.7 / 0.3)", from_merged.weights[0], 0.7, 2e-2);
+    /* refused: bad interval, a value outside it, a NaN, short / misaligned / null memory, a
+     * truncated encoding, merging sketches of other intervals or a sketch into itself */
+    double outside = 1.5, nan = NAN;
+    check_status("sketch_init bad interval", simstat_sketch_init(b, ssize, 1.0, -1.0), SIMSTAT_STATUS_BAD_PARAMETER);
+    check_status("sketch_init short", simstat_sketch_init(b, ssize - 1, -1.0, 1.0), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("sketch_init misaligned", simstat_sketch_init(ws + 4, ssize, -1.0, 1.0), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("sketch_init null", simstat_sketch_init(NULL, ssize, -1.0, 1.0), SIMSTAT_STATUS_NULL_POINTER);
+    check_status("sketch_extend outside", simstat_sketch_extend(a, ssize, &outside, 1), SIMSTAT_STATUS_OUT_OF_INTERVAL);
+    check_status("sketch_extend NaN", simstat_sketch_extend(a, ssize, &nan, 1), SIMSTAT_STATUS_NON_FINITE);
+    check_status("sketch_read truncated", simstat_sketch_read(bytes, written - 1, b, ssize), SIMSTAT_STATUS_BAD_ENCODING);
+    check_status("sketch_init other interval", simstat_sketch_init(b, ssize, 0.0, 1.0), SIMSTAT_STATUS_OK);
+    check_status("sketch_merge other interval", simstat_sketch_merge(a, ssize, b, ssize), SIMSTAT_STATUS_BAD_PARAMETER);
+    check_status("sketch_merge into itself", simstat_sketch_merge(a, ssize, a, ssize), SIMSTAT_STATUS_BAD_LENGTH);
+    check_status("fit_mixture_sketch_in other interval", simstat_fit_mixture_sketch_in(b, ssize, 2, NULL, ws, wsize, &from_all), SIMSTAT_STATUS_BAD_PARAMETER);
+    check_status("fit_mixture_sketch_in k = 0", simstat_fit_mixture_sketch_in(a, ssize, 0, NULL, ws, wsize, &from_all), SIMSTAT_STATUS_BAD_LENGTH);
+    free(a); free(b); free(all); free(ws); free(bytes); free(bytes_all);
+  }
 
   SimstatDscOptions dopt;
   check_status("dsc options default", simstat_dsc_options_default(&dopt), SIMSTAT_STATUS_OK);
