@@ -270,6 +270,19 @@ pub(crate) fn fit_background_mapped(
     o: &BackgroundOptions,
     ws: &mut MixtureWorkspace,
 ) -> Result<Background, FitError> {
+    let mut slot = None;
+    fit_background_mapped_into(mapped, o, ws, &mut slot)?;
+    slot.ok_or(FitError::BadOptions("no background was fitted"))
+}
+
+/// [`fit_background_mapped`] writing the background into `slot` (built there, not on this
+/// call's stack and then copied: the model-based cut's frame stays small).
+pub(crate) fn fit_background_mapped_into(
+    mapped: &mut [f64],
+    o: &BackgroundOptions,
+    ws: &mut MixtureWorkspace,
+    slot: &mut Option<Background>,
+) -> Result<(), FitError> {
     o.validate()?;
     let opts = &o.fit;
     let max_k = o.max_order.clamp(1, MAX_BACKGROUND_ORDER);
@@ -317,7 +330,7 @@ pub(crate) fn fit_background_mapped(
             } else {
                 scale.unmap(body_hi)
             };
-            return Ok(Background {
+            *slot = Some(Background {
                 calibrator,
                 fit,
                 scale,
@@ -328,6 +341,7 @@ pub(crate) fn fit_background_mapped(
                 low_outliers: low,
                 rounds,
             });
+            return Ok(());
         }
         excluded = next;
     }

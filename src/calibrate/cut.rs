@@ -1,9 +1,11 @@
 //! The cut decision: one query's scores against its corpus → how many of the top-ranked rows
 //! to return (0 = nothing relevant), by a documented rule.
-use super::background::{bh_discoveries, fit_background_mapped, Background, BackgroundOptions};
+use super::background::{
+    bh_discoveries, fit_background_mapped_into, Background, BackgroundOptions,
+};
 use super::relevance::RelevanceModel;
 use super::CalibrateError;
-use crate::fit::MixtureWorkspace;
+use crate::fit::{FitError, MixtureWorkspace};
 
 /// How [`cut`] turns scores into a list length.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -475,9 +477,15 @@ fn model_cut<S: ScoreSlice + ?Sized>(
     for (i, dst) in mapped.iter_mut().enumerate() {
         *dst = scale.map(check(i)?);
     }
-    let bg = fit_background_mapped(mapped, &opts.background, ws).map_err(CalibrateError::Fit)?;
-    // The fit left `mapped` in ascending order.
-    let bg = &*out.background.insert(bg);
+    // The background is built in `out` itself (no copy of it on this frame); the fit leaves
+    // `mapped` in ascending order.
+    fit_background_mapped_into(mapped, &opts.background, ws, &mut out.background)
+        .map_err(CalibrateError::Fit)?;
+    let Some(bg) = out.background.as_ref() else {
+        return Err(CalibrateError::Fit(FitError::BadOptions(
+            "no background was fitted",
+        )));
+    };
     let (keep, threshold, relevance) = decide(scores, opts.rule, mapped, bg);
     (out.keep, out.threshold, out.relevance) = (keep, threshold, relevance);
     cap(scores, opts.max_keep, scratch, out);
@@ -486,6 +494,9 @@ fn model_cut<S: ScoreSlice + ?Sized>(
 
 /// A model-based rule's decision from the mapped scores in ascending order (`mapped`, reversed
 /// here in place) and the background: the rows kept, the threshold and the relevance model.
+/// Kept out of line: its buffers (the relevance model's 512 densities) are not on the stack
+/// while the background is fitted.
+#[inline(never)]
 fn decide<S: ScoreSlice + ?Sized>(
     scores: &S,
     rule: CutRule,
