@@ -504,7 +504,35 @@ fn write<T>(p: *mut T, v: T) -> Result<(), SimstatStatus> {
     Ok(())
 }
 
-/// Zeroes caller memory checked by [`simstat_fit_mixture_in`] (non-null, aligned, at least
+/// Checks caller memory for a mixture workspace (non-null, aligned, at least
+/// `MixtureWorkspace::BYTES` bytes, overlapping neither the `input` bytes nor `out`, which must
+/// be non-null) and borrows it zeroed ([`zeroed_workspace`]).
+fn mixture_workspace<'a>(
+    workspace: *mut u8,
+    workspace_len: usize,
+    (input, input_len): (*const u8, usize),
+    out: *mut SimstatMixture,
+) -> Result<&'a mut MixtureWorkspace, SimstatStatus> {
+    if out.is_null() || workspace.is_null() {
+        return Err(SimstatStatus::NullPointer);
+    }
+    let size = MixtureWorkspace::BYTES;
+    if workspace_len < size
+        || !(workspace as usize).is_multiple_of(core::mem::align_of::<MixtureWorkspace>())
+        || overlaps(workspace.cast_const(), size, input, input_len)
+        || overlaps(
+            workspace.cast_const(),
+            size,
+            out.cast_const().cast(),
+            core::mem::size_of::<SimstatMixture>(),
+        )
+    {
+        return Err(SimstatStatus::BadLength);
+    }
+    Ok(zeroed_workspace(workspace))
+}
+
+/// Zeroes caller memory checked by [`mixture_workspace`] (non-null, aligned, at least
 /// `MixtureWorkspace::BYTES` writable bytes overlapping no other argument) and borrows it as a
 /// workspace.
 fn zeroed_workspace<'a>(p: *mut u8) -> &'a mut MixtureWorkspace {
@@ -1063,23 +1091,8 @@ pub extern "C" fn simstat_fit_mixture_in(
 ) -> SimstatStatus {
     status((|| {
         let (data, fo, mo) = mixture_args(data, n, k, opts)?;
-        if out.is_null() || workspace.is_null() {
-            return Err(SimstatStatus::NullPointer);
-        }
-        let size = MixtureWorkspace::BYTES;
-        if workspace_len < size
-            || !(workspace as usize).is_multiple_of(core::mem::align_of::<MixtureWorkspace>())
-            || overlaps(workspace.cast_const(), size, data.as_ptr().cast(), n * 8)
-            || overlaps(
-                workspace.cast_const(),
-                size,
-                out.cast_const().cast(),
-                core::mem::size_of::<SimstatMixture>(),
-            )
-        {
-            return Err(SimstatStatus::BadLength);
-        }
-        let ws = zeroed_workspace(workspace);
+        let input = (data.as_ptr().cast::<u8>(), n * 8);
+        let ws = mixture_workspace(workspace, workspace_len, input, out)?;
         let f = fit_mixture_in(data, k, &fo, &mo, ws).map_err(fit_status)?;
         write(out, mixture_fit_c(&f))
     })())
@@ -1284,23 +1297,7 @@ pub extern "C" fn simstat_fit_mixture_sketch_in(
         } else {
             mixture_options_rust(read(opts)?)
         };
-        if out.is_null() || workspace.is_null() {
-            return Err(SimstatStatus::NullPointer);
-        }
-        let size = MixtureWorkspace::BYTES;
-        if workspace_len < size
-            || !(workspace as usize).is_multiple_of(core::mem::align_of::<MixtureWorkspace>())
-            || overlaps(workspace.cast_const(), size, sketch, len)
-            || overlaps(
-                workspace.cast_const(),
-                size,
-                out.cast_const().cast(),
-                core::mem::size_of::<SimstatMixture>(),
-            )
-        {
-            return Err(SimstatStatus::BadLength);
-        }
-        let ws = zeroed_workspace(workspace);
+        let ws = mixture_workspace(workspace, workspace_len, (sketch, len), out)?;
         let f = fit_mixture_from_sketch_in(s, k, &fo, &mo, ws).map_err(fit_status)?;
         write(out, mixture_fit_c(&f))
     })())
