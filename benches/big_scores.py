@@ -2,7 +2,7 @@
 f32 scores, a shifted-gamma body on the Fisher-z scale (z = -0.28 + Gamma(13.3, rate 35.5), then
 cosine = tanh z) with 20 hits at 0.80..0.95 in random rows.
 
-    python3 benches/big_scores.py /tmp          # writes /tmp/s1e6.f32 and /tmp/s1e7.f32
+    python3 benches/big_scores.py /tmp   # writes /tmp/s1e6.f32, /tmp/s1e7.f32 and .txt twins
     /usr/bin/time -f "%e s, %M KB" target/release/simstat calibrate --input /tmp/s1e7.f32 --quiet
 """
 import sys
@@ -17,3 +17,4 @@ for n, name in [(10**6, "s1e6"), (10**7, "s1e7")]:
     s = np.clip(s, -1, 1).astype(np.float32)
     rng.shuffle(s)
     s.tofile(f"{out}/{name}.f32")
+    np.savetxt(f"{out}/{name}.txt", s, fmt="%.7g")  # the same values as text, one per line
