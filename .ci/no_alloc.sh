@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The no-allocation gate: build the C ABI as a no_std staticlib (capi/, panic = abort, no global
-# allocator), fail if any symbol of the archive is an allocator, libc malloc family or std, then
-# link a small C program against it and run it.
+# The no-allocation gate: build the C ABI as a no_std staticlib (capi/staticlib, panic = abort,
+# no global allocator), fail if any symbol of the archive is an allocator, libc malloc family or
+# std, then link a small C program against it and run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -p simstat-capi --profile capi
-lib=target/capi/libsimstat.a
+cargo build -p simstat-staticlib --profile capi
+lib="${CARGO_TARGET_DIR:-target}"/capi/libsimstat.a
 syms=$(readelf -sW "$lib" | awk 'NF >= 8 {print $8}' | sort -u)
 bad=$(printf '%s\n' "$syms" | grep -E '^(malloc|calloc|realloc|free|posix_memalign|aligned_alloc)$|__rust_alloc|__rust_dealloc|__rust_realloc|__rg_alloc|__rdl_alloc|_ZN3std|_3std[0-9]|_5alloc[0-9]|_ZN5alloc' || true)
 if [ -n "$bad" ]; then

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+use common::Sample;
 
 fn query(n: usize) -> Vec<f64> {
     let mut x = common::SplitMix64(20251206).shifted_gamma(n - 3, 9.0, 30.0, -0.1, -1.0, 1.0);

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+use common::Sample;
 
 fn data(n: usize) -> Vec<f64> {
     common::SplitMix64(20251006).shifted_gamma(n, 13.3, 35.5, -0.28, -1.0, 1.0)

@@ -15,7 +15,7 @@ use simstat::wire::ByteForm;
 use std::hint::black_box;
 use std::time::Duration;
 
-#[path = "../tests/fit_mixture_common/mod.rs"]
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 fn bench_mixture(c: &mut Criterion) {

@@ -22,49 +22,17 @@
 //! heights, ω = ln N: the previous default); BIC and ICL
 //! over the levels; the BIC sweep (`fit_mixture` for K = 1..6, argmin BIC); the share of
 //! over-fits that report converged; mean times of over-fit + `select_order` and of the sweep.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 mod study {
+    use super::common::{Sample, SplitMix64};
     use simstat::fit::{fit_mixture, fit_mixture_with, FitOptions, MixtureOptions};
     use simstat::select::{select_order, DscOptions, HeightScale, KappaOne, LevelRefit, Omega};
     use std::time::Instant;
 
     const K0: usize = 8;
     const SWEEP_MAX: usize = 6;
-
-    /// SplitMix64 with Box–Muller normals and Marsaglia–Tsang gammas.
-    struct Rng(u64);
-    impl Rng {
-        fn u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn f64(&mut self) -> f64 {
-            (self.u64() >> 11) as f64 / (1u64 << 53) as f64
-        }
-        fn normal(&mut self) -> f64 {
-            let u1 = 1.0 - self.f64();
-            let u2 = self.f64();
-            (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-        }
-        fn gamma(&mut self, shape: f64) -> f64 {
-            let d = shape - 1.0 / 3.0;
-            let c = 1.0 / (9.0 * d).sqrt();
-            loop {
-                let x = self.normal();
-                let v = 1.0 + c * x;
-                if v <= 0.0 {
-                    continue;
-                }
-                let v = v * v * v;
-                let u = self.f64();
-                if u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
-                    return d * v;
-                }
-            }
-        }
-    }
 
     /// One setting of the grid.
     #[derive(Clone, Copy)]
@@ -107,15 +75,15 @@ mod study {
     }
 
     fn sample(c: &Cell, seed: u64) -> Vec<f64> {
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64(seed);
         let w = weights(c.k, c.unequal);
         let comps = components(c.k, c.sep);
         (0..c.n)
             .map(|_| {
-                if rng.f64() < c.eps {
-                    return -1.0 + 2.0 * rng.f64();
+                if rng.next_f64() < c.eps {
+                    return -1.0 + 2.0 * rng.next_f64();
                 }
-                let u = rng.f64();
+                let u = rng.next_f64();
                 let mut acc = 0.0;
                 let mut j = c.k - 1;
                 for (i, wi) in w.iter().enumerate() {

@@ -22,7 +22,6 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `std`  | off | `std::error::Error` impls and other conveniences; no kernel needs it |
-//! | `ffi`  | off | the C ABI in [`ffi`] (status codes, no panics across the boundary) |
 //! | `rand` | off | sampling under rand 0.10: `Distribution<f64>` for the distributions and mixtures (no_std) |
 //! | `serde` | off | `Serialize` / `Deserialize` for sketches, pass statistics, fits and distributions (checked on the way in, no alloc; see [`wire`]) |
 //!
@@ -61,13 +60,11 @@ pub mod calibrate;
 pub mod dist;
 pub mod fit;
 pub mod float;
-#[allow(unsafe_code)]
 pub mod geometry;
 pub mod select;
 pub mod special;
+mod support;
 pub mod wire;
 
-#[cfg(feature = "ffi")]
-pub mod ffi;
-
 pub use float::Real;
+pub use support::SplitMix64;

@@ -2,7 +2,7 @@
 //! fitted on a query's scores against every corpus row, the hits included.
 mod common;
 
-use common::SplitMix64;
+use common::{Sample, SplitMix64};
 use simstat::calibrate::{
     cut, cut_f32, cut_f32_with_background, cut_scratch_len, cut_with_background, fit_background,
     ks_uniform_held_out, CalibrateError, CutOptions, CutRule,
@@ -220,27 +220,32 @@ fn cut_errors_are_clear() {
     let o = CutOptions::default();
     assert_eq!(
         cut(&[0.1, 0.2], &o, &mut s).unwrap_err(),
-        CalibrateError::TooFewScores { n: 2, needed: 3 }
+        CalibrateError::TooFewSamples { n: 2, needed: 3 }
     );
     assert!(matches!(
         cut(&[], &o, &mut s),
-        Err(CalibrateError::TooFewScores { n: 0, .. })
+        Err(CalibrateError::TooFewSamples { n: 0, .. })
     ));
     assert_eq!(
         cut(&[0.1, f64::NAN, 0.3], &o, &mut s).unwrap_err(),
-        CalibrateError::ScoreOutOfRange { index: 1 }
+        CalibrateError::NonFinite { index: 1 }
     );
     assert_eq!(
         cut(&[0.1, 0.2, 1.5], &o, &mut s).unwrap_err(),
-        CalibrateError::ScoreOutOfRange { index: 2 }
+        CalibrateError::OutOfInterval {
+            index: 2,
+            value: 1.5,
+            lo: -1.0,
+            hi: 1.0
+        }
     );
     assert_eq!(
         cut(&[0.1, 0.2, f64::INFINITY], &o, &mut s).unwrap_err(),
-        CalibrateError::ScoreOutOfRange { index: 2 }
+        CalibrateError::NonFinite { index: 2 }
     );
     assert_eq!(
         cut(&[0.1, 0.2, 0.3], &o, &mut s[..2]).unwrap_err(),
-        CalibrateError::ScratchTooSmall { needed: 3, got: 2 }
+        CalibrateError::BufferTooSmall { needed: 3, got: 2 }
     );
     for rule in [
         CutRule::RelativeExcess { ratio: 0.0 },
@@ -518,22 +523,22 @@ fn cut_with_background_refuses_bad_input() {
     bad[7] = f64::NAN;
     assert_eq!(
         cut_with_background(&bad, &bg, &o, &mut scratch).unwrap_err(),
-        CalibrateError::ScoreOutOfRange { index: 7 }
+        CalibrateError::NonFinite { index: 7 }
     );
     bad[7] = 1.5;
-    assert_eq!(
+    assert!(matches!(
         cut_with_background(&bad, &bg, &o, &mut scratch).unwrap_err(),
-        CalibrateError::ScoreOutOfRange { index: 7 }
-    );
+        CalibrateError::OutOfInterval { index: 7, value, .. } if value == 1.5
+    ));
     assert_eq!(
         cut_with_background(&q, &bg, &o, &mut scratch[..10]).unwrap_err(),
-        CalibrateError::ScratchTooSmall {
+        CalibrateError::BufferTooSmall {
             needed: 200,
             got: 10
         }
     );
     assert!(matches!(
         cut_with_background(&q[..2], &bg, &o, &mut scratch),
-        Err(CalibrateError::TooFewScores { n: 2, .. })
+        Err(CalibrateError::TooFewSamples { n: 2, .. })
     ));
 }

@@ -2,7 +2,7 @@
 //! background scores get uniform p-values, planted near-duplicates get tiny p-values.
 mod common;
 
-use common::SplitMix64;
+use common::{Sample, SplitMix64};
 use simstat::calibrate::{fit_background, ks_uniform, ks_uniform_held_out, Calibrator};
 use simstat::fit::{fit_gamma, FitOptions};
 

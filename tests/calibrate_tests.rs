@@ -3,7 +3,7 @@ use simstat::calibrate::{bh_cutoff, kolmogorov_sf, ks_uniform, CalibrateError};
 
 mod common;
 
-use common::SplitMix64;
+use common::{Sample, SplitMix64};
 
 #[test]
 fn bh_matches_its_definition_on_random_batches() {
@@ -61,7 +61,7 @@ fn bh_rejects_bad_input() {
     );
     assert_eq!(
         bh_cutoff(&[0.1; 5], 0.05, &mut s),
-        Err(CalibrateError::ScratchTooSmall { needed: 5, got: 4 })
+        Err(CalibrateError::BufferTooSmall { needed: 5, got: 4 })
     );
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::SplitMix64;
+use common::{Sample, SplitMix64};
 use simstat::dist::{ShiftedGamma, TruncatedShiftedGamma};
 use simstat::fit::{fit_gamma, fit_gamma_sketch, FitOptions, Sketch};
 

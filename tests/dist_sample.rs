@@ -4,20 +4,16 @@
 use simstat::dist::rand::rand_core::{Infallible, TryRng};
 use simstat::dist::{ShiftedGamma, TruncatedShiftedGamma};
 
-/// SplitMix64, a user's own generator: rand 0.10 generators implement `TryRng` with
-/// `Error = Infallible` (and so `rand::Rng`).
-struct SplitMix64(u64);
-impl TryRng for SplitMix64 {
+/// A user's own generator (here the crate's SplitMix64): rand 0.10 generators implement
+/// `TryRng` with `Error = Infallible` (and so `rand::Rng`).
+struct UserRng(simstat::SplitMix64);
+impl TryRng for UserRng {
     type Error = Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok((self.try_next_u64()? >> 32) as u32)
+        Ok((self.0.next_u64() >> 32) as u32)
     }
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Ok(z ^ (z >> 31))
+        Ok(self.0.next_u64())
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         for chunk in dst.chunks_mut(8) {
@@ -44,7 +40,7 @@ fn ks(mut x: Vec<f64>, cdf: impl Fn(f64) -> f64) -> f64 {
 #[test]
 fn samples_follow_the_distribution() {
     // N = 20,000: KS statistic < 1.63/√N (the 1 % critical value), mean within 4 SE.
-    let mut rng = SplitMix64(11);
+    let mut rng = UserRng(simstat::SplitMix64(11));
     for &(a, l, c) in &[
         (0.4, 3.0, -0.5),
         (1.0, 10.0, 0.0),
@@ -69,7 +65,7 @@ fn samples_follow_the_distribution() {
 
 #[test]
 fn truncated_samples_stay_inside_and_follow_the_law() {
-    let mut rng = SplitMix64(12);
+    let mut rng = UserRng(simstat::SplitMix64(12));
     // one by rejection (Z ≈ 1), one by inversion (Z small)
     for &(a, l, c, lo, hi) in &[(13.3, 35.5, -0.28, -1.0, 1.0), (2.0, 5.0, -1.0, 0.5, 1.0)] {
         let t = TruncatedShiftedGamma::new(a, l, c, lo, hi).unwrap();

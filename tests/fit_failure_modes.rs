@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::SplitMix64;
+use common::{Sample, SplitMix64};
 use simstat::fit::{fit_gamma, FitError, FitOptions, Regime};
 
-fn finite_fit(f: &simstat::fit::GammaFit<f64>) -> bool {
+fn finite_fit(f: &simstat::fit::GammaFit) -> bool {
     [
         f.shape(),
         f.rate(),
@@ -217,7 +217,7 @@ fn bad_options_are_errors_naming_the_field() {
         ),
     ];
     for (o, name) in cases {
-        assert_eq!(fit_gamma(&x, &o), Err(FitError::BadOptions(name)));
+        assert_eq!(fit_gamma(&x, &o), Err(FitError::BadOption(name)));
     }
 }
 

@@ -1,7 +1,7 @@
 //! Bad input gives a `FitError`, never a panic; randomized data/k give Ok with finite
 //! parameters and weights summing to 1 (ordered by shift), or Err (the fuzz invariant).
-mod fit_mixture_common;
-use fit_mixture_common::*;
+mod common;
+use common::*;
 use simstat::fit::{fit_mixture, FitError, FitOptions, MAX_COMPONENTS};
 
 #[test]
@@ -10,11 +10,11 @@ fn bad_input_is_an_error() {
     let good: Vec<f64> = sample_mixture(&[(1.0, 10.0, 30.0, -0.2)], 100, 1);
     assert!(matches!(
         fit_mixture(&good, 0, &opts),
-        Err(FitError::BadOptions("k"))
+        Err(FitError::BadOption("k"))
     ));
     assert!(matches!(
         fit_mixture(&good, MAX_COMPONENTS + 1, &opts),
-        Err(FitError::BadOptions("k"))
+        Err(FitError::BadOption("k"))
     ));
     assert!(matches!(
         fit_mixture(&good[..5], 2, &opts),
@@ -68,7 +68,7 @@ fn check_invariant(data: &[f64], k: usize) {
 
 #[test]
 fn randomized_inputs_give_ok_with_finite_parameters_or_err() {
-    let mut rng = Rng(2024);
+    let mut rng = SplitMix64(2024);
     for case in 0..80 {
         let n = (rng.next_u64() % 120) as usize;
         let k = (rng.next_u64() % 6) as usize;

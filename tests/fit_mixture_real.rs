@@ -1,8 +1,8 @@
 //! Real cosine-similarity samples (tests/data/sims, 26 × 6544): K = 2 never has a lower
 //! log-likelihood than K = 1, and on samples with a fat right tail (a topical cluster near the
 //! query: excess kurtosis > 1.5) K = 2 wins by BIC.
-mod fit_mixture_common;
-use fit_mixture_common::*;
+mod common;
+use common::*;
 use simstat::fit::{fit_mixture, FitOptions};
 
 fn excess_kurtosis(x: &[f64]) -> f64 {

@@ -1,7 +1,7 @@
 //! Streaming equals batch: chunked passes of any split give the slice fit, shard statistics
 //! merge into whole-data statistics, threads reduce shards, and the online EM tracks the fit.
-mod fit_mixture_common;
-use fit_mixture_common::*;
+mod common;
+use common::*;
 use simstat::fit::mixture::SliceChunks;
 use simstat::fit::{
     fit_mixture, fit_mixture_online, fit_mixture_source, pass_statistics, ChunkSource, FitOptions,
@@ -69,7 +69,7 @@ fn chunked_fits(data: &[f64], k: usize) -> Vec<(String, simstat::fit::MixtureFit
         let f = fit_mixture_source(&mut src, k, &opts, &mo).unwrap();
         out.push((format!("chunks of {size}"), f));
     }
-    let mut rng = Rng(99);
+    let mut rng = SplitMix64(99);
     let mut cuts = vec![0usize];
     while *cuts.last().unwrap() < data.len() {
         let step = 1 + (rng.next_u64() % 3000) as usize;

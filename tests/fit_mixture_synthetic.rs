@@ -1,7 +1,7 @@
 //! Mixture EM on synthetic data: parameter recovery (within 3 SE), LL against the truth and a
 //! tightly converged reference, three separated components, BIC order selection, warm = cold.
-mod fit_mixture_common;
-use fit_mixture_common::*;
+mod common;
+use common::*;
 use simstat::fit::{fit_mixture, fit_mixture_with, standard_errors, FitOptions, MixtureOptions};
 
 const TRUTH: [Comp; 2] = [(0.7, 13.3, 35.5, -0.28), (0.3, 9.0, 30.0, 0.0)];

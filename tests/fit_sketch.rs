@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::SplitMix64;
+use common::{Sample, SplitMix64};
 use simstat::fit::{fit_gamma, fit_gamma_sketch, FitError, FitOptions, Sketch};
 
 fn sample(seed: u64, n: usize) -> Vec<f64> {

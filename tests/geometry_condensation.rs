@@ -1,6 +1,6 @@
 //! Condensation (mean cosine), rank trends against scipy, and signature alignment.
-mod geometry_common;
-use geometry_common::*;
+mod common;
+use common::*;
 use simstat::geometry::*;
 
 #[test]
@@ -49,7 +49,7 @@ fn rank_errors() {
     );
     assert_eq!(
         kendall_tau_b(&[f64::NAN, 1.0], &[1.0, 2.0]),
-        Err(GeometryError::NonFinite)
+        Err(GeometryError::NonFiniteValue)
     );
 }
 
@@ -76,9 +76,9 @@ fn dense_mean_cos(x: &[f64], n: usize, f: usize) -> (f64, f64) {
 
 #[test]
 fn mean_cosine_equals_dense_mean_and_real_data_mean() {
-    let mut rng = Rng(1);
+    let mut rng = SplitMix64(1);
     for &(n, f) in &[(1usize, 4usize), (2, 3), (9, 17), (50, 64)] {
-        let mut x: Vec<f64> = (0..n * f).map(|_| rng.next() + 0.3).collect();
+        let mut x: Vec<f64> = (0..n * f).map(|_| rng.signed() + 0.3).collect();
         if n > 2 {
             x[..f].fill(0.0); // a zero row: ẑ = 0 by the 1e-3 floor, no NaN
         }
@@ -120,15 +120,18 @@ fn mean_cosine_equals_dense_mean_and_real_data_mean() {
     );
     assert_eq!(
         mean_cosine(&e, 1024, 384, &mut s[..10]),
-        Err(GeometryError::BufferTooSmall)
+        Err(GeometryError::BufferTooSmall {
+            needed: 384,
+            got: 10
+        })
     );
 }
 
 #[test]
 fn signature_alignment_matches_direct_pearson() {
-    let mut rng = Rng(9);
+    let mut rng = SplitMix64(9);
     let (n, f, v) = (30, 12, 7);
-    let emb: Vec<f64> = (0..n * f).map(|_| rng.next()).collect();
+    let emb: Vec<f64> = (0..n * f).map(|_| rng.signed()).collect();
     // Signatures: softmax-like positive rows correlated with the embeddings' first coordinates.
     let sig: Vec<f64> = (0..n * v)
         .map(|k| (emb[(k / v) * f + k % v] * 2.0).exp())

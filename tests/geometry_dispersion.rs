@@ -1,7 +1,7 @@
 //! Dispersion loss: fused f32 path vs an independent dense f64 reference, gradients vs central
 //! finite differences, and the published values of pairwise_stats.json on real embeddings.
-mod geometry_common;
-use geometry_common::*;
+mod common;
+use common::*;
 use simstat::geometry::*;
 use std::f64::consts::PI;
 
@@ -129,7 +129,7 @@ fn max_abs(v: &[f64]) -> f64 {
 
 #[test]
 fn fused_f32_matches_f64_reference_loss_1e6_grad_1e5() {
-    let mut rng = Rng(5);
+    let mut rng = SplitMix64(5);
     for &(n, f) in &[
         (2usize, 3usize),
         (7, 16),
@@ -140,9 +140,9 @@ fn fused_f32_matches_f64_reference_loss_1e6_grad_1e5() {
         (16, 45),
     ] {
         // Correlated rows (a shared direction) so cosines spread over (−0.5, 0.95).
-        let common: Vec<f64> = (0..f).map(|_| rng.next()).collect();
+        let common: Vec<f64> = (0..f).map(|_| rng.signed()).collect();
         let x32: Vec<f32> = (0..n * f)
-            .map(|k| (0.8 * common[k % f] + rng.next()) as f32 * 3.0)
+            .map(|k| (0.8 * common[k % f] + rng.signed()) as f32 * 3.0)
             .collect();
         let x64: Vec<f64> = x32.iter().map(|&v| v as f64).collect();
         for o in options() {
@@ -186,9 +186,9 @@ fn fused_f32_matches_f64_reference_loss_1e6_grad_1e5() {
 
 #[test]
 fn f64_gradients_match_central_differences_all_variants() {
-    let mut rng = Rng(17);
+    let mut rng = SplitMix64(17);
     let (n, f) = (6, 5);
-    let mut x: Vec<f64> = (0..n * f).map(|_| rng.next()).collect();
+    let mut x: Vec<f64> = (0..n * f).map(|_| rng.signed()).collect();
     // Unit rows, so that the `normalize: false, clamp: 0` case keeps |c| < 1.
     for r in x.chunks_mut(f) {
         let nr = r.iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -346,7 +346,10 @@ fn zero_rows_and_bad_options() {
     );
     assert_eq!(
         dispersion_loss(&x, n, f, &o, &mut s[..10]),
-        Err(GeometryError::BufferTooSmall)
+        Err(GeometryError::BufferTooSmall {
+            needed: dispersion_scratch_len(n, f, false).unwrap(),
+            got: 10
+        })
     );
     assert_eq!(
         dispersion_loss_grad(&x, n, f, &o, &mut g[..3], &mut s),

@@ -1,6 +1,6 @@
 //! Pair kernels: every available SIMD backend against the scalar path and an f64 reference.
-mod geometry_common;
-use geometry_common::*;
+mod common;
+use common::*;
 use simstat::geometry::*;
 
 const U32: f64 = f32::EPSILON as f64 / 2.0;
@@ -14,7 +14,7 @@ fn bound(len: usize, abs: f64) -> f64 {
 
 #[test]
 fn dot_all_backends_match_exact_within_blocked_summation_bound() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = SplitMix64(0x1234_5678_9abc_def1);
     for &len in &[
         1usize, 3, 7, 8, 15, 16, 31, 33, 64, 100, 127, 384, 768, 1000, 1024, 4096,
     ] {
@@ -65,7 +65,7 @@ fn dot_all_backends_match_exact_within_blocked_summation_bound() {
 
 #[test]
 fn bf16_kernels_match_scalar_on_widened_values() {
-    let mut rng = Rng(99);
+    let mut rng = SplitMix64(99);
     for &len in &[1usize, 17, 31, 32, 63, 128, 129, 384, 1000, 4096] {
         let a: Vec<Bf16> = rng.vec32(len).into_iter().map(Bf16::from_f32).collect();
         let b: Vec<Bf16> = rng.vec32(len).into_iter().map(Bf16::from_f32).collect();
@@ -132,11 +132,11 @@ fn errors_instead_of_nan_or_panic() {
         a[33] = f32::NAN;
         assert_eq!(
             angular_distance_with(be, &a, &[1.0; 40]),
-            Err(GeometryError::NonFinite)
+            Err(GeometryError::NonFiniteValue)
         );
         assert_eq!(
             dot_with(be, &[f32::MAX; 16], &[f32::MAX; 16]),
-            Err(GeometryError::NonFinite)
+            Err(GeometryError::NonFiniteValue)
         );
         // parallel vectors: cosine clamped to ≤ 1, distance ≥ 0 and finite.
         let v: Vec<f32> = (0..300).map(|i| (i as f32 * 0.37).sin()).collect();

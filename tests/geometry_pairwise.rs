@@ -1,6 +1,6 @@
 //! Blocked N×N / cross kernels against an f64 per-pair reference, every available backend.
-mod geometry_common;
-use geometry_common::*;
+mod common;
+use common::*;
 use simstat::geometry::*;
 
 const U: f64 = f32::EPSILON as f64 / 2.0;
@@ -48,7 +48,7 @@ fn check(value: PairValue, got: f32, c: f64, dc: f64, what: &str) {
 
 #[test]
 fn square_full_and_packed_match_reference() {
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64(7);
     for &(n, f) in &[
         (1usize, 5usize),
         (2, 3),
@@ -104,7 +104,7 @@ fn square_full_and_packed_match_reference() {
 
 #[test]
 fn cross_matches_reference() {
-    let mut rng = Rng(11);
+    let mut rng = SplitMix64(11);
     for &(m, n, f) in &[
         (1usize, 1usize, 1usize),
         (5, 40, 17),
@@ -142,11 +142,11 @@ fn simd_equals_scalar_on_nearly_parallel_rows_and_never_exceeds_bounds() {
     let base: Vec<f32> = (0..f)
         .map(|k| ((k * 37 % 101) as f32 - 50.0) / 50.0)
         .collect();
-    let mut rng = Rng(3);
+    let mut rng = SplitMix64(3);
     let x: Vec<f32> = (0..n)
         .flat_map(|_| {
             base.iter()
-                .map(|&b| b + 1e-4 * rng.next() as f32)
+                .map(|&b| b + 1e-4 * rng.signed() as f32)
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -193,11 +193,17 @@ fn errors_on_bad_input() {
     );
     assert_eq!(
         pairwise_cosine(&x, 4, 3, Layout::Full, &mut out[..15], &mut s),
-        Err(GeometryError::BufferTooSmall)
+        Err(GeometryError::BufferTooSmall {
+            needed: 16,
+            got: 15
+        })
     );
     assert_eq!(
         pairwise_cosine(&x, 4, 3, Layout::Full, &mut out, &mut s[..3]),
-        Err(GeometryError::BufferTooSmall)
+        Err(GeometryError::BufferTooSmall {
+            needed: pairwise_scratch_len(4, 3).unwrap(),
+            got: 3
+        })
     );
     assert_eq!(
         pairwise_cosine(&x, 0, 3, Layout::Full, &mut out, &mut s),
@@ -293,7 +299,7 @@ fn bad_rows_are_named_or_written_as_nan() {
     // One zero corpus row and one NaN query row: the error names the row (and whether it is a
     // query); under RowPolicy::Nan exactly the values involving those rows are NaN and the
     // others equal the values computed without the bad rows.
-    let mut rng = Rng(21);
+    let mut rng = SplitMix64(21);
     let (m, n, f) = (7usize, 40usize, 33usize);
     let mut q = rng.vec32(m * f);
     let mut x = rng.vec32(n * f);

@@ -9,8 +9,8 @@ use simstat::select::{
 use simstat::special::digamma;
 use statrs::distribution::{Continuous, Gamma};
 
-mod select_common;
-use select_common::{sample_gamma, Rng};
+mod common;
+use common::{Sample, SplitMix64};
 
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
@@ -57,7 +57,7 @@ fn brute_moments(a: &GammaAtom, c: f64) -> (f64, f64) {
 
 #[test]
 fn merge_is_symmetric_weight_preserving_and_idempotent() {
-    let mut rng = Rng(11);
+    let mut rng = SplitMix64(11);
     for i in 0..400 {
         let rule = if i % 2 == 0 {
             GammaMerge::Moments
@@ -66,10 +66,10 @@ fn merge_is_symmetric_weight_preserving_and_idempotent() {
         };
         let mut draw = || {
             GammaAtom::new(
-                0.05 + rng.f64(),
-                0.5 + 50.0 * rng.f64(),
-                1.0 + 100.0 * rng.f64(),
-                -1.0 + rng.f64(),
+                0.05 + rng.next_f64(),
+                0.5 + 50.0 * rng.next_f64(),
+                1.0 + 100.0 * rng.next_f64(),
+                -1.0 + rng.next_f64(),
             )
             .with_rules(GammaChart::Cumulant, rule)
         };
@@ -213,14 +213,14 @@ fn shape_equation_inverts_log_gap() {
     assert!(shape_from_log_gap(f64::NAN).is_err());
 }
 
-fn random_atoms(rng: &mut Rng, k: usize) -> Vec<GammaAtom> {
+fn random_atoms(rng: &mut SplitMix64, k: usize) -> Vec<GammaAtom> {
     let mut v: Vec<GammaAtom> = (0..k)
         .map(|_| {
             GammaAtom::new(
-                1e-3 + rng.f64(),
-                0.3 + 10f64.powf(3.0 * rng.f64()),
-                0.1 + 10f64.powf(3.0 * rng.f64()),
-                -1.0 + 1.5 * rng.f64(),
+                1e-3 + rng.next_f64(),
+                0.3 + 10f64.powf(3.0 * rng.next_f64()),
+                0.1 + 10f64.powf(3.0 * rng.next_f64()),
+                -1.0 + 1.5 * rng.next_f64(),
             )
         })
         .collect();
@@ -231,9 +231,9 @@ fn random_atoms(rng: &mut Rng, k: usize) -> Vec<GammaAtom> {
 #[test]
 fn dendrogram_invariants_on_random_mixtures() {
     // Fuzz-style invariant check: 300 random valid mixtures with 1..=16 atoms.
-    let mut rng = Rng(2024);
+    let mut rng = SplitMix64(2024);
     for _ in 0..300 {
-        let k0 = 1 + (rng.f64() * 16.0) as usize;
+        let k0 = 1 + (rng.next_f64() * 16.0) as usize;
         let atoms = random_atoms(&mut rng, k0);
         let d = Dendrogram::<GammaAtom, 16>::build(&atoms).unwrap();
         assert_eq!(d.k0(), k0);
@@ -308,7 +308,7 @@ fn level_likelihood_matches_statrs() {
 /// as a mixture: DSC must pick 2, with the paper's settings and with the defaults.
 #[test]
 fn dsc_picks_two_separated_gammas_from_split_atoms() {
-    let mut rng = Rng(5);
+    let mut rng = SplitMix64(5);
     let n = 5000;
     let truth = [
         GammaAtom::new(0.6, 12.0, 60.0, -0.1),
@@ -316,8 +316,12 @@ fn dsc_picks_two_separated_gammas_from_split_atoms() {
     ];
     let data: Vec<f64> = (0..n)
         .map(|_| {
-            let t = if rng.f64() < 0.6 { truth[0] } else { truth[1] };
-            (t.shift + sample_gamma(&mut rng, t.shape) / t.rate).min(1.0)
+            let t = if rng.next_f64() < 0.6 {
+                truth[0]
+            } else {
+                truth[1]
+            };
+            (t.shift + rng.gamma(t.shape) / t.rate).min(1.0)
         })
         .collect();
     let (mut ok_paper, mut ok_default) = (0, 0);
@@ -326,12 +330,12 @@ fn dsc_picks_two_separated_gammas_from_split_atoms() {
         for (t, parts) in truth.iter().zip([4usize, 3]) {
             for _ in 0..parts {
                 let e = 0.12 * (1.0 + rep as f64 / 10.0);
-                weights.push(t.weight / parts as f64 * (1.0 + 0.2 * (rng.f64() - 0.5)));
+                weights.push(t.weight / parts as f64 * (1.0 + 0.2 * (rng.next_f64() - 0.5)));
                 comps.push(
                     TruncatedShiftedGamma::new(
-                        t.shape * (1.0 + e * (rng.f64() - 0.5)),
-                        t.rate * (1.0 + e * (rng.f64() - 0.5)),
-                        t.shift - 0.01 * rng.f64(),
+                        t.shape * (1.0 + e * (rng.next_f64() - 0.5)),
+                        t.rate * (1.0 + e * (rng.next_f64() - 0.5)),
+                        t.shift - 0.01 * rng.next_f64(),
                         -1.0,
                         1.0,
                     )

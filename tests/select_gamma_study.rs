@@ -2,10 +2,10 @@
 //! K0 = 8 fit, the way a user calls it, against a K = 1..4 BIC sweep. The full grid (unequal
 //! weights, separations 2–6 sd, N = 500..20,000, 1 % contamination, K = 1..4, 20 seeds per
 //! cell, Wilson intervals) is `examples/select_study.rs`; its table is in src/select/README.md.
-mod select_common;
+mod common;
 
 mod study {
-    use super::select_common::sample_mixture;
+    use super::common::sample_weighted;
     use simstat::fit::{fit_mixture, fit_mixture_with, FitOptions, MixtureOptions};
     use simstat::select::{select_order, DscOptions, KappaOne};
 
@@ -13,7 +13,7 @@ mod study {
     const TRUTH: [(f64, f64, f64); 3] = [(10.0, 50.0, -0.1), (30.0, 100.0, 0.2), (8.0, 40.0, -0.6)];
 
     fn sample(weights: &[f64], n: usize, seed: u64) -> Vec<f64> {
-        sample_mixture(&TRUTH, weights, n, seed)
+        sample_weighted(&TRUTH, weights, n, seed)
     }
 
     /// Equal and unequal weights (K = 2: 0.85/0.15, K = 3: 0.6/0.3/0.1 with the small

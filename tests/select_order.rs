@@ -2,9 +2,9 @@
 //! `fit_mixture` of the data, then `select_order(&fit, &data, &DscOptions::default())`, and the
 //! chosen level back as a `MixtureFit`. Plus the leaf rule on planted uninformative atoms, the
 //! errors, `fit_mixture_from` and `MixtureFit::from_components`.
-mod select_common;
+mod common;
 
-use select_common::{sample_mixture, Rng};
+use common::{sample_weighted, SplitMix64};
 use simstat::calibrate::Calibrator;
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
@@ -20,7 +20,7 @@ use simstat::select::{
 const TRUTH: [(f64, f64, f64); 3] = [(9.0, 60.0, -0.35), (25.0, 100.0, -0.1), (16.0, 80.0, 0.3)];
 
 fn sample(weights: &[f64], n: usize, seed: u64) -> Vec<f64> {
-    sample_mixture(&TRUTH, weights, n, seed)
+    sample_weighted(&TRUTH, weights, n, seed)
 }
 
 fn tsg(shape: f64, rate: f64, shift: f64) -> TruncatedShiftedGamma {
@@ -197,20 +197,20 @@ fn errors_name_the_input() {
     let o = DscOptions::default();
     assert_eq!(
         select_order(&fit, &[], &o).unwrap_err(),
-        SelectError::TooFewObservations
+        SelectError::TooFewSamples { n: 0, needed: 1 }
     );
     let mut bad = data.clone();
     bad[5] = f64::NAN;
     assert_eq!(
         select_order(&fit, &bad, &o).unwrap_err(),
-        SelectError::NonFiniteData { index: 5 }
+        SelectError::NonFinite { index: 5 }
     );
     bad[5] = 0.0;
     bad[3] = 1.5;
     let e = select_order(&fit, &bad, &o).unwrap_err();
     assert_eq!(
         e,
-        SelectError::DataOutOfInterval {
+        SelectError::OutOfInterval {
             index: 3,
             value: 1.5,
             lo: -1.0,
@@ -227,7 +227,7 @@ fn errors_name_the_input() {
         400,
         f64::NAN,
     );
-    assert_eq!(mixed.unwrap_err(), FitError::BadOptions("components"));
+    assert_eq!(mixed.unwrap_err(), FitError::BadOption("components"));
     let neg = DscOptions {
         leaves: LeafRule {
             min_count: -1.0,
@@ -308,7 +308,7 @@ fn fit_mixture_from_continues_a_fit() {
             &MixtureOptions::default()
         )
         .unwrap_err(),
-        FitError::BadOptions("start")
+        FitError::BadOption("start")
     );
     let mut bad = data.clone();
     bad[17] = 2.0;
@@ -340,12 +340,12 @@ fn from_components_checks_and_sorts() {
     ] {
         assert_eq!(
             MixtureFit::from_components(w, c, 0, 0.0).unwrap_err(),
-            FitError::BadOptions("weights")
+            FitError::BadOption("weights")
         );
     }
     assert_eq!(
         MixtureFit::from_components(&[], &[], 0, 0.0).unwrap_err(),
-        FitError::BadOptions("k")
+        FitError::BadOption("k")
     );
 }
 
@@ -355,9 +355,9 @@ fn from_components_checks_and_sorts() {
 #[test]
 fn outliers_below_every_atom_keep_levels_finite() {
     let mut data = sample(&[0.85, 0.15], 2000, 21);
-    let mut rng = Rng(99);
+    let mut rng = SplitMix64(99);
     for x in data.iter_mut().step_by(100) {
-        *x = -1.0 + 2.0 * rng.f64();
+        *x = -1.0 + 2.0 * rng.next_f64();
     }
     data[0] = -0.999;
     let over =

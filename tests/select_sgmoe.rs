@@ -99,19 +99,19 @@ fn bad_input_is_an_error() {
     let o = EmOptions::default();
     assert_eq!(
         fit_sgmoe::<1, 8>(&xs, &ys[..99], 2, &o).unwrap_err(),
-        SelectError::DimensionMismatch
+        SelectError::LengthMismatch
     );
     let mut bad = ys.clone();
     bad[7] = f64::NAN;
     assert_eq!(
         fit_sgmoe::<1, 8>(&xs, &bad, 2, &o).unwrap_err(),
-        SelectError::NonFinite
+        SelectError::NonFinite { index: 7 }
     );
     let mut badx = xs.clone();
     badx[3] = v1(f64::INFINITY);
     assert_eq!(
         fit_sgmoe::<1, 8>(&badx, &ys, 2, &o).unwrap_err(),
-        SelectError::NonFinite
+        SelectError::NonFinite { index: 3 }
     );
     assert_eq!(
         fit_sgmoe::<1, 8>(&xs, &ys, 9, &o).unwrap_err(),
@@ -124,7 +124,7 @@ fn bad_input_is_an_error() {
     // 8 experts in d = 1 have 7·2 + 8·2 + 8 = 38 parameters: 30 points are too few
     assert_eq!(
         fit_sgmoe::<1, 8>(&xs[..30], &ys[..30], 8, &o).unwrap_err(),
-        SelectError::TooFewObservations
+        SelectError::TooFewSamples { n: 30, needed: 39 }
     );
     assert!(fit_sgmoe::<1, 8>(&[], &[], 1, &o).is_err());
     assert!(SgmoeLevelLikelihood::new(&xs, &ys[..5]).is_err());

@@ -214,7 +214,7 @@ fn fits_and_statistics_round_trip_bit_for_bit() {
     let back = round_trip(&g);
     assert_eq!(back, g);
     let bytes = encode(&g);
-    flips_refused::<simstat::fit::GammaFit<f64>>(&bytes, 0..bytes.len());
+    flips_refused::<simstat::fit::GammaFit>(&bytes, 0..bytes.len());
 
     let d = g.distribution();
     assert_eq!(round_trip(&d), d);
@@ -228,7 +228,7 @@ fn fits_and_statistics_round_trip_bit_for_bit() {
     );
     let bytes = encode(&m);
     eprintln!("bytes: K = 3 mixture {}", bytes.len());
-    flips_refused::<MixtureFit<f64>>(&bytes, 0..bytes.len());
+    flips_refused::<MixtureFit>(&bytes, 0..bytes.len());
 
     // a mixture built from parts (NaN log-likelihood and gradient norm) keeps its NaNs
     let parts =
@@ -257,7 +257,7 @@ fn forged_fits_are_refused() {
         let mut b = bytes.clone();
         b[at..at + val.len()].copy_from_slice(val);
         forge(&mut b);
-        MixtureFit::<f64>::read_from(&b)
+        MixtureFit::read_from(&b)
     };
     // K = 17 (over MAX_COMPONENTS), K = 0
     assert_eq!(patch(p, &[17]), Err(WireError::Invalid("k")));
@@ -364,7 +364,7 @@ fn worker(half: usize, out: &str) {
 }
 
 /// The fit both processes evaluate their statistics at (a broadcast of the map step).
-fn start_fit() -> MixtureFit<f64> {
+fn start_fit() -> MixtureFit {
     let a = TruncatedShiftedGamma::new(12.0, 60.0, -0.1, -1.0, 1.0).unwrap();
     let b = TruncatedShiftedGamma::new(6.0, 25.0, 0.1, -1.0, 1.0).unwrap();
     MixtureFit::from_components(&[0.8, 0.2], &[a, b], 0, f64::NAN).unwrap()

@@ -42,10 +42,10 @@ fn state_round_trips_through_json_and_postcard() {
     let data = scores();
     let opts = FitOptions::default();
     let g = fit_gamma(&data, &opts).unwrap();
-    both_ways::<GammaFit<f64>>(&g);
+    both_ways::<GammaFit>(&g);
     both_ways::<TruncatedShiftedGamma>(&g.distribution());
     let m = fit_mixture(&data, 2, &opts).unwrap();
-    let json = both_ways::<MixtureFit<f64>>(&m);
+    let json = both_ways::<MixtureFit>(&m);
     assert!(
         json.contains("\"weights\":[") && json.contains("\"stop\":"),
         "{json}"
@@ -73,7 +73,7 @@ fn state_round_trips_through_json_and_postcard() {
     let json = both_ways::<Sketch<4096>>(&empty);
     assert!(json.contains("\"min\":\"inf\",\"max\":\"-inf\""), "{json}");
     let parts = MixtureFit::from_components(&[1.0], &[m.component(0)], 10, f64::NAN).unwrap();
-    let json = both_ways::<MixtureFit<f64>>(&parts);
+    let json = both_ways::<MixtureFit>(&parts);
     assert!(json.contains("\"log_likelihood\":\"NaN\""), "{json}");
 }
 
@@ -85,7 +85,7 @@ fn forged_documents_are_refused() {
     let w0 = m.weight(0);
     let forged = json.replacen(&format!("{w0:?}"), "0.5", 1);
     assert_ne!(forged, json);
-    let err = serde_json::from_str::<MixtureFit<f64>>(&forged).unwrap_err();
+    let err = serde_json::from_str::<MixtureFit>(&forged).unwrap_err();
     assert!(err.to_string().contains("weights"), "{err}");
 
     let mut s = Sketch::<4096>::new(-1.0, 1.0).unwrap();

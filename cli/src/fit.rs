@@ -40,7 +40,7 @@ struct FitJson<'a> {
     /// Number of scores.
     n: usize,
     /// The single shifted gamma.
-    single_gamma: &'a GammaFit<f64>,
+    single_gamma: &'a GammaFit,
     /// Its BIC, −2ℓ + 3 ln N.
     single_gamma_bic: Option<f64>,
     /// The mixture's order.

@@ -1,10 +1,10 @@
-//! Fuzz the C ABI: random calls with pointers that are offsets into owned buffers (or null),
+//! Fuzz the C ABI (the C face, `simstat-capi`): random calls with pointers that are offsets into owned buffers (or null),
 //! random lengths that stay inside those buffers, random parameters and overlapping
 //! arguments → a status code, never a panic or an out-of-bounds access (run under ASan by
 //! cargo-fuzz). Lengths beyond a buffer are the one thing C cannot check; they are not generated.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use simstat::ffi::*;
+use simstat_capi::*;
 
 const CAP: usize = 512;
 
@@ -235,7 +235,15 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
         }
         10..=12 => {
             // evaluation and calibration of a random mixture struct
-            let m = random_mixture(&p, &data, offs[4], null(4));
+            let mut m = random_mixture(&p, &data, offs[4], null(4));
+            // the scale tag the function reads, mostly: sometimes the other one (WRONG_SCALE)
+            // or a code that is no scale (BAD_PARAMETER)
+            let background = null(5) && matches!((which % 14, offs[3] % 3), (10, 1) | (12, _));
+            m.scale = match offs[5] % 8 {
+                0 => 7,
+                1 => u32::from(!background),
+                _ => u32::from(background),
+            };
             let mp: *const SimstatMixture = if null(7) { core::ptr::null() } else { &m };
             let (x, n) = arg(&mut a, offs[0], offs[1], null(0));
             match (which % 14, offs[3] % 3) {
@@ -307,5 +315,6 @@ fuzz_target!(|input: (u8, [u64; 6], [u16; 6], u8, Vec<u64>)| {
             st
         }
     };
-    assert!((st as u32) <= 11);
+    // every refusal is a classified code (never INTERNAL, never BAD_ENCODING: no bytes here)
+    assert!(st != SimstatStatus::Internal && (st as u32) <= 13 && st != SimstatStatus::BadEncoding);
 });

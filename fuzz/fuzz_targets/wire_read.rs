@@ -35,8 +35,8 @@ fuzz_target!(|input: (u8, Vec<u8>)| {
         check::<Sketch<64>>(b);
         check::<SuffStats>(b);
         check::<TruncatedShiftedGamma>(b);
-        check::<GammaFit<f64>>(b);
-        check::<MixtureFit<f64>>(b);
+        check::<GammaFit>(b);
+        check::<MixtureFit>(b);
         check::<Calibrator>(b);
         check::<Background>(b);
     }

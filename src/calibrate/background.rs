@@ -2,6 +2,7 @@
 //! (where the hits are) are left out of the likelihood, so the hits cannot shape the model that
 //! their p-values are computed under.
 use super::model::{Calibrator, ScoreScale};
+use crate::dist::ParamError;
 use crate::fit::mixture::fit_mixture_binned_in;
 use crate::fit::{
     fit_mixture_in, FitError, FitOptions, MixtureFit, MixtureOptions, MixtureWorkspace,
@@ -17,7 +18,7 @@ pub struct Background {
     /// The fit of the chosen order on the body (the rows left after the top ones were left
     /// out), on the scale of [`Background::scale`] (its components are distributions of
     /// z = atanh(s) for [`ScoreScale::FisherZ`]); its log-likelihood and BIC are the body's.
-    pub fit: MixtureFit<f64>,
+    pub fit: MixtureFit,
     /// The scale the mixture was fitted on.
     pub scale: ScoreScale,
     /// BIC of each order tried, index k − 1 (`NaN` where that order was not fitted).
@@ -100,18 +101,18 @@ impl BackgroundOptions {
     /// Checks every field's domain; the error names the first bad field.
     ///
     /// # Errors
-    /// [`FitError::BadOptions`] for `top_excluded` outside [0, 0.5] (or NaN), and the fit
+    /// [`FitError::BadOption`] for `top_excluded` outside [0, 0.5] (or NaN), and the fit
     /// options' own errors.
     pub fn validate(&self) -> Result<(), FitError> {
         self.fit.validate()?;
         if !(0.0..=0.5).contains(&self.top_excluded) {
-            return Err(FitError::BadOptions("top_excluded must lie in [0, 0.5]"));
+            return Err(FitError::BadOption("top_excluded must lie in [0, 0.5]"));
         }
         if !(0.0..1.0).contains(&self.discovery_level) {
-            return Err(FitError::BadOptions("discovery_level must lie in [0, 1)"));
+            return Err(FitError::BadOption("discovery_level must lie in [0, 1)"));
         }
         if self.max_rounds == 0 {
-            return Err(FitError::BadOptions("max_rounds must be at least 1"));
+            return Err(FitError::BadOption("max_rounds must be at least 1"));
         }
         Ok(())
     }
@@ -214,7 +215,7 @@ pub fn fit_background_on(
 ///
 /// # Errors
 /// [`FitError::NonFinite`] / [`FitError::OutOfInterval`] for a bad score (with its index),
-/// [`FitError::BadOptions`] for a scratch buffer shorter than `scores` or `top_excluded`
+/// [`FitError::BadOption`] for a scratch buffer shorter than `scores` or `top_excluded`
 /// outside [0, 0.5], and otherwise the error of the one-component fit when no order can be
 /// fitted (as [`fit_mixture`](crate::fit::fit_mixture) returns it).
 ///
@@ -244,7 +245,10 @@ pub fn fit_background_in(
     let opts = &o.fit;
     let scale = o.scale;
     let Some(mapped) = scratch.get_mut(..scores.len()) else {
-        return Err(FitError::BadOptions("scratch shorter than scores"));
+        return Err(FitError::BufferTooSmall {
+            needed: scores.len(),
+            got: scratch.len(),
+        });
     };
     for (index, (dst, &s)) in mapped.iter_mut().zip(scores).enumerate() {
         if !s.is_finite() {
@@ -272,7 +276,7 @@ pub(crate) fn fit_background_mapped(
 ) -> Result<Background, FitError> {
     let mut slot = None;
     fit_background_mapped_into(mapped, o, ws, &mut slot)?;
-    slot.ok_or(FitError::BadOptions("no background was fitted"))
+    slot.ok_or(FitError::BadOption("no background was fitted"))
 }
 
 /// [`fit_background_mapped`] writing the background into `slot` (built there, not on this
@@ -312,7 +316,7 @@ pub(crate) fn fit_background_mapped_into(
             ws,
         )?;
         let calibrator = Calibrator::from_background(fit.weights(), fit.components())
-            .map_err(|_| FitError::BadOptions("fitted weights are not a probability vector"))?
+            .map_err(|_| FitError::Distribution(ParamError::InvalidWeights))?
             .with_scale(scale);
         // Iterative removal of discoveries: the rows left out next are the BH discoveries
         // under this fit, never more than now (so the hits, which stay discoveries while they
@@ -395,7 +399,7 @@ fn fit_body(
     opts: &FitOptions,
     (min_weight, binned_above): (f64, usize),
     ws: &mut MixtureWorkspace,
-) -> Result<(MixtureFit<f64>, [f64; MAX_BACKGROUND_ORDER], f64), FitError> {
+) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER], f64), FitError> {
     let nb = ascending.len() - excluded;
     let body = &ascending[..nb];
     let body_hi = if excluded == 0 || nb == 0 {
@@ -415,7 +419,7 @@ fn fit_body(
         ..*opts
     };
     let mut bic = [f64::NAN; MAX_BACKGROUND_ORDER];
-    let mut best: Option<MixtureFit<f64>> = None;
+    let mut best: Option<MixtureFit> = None;
     let mut first_err = None;
     for k in 1..=max_k {
         let mo = MixtureOptions::default();
@@ -453,9 +457,9 @@ fn fit_body(
     }
     match best {
         Some(fit) => Ok((fit, bic, body_hi)),
-        None => Err(first_err.unwrap_or(FitError::BadOptions(
-            "no order gave a finite log-likelihood",
-        ))),
+        None => {
+            Err(first_err.unwrap_or(FitError::BadOption("no order gave a finite log-likelihood")))
+        }
     }
 }
 
@@ -504,7 +508,7 @@ impl crate::wire::ByteForm for Background {
         let calibrator = Calibrator::read_payload(&mut c)?;
         c.finish()?;
         let mut f = r.nested()?;
-        let fit = MixtureFit::<f64>::read_payload(&mut f)?;
+        let fit = MixtureFit::read_payload(&mut f)?;
         f.finish()?;
         let scale = match r.u8()? {
             0 => ScoreScale::Cosine,

@@ -3,6 +3,7 @@
 use super::background::{
     bh_discoveries, fit_background_mapped_into, Background, BackgroundOptions,
 };
+use super::error::check_score;
 use super::relevance::RelevanceModel;
 use super::CalibrateError;
 use crate::fit::{FitError, MixtureWorkspace};
@@ -193,9 +194,9 @@ pub const MIN_CUT_SCORES: usize = 3;
 /// and sort the scores.
 ///
 /// # Errors
-/// [`CalibrateError::TooFewScores`] for fewer than [`MIN_CUT_SCORES`] scores,
-/// [`CalibrateError::ScoreOutOfRange`] for a NaN, infinite or out-of-interval score (with its
-/// index), [`CalibrateError::ScratchTooSmall`], [`CalibrateError::BadLevel`] /
+/// [`CalibrateError::TooFewSamples`] for fewer than [`MIN_CUT_SCORES`] scores,
+/// [`CalibrateError::NonFinite`] / [`CalibrateError::OutOfInterval`] for a NaN, infinite or
+/// out-of-interval score (with its index), [`CalibrateError::BufferTooSmall`], [`CalibrateError::BadLevel`] /
 /// [`CalibrateError::BadOption`] for bad options, [`CalibrateError::Fit`] when the background
 /// fit fails.
 ///
@@ -323,23 +324,20 @@ fn cut_against<S: ScoreSlice + ?Sized>(
     opts.validate()?;
     let n = scores.count();
     if n < MIN_CUT_SCORES {
-        return Err(CalibrateError::TooFewScores {
-            n,
-            needed: MIN_CUT_SCORES,
+        return Err(CalibrateError::TooFewSamples {
+            n: n as u64,
+            needed: MIN_CUT_SCORES as u64,
         });
     }
     let (lo, hi) = (opts.background.fit.lo, opts.background.fit.hi);
     let Some(mapped) = scratch.get_mut(..n) else {
-        return Err(CalibrateError::ScratchTooSmall {
+        return Err(CalibrateError::BufferTooSmall {
             needed: n,
             got: scratch.len(),
         });
     };
     for (i, dst) in mapped.iter_mut().enumerate() {
-        let s = scores.at(i);
-        if !(s.is_finite() && (lo..=hi).contains(&s)) {
-            return Err(CalibrateError::ScoreOutOfRange { index: i });
-        }
+        let s = check_score(i, scores.at(i), lo, hi)?;
         *dst = bg.scale.map(s);
     }
     mapped.sort_unstable_by(f64::total_cmp);
@@ -389,20 +387,13 @@ fn cut_impl<S: ScoreSlice + ?Sized>(
     opts.validate()?;
     let n = scores.count();
     if n < MIN_CUT_SCORES {
-        return Err(CalibrateError::TooFewScores {
-            n,
-            needed: MIN_CUT_SCORES,
+        return Err(CalibrateError::TooFewSamples {
+            n: n as u64,
+            needed: MIN_CUT_SCORES as u64,
         });
     }
     let (lo, hi) = (opts.background.fit.lo, opts.background.fit.hi);
-    let check = |i: usize| -> Result<f64, CalibrateError> {
-        let s = scores.at(i);
-        if s.is_finite() && (lo..=hi).contains(&s) {
-            Ok(s)
-        } else {
-            Err(CalibrateError::ScoreOutOfRange { index: i })
-        }
-    };
+    let check = |i: usize| check_score(i, scores.at(i), lo, hi);
     let mut out = Cut {
         keep: 0,
         threshold: f64::INFINITY,
@@ -416,7 +407,7 @@ fn cut_impl<S: ScoreSlice + ?Sized>(
             relative_excess_sketch(scores, ratio, (lo, hi), &check, scratch, &mut out)?;
         } else {
             let Some(copy) = scratch.get_mut(..n) else {
-                return Err(CalibrateError::ScratchTooSmall {
+                return Err(CalibrateError::BufferTooSmall {
                     needed: n,
                     got: scratch.len(),
                 });
@@ -468,7 +459,7 @@ fn model_cut<S: ScoreSlice + ?Sized>(
 ) -> Result<(), CalibrateError> {
     let n = scores.count();
     let Some(mapped) = scratch.get_mut(..n) else {
-        return Err(CalibrateError::ScratchTooSmall {
+        return Err(CalibrateError::BufferTooSmall {
             needed: n,
             got: scratch.len(),
         });
@@ -482,7 +473,7 @@ fn model_cut<S: ScoreSlice + ?Sized>(
     fit_background_mapped_into(mapped, &opts.background, ws, &mut out.background)
         .map_err(CalibrateError::Fit)?;
     let Some(bg) = out.background.as_ref() else {
-        return Err(CalibrateError::Fit(FitError::BadOptions(
+        return Err(CalibrateError::Fit(FitError::BadOption(
             "no background was fitted",
         )));
     };
@@ -599,7 +590,7 @@ fn relative_excess_sketch<S: ScoreSlice + ?Sized>(
     out: &mut Cut,
 ) -> Result<(), CalibrateError> {
     let Some(counts) = scratch.get_mut(..MEDIAN_BINS) else {
-        return Err(CalibrateError::ScratchTooSmall {
+        return Err(CalibrateError::BufferTooSmall {
             needed: MEDIAN_BINS,
             got: scratch.len(),
         });

@@ -33,7 +33,7 @@ impl FdrCutoff {
 /// # Errors
 /// [`CalibrateError::Empty`] for no p-values, [`CalibrateError::BadLevel`] unless 0 < q < 1,
 /// [`CalibrateError::NotAProbability`] for a p-value outside [0, 1] or NaN,
-/// [`CalibrateError::ScratchTooSmall`] when `scratch` is shorter than `p_values`.
+/// [`CalibrateError::BufferTooSmall`] when `scratch` is shorter than `p_values`.
 ///
 /// ```
 /// use simstat::calibrate::bh_cutoff;
@@ -56,7 +56,7 @@ pub fn bh_cutoff(
         return Err(CalibrateError::BadLevel);
     }
     let Some(sorted) = scratch.get_mut(..m) else {
-        return Err(CalibrateError::ScratchTooSmall {
+        return Err(CalibrateError::BufferTooSmall {
             needed: m,
             got: scratch.len(),
         });

@@ -19,7 +19,7 @@ pub struct KsTest {
 ///
 /// # Errors
 /// [`CalibrateError::Empty`], [`CalibrateError::NotAProbability`] for a value outside [0, 1] or
-/// NaN, [`CalibrateError::ScratchTooSmall`].
+/// NaN, [`CalibrateError::BufferTooSmall`].
 ///
 /// ```
 /// use simstat::calibrate::ks_uniform;
@@ -34,7 +34,7 @@ pub fn ks_uniform(u: &[f64], scratch: &mut [f64]) -> Result<KsTest, CalibrateErr
         return Err(CalibrateError::Empty);
     }
     let Some(sorted) = scratch.get_mut(..n) else {
-        return Err(CalibrateError::ScratchTooSmall {
+        return Err(CalibrateError::BufferTooSmall {
             needed: n,
             got: scratch.len(),
         });

@@ -4,6 +4,7 @@ use super::fdr::FdrCutoff;
 use super::CalibrateError;
 use crate::dist::TruncatedShiftedGamma;
 use crate::fit::{GammaFit, MixtureFit};
+use crate::support::softmax_in_place;
 
 /// Most mixture components a [`Calibrator`] holds (the background plus at most one relevant
 /// component are used; the rest of the capacity keeps multi-component backgrounds).
@@ -46,7 +47,7 @@ pub struct Calibrator {
 impl Calibrator {
     /// A calibrator whose background is one fitted shifted gamma (no relevant component).
     #[must_use]
-    pub fn from_gamma_fit(fit: &GammaFit<f64>) -> Self {
+    pub fn from_gamma_fit(fit: &GammaFit) -> Self {
         Self::from_distribution(fit.distribution())
     }
 
@@ -55,7 +56,7 @@ impl Calibrator {
     ///
     /// # Errors
     /// As [`Calibrator::from_components`] (a fitted mixture always satisfies its checks).
-    pub fn from_mixture(fit: &MixtureFit<f64>) -> Result<Self, CalibrateError> {
+    pub fn from_mixture(fit: &MixtureFit) -> Result<Self, CalibrateError> {
         Self::from_components(fit.weights(), fit.components())
     }
 
@@ -285,25 +286,17 @@ impl Calibrator {
             return Some(f64::NAN);
         }
         let s = self.scale.map(s);
-        let mut max = f64::NEG_INFINITY;
-        for (_, w, d) in self.iter() {
-            max = max.max(libm::log(w) + d.ln_pdf(s));
+        // ln(wᵢ·fᵢ(s)) per slot (−∞ for an empty slot), normalised in place into posteriors.
+        let mut post = [f64::NEG_INFINITY; MAX_CALIBRATION_COMPONENTS];
+        for (i, w, d) in self.iter() {
+            post[i] = libm::log(w) + d.ln_pdf(s);
         }
-        if max == f64::NEG_INFINITY {
+        if softmax_in_place(&mut post[..self.len], 0.0) == f64::NEG_INFINITY {
             // No component has density here: above the interval counts as relevant.
             let above = self.iter().all(|(_, _, d)| s > d.hi());
             return Some(if above { 1.0 } else { 0.0 });
         }
-        let mut num = 0.0;
-        let mut den = 0.0;
-        for (i, w, d) in self.iter() {
-            let t = libm::exp(libm::log(w) + d.ln_pdf(s) - max);
-            den += t;
-            if i == r {
-                num = t;
-            }
-        }
-        Some(num / den)
+        Some(post[r])
     }
 
     /// Benjamini–Hochberg cut-off at FDR level `q` over a batch of scores, with the score
@@ -314,8 +307,8 @@ impl Calibrator {
     ///
     /// # Errors
     /// [`CalibrateError::Empty`], [`CalibrateError::BadLevel`] unless 0 < q < 1,
-    /// [`CalibrateError::NonFinite`] for a NaN or infinite score,
-    /// [`CalibrateError::ScratchTooSmall`].
+    /// [`CalibrateError::NonFinite`] for a NaN or infinite score (with its index),
+    /// [`CalibrateError::BufferTooSmall`].
     pub fn fdr_cutoff(
         &self,
         scores: &[f64],
@@ -330,14 +323,14 @@ impl Calibrator {
             return Err(CalibrateError::BadLevel);
         }
         let Some(sorted) = scratch.get_mut(..m) else {
-            return Err(CalibrateError::ScratchTooSmall {
+            return Err(CalibrateError::BufferTooSmall {
                 needed: m,
                 got: scratch.len(),
             });
         };
-        for (dst, &s) in sorted.iter_mut().zip(scores) {
+        for (index, (dst, &s)) in sorted.iter_mut().zip(scores).enumerate() {
             if !s.is_finite() {
-                return Err(CalibrateError::NonFinite);
+                return Err(CalibrateError::NonFinite { index });
             }
             *dst = s;
         }

@@ -23,6 +23,9 @@ pub enum ParamError {
     /// The mass of [lo, hi] under the untruncated distribution underflows (or cancels so badly
     /// that fewer than ~9 significant digits would be left): the normaliser cannot be computed.
     NormaliserUnderflow,
+    /// Mixture weights are not a probability vector (one is NaN, negative or zero where it
+    /// must be positive, or they do not sum to 1).
+    InvalidWeights,
 }
 
 impl ParamError {
@@ -33,6 +36,7 @@ impl ParamError {
             ParamError::EmptyInterval => "lo/hi",
             ParamError::SupportMissesInterval => "shift/hi",
             ParamError::NormaliserUnderflow => "lo/hi (normaliser)",
+            ParamError::InvalidWeights => "weights",
         }
     }
 }
@@ -54,6 +58,7 @@ impl fmt::Display for ParamError {
             ParamError::NormaliserUnderflow => {
                 write!(f, "normaliser (mass of [lo, hi]) underflows or cancels")
             }
+            ParamError::InvalidWeights => write!(f, "weights are not a probability vector"),
         }
     }
 }

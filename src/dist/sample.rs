@@ -104,7 +104,7 @@ impl Distribution<f64> for TruncatedShiftedGamma {
     }
 }
 
-impl MixtureFit<f64> {
+impl MixtureFit {
     /// One draw from the mixture: a component chosen with probability its weight (one uniform),
     /// then a draw from it ([`TruncatedShiftedGamma::sample`]).
     ///
@@ -135,7 +135,7 @@ impl MixtureFit<f64> {
 }
 
 /// `rng.sample(&mixture)`, `mixture.sample_iter(rng)`: the same draws as [`MixtureFit::sample`].
-impl Distribution<f64> for MixtureFit<f64> {
+impl Distribution<f64> for MixtureFit {
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         MixtureFit::sample(self, rng)
     }

@@ -1,4 +1,7 @@
-//! Errors of the fitters: bad data or bad options, each naming the problem.
+//! The error type of the fitters, in the crate's shared vocabulary: a variant with the same
+//! name as in [`SelectError`](crate::select::SelectError) or
+//! [`CalibrateError`](crate::calibrate::CalibrateError) means the same failure, with the same
+//! payload.
 
 use core::fmt;
 
@@ -36,7 +39,14 @@ pub enum FitError {
     /// All values are equal: no spread, so no shape or rate can be estimated.
     AllEqual,
     /// An option is out of its domain; the string names the field.
-    BadOptions(&'static str),
+    BadOption(&'static str),
+    /// A caller buffer (scratch or workspace) is shorter than the call needs.
+    BufferTooSmall {
+        /// Elements needed.
+        needed: usize,
+        /// Elements given.
+        got: usize,
+    },
     /// Two sketches over different intervals cannot be merged.
     IntervalMismatch,
     /// The fitted parameters do not give a valid truncated distribution.
@@ -65,7 +75,10 @@ impl fmt::Display for FitError {
                 )
             }
             FitError::AllEqual => write!(f, "all values are equal"),
-            FitError::BadOptions(field) => write!(f, "fit option `{field}` is out of its domain"),
+            FitError::BadOption(field) => write!(f, "fit option `{field}` is out of its domain"),
+            FitError::BufferTooSmall { needed, got } => {
+                write!(f, "scratch buffer too small: needed {needed}, got {got}")
+            }
             FitError::IntervalMismatch => write!(f, "sketches cover different intervals"),
             FitError::Distribution(e) => write!(f, "fitted distribution is invalid: {e}"),
         }

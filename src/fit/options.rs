@@ -56,28 +56,28 @@ impl FitOptions {
     /// Checks every field's domain; the error names the first bad field.
     pub fn validate(&self) -> Result<(), FitError> {
         if !self.lo.is_finite() {
-            return Err(FitError::BadOptions("lo"));
+            return Err(FitError::BadOption("lo"));
         }
         if !self.hi.is_finite() || self.hi <= self.lo {
-            return Err(FitError::BadOptions("hi"));
+            return Err(FitError::BadOption("hi"));
         }
         if self.max_passes == 0 {
-            return Err(FitError::BadOptions("max_passes"));
+            return Err(FitError::BadOption("max_passes"));
         }
         if !(self.gain_tol >= 0.0 && self.gain_tol.is_finite()) {
-            return Err(FitError::BadOptions("gain_tol"));
+            return Err(FitError::BadOption("gain_tol"));
         }
         if !(self.step_tol >= 0.0 && self.step_tol.is_finite()) {
-            return Err(FitError::BadOptions("step_tol"));
+            return Err(FitError::BadOption("step_tol"));
         }
         if !(self.max_step > 0.0 && self.max_step.is_finite()) {
-            return Err(FitError::BadOptions("max_step"));
+            return Err(FitError::BadOption("max_step"));
         }
         if !(self.shape_cap > 1.0 && self.shape_cap <= 1e15) {
-            return Err(FitError::BadOptions("shape_cap"));
+            return Err(FitError::BadOption("shape_cap"));
         }
         if !(self.boundary_gap > 0.0 && self.boundary_gap < 1.0) {
-            return Err(FitError::BadOptions("boundary_gap"));
+            return Err(FitError::BadOption("boundary_gap"));
         }
         Ok(())
     }

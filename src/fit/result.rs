@@ -2,8 +2,6 @@
 
 use crate::dist::{ParamError, ShiftedGamma, TruncatedShiftedGamma};
 
-use crate::Real;
-
 /// Which regime the maximum-likelihood fit ended in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -20,15 +18,15 @@ pub enum Regime {
 
 /// A fitted shifted gamma on [lo, hi], with its log-likelihood and convergence report.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GammaFit<T> {
-    pub(crate) shape: T,
-    pub(crate) rate: T,
-    pub(crate) shift: T,
-    pub(crate) lo: T,
-    pub(crate) hi: T,
-    pub(crate) log_likelihood: T,
-    pub(crate) log_likelihood_untruncated: T,
-    pub(crate) gradient: T,
+pub struct GammaFit {
+    pub(crate) shape: f64,
+    pub(crate) rate: f64,
+    pub(crate) shift: f64,
+    pub(crate) lo: f64,
+    pub(crate) hi: f64,
+    pub(crate) log_likelihood: f64,
+    pub(crate) log_likelihood_untruncated: f64,
+    pub(crate) gradient: f64,
     pub(crate) n: u64,
     pub(crate) passes: usize,
     pub(crate) sketch_passes: usize,
@@ -37,32 +35,32 @@ pub struct GammaFit<T> {
     pub(crate) dist: TruncatedShiftedGamma,
 }
 
-impl<T: Real> GammaFit<T> {
+impl GammaFit {
     /// Shape α.
-    pub fn shape(&self) -> T {
+    pub fn shape(&self) -> f64 {
         self.shape
     }
     /// Rate λ.
-    pub fn rate(&self) -> T {
+    pub fn rate(&self) -> f64 {
         self.rate
     }
     /// Shift c.
-    pub fn shift(&self) -> T {
+    pub fn shift(&self) -> f64 {
         self.shift
     }
     /// Log-likelihood of the model truncated to [lo, hi], summed over the data:
     /// Σ ln g(xᵢ) − n ln Z. Never below [`log_likelihood_untruncated`](Self::log_likelihood_untruncated)
     /// (Z ≤ 1).
-    pub fn log_likelihood(&self) -> T {
+    pub fn log_likelihood(&self) -> f64 {
         self.log_likelihood
     }
     /// Log-likelihood of the untruncated shifted gamma (what scipy's `gamma.logpdf` sums).
-    pub fn log_likelihood_untruncated(&self) -> T {
+    pub fn log_likelihood_untruncated(&self) -> f64 {
         self.log_likelihood_untruncated
     }
     /// dℓ/dc of the profile likelihood, summed over the data, at the reported shift (≈ 0 at a
     /// regular optimum; the size of the remaining pull otherwise).
-    pub fn gradient(&self) -> T {
+    pub fn gradient(&self) -> f64 {
         self.gradient
     }
     /// Number of observations.
@@ -87,12 +85,12 @@ impl<T: Real> GammaFit<T> {
         self.converged
     }
     /// Truncation interval (lo, hi).
-    pub fn interval(&self) -> (T, T) {
+    pub fn interval(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }
 }
 
-impl<T> GammaFit<T> {
+impl GammaFit {
     /// The fitted distribution, truncated to [lo, hi] (validated when the fit was made).
     pub fn distribution(&self) -> TruncatedShiftedGamma {
         self.dist
@@ -115,7 +113,7 @@ pub(crate) fn assemble(
     opts: &FitOptions,
     passes: usize,
     sketch_passes: usize,
-) -> Result<GammaFit<f64>, FitError> {
+) -> Result<GammaFit, FitError> {
     let dist = TruncatedShiftedGamma::new(out.alpha, out.rate, out.shift, opts.lo, opts.hi)?;
     let nf = n as f64;
     let ll_u = out.ll * nf;
@@ -160,7 +158,7 @@ pub(crate) struct GammaParts {
     pub converged: bool,
 }
 
-impl GammaFit<f64> {
+impl GammaFit {
     /// The fit's fields as plain numbers.
     pub(crate) fn parts(&self) -> GammaParts {
         GammaParts {
@@ -219,7 +217,7 @@ impl GammaFit<f64> {
 /// Byte form (kind 4): shape, rate, shift, lo, hi, the two log-likelihoods and the gradient,
 /// n, the pass counts, the regime and the convergence flag. The distribution is rebuilt with
 /// [`TruncatedShiftedGamma::new`], as the fit built it.
-impl crate::wire::ByteForm for GammaFit<f64> {
+impl crate::wire::ByteForm for GammaFit {
     const KIND: u16 = 4;
 
     fn payload_len(&self) -> usize {

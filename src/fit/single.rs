@@ -101,7 +101,7 @@ fn exact_stats<T: Copy + Into<f64>>(data: &[T], mean: f64, c: f64) -> Stats {
 /// assert!(fit.log_likelihood() >= fit.log_likelihood_untruncated());
 /// # Ok::<(), simstat::fit::FitError>(())
 /// ```
-pub fn fit_gamma(data: &[f64], opts: &FitOptions) -> Result<GammaFit<f64>, FitError> {
+pub fn fit_gamma(data: &[f64], opts: &FitOptions) -> Result<GammaFit, FitError> {
     let mut ws = GammaWorkspace::<STACK_BINS>::new();
     fit_gamma_in(data, opts, &mut ws)
 }
@@ -116,7 +116,7 @@ pub fn fit_gamma_in<const B: usize>(
     data: &[f64],
     opts: &FitOptions,
     ws: &mut GammaWorkspace<B>,
-) -> Result<GammaFit<f64>, FitError> {
+) -> Result<GammaFit, FitError> {
     fit_gamma_values(data, opts, ws)
 }
 
@@ -134,7 +134,7 @@ pub fn fit_gamma_in<const B: usize>(
 ///
 /// # Errors
 /// As [`fit_gamma`].
-pub fn fit_gamma_f32(data: &[f32], opts: &FitOptions) -> Result<GammaFit<f64>, FitError> {
+pub fn fit_gamma_f32(data: &[f32], opts: &FitOptions) -> Result<GammaFit, FitError> {
     let mut ws = GammaWorkspace::<STACK_BINS>::new();
     fit_gamma_values(data, opts, &mut ws)
 }
@@ -147,7 +147,7 @@ pub fn fit_gamma_f32_in<const B: usize>(
     data: &[f32],
     opts: &FitOptions,
     ws: &mut GammaWorkspace<B>,
-) -> Result<GammaFit<f64>, FitError> {
+) -> Result<GammaFit, FitError> {
     fit_gamma_values(data, opts, ws)
 }
 
@@ -155,7 +155,7 @@ fn fit_gamma_values<T: Copy + Into<f64>, const B: usize>(
     data: &[T],
     opts: &FitOptions,
     ws: &mut GammaWorkspace<B>,
-) -> Result<GammaFit<f64>, FitError> {
+) -> Result<GammaFit, FitError> {
     opts.validate()?;
     if data.len() < 3 {
         return Err(FitError::TooFewSamples {

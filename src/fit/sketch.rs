@@ -81,13 +81,13 @@ impl<const B: usize> Sketch<B> {
     /// (the sketch is then unchanged).
     pub fn reset(&mut self, lo: f64, hi: f64) -> Result<(), FitError> {
         if !lo.is_finite() {
-            return Err(FitError::BadOptions("lo"));
+            return Err(FitError::BadOption("lo"));
         }
         if !hi.is_finite() || hi <= lo || !(hi - lo).is_finite() {
-            return Err(FitError::BadOptions("hi"));
+            return Err(FitError::BadOption("hi"));
         }
         if B == 0 {
-            return Err(FitError::BadOptions("bins"));
+            return Err(FitError::BadOption("bins"));
         }
         self.lo = lo;
         self.hi = hi;
@@ -378,7 +378,7 @@ impl<const B: usize> Sketch<B> {
 pub fn fit_gamma_sketch<const B: usize>(
     sketch: &Sketch<B>,
     opts: &FitOptions,
-) -> Result<GammaFit<f64>, FitError> {
+) -> Result<GammaFit, FitError> {
     opts.validate()?;
     if sketch.lo != opts.lo || sketch.hi != opts.hi {
         return Err(FitError::IntervalMismatch);

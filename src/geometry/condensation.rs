@@ -31,7 +31,7 @@ pub const CONDENSATION_NORM_FLOOR: f64 = 1e-3;
 /// ```
 ///
 /// # Errors
-/// `Empty`, `LengthMismatch`, `Overflow`, `BufferTooSmall` (scratch < f), `NonFinite`.
+/// `Empty`, `LengthMismatch`, `Overflow`, `BufferTooSmall` (scratch < f), `NonFiniteValue`.
 #[allow(clippy::cast_precision_loss)]
 pub fn mean_cosine<T: Element + Real>(
     x: &[T],
@@ -40,14 +40,17 @@ pub fn mean_cosine<T: Element + Real>(
     scratch: &mut [f64],
 ) -> Result<MeanCosine> {
     super::error::check_matrix(x.len(), n, f)?;
-    let sum = scratch.get_mut(..f).ok_or(GeometryError::BufferTooSmall)?;
+    let got = scratch.len();
+    let sum = scratch
+        .get_mut(..f)
+        .ok_or(GeometryError::BufferTooSmall { needed: f, got })?;
     sum.fill(0.0);
-    let be = super::best_backend();
+    let k = super::kernels::Kernels::best();
     let mut diag = 0.0f64;
     for r in x.chunks_exact(f) {
-        let nn = T::dot_on(be, r, r);
+        let nn = T::dot_k(k, r, r);
         if !nn.is_finite() {
-            return Err(GeometryError::NonFinite);
+            return Err(GeometryError::NonFiniteValue);
         }
         let norm = libm::sqrt(nn);
         let inv = 1.0 / norm.max(CONDENSATION_NORM_FLOOR);

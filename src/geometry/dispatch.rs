@@ -36,14 +36,30 @@ impl Backend {
     /// Whether this CPU (and target) can run the backend.
     #[must_use]
     pub fn is_available(self) -> bool {
-        let f = features();
         match self {
             Backend::Scalar => true,
-            Backend::Avx2 => f & AVX2_FMA != 0,
-            Backend::Avx512 => f & AVX512F != 0 && f & AVX2_FMA != 0,
-            Backend::Neon => f & NEON != 0,
+            Backend::Avx2 => has_avx2_fma(),
+            Backend::Avx512 => has_avx512f(),
+            Backend::Neon => has_neon(),
         }
     }
+}
+
+/// Whether [`Backend::Avx2`] is available: AVX2 and FMA with OS support for the YMM state.
+pub(crate) fn has_avx2_fma() -> bool {
+    features() & AVX2_FMA != 0
+}
+
+/// Whether [`Backend::Avx512`] is available: AVX-512F with OS support for the ZMM and opmask
+/// state, and AVX2 + FMA.
+pub(crate) fn has_avx512f() -> bool {
+    let f = features();
+    f & AVX512F != 0 && f & AVX2_FMA != 0
+}
+
+/// Whether [`Backend::Neon`] is available (always on aarch64).
+pub(crate) fn has_neon() -> bool {
+    features() & NEON != 0
 }
 
 /// CPU features relevant to the kernels, as detected once at first use.
@@ -155,10 +171,15 @@ fn detect() -> u8 {
     out
 }
 
+/// XCR0, the OS-enabled state components.
+///
+/// # Safety
+/// The OS has enabled XGETBV (CPUID.1:ECX bit 27, OSXSAVE, is set).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "xsave")]
 unsafe fn xgetbv0() -> u64 {
-    core::arch::x86_64::_xgetbv(0)
+    // SAFETY: XGETBV is enabled (this function's contract) and `xsave` is enabled here.
+    unsafe { core::arch::x86_64::_xgetbv(0) }
 }
 
 #[cfg(target_arch = "aarch64")]

@@ -12,10 +12,18 @@ pub enum GeometryError {
     Empty,
     /// A vector has zero Euclidean norm, so its cosine with anything is undefined.
     ZeroNorm,
-    /// An input (or an intermediate sum) is NaN or infinite.
-    NonFinite,
-    /// A caller buffer (output or scratch) is shorter than required.
-    BufferTooSmall,
+    /// An input value or an intermediate sum is NaN or infinite. The kernels test sums, not
+    /// each element, so there is no position (unlike the data errors of `fit`, `select` and
+    /// `calibrate`, `NonFinite { index }`); matrix inputs report the row
+    /// ([`NonFiniteRow`](Self::NonFiniteRow)).
+    NonFiniteValue,
+    /// A caller buffer (output or scratch) is shorter than the call needs.
+    BufferTooSmall {
+        /// Elements needed.
+        needed: usize,
+        /// Elements given.
+        got: usize,
+    },
     /// A parameter is out of its domain (τ ≤ 0, clamp outside [0, 1), ε < 0, bad bins, NaN).
     InvalidParameter,
     /// The requested [`Backend`](super::Backend) is not supported by this CPU / target.
@@ -54,6 +62,12 @@ impl fmt::Display for GeometryError {
                     which(query)
                 )
             }
+            Self::BufferTooSmall { needed, got } => {
+                return write!(
+                    f,
+                    "output or scratch buffer too small: needed {needed}, got {got}"
+                )
+            }
             Self::NonFiniteRow { row, query } => {
                 return write!(
                     f,
@@ -64,8 +78,7 @@ impl fmt::Display for GeometryError {
             Self::LengthMismatch => "slice lengths do not match the given shape",
             Self::Empty => "empty input",
             Self::ZeroNorm => "zero-norm vector: cosine undefined",
-            Self::NonFinite => "NaN or infinite input",
-            Self::BufferTooSmall => "output or scratch buffer too small",
+            Self::NonFiniteValue => "NaN or infinite input value or sum",
             Self::InvalidParameter => "parameter out of domain",
             Self::Unsupported => "backend not supported on this CPU",
             Self::Overflow => "size overflows usize",
@@ -90,4 +103,13 @@ pub(crate) fn check_matrix(len: usize, n: usize, f: usize) -> Result<usize> {
         return Err(GeometryError::LengthMismatch);
     }
     Ok(nf)
+}
+
+/// A caller buffer of `got` elements where `needed` are required.
+pub(crate) fn check_buffer(got: usize, needed: usize) -> Result<()> {
+    if got < needed {
+        Err(GeometryError::BufferTooSmall { needed, got })
+    } else {
+        Ok(())
+    }
 }

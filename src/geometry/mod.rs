@@ -4,7 +4,7 @@
 //! Zero-norm vectors: every checked cosine/angle API returns [`GeometryError::ZeroNorm`]; the
 //! dispersion loss follows the reference code's ε-normalisation ẑ = z/(‖z‖+ε) instead. Cosines are
 //! always clamped to [−1, 1] before arccos, so no NaN reaches a sum from finite input; NaN/∞
-//! input gives [`GeometryError::NonFinite`]. Nothing here allocates or panics.
+//! input gives [`GeometryError::NonFiniteValue`]. Nothing here allocates or panics.
 //!
 //! | job | entry points |
 //! |---|---|
@@ -16,6 +16,15 @@
 //!
 //! Dispatch: [`best_backend`] detects AVX-512F / AVX512-BF16 / AVX2+FMA once (cpuid + xgetbv,
 //! cached in an atomic) or uses NEON on aarch64; [`Backend::Scalar`] is the only path elsewhere.
+//! Every `*_with(backend, ..)` entry point runs all its kernels on `backend` (or returns
+//! [`GeometryError::Unsupported`]); the others use [`best_backend`].
+//!
+//! Module layout: `kernels.rs` is the safe dispatcher, which turns an available [`Backend`] into
+//! the token of its instruction set; `avx2.rs`, `avx512.rs` and `neon.rs` hold the SIMD kernels,
+//! reachable only through safe methods of those tokens, and are (with the CPU detection of
+//! `dispatch.rs`) the only files with `unsafe` code; `scalar.rs` holds the portable kernels and
+//! every fallback. `pair.rs`, `gram.rs` (packing and the blocked Gram driver), `pairwise.rs` and
+//! `dispersion/` call the dispatcher only.
 //!
 //! ```
 //! use simstat::geometry::{pairwise_angles, pairwise_scratch_len, Layout, cosine_similarity};
@@ -29,11 +38,16 @@
 //! assert!((cosine_similarity(&x[0..3], &x[6..9]).unwrap() - 0.70710677).abs() < 1e-6);
 //! ```
 
+// `unsafe` is denied crate-wide; only the instruction-set files and the CPU detection below
+// are allowed it.
 mod bf16;
 mod condensation;
+#[allow(unsafe_code)]
 mod dispatch;
 mod dispersion;
 mod error;
+mod gram;
+mod kernels;
 mod pair;
 mod pairwise;
 mod rank;
@@ -41,10 +55,13 @@ mod scalar;
 mod signature;
 
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod avx512;
 #[cfg(target_arch = "aarch64")]
+#[allow(unsafe_code)]
 mod neon;
 
 pub use bf16::Bf16;

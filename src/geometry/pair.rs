@@ -1,13 +1,26 @@
 //! Per-pair kernels: `dot`, `cosine_similarity`, `angular_distance` for f32, f64 and bf16 inputs,
-//! plus an f64-accumulating f32 variant for small angles, each dispatched at run time.
+//! plus an f64-accumulating f32 variant for small angles, on the caller's backend through the safe
+//! kernel dispatcher.
 
-use super::{scalar, Backend, Bf16, GeometryError, Result};
+use super::kernels::Kernels;
+use super::{Backend, Bf16, GeometryError, Result};
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-    impl Sealed for super::Bf16 {}
+/// The sealing supertrait of [`Element`], which also carries each type's kernel entry points
+/// (crate-private: they take a [`Kernels`] value, the proof that the backend runs here).
+pub(crate) mod sealed {
+    use super::Kernels;
+
+    /// Implemented for `f32`, `f64` and [`Bf16`](super::Bf16) only.
+    pub trait Sealed: Sized {
+        /// Σ aᵢbᵢ over the common prefix of `a` and `b`, widened to f64.
+        fn dot_k(k: Kernels, a: &[Self], b: &[Self]) -> f64;
+        /// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) over the common prefix of `a` and `b`, widened to f64.
+        fn dot3_k(k: Kernels, a: &[Self], b: &[Self]) -> [f64; 3];
+        /// Cosine by a kernel that fuses the sums and the tail in registers, where `k` has one
+        /// for this type; `None` sends the caller to the general path (no such kernel, or an
+        /// error case that the general path classifies). Exact in f64 (an f32 result widened).
+        fn cos_fused_k(k: Kernels, a: &[Self], b: &[Self]) -> Option<f64>;
+    }
 }
 
 /// An input element type of the pair kernels: `f32`, `f64` or [`Bf16`] (sealed).
@@ -16,95 +29,76 @@ mod sealed {
 pub trait Element: sealed::Sealed + Copy {
     /// Type of the results (`f32` for `f32` and `Bf16` inputs, `f64` for `f64`).
     type Output: crate::Real;
-    /// Σ aᵢbᵢ on `backend` (lengths already checked equal, backend already checked available).
+    /// Σ aᵢbᵢ on `backend`, or on [`Backend::Scalar`] where `backend` is not available.
     #[doc(hidden)]
-    fn dot_on(backend: Backend, a: &[Self], b: &[Self]) -> f64;
-    /// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) on `backend` (same preconditions).
+    fn dot_on(backend: Backend, a: &[Self], b: &[Self]) -> f64 {
+        Self::dot_k(Kernels::detect(backend).unwrap_or(Kernels::Scalar), a, b)
+    }
+    /// (Σ aᵢbᵢ, Σ aᵢ², Σ bᵢ²) on `backend`, or on [`Backend::Scalar`] where `backend` is not
+    /// available.
     #[doc(hidden)]
-    fn dot3_on(backend: Backend, a: &[Self], b: &[Self]) -> [f64; 3];
-    /// Cosine by a kernel that fuses the sums and the tail in registers, where `backend` has one
-    /// for this type; `None` sends the caller to the general path (no such kernel, or an error
-    /// case that the general path classifies).
+    fn dot3_on(backend: Backend, a: &[Self], b: &[Self]) -> [f64; 3] {
+        Self::dot3_k(Kernels::detect(backend).unwrap_or(Kernels::Scalar), a, b)
+    }
+    /// Cosine by a kernel that fuses the sums and the tail in registers, where `backend` is
+    /// available and has one for this type; `None` sends the caller to the general path.
     #[doc(hidden)]
-    fn cos_fused_on(_backend: Backend, _a: &[Self], _b: &[Self]) -> Option<Self::Output> {
-        None
+    fn cos_fused_on(backend: Backend, a: &[Self], b: &[Self]) -> Option<Self::Output> {
+        let k = Kernels::detect(backend)?;
+        Self::cos_fused_k(k, a, b).map(crate::Real::from_f64)
     }
 }
 
+/// The kernel entry points of one element type; the closure-like last argument is the body of
+/// `cos_fused_k`.
 macro_rules! element_impl {
-    ($t:ty, $out:ty, $dot:ident, $dot3:ident $(, $cos:ident)?) => {
-        impl Element for $t {
-            type Output = $out;
-            $(
-            // Only x86-64 has fused kernels; elsewhere the trait default (`None`) applies.
-            #[cfg(target_arch = "x86_64")]
-            fn cos_fused_on(backend: Backend, a: &[Self], b: &[Self]) -> Option<$out> {
-                let c: $out = match backend {
-                    // SAFETY: the caller checked `backend.is_available()` (AVX2+FMA detected).
-                    Backend::Avx2 => unsafe { super::avx2::$cos(a, b) },
-                    // SAFETY: the caller checked `backend.is_available()` (AVX-512F detected).
-                    Backend::Avx512 => unsafe { super::avx512::$cos(a, b) },
-                    _ => return None,
-                };
-                (!c.is_nan()).then_some(c)
+    ($t:ty, $out:ty, $dot:ident, $dot3:ident, |$k:ident, $a:ident, $b:ident| $cos:expr) => {
+        // Not `#[inline]`: the generic entry points stay small enough to inline into their
+        // callers.
+        impl sealed::Sealed for $t {
+            fn dot_k(k: Kernels, a: &[Self], b: &[Self]) -> f64 {
+                f64::from(k.$dot(a, b))
             }
-            )?
-            #[allow(unreachable_patterns, clippy::match_same_arms)]
-            fn dot_on(backend: Backend, a: &[Self], b: &[Self]) -> f64 {
-                match backend {
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: the caller checked `backend.is_available()` (AVX2+FMA detected).
-                    Backend::Avx2 => f64::from(unsafe { super::avx2::$dot(a, b) }),
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: the caller checked `backend.is_available()` (AVX-512F detected).
-                    Backend::Avx512 => f64::from(unsafe { super::avx512::$dot(a, b) }),
-                    #[cfg(target_arch = "aarch64")]
-                    // SAFETY: NEON is baseline on aarch64 (and `is_available` was checked).
-                    Backend::Neon => f64::from(unsafe { super::neon::$dot(a, b) }),
-                    _ => f64::from(scalar::$dot(a, b)),
-                }
-            }
-            #[allow(unreachable_patterns, clippy::match_same_arms)]
-            fn dot3_on(backend: Backend, a: &[Self], b: &[Self]) -> [f64; 3] {
-                let r = match backend {
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: the caller checked `backend.is_available()` (AVX2+FMA detected).
-                    Backend::Avx2 => unsafe { super::avx2::$dot3(a, b) },
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: the caller checked `backend.is_available()` (AVX-512F detected).
-                    Backend::Avx512 => unsafe { super::avx512::$dot3(a, b) },
-                    #[cfg(target_arch = "aarch64")]
-                    // SAFETY: NEON is baseline on aarch64 (and `is_available` was checked).
-                    Backend::Neon => unsafe { super::neon::$dot3(a, b) },
-                    _ => scalar::$dot3(a, b),
-                };
+            fn dot3_k(k: Kernels, a: &[Self], b: &[Self]) -> [f64; 3] {
+                let r = k.$dot3(a, b);
                 [f64::from(r[0]), f64::from(r[1]), f64::from(r[2])]
             }
+            fn cos_fused_k($k: Kernels, $a: &[Self], $b: &[Self]) -> Option<f64> {
+                $cos
+            }
+        }
+
+        impl Element for $t {
+            type Output = $out;
         }
     };
 }
 
-element_impl!(f32, f32, dot_f32, dot3_f32, cos_f32);
-element_impl!(f64, f64, dot_f64, dot3_f64);
-element_impl!(Bf16, f32, dot_bf16, dot3_bf16, cos_bf16);
+element_impl!(f32, f32, dot_f32, dot3_f32, |k, a, b| {
+    k.cos_f32(a, b).map(f64::from)
+});
+element_impl!(f64, f64, dot_f64, dot3_f64, |_k, _a, _b| None);
+element_impl!(Bf16, f32, dot_bf16, dot3_bf16, |k, a, b| {
+    k.cos_bf16(a, b).map(f64::from)
+});
 
-fn check_pair<T>(backend: Backend, a: &[T], b: &[T]) -> Result<()> {
-    if !backend.is_available() {
-        return Err(GeometryError::Unsupported);
-    }
+/// The kernels of `backend` after the checks every pair entry point shares: `Unsupported`,
+/// then `LengthMismatch`, then `Empty`.
+fn check_pair<T>(backend: Backend, a: &[T], b: &[T]) -> Result<Kernels> {
+    let k = Kernels::new(backend)?;
     if a.len() != b.len() {
         return Err(GeometryError::LengthMismatch);
     }
     if a.is_empty() {
         return Err(GeometryError::Empty);
     }
-    Ok(())
+    Ok(k)
 }
 
-/// Cosine from the three sums; zero norm → `Err(ZeroNorm)`, non-finite → `Err(NonFinite)`.
+/// Cosine from the three sums; zero norm → `Err(ZeroNorm)`, non-finite → `Err(NonFiniteValue)`.
 fn cos_from(d: [f64; 3]) -> Result<f64> {
     if !(d[0].is_finite() && d[1].is_finite() && d[2].is_finite()) {
-        return Err(GeometryError::NonFinite);
+        return Err(GeometryError::NonFiniteValue);
     }
     if d[1] <= 0.0 || d[2] <= 0.0 {
         return Err(GeometryError::ZeroNorm);
@@ -118,7 +112,7 @@ fn cos_from(d: [f64; 3]) -> Result<f64> {
         d[0] / (libm::sqrt(d[1]) * libm::sqrt(d[2]))
     };
     if !c.is_finite() {
-        return Err(GeometryError::NonFinite);
+        return Err(GeometryError::NonFiniteValue);
     }
     Ok(c.clamp(-1.0, 1.0))
 }
@@ -126,13 +120,13 @@ fn cos_from(d: [f64; 3]) -> Result<f64> {
 /// Dot product Σ aᵢbᵢ on the given backend.
 ///
 /// # Errors
-/// `Unsupported` if the backend is not available, `LengthMismatch`, `Empty`, and `NonFinite`
+/// `Unsupported` if the backend is not available, `LengthMismatch`, `Empty`, and `NonFiniteValue`
 /// if the result is NaN or infinite (NaN input or overflow).
 pub fn dot_with<T: Element>(backend: Backend, a: &[T], b: &[T]) -> Result<T::Output> {
-    check_pair(backend, a, b)?;
-    let d = T::dot_on(backend, a, b);
+    let k = check_pair(backend, a, b)?;
+    let d = T::dot_k(k, a, b);
     if !d.is_finite() {
-        return Err(GeometryError::NonFinite);
+        return Err(GeometryError::NonFiniteValue);
     }
     Ok(crate::Real::from_f64(d))
 }
@@ -159,11 +153,11 @@ pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T::Output> {
 /// # Errors
 /// As [`dot_with`], plus `ZeroNorm` if either vector is all zeros (no NaN is ever returned).
 pub fn cosine_similarity_with<T: Element>(backend: Backend, a: &[T], b: &[T]) -> Result<T::Output> {
-    check_pair(backend, a, b)?;
-    if let Some(c) = T::cos_fused_on(backend, a, b) {
-        return Ok(c);
+    let k = check_pair(backend, a, b)?;
+    if let Some(c) = T::cos_fused_k(k, a, b) {
+        return Ok(crate::Real::from_f64(c));
     }
-    Ok(crate::Real::from_f64(cos_from(T::dot3_on(backend, a, b))?))
+    Ok(crate::Real::from_f64(cos_from(T::dot3_k(k, a, b))?))
 }
 
 /// Cosine similarity on [`best_backend`](super::best_backend).
@@ -186,8 +180,8 @@ pub fn cosine_similarity<T: Element>(a: &[T], b: &[T]) -> Result<T::Output> {
 /// # Errors
 /// See [`cosine_similarity_with`].
 pub fn angular_distance_with<T: Element>(backend: Backend, a: &[T], b: &[T]) -> Result<T::Output> {
-    check_pair(backend, a, b)?;
-    let c = cos_from(T::dot3_on(backend, a, b))?;
+    let k = check_pair(backend, a, b)?;
+    let c = cos_from(T::dot3_k(k, a, b))?;
     Ok(crate::Real::from_f64(libm::acos(c) / core::f64::consts::PI))
 }
 
@@ -205,30 +199,14 @@ pub fn angular_distance<T: Element>(a: &[T], b: &[T]) -> Result<T::Output> {
     angular_distance_with(super::best_backend(), a, b)
 }
 
-#[allow(unreachable_patterns, clippy::match_same_arms)]
-fn acc64_sums(backend: Backend, a: &[f32], b: &[f32]) -> [f64; 3] {
-    match backend {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `check_pair` verified the backend is available (AVX2+FMA detected).
-        Backend::Avx2 => unsafe { super::avx2::dot3_f32_acc64(a, b) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `check_pair` verified the backend is available (AVX-512F detected).
-        Backend::Avx512 => unsafe { super::avx512::dot3_f32_acc64(a, b) },
-        #[cfg(target_arch = "aarch64")]
-        // SAFETY: `check_pair` verified the backend is available (NEON, baseline on aarch64).
-        Backend::Neon => unsafe { super::neon::dot3_f32_acc64(a, b) },
-        _ => scalar::dot3_f32_acc64(a, b),
-    }
-}
-
 /// Cosine similarity of f32 vectors accumulated in f64 (for nearly parallel vectors, where the
 /// f32 angle error floor is ~1e-4 rad).
 ///
 /// # Errors
 /// See [`cosine_similarity_with`].
 pub fn cosine_similarity_f64acc_with(backend: Backend, a: &[f32], b: &[f32]) -> Result<f64> {
-    check_pair(backend, a, b)?;
-    cos_from(acc64_sums(backend, a, b))
+    let k = check_pair(backend, a, b)?;
+    cos_from(k.dot3_f32_acc64(a, b))
 }
 
 /// [`cosine_similarity_f64acc_with`] on [`best_backend`](super::best_backend).

@@ -12,7 +12,7 @@ fn check(x: &[f64], y: &[f64]) -> Result<()> {
         return Err(GeometryError::Degenerate);
     }
     if x.iter().chain(y).any(|v| !v.is_finite()) {
-        return Err(GeometryError::NonFinite);
+        return Err(GeometryError::NonFiniteValue);
     }
     Ok(())
 }
@@ -42,7 +42,7 @@ fn avg_rank(v: &[f64], i: usize) -> f64 {
 /// ```
 ///
 /// # Errors
-/// `LengthMismatch`, `NonFinite`, `Degenerate` (n < 2 or a constant series).
+/// `LengthMismatch`, `NonFiniteValue`, `Degenerate` (n < 2 or a constant series).
 #[allow(clippy::cast_precision_loss)]
 pub fn spearman_rho(x: &[f64], y: &[f64]) -> Result<f64> {
     check(x, y)?;
@@ -72,7 +72,7 @@ pub fn spearman_rho(x: &[f64], y: &[f64]) -> Result<f64> {
 /// ```
 ///
 /// # Errors
-/// `LengthMismatch`, `NonFinite`, `Degenerate` (n < 2 or a constant series).
+/// `LengthMismatch`, `NonFiniteValue`, `Degenerate` (n < 2 or a constant series).
 #[allow(clippy::cast_precision_loss)]
 pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Result<f64> {
     check(x, y)?;

@@ -90,7 +90,7 @@ impl BinStats {
 ///
 /// # Errors
 /// `Empty` (n < 2, f or v = 0), `LengthMismatch`, `Overflow`, `InvalidParameter` (edges not
-/// ascending / NaN / fewer than 2), `BufferTooSmall` (bins_out), `ZeroNorm`, `NonFinite`.
+/// ascending / NaN / fewer than 2), `BufferTooSmall` (bins_out), `ZeroNorm`, `NonFiniteValue`.
 pub fn signature_alignment<T: Element>(
     emb: &[T],
     f: usize,
@@ -112,14 +112,15 @@ pub fn signature_alignment<T: Element>(
         return Err(GeometryError::InvalidParameter);
     }
     let nb = edges.len() - 1;
+    let got = bins_out.len();
     let bins = bins_out
         .get_mut(..nb)
-        .ok_or(GeometryError::BufferTooSmall)?;
+        .ok_or(GeometryError::BufferTooSmall { needed: nb, got })?;
     bins.fill(BinStats::default());
-    let be = super::best_backend();
+    let k = super::kernels::Kernels::best();
     let cos = |d: [f64; 3]| -> Result<f64> {
         if !(d[0].is_finite() && d[1].is_finite() && d[2].is_finite()) {
-            return Err(GeometryError::NonFinite);
+            return Err(GeometryError::NonFiniteValue);
         }
         if d[1] <= 0.0 || d[2] <= 0.0 {
             return Err(GeometryError::ZeroNorm);
@@ -130,8 +131,8 @@ pub fn signature_alignment<T: Element>(
     let mut all = BinStats::default();
     for (i, (ei, si)) in emb.chunks_exact(f).zip(sig.chunks_exact(v)).enumerate() {
         for (ej, sj) in emb.chunks_exact(f).zip(sig.chunks_exact(v)).skip(i + 1) {
-            let x = cos(T::dot3_on(be, ei, ej))?;
-            let y = cos(T::dot3_on(be, si, sj))?;
+            let x = cos(T::dot3_k(k, ei, ej))?;
+            let y = cos(T::dot3_k(k, si, sj))?;
             all.push(x, y);
             if x >= lo && x <= hi {
                 // First edge > x, minus one; x == hi falls in the last bin.

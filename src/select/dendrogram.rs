@@ -222,7 +222,7 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
     /// K0 down to level 1.
     ///
     /// # Errors
-    /// Whatever `lik` returns; a non-finite log-likelihood gives [`SelectError::NonFinite`].
+    /// Whatever `lik` returns; a non-finite log-likelihood gives [`SelectError::NumericalFailure`].
     pub fn evaluate<L: LevelLikelihood<A>>(&mut self, lik: &mut L) -> Result<(), SelectError> {
         let mut lv = Level {
             atoms: self.leaves,
@@ -233,7 +233,7 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
             let kappa = self.k0 - m;
             let fit = lik.evaluate(lv.atoms())?;
             if !fit.log_likelihood.is_finite() || !fit.entropy.is_finite() {
-                return Err(SelectError::NonFinite);
+                return Err(SelectError::NumericalFailure);
             }
             if let Some(slot) = self.fits.get_mut(kappa - 1) {
                 *slot = Some(fit);

@@ -151,7 +151,7 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
     ///
     /// # Errors
     /// [`SelectError::NotEvaluated`] before `evaluate`, [`SelectError::InvalidParameter`] for a
-    /// bad fixed ω or h(1), [`SelectError::TooFewObservations`] when N = 0.
+    /// bad fixed ω or h(1), [`SelectError::TooFewSamples`] when N = 0.
     pub fn criteria(&self, opts: &DscOptions) -> Result<Criteria<K>, SelectError> {
         let mut c = Criteria {
             k0: self.k0,
@@ -167,7 +167,7 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
         let top = self.fit(self.k0).ok_or(SelectError::NotEvaluated)?;
         let n = top.n_obs;
         if n == 0 {
-            return Err(SelectError::TooFewObservations);
+            return Err(SelectError::TooFewSamples { n: 0, needed: 1 });
         }
         let nf = n as f64;
         let omega = match opts.omega {

@@ -23,6 +23,7 @@ use super::criteria::{LevelFit, LevelLikelihood};
 use super::merge::{harmonic_weight, write_json_number, Atom};
 use super::SelectError;
 use crate::special::{digamma, gamma_p, gamma_q, ln_gamma, trigamma};
+use crate::support::{log_sum_exp, softmax_in_place};
 use core::fmt;
 
 /// Largest shape the merge returns (the normal limit); also the cap of the moment equation.
@@ -358,12 +359,12 @@ impl Atom for GammaAtom {
     }
 
     fn validate(&self) -> Result<(), SelectError> {
-        let v = [self.weight, self.shape, self.rate, self.shift, self.scale];
-        if v.iter().any(|x| !x.is_finite()) {
-            return Err(SelectError::NonFinite);
-        }
-        if self.weight <= 0.0 {
+        if !(self.weight.is_finite() && self.weight > 0.0) {
             return Err(SelectError::InvalidWeight);
+        }
+        let v = [self.shape, self.rate, self.shift, self.scale];
+        if v.iter().any(|x| !x.is_finite()) {
+            return Err(SelectError::InvalidParameter);
         }
         if self.shape <= 0.0 || self.rate <= 0.0 || self.scale <= 0.0 {
             return Err(SelectError::InvalidParameter);
@@ -412,24 +413,30 @@ impl<'a> GammaLevelLikelihood<'a> {
     /// Wrap `data` (finite, inside [lo, hi]).
     ///
     /// # Errors
-    /// [`SelectError::TooFewObservations`] (empty), [`SelectError::NonFinite`],
-    /// [`SelectError::InvalidParameter`] (lo ≥ hi), [`SelectError::OutOfSupport`].
+    /// [`SelectError::TooFewSamples`] (empty), [`SelectError::InvalidParameter`] (lo or hi not
+    /// finite, lo ≥ hi), [`SelectError::NonFinite`] / [`SelectError::OutOfInterval`] (a data
+    /// value NaN or outside [lo, hi], with its index).
     pub fn new(data: &'a [f64], lo: f64, hi: f64) -> Result<Self, SelectError> {
         if data.is_empty() {
-            return Err(SelectError::TooFewObservations);
+            return Err(SelectError::TooFewSamples { n: 0, needed: 1 });
         }
         if !(lo.is_finite() && hi.is_finite()) {
-            return Err(SelectError::NonFinite);
+            return Err(SelectError::InvalidParameter);
         }
         if lo >= hi {
             return Err(SelectError::InvalidParameter);
         }
-        for &x in data {
+        for (index, &x) in data.iter().enumerate() {
             if !x.is_finite() {
-                return Err(SelectError::NonFinite);
+                return Err(SelectError::NonFinite { index });
             }
             if x < lo || x > hi {
-                return Err(SelectError::OutOfSupport);
+                return Err(SelectError::OutOfInterval {
+                    index,
+                    value: x,
+                    lo,
+                    hi,
+                });
             }
         }
         Ok(Self {
@@ -461,7 +468,6 @@ impl<'a> GammaLevelLikelihood<'a> {
         let mut sl = [0.0f64; MAX_GAMMA_ATOMS];
         let mut lf = [0.0f64; MAX_GAMMA_ATOMS];
         for &x in self.data {
-            let mut mx = f64::NEG_INFINITY;
             for ((l, a), c) in lf.iter_mut().zip(atoms.iter()).zip(cst.iter()) {
                 let y = x - a.shift;
                 *l = if y > 0.0 {
@@ -469,14 +475,13 @@ impl<'a> GammaLevelLikelihood<'a> {
                 } else {
                     f64::NEG_INFINITY
                 };
-                mx = mx.max(*l);
             }
-            if !mx.is_finite() {
+            // Responsibilities in place; a point no atom covers adds nothing.
+            if !softmax_in_place(&mut lf[..k], 0.0).is_finite() {
                 continue;
             }
-            let tot: f64 = lf.iter().take(k).map(|l| libm::exp(l - mx)).sum();
             for (i, a) in atoms.iter().enumerate().take(k) {
-                let r = libm::exp(lf[i] - mx) / tot;
+                let r = lf[i];
                 if r > 1e-12 {
                     let y = x - a.shift;
                     s0[i] += r;
@@ -592,7 +597,6 @@ impl GammaLevelLikelihood<'_> {
         let mut lf = [0.0f64; MAX_GAMMA_ATOMS];
         let (mut ll, mut ent) = (0.0, 0.0);
         for &x in self.data {
-            let mut mx = f64::NEG_INFINITY;
             for ((l, a), c) in lf.iter_mut().zip(atoms).zip(cst.iter()) {
                 let y = x - a.shift;
                 *l = if y > 0.0 && c.is_finite() {
@@ -600,13 +604,11 @@ impl GammaLevelLikelihood<'_> {
                 } else {
                     f64::NEG_INFINITY
                 };
-                mx = mx.max(*l);
             }
-            if !mx.is_finite() {
+            let lse = log_sum_exp(&lf[..k]);
+            if !lse.is_finite() {
                 return Err(SelectError::OutOfSupport);
             }
-            let s: f64 = lf.iter().take(k).map(|l| libm::exp(l - mx)).sum();
-            let lse = mx + libm::log(s);
             ll += lse;
             for l in lf.iter().take(k) {
                 let lr = l - lse;

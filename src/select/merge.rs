@@ -25,8 +25,8 @@ pub trait Atom: Copy + Default {
     /// Check that the atom is usable (finite, in-domain parameters, weight > 0).
     ///
     /// # Errors
-    /// [`SelectError::NonFinite`], [`SelectError::InvalidWeight`] or
-    /// [`SelectError::InvalidParameter`].
+    /// [`SelectError::InvalidWeight`] (weight NaN, infinite or ≤ 0) or
+    /// [`SelectError::InvalidParameter`] (a parameter NaN, infinite or out of its domain).
     fn validate(&self) -> Result<(), SelectError>;
     /// Bring a whole set of leaves into the form the dissimilarity assumes, in place; called by
     /// [`Dendrogram::build`](super::Dendrogram::build) on its copy of the leaves, so a

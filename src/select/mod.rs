@@ -50,6 +50,7 @@
 pub mod criteria;
 pub mod dendrogram;
 pub mod dsc;
+mod error;
 pub mod gamma_atoms;
 pub mod leaves;
 pub mod merge;
@@ -59,88 +60,8 @@ pub mod sgmoe;
 pub use criteria::{Criteria, LevelFit, LevelLikelihood};
 pub use dendrogram::{Dendrogram, Level, MergeStep};
 pub use dsc::{DscOptions, HeightScale, KappaOne, LevelRefit, Omega};
+pub use error::SelectError;
 pub use gamma_atoms::{GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge};
 pub use leaves::{AbsorbReason, LeafFate, LeafRule};
 pub use merge::Atom;
 pub use order::{select_order, select_order_in, Selection};
-
-use core::fmt;
-
-/// Why a selection routine refused its input or could not finish.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum SelectError {
-    /// Fewer atoms (or levels) than the routine needs (a dendrogram needs at least 1 atom).
-    TooFewAtoms,
-    /// More atoms than the fixed capacity.
-    TooManyAtoms {
-        /// The capacity that was exceeded.
-        capacity: usize,
-    },
-    /// A parameter or data value is NaN or infinite.
-    NonFinite,
-    /// A weight is negative, zero, or weights do not sum to a positive finite value.
-    InvalidWeight,
-    /// A parameter is outside its domain (shape ≤ 0, variance ≤ 0, …).
-    InvalidParameter,
-    /// A data value lies outside the support the model is defined on.
-    OutOfSupport,
-    /// Slices that must have equal lengths do not.
-    DimensionMismatch,
-    /// Too few observations for the number of parameters.
-    TooFewObservations,
-    /// A requested level κ is outside 1..=K0.
-    LevelOutOfRange,
-    /// The log-likelihood of a level has not been evaluated yet.
-    NotEvaluated,
-    /// A linear system or an iteration broke down (singular design, no finite likelihood).
-    NumericalFailure,
-    /// A data value is NaN or ±∞.
-    NonFiniteData {
-        /// Position of the first offending value (0-based).
-        index: usize,
-    },
-    /// A data value lies outside the model's interval [lo, hi].
-    DataOutOfInterval {
-        /// Position of the first offending value (0-based).
-        index: usize,
-        /// The value.
-        value: f64,
-        /// Lower end of the interval.
-        lo: f64,
-        /// Upper end of the interval.
-        hi: f64,
-    },
-}
-
-impl fmt::Display for SelectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::TooFewAtoms => f.write_str("too few atoms"),
-            Self::TooManyAtoms { capacity } => write!(f, "more atoms than capacity {capacity}"),
-            Self::NonFinite => f.write_str("non-finite parameter or data value"),
-            Self::InvalidWeight => f.write_str("invalid mixture weight"),
-            Self::InvalidParameter => f.write_str("parameter outside its domain"),
-            Self::OutOfSupport => f.write_str("data value outside the model's support"),
-            Self::DimensionMismatch => f.write_str("slice lengths or dimensions do not match"),
-            Self::TooFewObservations => f.write_str("too few observations for the model size"),
-            Self::LevelOutOfRange => f.write_str("level outside 1..=K0"),
-            Self::NotEvaluated => f.write_str("level log-likelihoods not evaluated"),
-            Self::NumericalFailure => f.write_str("numerical failure (singular system)"),
-            Self::NonFiniteData { index } => {
-                write!(f, "data value at index {index} is NaN or infinite")
-            }
-            Self::DataOutOfInterval {
-                index,
-                value,
-                lo,
-                hi,
-            } => write!(
-                f,
-                "data value {value} at index {index} is outside the interval [{lo}, {hi}]"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for SelectError {}

@@ -356,8 +356,8 @@ fn nested_pass(
 /// ```
 ///
 /// # Errors
-/// [`SelectError::TooFewObservations`] (empty data), [`SelectError::NonFiniteData`] /
-/// [`SelectError::DataOutOfInterval`] (a data value NaN or outside the fit's interval, with its
+/// [`SelectError::TooFewSamples`] (empty data), [`SelectError::NonFinite`] /
+/// [`SelectError::OutOfInterval`] (a data value NaN or outside the fit's interval, with its
 /// index),
 /// [`SelectError::InvalidParameter`] (components on different intervals, a bad option), or a
 /// numerical failure of a merge or a level.
@@ -401,13 +401,13 @@ fn select_order_impl(
         return Err(SelectError::InvalidParameter);
     }
     if data.is_empty() {
-        return Err(SelectError::TooFewObservations);
+        return Err(SelectError::TooFewSamples { n: 0, needed: 1 });
     }
     if let Some(index) = data.iter().position(|x| !(*x >= lo && *x <= hi)) {
         if !data[index].is_finite() {
-            return Err(SelectError::NonFiniteData { index });
+            return Err(SelectError::NonFinite { index });
         }
-        return Err(SelectError::DataOutOfInterval {
+        return Err(SelectError::OutOfInterval {
             index,
             value: data[index],
             lo,

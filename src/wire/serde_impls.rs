@@ -150,7 +150,7 @@ struct MixtureRepr {
 }
 
 /// Serialised as its weights, components and run facts.
-impl Serialize for MixtureFit<f64> {
+impl Serialize for MixtureFit {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.parts();
         let mut weights = FixedVec::new();
@@ -187,7 +187,7 @@ impl Serialize for MixtureFit<f64> {
 
 /// Checked as the byte form is (K, weights a probability vector, valid components on one
 /// interval sorted by shift).
-impl<'de> Deserialize<'de> for MixtureFit<f64> {
+impl<'de> Deserialize<'de> for MixtureFit {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = MixtureRepr::deserialize(d)?;
         if r.weights.len() != r.components.len() {
@@ -237,7 +237,7 @@ struct GammaRepr {
 }
 
 /// Serialised as its parameters, log-likelihoods and run facts.
-impl Serialize for GammaFit<f64> {
+impl Serialize for GammaFit {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.parts();
         GammaRepr {
@@ -260,7 +260,7 @@ impl Serialize for GammaFit<f64> {
 }
 
 /// Checked as the byte form is (a valid distribution, no NaN).
-impl<'de> Deserialize<'de> for GammaFit<f64> {
+impl<'de> Deserialize<'de> for GammaFit {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = GammaRepr::deserialize(d)?;
         GammaFit::from_parts(&GammaParts {
@@ -475,7 +475,7 @@ impl<'de> Deserialize<'de> for Calibrator {
 #[derive(Serialize, Deserialize)]
 struct BackgroundRepr {
     calibrator: Calibrator,
-    fit: MixtureFit<f64>,
+    fit: MixtureFit,
     scale: ScoreScale,
     bic: [Num; MAX_BACKGROUND_ORDER],
     tried: u64,

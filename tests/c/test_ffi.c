@@ -121,9 +121,9 @@ int main(void) {
   check_status("fdr scratch too small", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 0.05, scratch, N - 1, &cut), SIMSTAT_STATUS_BAD_LENGTH);
   check_status("fdr bad level", simstat_fdr_cutoff(&fit_null_opts.params, data, N, 1.5, scratch, N, &cut), SIMSTAT_STATUS_BAD_PROBABILITY);
 
-  /* Mixture: two gamma clusters as exact quantile grids (the sample of tests/ffi_mixture.rs),
+  /* Mixture: two gamma clusters as exact quantile grids (the sample of capi/tests/mixture.rs),
    * over-fitted with K0 = 3, reduced by DSC; expected values are the Rust results pinned in
-   * tests/ffi_mixture.rs (reference_values_shared_with_the_c_test), to relative 1e-12. */
+   * capi/tests/mixture.rs (reference_values_shared_with_the_c_test), to relative 1e-12. */
   enum { M1 = 1400, M2 = 600, M = M1 + M2 };
   static double mix[M];
   for (int i = 0; i < M1; i++) mix[i] = -0.28 + simstat_gamma_p_inv(13.3, (i + 0.5) / M1) / 35.5;
@@ -212,7 +212,7 @@ int main(void) {
   /* Sketches in caller memory, the reduce step of a sharded fit: two shards sketch halves of
    * the data, one sends its bytes, the reducer reads and merges them; the merged sketch has the
    * bytes of the one-shard sketch, and the K = 2 fit from it equals the fit from that sketch
-   * bit for bit (and is the Rust result: tests/ffi_mixture.rs checks the same calls). */
+   * bit for bit (and is the Rust result: capi/tests/mixture.rs checks the same calls). */
   {
     size_t ssize = simstat_sketch_size(), wsize = simstat_mixture_workspace_size();
     checks++;
@@ -340,6 +340,28 @@ int main(void) {
       want += bgm.weights[j] * sfj;
     }
     check_close("background p = sum w sf", bp[i], want, 1e-13);
+  }
+  /* The background is on the Fisher-z scale (tagged): the cosine-scale functions refuse it, the
+   * background functions refuse a cosine-scale mixture, and a scale code that is no
+   * SimstatScoreScale is a bad parameter; nothing is written on refusal. */
+  checks++;
+  if (bgm.scale != SIMSTAT_SCORE_SCALE_FISHER_Z || sel.selected.scale != SIMSTAT_SCORE_SCALE_COSINE) {
+    failures++;
+    printf("FAIL scale tags %u %u\n", bgm.scale, sel.selected.scale);
+  }
+  double kept[3] = {7.0, 7.0, 7.0};
+  check_status("background to mixture p-values", simstat_mixture_p_values(&bgm, ms, 3, kept), SIMSTAT_STATUS_WRONG_SCALE);
+  check_status("background to mixture ln pdf", simstat_mixture_ln_pdf(&bgm, ms, 3, kept), SIMSTAT_STATUS_WRONG_SCALE);
+  check_status("background to select_dsc", simstat_select_dsc(&bgm, mix, M, NULL, &sel), SIMSTAT_STATUS_WRONG_SCALE);
+  check_status("cosine mixture to background p-values", simstat_background_p_values(&sel.selected, ms, 3, kept), SIMSTAT_STATUS_WRONG_SCALE);
+  check_close("nothing written on a wrong scale", kept[0] + kept[1] + kept[2], 21.0, 0.0);
+  SimstatMixture bad_scale = bgm;
+  bad_scale.scale = 7;
+  check_status("unknown scale code", simstat_background_p_values(&bad_scale, ms, 3, kept), SIMSTAT_STATUS_BAD_PARAMETER);
+  checks++;
+  if (strcmp(simstat_status_str(SIMSTAT_STATUS_WRONG_SCALE), "the mixture is on another score scale than the function reads") != 0) {
+    failures++;
+    printf("FAIL wrong-scale text\n");
   }
   check_status("fit_background null data", simstat_fit_background(NULL, M, 3, NULL, bscratch, M, &bgm), SIMSTAT_STATUS_NULL_POINTER);
   check_status("fit_background short scratch", simstat_fit_background(mix, M, 3, NULL, bscratch, M - 1, &bgm), SIMSTAT_STATUS_BAD_LENGTH);

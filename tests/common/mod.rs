@@ -1,33 +1,38 @@
-//! Test helpers: a seeded SplitMix64 generator and gamma/normal variates (no `rand` needed).
+//! The one test-support module of the crate's tests and benches: the seeded generator and its
+//! samplers ([`Sample`]), the geometry backends of this CPU ([`backends`]), mixture data ([`sample_mixture`], [`mixture_ll`]), and the readers of
+//! the committed data under tests/data ([`data`]). Include it with `mod common;` (benches:
+//! `#[path = "../tests/common/mod.rs"] mod common;`).
 #![allow(dead_code)]
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, seedable, good enough for test data.
-pub struct SplitMix64(pub u64);
+pub mod data;
 
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+#[allow(unused_imports)]
+pub use data::*;
+/// The crate's own SplitMix64 (one definition for library and tests).
+pub use simstat::SplitMix64;
+
+/// Samplers on top of [`SplitMix64`], the only ones the tests use.
+pub trait Sample {
+    /// The generator underneath.
+    fn rng(&mut self) -> &mut SplitMix64;
+
+    /// Uniform in the open interval (0, 1).
+    fn uniform(&mut self) -> f64 {
+        self.rng().next_open01()
     }
-    /// Uniform in (0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / 9_007_199_254_740_992.0
+
+    /// Uniform in [−1, 1).
+    fn signed(&mut self) -> f64 {
+        2.0 * self.rng().next_f64() - 1.0
     }
-    pub fn normal(&mut self) -> f64 {
-        loop {
-            let u = 2.0 * self.uniform() - 1.0;
-            let v = 2.0 * self.uniform() - 1.0;
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                return u * (-2.0 * s.ln() / s).sqrt();
-            }
-        }
+
+    /// `n` values uniform in [−1, 1), rounded to f32.
+    fn vec32(&mut self, n: usize) -> Vec<f32> {
+        (0..n).map(|_| self.signed() as f32).collect()
     }
-    /// Gamma(alpha, 1) by Marsaglia–Tsang.
-    pub fn gamma(&mut self, alpha: f64) -> f64 {
+
+    /// Gamma(alpha, 1) by Marsaglia–Tsang (squeeze test first; α < 1 by the U^(1/α) boost).
+    fn gamma(&mut self, alpha: f64) -> f64 {
         if alpha < 1.0 {
             let u = self.uniform();
             return self.gamma(alpha + 1.0) * u.powf(1.0 / alpha);
@@ -35,20 +40,21 @@ impl SplitMix64 {
         let d = alpha - 1.0 / 3.0;
         let c = 1.0 / (9.0 * d).sqrt();
         loop {
-            let x = self.normal();
+            let x = self.rng().normal();
             let v = 1.0 + c * x;
             if v <= 0.0 {
                 continue;
             }
             let v = v * v * v;
             let u = self.uniform();
-            if u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+            if u < 1.0 - 0.0331 * x * x * x * x || u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
                 return d * v;
             }
         }
     }
-    /// n draws of c + Gamma(alpha, rate) kept inside [lo, hi] (rejection).
-    pub fn shifted_gamma(
+
+    /// `n` draws of c + Gamma(alpha, rate) kept inside [lo, hi] (rejection).
+    fn shifted_gamma(
         &mut self,
         n: usize,
         alpha: f64,
@@ -68,60 +74,81 @@ impl SplitMix64 {
     }
 }
 
-/// The 26 real cosine-similarity samples under tests/data/sims (13 queries × 2 models, 6,544
-/// corpus rows each).
-pub const REAL_SAMPLES: [&str; 26] = [
-    "h00_minilm_l6",
-    "h01_minilm_l6",
-    "h02_minilm_l6",
-    "h03_minilm_l6",
-    "h04_minilm_l6",
-    "h05_minilm_l6",
-    "h06_minilm_l6",
-    "h07_minilm_l6",
-    "h08_minilm_l6",
-    "w0_minilm_l6",
-    "w1_minilm_l6",
-    "w2_minilm_l6",
-    "w4_minilm_l6",
-    "h00_minilm_l3",
-    "h01_minilm_l3",
-    "h02_minilm_l3",
-    "h03_minilm_l3",
-    "h04_minilm_l3",
-    "h05_minilm_l3",
-    "h06_minilm_l3",
-    "h07_minilm_l3",
-    "h08_minilm_l3",
-    "w0_minilm_l3",
-    "w1_minilm_l3",
-    "w2_minilm_l3",
-    "w4_minilm_l3",
-];
+impl Sample for SplitMix64 {
+    fn rng(&mut self) -> &mut SplitMix64 {
+        self
+    }
+}
 
-/// Reads a raw little-endian f64 file under tests/data.
-pub fn read_f64(rel: &str) -> Vec<f64> {
-    let path = format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    bytes
-        .chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+/// Every geometry backend available on this CPU (the scalar one always).
+pub fn backends() -> Vec<simstat::geometry::Backend> {
+    simstat::geometry::Backend::ALL
+        .iter()
+        .copied()
+        .filter(|b| b.is_available())
         .collect()
 }
 
-/// Reads a raw little-endian f32 file under tests/data, each value widened to f64 (exactly).
-pub fn read_f32_as_f64(rel: &str) -> Vec<f64> {
-    read_f32(rel).into_iter().map(f64::from).collect()
+/// (weight, shape, rate, shift) of one mixture component.
+pub type Comp = (f64, f64, f64, f64);
+
+/// `n` draws from the mixture Σ wⱼ·(shiftⱼ + Gamma(shapeⱼ, rateⱼ)), each truncated to [−1, 1]
+/// by rejection.
+pub fn sample_mixture(comps: &[Comp], n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = SplitMix64(seed);
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let u = rng.uniform();
+        let mut acc = 0.0;
+        let mut pick = comps.len() - 1;
+        for (i, c) in comps.iter().enumerate() {
+            acc += c.0;
+            if u < acc {
+                pick = i;
+                break;
+            }
+        }
+        let (_, a, l, c) = comps[pick];
+        let x = c + rng.gamma(a) / l;
+        if (-1.0..=1.0).contains(&x) {
+            out.push(x);
+        }
+    }
+    out
 }
 
-/// Reads a raw little-endian f32 file under tests/data.
-pub fn read_f32(rel: &str) -> Vec<f32> {
-    let path = format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-        .collect()
+/// [`sample_mixture`] of components given as (shape, rate, shift) with separate weights.
+pub fn sample_weighted(
+    truth: &[(f64, f64, f64)],
+    weights: &[f64],
+    n: usize,
+    seed: u64,
+) -> Vec<f64> {
+    let comps: Vec<Comp> = truth
+        .iter()
+        .zip(weights)
+        .map(|(&(a, l, c), &w)| (w, a, l, c))
+        .collect();
+    sample_mixture(&comps, n, seed)
+}
+
+/// Log-likelihood of the truncated mixture `comps` on `data`.
+pub fn mixture_ll(comps: &[Comp], data: &[f64]) -> f64 {
+    let ds: Vec<_> = comps
+        .iter()
+        .map(|&(_, a, l, c)| simstat::dist::TruncatedShiftedGamma::new(a, l, c, -1.0, 1.0).unwrap())
+        .collect();
+    data.iter()
+        .map(|&x| {
+            let terms: Vec<f64> = comps
+                .iter()
+                .zip(&ds)
+                .map(|(c, d)| c.0.ln() + d.ln_pdf(x))
+                .collect();
+            let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln()
+        })
+        .sum()
 }
 
 /// Normal maximum log-likelihood of a sample (MLE mean and variance).

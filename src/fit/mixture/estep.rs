@@ -2,9 +2,9 @@
 //! per-pass sufficient statistics (first and second moments the M-step and Newton steps need).
 
 use super::params::{ln_norm_derivs, Bounds, LnZ, Params};
-use super::vmath;
 use super::MAX_COMPONENTS;
 use crate::special::ln_gamma;
+use crate::support::vmath;
 
 /// Responsibilities below this are treated as exactly 0 (the support trap: a shift may not pass a point its component still claims).
 pub(crate) const R_FLOOR: f64 = 1e-10;

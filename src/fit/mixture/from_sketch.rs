@@ -4,7 +4,7 @@
 use super::engine::Weighted;
 use super::moments::quantiles;
 use super::workspace::StageBuffers;
-use super::{check_call, check_sketch_call, sketch_has_shape, two_stage, STAGE1_BINS};
+use super::{check_call, check_sketch_call, sketch_has_shape, two_stage, FitCall, STAGE1_BINS};
 use super::{MixtureFit, MixtureOptions, MixtureWorkspace, Summary};
 use crate::fit::{FitError, FitOptions, Sketch};
 
@@ -42,7 +42,7 @@ use crate::fit::{FitError, FitOptions, Sketch};
 ///
 /// # Errors
 /// [`FitError::IntervalMismatch`] when the sketch's interval is not `opts`' [lo, hi];
-/// [`FitError::BadOptions`] for invalid options or K; [`FitError::TooFewSamples`] with fewer
+/// [`FitError::BadOption`] for invalid options or K; [`FitError::TooFewSamples`] with fewer
 /// than 4K − 1 values or fewer occupied bins than 4K − 1 (the binned data cannot identify K
 /// components); [`FitError::AllEqual`] when every value is equal.
 pub fn fit_mixture_from_sketch<const B: usize>(
@@ -50,7 +50,7 @@ pub fn fit_mixture_from_sketch<const B: usize>(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let mut ws = MixtureWorkspace::new();
     fit_mixture_from_sketch_in(sketch, k, opts, mo, &mut ws)
 }
@@ -58,7 +58,7 @@ pub fn fit_mixture_from_sketch<const B: usize>(
 /// [`fit_mixture_from_sketch`] in a caller-provided [`MixtureWorkspace`] (the same fit, bit
 /// for bit; the call's own stack stays small). Sketches of up to 8192 bins fit the workspace;
 /// a finer sketch with more occupied bins is refused with
-/// [`FitError::BadOptions`]`("bins")`.
+/// [`FitError::BadOption`]`("bins")`.
 ///
 /// # Errors
 /// As [`fit_mixture_from_sketch`].
@@ -68,7 +68,7 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_sketch_call(sketch, k, opts, mo)?;
     let needed = (4 * k - 1).max(3) as u64;
     let occupied = sketch.occupied_bins();
@@ -80,7 +80,7 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
     }
     let stage = &mut ws.stage;
     if occupied > stage.fine.xs.len() {
-        return Err(FitError::BadOptions("bins"));
+        return Err(FitError::BadOption("bins"));
     }
     let m = sketch.bin_means(&mut stage.fine.xs, &mut stage.fine.ws);
     stage.fine.len = m;
@@ -100,7 +100,7 @@ pub(crate) fn fit_mixture_binned_in(
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     let n = ascending.len();
     let needed = (4 * k - 1).max(3);
@@ -168,7 +168,8 @@ pub(crate) fn fit_mixture_binned_in(
     let mut c = Weighted { xs: cx, ws: cw };
     let mut full = Weighted { xs: fx, ws: fw };
     let stage1 = Some((&mut c, n as f64));
-    two_stage(&mut full, stage1, None, sorted, k, &s, opts, mo, engine)
+    let call = FitCall { k, s: &s, opts, mo };
+    two_stage(&mut full, stage1, None, sorted, &call, engine)
 }
 
 /// The two-stage fit of the weighted points in `stage.fine` (n values in all, on [min, max]).
@@ -180,7 +181,7 @@ fn fit_fine_points(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let (xs, ws_) = stage.fine.slices();
     let s = Summary::from_weighted(xs, ws_, n, min, max);
     s.check(k)?;
@@ -192,10 +193,7 @@ fn fit_fine_points(
         None,
         None,
         sorted,
-        k,
-        &s,
-        opts,
-        mo,
+        &FitCall { k, s: &s, opts, mo },
         &mut stage.engine,
     )
 }
@@ -205,7 +203,7 @@ mod tests {
     use super::fit_mixture_binned_in;
     use crate::fit::{fit_mixture_in, FitError, FitOptions, MixtureOptions, MixtureWorkspace};
 
-    fn fit(xs: &[f64], k: usize) -> Result<crate::fit::MixtureFit<f64>, FitError> {
+    fn fit(xs: &[f64], k: usize) -> Result<crate::fit::MixtureFit, FitError> {
         let mut ws = std::boxed::Box::new(MixtureWorkspace::new());
         let o = FitOptions::default();
         fit_mixture_binned_in(xs, k, &o, &MixtureOptions::default(), &mut ws)
@@ -233,7 +231,7 @@ mod tests {
         assert!(matches!(fit(&[0.3; 10], 1), Err(FitError::AllEqual)));
         assert!(matches!(
             fit(&[0.1, 0.2, 0.3], 0),
-            Err(FitError::BadOptions("k"))
+            Err(FitError::BadOption("k"))
         ));
     }
 

@@ -59,9 +59,9 @@ impl StandardErrors {
 
 /// Standard errors of `fit` on `data` (the data it was fitted to) from the observed information
 /// −∇²LL in (ln α, ln λ, c, η), mapped to (α, λ, c, τ) by the delta method. Errors with
-/// [`FitError::BadOptions`]`("information")` when the information is not positive definite
+/// [`FitError::BadOption`]`("information")` when the information is not positive definite
 /// (e.g. a component at a bound).
-pub fn standard_errors(fit: &MixtureFit<f64>, data: &[f64]) -> Result<StandardErrors, FitError> {
+pub fn standard_errors(fit: &MixtureFit, data: &[f64]) -> Result<StandardErrors, FitError> {
     let (p, b) = params_of(fit);
     let mut d = data;
     let (ev, st) = evaluate(&mut d, &p, &b, Order::Hess);
@@ -77,7 +77,7 @@ pub fn standard_errors(fit: &MixtureFit<f64>, data: &[f64]) -> Result<StandardEr
 /// # Errors
 /// As [`standard_errors`].
 pub fn standard_errors_in(
-    fit: &MixtureFit<f64>,
+    fit: &MixtureFit,
     data: &[f64],
     ws: &mut MixtureWorkspace,
 ) -> Result<StandardErrors, FitError> {
@@ -105,7 +105,7 @@ fn errors_from(
             s -= l[j][m] * l[j][m];
         }
         if !(s > 0.0) || !s.is_finite() {
-            return Err(FitError::BadOptions("information"));
+            return Err(FitError::BadOption("information"));
         }
         l[j][j] = libm::sqrt(s);
         for i in j + 1..n {

@@ -50,7 +50,6 @@ mod online;
 mod params;
 mod result;
 mod stream;
-mod vmath;
 mod warm;
 mod workspace;
 
@@ -167,29 +166,29 @@ impl MixtureOptions {
     fn validate_with(&self, opts: &FitOptions) -> Result<(), FitError> {
         self.validate()?;
         if !(self.shape_floor < opts.shape_cap) {
-            return Err(FitError::BadOptions("shape_floor"));
+            return Err(FitError::BadOption("shape_floor"));
         }
         Ok(())
     }
 
     fn validate(&self) -> Result<(), FitError> {
         if !(self.subsample_fraction > 0.0 && self.subsample_fraction <= 1.0) {
-            return Err(FitError::BadOptions("subsample_fraction"));
+            return Err(FitError::BadOption("subsample_fraction"));
         }
         if !(self.grad_tol > 0.0 && self.grad_tol.is_finite()) {
-            return Err(FitError::BadOptions("grad_tol"));
+            return Err(FitError::BadOption("grad_tol"));
         }
         if !(self.rel_tol >= 0.0 && self.rel_tol < 1.0) {
-            return Err(FitError::BadOptions("rel_tol"));
+            return Err(FitError::BadOption("rel_tol"));
         }
         if !(self.ll_tol >= 0.0 && self.ll_tol < 1.0) {
-            return Err(FitError::BadOptions("ll_tol"));
+            return Err(FitError::BadOption("ll_tol"));
         }
         if !(self.min_weight > 0.0 && self.min_weight < 0.5) {
-            return Err(FitError::BadOptions("min_weight"));
+            return Err(FitError::BadOption("min_weight"));
         }
         if !(self.shape_floor >= 1.0 && self.shape_floor < 1e3) {
-            return Err(FitError::BadOptions("shape_floor"));
+            return Err(FitError::BadOption("shape_floor"));
         }
         Ok(())
     }
@@ -369,9 +368,23 @@ pub(crate) fn check_sketch_call<const B: usize>(
     Ok(())
 }
 
+/// What every stage of one mixture fit shares: the order, the summary of the data and the
+/// options (one value instead of four arguments through the stage functions).
+#[derive(Clone, Copy)]
+pub(crate) struct FitCall<'a> {
+    /// Number of components of this stage.
+    pub k: usize,
+    /// Count, range and moments of all the data.
+    pub s: &'a Summary,
+    /// The general fit options.
+    pub opts: &'a FitOptions,
+    /// The mixture options.
+    pub mo: &'a MixtureOptions,
+}
+
 pub(crate) fn check_k(k: usize) -> Result<(), FitError> {
     if k == 0 || k > MAX_COMPONENTS {
-        return Err(FitError::BadOptions("k"));
+        return Err(FitError::BadOption("k"));
     }
     Ok(())
 }
@@ -400,49 +413,48 @@ pub(crate) fn control(opts: &FitOptions, mo: &MixtureOptions, em_iters: usize, n
     }
 }
 
-/// Finished runs of a multi-start (parameters and their log-likelihood), for re-ranking.
-pub(crate) struct Cands {
-    pub len: usize,
-    pub p: [Params; 6],
-    pub ll: [f64; 6],
-}
+/// Finished runs of a multi-start (parameters and their log-likelihood), for re-ranking: at
+/// most 6 (4 split starts, the nested start, one spare); later ones are dropped.
+pub(crate) struct Cands(heapless::Vec<(Params, f64), 6>);
 
 impl Cands {
-    /// No candidates, all bits zero.
+    /// No candidates.
     pub const fn blank() -> Self {
-        Cands {
-            len: 0,
-            p: [Params::zeroed(0); 6],
-            ll: [0.0; 6],
-        }
+        Cands(heapless::Vec::new())
     }
-    /// Empty, for `k` components.
-    pub fn reset(&mut self, k: usize) {
-        self.len = 0;
-        self.p.fill(Params::zeroed(k));
-        self.ll.fill(f64::NEG_INFINITY);
+    /// Empty, for a new multi-start.
+    pub fn reset(&mut self) {
+        self.0.clear();
     }
     fn push(&mut self, p: &Params, ll: f64) {
-        if let (Some(slot), Some(l)) = (self.p.get_mut(self.len), self.ll.get_mut(self.len)) {
-            *slot = *p;
-            *l = ll;
-            self.len += 1;
-        }
+        // Full: the candidate is dropped (the best run is kept by the caller regardless).
+        let _ = self.0.push((*p, ll));
     }
+}
+
+/// What the starts of one multi-start share: the sorted sample they are drawn from, the data
+/// summary, the box bounds, the optimiser's control and how many starts to run.
+#[derive(Clone, Copy)]
+pub(crate) struct Starts<'a> {
+    /// A sorted sample of the data (quantiles or the reservoir) the starts are drawn from.
+    pub sorted: &'a [f64],
+    /// Count, range and moments of the data.
+    pub s: &'a Summary,
+    /// Box bounds of the parameters.
+    pub b: &'a Bounds,
+    /// Tolerances and iteration limits.
+    pub ctl: &'a Control,
+    /// Number of split-variant starts (1..=4; 1 for K = 1).
+    pub starts: usize,
 }
 
 /// Best of several starts (sample split variants) on `data`; `sorted` is a sorted sample.
 /// Every finished start's parameters are recorded in `cands` (when given).
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub(crate) fn multi_start<D: Passable>(
     data: &mut D,
-    sorted: &[f64],
+    st: &Starts<'_>,
     k: usize,
-    s: &Summary,
-    b: &Bounds,
-    ctl: &Control,
-    starts: usize,
     cands: Option<&mut Cands>,
     sc: &mut Scratch,
     out: &mut Run,
@@ -453,44 +465,34 @@ pub(crate) fn multi_start<D: Passable>(
         let mut prev = Run::failed(1);
         for j in 1..k {
             let below = (j > 1).then_some(&prev);
-            starts_run(data, sorted, j, s, b, ctl, starts, None, sc, below, out);
+            starts_run(data, st, j, None, sc, below, out);
             core::mem::swap(&mut prev, out);
         }
-        starts_run(
-            data,
-            sorted,
-            k,
-            s,
-            b,
-            ctl,
-            starts,
-            cands,
-            sc,
-            Some(&prev),
-            out,
-        );
+        starts_run(data, st, k, cands, sc, Some(&prev), out);
     } else {
-        starts_run(data, sorted, k, s, b, ctl, starts, cands, sc, None, out);
+        starts_run(data, st, k, cands, sc, None, out);
     }
 }
 
 /// The starts of [`multi_start`] for `k` components, and the nested start from `prev` (the
 /// (K − 1)-component result, given for 2 ≤ K ≤ 4).
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn starts_run<D: Passable>(
     data: &mut D,
-    sorted: &[f64],
+    st: &Starts<'_>,
     k: usize,
-    s: &Summary,
-    b: &Bounds,
-    ctl: &Control,
-    starts: usize,
     mut cands: Option<&mut Cands>,
     sc: &mut Scratch,
     prev: Option<&Run>,
     best: &mut Run,
 ) {
+    let Starts {
+        sorted,
+        s,
+        b,
+        ctl,
+        starts,
+    } = *st;
     let shares = [0.0, 0.25, 0.5, 0.1];
     let nstarts = if k == 1 {
         1
@@ -559,20 +561,17 @@ fn starts_run<D: Passable>(
 /// on the sketch `mid` (or, without one, on the full data), the best optimised on the sketch
 /// (O(bins) passes, ending next to the exact optimum), then polished by Newton passes on
 /// `full`. Cold: everything on `full`.
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn two_stage_inner<D: Passable, E: Passable>(
     full: &mut D,
     stage1: Option<(&mut E, f64)>,
     mid: Option<&mut Weighted<'_>>,
     sorted: &[f64],
-    k: usize,
-    s: &Summary,
-    opts: &FitOptions,
-    mo: &MixtureOptions,
+    call: &FitCall<'_>,
     eng: &mut Engine,
     out: &mut Run,
 ) -> (usize, usize) {
+    let FitCall { k, s, opts, mo } = *call;
     let Engine {
         scratch: sc,
         hess,
@@ -580,7 +579,7 @@ fn two_stage_inner<D: Passable, E: Passable>(
     } = eng;
     let b = bounds(opts, mo);
     let n = s.n as f64;
-    cands.reset(k);
+    cands.reset();
     match stage1 {
         Some((sub, nsub)) => {
             // stage 1 only picks the basin: a later stage polishes, so a looser gradient
@@ -589,34 +588,25 @@ fn two_stage_inner<D: Passable, E: Passable>(
             ctl1.gtol *= 100.0;
             // `out` holds the stage-1 result until the exact stage overwrites it
             let r1 = out;
-            multi_start(
-                sub,
+            let st = Starts {
                 sorted,
-                k,
                 s,
-                &b,
-                &ctl1,
-                mo.starts,
-                Some(&mut *cands),
-                sc,
-                r1,
-            );
+                b: &b,
+                ctl: &ctl1,
+                starts: mo.starts,
+            };
+            multi_start(sub, &st, k, Some(&mut *cands), sc, r1);
             let mut stage1_passes = r1.passes;
             let mut best = r1.p;
             let mut best_ll = f64::NEG_INFINITY;
             let mut scored = 0;
             let mut mid = mid;
-            if cands.len > 1 {
+            if cands.0.len() > 1 {
                 // score the distinct candidates within 10 log-likelihood units (on the
                 // subsample) of the best one on the sketch, or else on the full data
                 let mut seen = [f64::NAN; 6];
-                for (idx, (p, &l)) in cands
-                    .p
-                    .iter()
-                    .zip(cands.ll.iter())
-                    .take(cands.len)
-                    .enumerate()
-                {
+                for (idx, (p, l)) in cands.0.iter().enumerate() {
+                    let l = *l;
                     let dup = seen[..idx].iter().any(|&o| (o - l).abs() <= 1e-9 * l.abs());
                     seen[idx] = l;
                     if !(l >= r1.ll - 10.0) || dup {
@@ -676,7 +666,14 @@ fn two_stage_inner<D: Passable, E: Passable>(
         }
         None => {
             let ctl = control(opts, mo, mo.em_iters, n);
-            multi_start(full, sorted, k, s, &b, &ctl, mo.starts, None, sc, out);
+            let st = Starts {
+                sorted,
+                s,
+                b: &b,
+                ctl: &ctl,
+                starts: mo.starts,
+            };
+            multi_start(full, &st, k, None, sc, out);
             (0, 0)
         }
     }
@@ -688,41 +685,26 @@ fn two_stage_inner<D: Passable, E: Passable>(
 /// (K − 1)-component fit is computed too and, if it is
 /// better, the K-component polish restarts from it with its heaviest component duplicated
 /// (the same likelihood), so a K-component fit never ends below the (K − 1)-component one.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn two_stage<D: Passable, E: Passable>(
     full: &mut D,
     mut stage1: Option<(&mut E, f64)>,
     mut mid: Option<&mut Weighted<'_>>,
     sorted: &[f64],
-    k: usize,
-    s: &Summary,
-    opts: &FitOptions,
-    mo: &MixtureOptions,
+    call: &FitCall<'_>,
     eng: &mut Engine,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
+    let FitCall { k, s, opts, mo } = *call;
     let b = bounds(opts, mo);
     let again = stage1.as_mut().map(|(e, w)| (&mut **e, *w));
     let mid_again = mid.as_deref_mut();
     let mut run = Run::failed(k);
-    let (mut p1, mut i1) = two_stage_inner(
-        full, again, mid_again, sorted, k, s, opts, mo, eng, &mut run,
-    );
+    let (mut p1, mut i1) = two_stage_inner(full, again, mid_again, sorted, call, eng, &mut run);
     // a component left at the weight floor is degenerate (its mass is rounding): check K − 1 too
     let floored = (0..k).any(|i| run.p.tau[i] <= 1.01 * mo.min_weight);
     if k >= 2 && (mo.nested_guard || !run.converged || run.stalled || run.cornered || floored) {
         let mut prev = Run::failed(k - 1);
-        let (pp, pi) = two_stage_inner(
-            full,
-            stage1,
-            mid,
-            sorted,
-            k - 1,
-            s,
-            opts,
-            mo,
-            eng,
-            &mut prev,
-        );
+        let below = FitCall { k: k - 1, ..*call };
+        let (pp, pi) = two_stage_inner(full, stage1, mid, sorted, &below, eng, &mut prev);
         run.passes += prev.passes;
         run.iters += prev.iters;
         p1 += pp;
@@ -765,7 +747,7 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
 /// (projected gradient ≤ 1e−6·N; warm and cold reach the same optimum). Components are
 /// returned ordered by shift. See [`fit_mixture_with`] for the mixture-specific options.
 ///
-/// Errors: `k = 0` or `k >` [`MAX_COMPONENTS`] → [`FitError::BadOptions`]`("k")`; fewer than
+/// Errors: `k = 0` or `k >` [`MAX_COMPONENTS`] → [`FitError::BadOption`]`("k")`; fewer than
 /// 4k − 1 points (the number of free parameters: k shapes, rates and shifts, k − 1 weights;
 /// with fewer the maximum-likelihood problem is not identifiable, and this also rejects
 /// n < 3k) → [`FitError::TooFewSamples`]; NaN/±∞ → [`FitError::NonFinite`];
@@ -775,7 +757,7 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
 /// Memory: no allocation; the buffers (a [`MixtureWorkspace`]) are on this call's stack (about
 /// 0.8 MiB on x86-64). Where the stack is small, keep one workspace elsewhere and call
 /// [`fit_mixture_in`] (under 16 KiB of its own stack).
-pub fn fit_mixture(data: &[f64], k: usize, opts: &FitOptions) -> Result<MixtureFit<f64>, FitError> {
+pub fn fit_mixture(data: &[f64], k: usize, opts: &FitOptions) -> Result<MixtureFit, FitError> {
     fit_mixture_with(data, k, opts, &MixtureOptions::default())
 }
 
@@ -789,7 +771,7 @@ pub fn fit_mixture_with(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let mut ws = MixtureWorkspace::new();
     fit_mixture_in(data, k, opts, mo, &mut ws)
 }
@@ -820,7 +802,7 @@ pub fn fit_mixture_f32(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     fit_mixture_source(&mut F32Chunks::new(data), k, opts, mo)
 }
 
@@ -835,7 +817,7 @@ pub fn fit_mixture_f32_in(
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     fit_mixture_source_in(&mut F32Chunks::new(data), k, opts, mo, ws)
 }
 
@@ -865,7 +847,7 @@ pub fn fit_mixture_in(
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
@@ -882,35 +864,32 @@ pub fn fit_mixture_in(
         mb.reset(opts.lo, opts.hi);
         mb.extend(data);
         if sketch_has_shape(mb) {
-            return warm_fit(&mut full, mb, &[], k, &s, opts, mo, stage);
+            let call = FitCall { k, s: &s, opts, mo };
+            return warm_fit(&mut full, mb, &[], &call, stage);
         }
     }
     res.reset(subsample_size(n, mo), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
-    fit_after_scan(&mut full, mb, res.sample(), warm, k, &s, opts, mo, stage)
+    let call = FitCall { k, s: &s, opts, mo };
+    fit_after_scan(&mut full, mb, res.sample(), warm, &call, stage)
 }
 
 /// The fit after the validating scan, shared by the slice, chunked and sharded paths: the warm
 /// start from the moment bins `mb` (and the sorted subsample `sample` where the bins lack
 /// shape), or the cold multi-start on `full` seeded from `sample`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_after_scan<D: Passable>(
     full: &mut D,
     mb: &MomentBins<SKETCH_BINS>,
     sample: &[f64],
     warm: bool,
-    k: usize,
-    s: &Summary,
-    opts: &FitOptions,
-    mo: &MixtureOptions,
+    call: &FitCall<'_>,
     bufs: &mut StageBuffers,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     if warm {
-        warm_fit(full, mb, sample, k, s, opts, mo, bufs)
+        warm_fit(full, mb, sample, call, bufs)
     } else {
-        let eng = &mut bufs.engine;
-        two_stage::<_, &[f64]>(full, None, None, sample, k, s, opts, mo, eng)
+        two_stage::<_, &[f64]>(full, None, None, sample, call, &mut bufs.engine)
     }
 }
 
@@ -938,17 +917,17 @@ pub(crate) fn fit_after_scan<D: Passable>(
 /// ```
 ///
 /// # Errors
-/// As [`fit_mixture_with`] for the data and options; [`FitError::BadOptions`]`("start")` when
+/// As [`fit_mixture_with`] for the data and options; [`FitError::BadOption`]`("start")` when
 /// no component of `start` covers the smallest data value (the start has no likelihood).
 // Out of line: its 200 KiB of buffers must not land in the frame of a caller that also has a
 // workspace path (e.g. `select_order_in`, whose polish calls one or the other).
 #[inline(never)]
 pub fn fit_mixture_from(
     data: &[f64],
-    start: &MixtureFit<f64>,
+    start: &MixtureFit,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let mut sc = Scratch::new();
     fit_mixture_from_scratch(data, start, opts, mo, &mut sc)
 }
@@ -961,22 +940,22 @@ pub fn fit_mixture_from(
 /// As [`fit_mixture_from`].
 pub fn fit_mixture_from_in(
     data: &[f64],
-    start: &MixtureFit<f64>,
+    start: &MixtureFit,
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     fit_mixture_from_scratch(data, start, opts, mo, &mut ws.stage.engine.scratch)
 }
 
 fn fit_mixture_from_scratch(
     data: &[f64],
-    start: &MixtureFit<f64>,
+    start: &MixtureFit,
     opts: &FitOptions,
     mo: &MixtureOptions,
     sc: &mut Scratch,
-) -> Result<MixtureFit<f64>, FitError> {
-    let first = start.get(0).ok_or(FitError::BadOptions("start"))?;
+) -> Result<MixtureFit, FitError> {
+    let first = start.get(0).ok_or(FitError::BadOption("start"))?;
     let opts = FitOptions {
         lo: first.lo(),
         hi: first.hi(),
@@ -1003,7 +982,7 @@ fn fit_mixture_from_scratch(
         *t /= total;
     }
     if !(p0.is_valid() && (0..k).any(|i| p0.c[i] < s.min)) {
-        return Err(FitError::BadOptions("start"));
+        return Err(FitError::BadOption("start"));
     }
     let ctl = control(&opts, mo, 0, s.n as f64);
     let mut full: &[f64] = data;
@@ -1046,17 +1025,14 @@ pub(crate) const QUANTILES: usize = 2048;
 /// than 64 fine bins ([`sketch_has_shape`] false) the sketch cannot carry their shape: the
 /// multi-start then runs on the sorted reservoir subsample `sample` (which callers draw only in
 /// that case) and the exact stage takes Newton passes.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn warm_fit<D: Passable>(
     full: &mut D,
     mb: &MomentBins<SKETCH_BINS>,
     sample: &[f64],
-    k: usize,
-    s: &Summary,
-    opts: &FitOptions,
-    mo: &MixtureOptions,
+    call: &FitCall<'_>,
     bufs: &mut StageBuffers,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
+    let s = call.s;
     let n = s.n as f64;
     let StageBuffers {
         fine,
@@ -1078,46 +1054,16 @@ pub(crate) fn warm_fit<D: Passable>(
         mb.points(g, s.min, s.max, coarse);
         let (cx, cw) = coarse.slices();
         let mut c = Weighted { xs: cx, ws: cw };
-        two_stage(
-            full,
-            Some((&mut c, n)),
-            Some(&mut mid),
-            sorted,
-            k,
-            s,
-            opts,
-            mo,
-            eng,
-        )
+        two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, call, eng)
     } else if sketch_has_shape(mb) {
         let mut c = Weighted { xs: fx, ws: fw };
-        two_stage(
-            full,
-            Some((&mut c, n)),
-            Some(&mut mid),
-            sorted,
-            k,
-            s,
-            opts,
-            mo,
-            eng,
-        )
+        two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, call, eng)
     } else {
         // the data fill too few bins for the sketch to carry their shape: the subsample
         // stage, then exact Newton passes
         let mut sub: &[f64] = sample;
         let ns = sample.len() as f64;
-        two_stage(
-            full,
-            Some((&mut sub, ns)),
-            None,
-            sample,
-            k,
-            s,
-            opts,
-            mo,
-            eng,
-        )
+        two_stage(full, Some((&mut sub, ns)), None, sample, call, eng)
     }
 }
 
@@ -1130,14 +1076,14 @@ pub fn fit_mixture_sketch<const B: usize>(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let mut ws = MixtureWorkspace::new();
     fit_mixture_sketch_in(sketch, data, k, opts, mo, &mut ws)
 }
 
 /// [`fit_mixture_sketch`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
 /// with the bins, the subsample and the optimiser's buffers in the workspace (sketches of up to
-/// 8192 bins; a finer one is refused with [`FitError::BadOptions`]`("bins")`).
+/// 8192 bins; a finer one is refused with [`FitError::BadOption`]`("bins")`).
 ///
 /// # Errors
 /// As [`fit_mixture_sketch`].
@@ -1148,7 +1094,7 @@ pub fn fit_mixture_sketch_in<const B: usize>(
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_sketch_call(sketch, k, opts, mo)?;
     let MixtureWorkspace {
         reservoir: res,
@@ -1156,7 +1102,7 @@ pub fn fit_mixture_sketch_in<const B: usize>(
         ..
     } = ws;
     if B > stage.fine.xs.len() {
-        return Err(FitError::BadOptions("bins"));
+        return Err(FitError::BadOption("bins"));
     }
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
@@ -1175,10 +1121,7 @@ pub fn fit_mixture_sketch_in<const B: usize>(
         Some((&mut bins, nb)),
         None,
         res.sample(),
-        k,
-        &s,
-        opts,
-        mo,
+        &FitCall { k, s: &s, opts, mo },
         &mut stage.engine,
     )
 }

@@ -26,34 +26,25 @@ impl Derivs {
     }
 }
 
-/// Rows of G_k: (row index in θ, coefficients on v = (1, ln d, d, 1/d)).
-struct Rows {
-    n: usize,
-    idx: [usize; MAX_COMPONENTS + 2],
-    coef: [[f64; 4]; MAX_COMPONENTS + 2],
-}
+/// Rows of G_k: (row index in θ, coefficients on v = (1, ln d, d, 1/d)); at most 3 + (K − 1).
+type Rows = heapless::Vec<(usize, [f64; 4]), { MAX_COMPONENTS + 2 }>;
 
 fn rows(p: &Params, ev: &Evaluator, i: usize) -> Rows {
     let k = p.k;
     let (a, lam) = (p.alpha[i], p.lambda[i]);
     let zg = ev.lnz[i].g;
-    let mut r = Rows {
-        n: 0,
-        idx: [0; MAX_COMPONENTS + 2],
-        coef: [[0.0; 4]; MAX_COMPONENTS + 2],
-    };
-    r.idx[0] = PER * i;
-    r.coef[0] = [a * (libm::log(lam) - digamma(a)) - zg[0], a, 0.0, 0.0];
-    r.idx[1] = PER * i + 1;
-    r.coef[1] = [a - zg[1], 0.0, -lam, 0.0];
-    r.idx[2] = PER * i + 2;
-    r.coef[2] = [lam - zg[2], 0.0, 0.0, -(a - 1.0)];
-    r.n = 3;
+    // Capacity 3 + (K − 1) ≤ MAX_COMPONENTS + 2 rows: no push can fail (a failed push would
+    // only drop a weight row).
+    let mut r = Rows::new();
+    let _ = r.push((
+        PER * i,
+        [a * (libm::log(lam) - digamma(a)) - zg[0], a, 0.0, 0.0],
+    ));
+    let _ = r.push((PER * i + 1, [a - zg[1], 0.0, -lam, 0.0]));
+    let _ = r.push((PER * i + 2, [lam - zg[2], 0.0, 0.0, -(a - 1.0)]));
     for j in 1..k {
         let delta = if i == j { 1.0 } else { 0.0 };
-        r.idx[r.n] = PER * k + j - 1;
-        r.coef[r.n] = [delta - p.tau[j], 0.0, 0.0, 0.0];
-        r.n += 1;
+        let _ = r.push((PER * k + j - 1, [delta - p.tau[j], 0.0, 0.0, 0.0]));
     }
     r
 }
@@ -106,13 +97,13 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
     for i in 0..k {
         let r = rows(p, ev, i);
         let wf = w_full(&st.w[i]);
-        for a in 0..r.n {
+        for &(row, ref coef) in &r {
             let col0 = [wf[0][0], wf[1][0], wf[2][0], wf[3][0]];
             let mut s = 0.0;
             for c in 0..4 {
-                s += r.coef[a][c] * col0[c];
+                s += coef[c] * col0[c];
             }
-            d.g[r.idx[a]] += s;
+            d.g[row] += s;
         }
     }
     if !st.second_order {
@@ -126,9 +117,9 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
         let wf = w_full(w);
         ntot += w[0];
         // Σ_t r g gᵀ
-        for a in 0..r.n {
-            for b in 0..r.n {
-                d.h[r.idx[a]][r.idx[b]] += quad(&r.coef[a], &wf, &r.coef[b]);
+        for &(ra, ref ca) in r {
+            for &(rb, ref cb) in r {
+                d.h[ra][rb] += quad(ca, &wf, cb);
             }
         }
         // Σ_t r ∇² l (shape/rate/shift block)
@@ -169,9 +160,9 @@ pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut De
                     *e = st.phi[packed(m, 4 * i1 + a, 4 * i2 + b)];
                 }
             }
-            for a in 0..r1.n {
-                for b in 0..r2.n {
-                    d.h[r1.idx[a]][r2.idx[b]] -= quad(&r1.coef[a], &blk, &r2.coef[b]);
+            for &(ra, ref ca) in r1 {
+                for &(rb, ref cb) in r2 {
+                    d.h[ra][rb] -= quad(ca, &blk, cb);
                 }
             }
         }

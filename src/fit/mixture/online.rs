@@ -9,7 +9,7 @@ use super::stream::ChunkSource;
 use super::RESERVOIR_CAPACITY;
 use super::{
     bounds, check_call, control, multi_start, MixtureFit, MixtureOptions, MixtureWorkspace,
-    Scratch, Summary,
+    Scratch, Starts, Summary,
 };
 use crate::fit::{FitError, FitOptions};
 
@@ -134,7 +134,7 @@ pub fn fit_mixture_online<S: ChunkSource>(
     opts: &FitOptions,
     mo: &MixtureOptions,
     oo: &OnlineOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let mut burn = [0.0; RESERVOIR_CAPACITY];
     let mut batch = [0.0; MAX_BATCH];
     let mut sc = Scratch::new();
@@ -159,7 +159,7 @@ pub fn fit_mixture_online_in<S: ChunkSource>(
     mo: &MixtureOptions,
     oo: &OnlineOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let MixtureWorkspace {
         reservoir, stage, ..
     } = ws;
@@ -178,10 +178,10 @@ fn online<S: ChunkSource>(
     mo: &MixtureOptions,
     oo: &OnlineOptions,
     bufs: Buffers<'_>,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     if !(oo.kappa > 0.5 && oo.kappa <= 1.0) {
-        return Err(FitError::BadOptions("kappa"));
+        return Err(FitError::BadOption("kappa"));
     }
     let Buffers {
         burn: buf,
@@ -269,9 +269,14 @@ fn burn_in(
     let mut d: &[f64] = buf;
     let ctl = control(opts, mo, mo.em_iters, buf.len() as f64);
     let mut run = super::Run::failed(k);
-    multi_start(
-        &mut d, buf, k, &local, b, &ctl, mo.starts, None, sc, &mut run,
-    );
+    let st = Starts {
+        sorted: buf,
+        s: &local,
+        b,
+        ctl: &ctl,
+        starts: mo.starts,
+    };
+    multi_start(&mut d, &st, k, None, sc, &mut run);
     Ok(State {
         ll: run.ll,
         run,

@@ -2,6 +2,7 @@
 
 use super::MAX_COMPONENTS;
 use crate::special::{gamma_p, gamma_q};
+use crate::support::softmax_in_place;
 
 /// Number of unconstrained coordinates per component besides the weight (ln α, ln λ, c).
 pub(crate) const PER: usize = 3;
@@ -98,20 +99,10 @@ impl Params {
             p.lambda[i] = libm::exp(th[PER * i + 1]);
             p.c[i] = th[PER * i + 2];
         }
-        let mut m = 0.0_f64;
-        for j in 1..k {
-            m = m.max(th[PER * k + j - 1]);
-        }
-        let mut s = libm::exp(-m);
-        p.tau[0] = s;
-        for j in 1..k {
-            let e = libm::exp(th[PER * k + j - 1] - m);
-            p.tau[j] = e;
-            s += e;
-        }
-        for j in 0..k {
-            p.tau[j] /= s;
-        }
+        // Weights: softmax of (0, θ_w,1 … θ_w,k−1), the first logit pinned at 0.
+        p.tau[0] = 0.0;
+        p.tau[1..k].copy_from_slice(&th[PER * k..PER * k + k - 1]);
+        softmax_in_place(&mut p.tau[..k], 1.0 / k as f64);
         p
     }
 

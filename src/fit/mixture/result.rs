@@ -1,13 +1,11 @@
 //! The fitted mixture: components ordered by shift, weights, log-likelihood, information
 //! criteria and the convergence facts of the run.
 
-use core::marker::PhantomData;
-
 use super::engine::Run;
 use super::params::Bounds;
 use super::{FitError, MAX_COMPONENTS};
 use crate::dist::TruncatedShiftedGamma;
-use crate::Real;
+use crate::support::log_sum_exp;
 
 /// Why the optimiser of a [`MixtureFit`] stopped ([`MixtureFit::stop_reason`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +68,7 @@ impl core::fmt::Display for StopReason {
 ///
 /// Components are ordered by increasing shift in every result (no label switching).
 #[derive(Debug, Clone, Copy)]
-pub struct MixtureFit<T: Real = f64> {
+pub struct MixtureFit {
     k: usize,
     weights: [f64; MAX_COMPONENTS],
     comps: [TruncatedShiftedGamma; MAX_COMPONENTS],
@@ -84,10 +82,9 @@ pub struct MixtureFit<T: Real = f64> {
     stop: StopReason,
     at_shape_cap: bool,
     at_shape_floor: bool,
-    _t: PhantomData<T>,
 }
 
-impl MixtureFit<f64> {
+impl MixtureFit {
     pub(crate) fn from_run(
         run: &Run,
         b: &Bounds,
@@ -135,7 +132,6 @@ impl MixtureFit<f64> {
             },
             at_shape_cap: at_cap,
             at_shape_floor: at_floor,
-            _t: PhantomData,
         })
     }
 
@@ -158,7 +154,7 @@ impl MixtureFit<f64> {
     /// ```
     ///
     /// # Errors
-    /// [`FitError::BadOptions`] naming `"k"` (no component or more than [`MAX_COMPONENTS`]),
+    /// [`FitError::BadOption`] naming `"k"` (no component or more than [`MAX_COMPONENTS`]),
     /// `"weights"` (length differs from the components', a weight negative or not finite, or
     /// all zero) or `"components"` (components on different intervals).
     pub fn from_components(
@@ -169,23 +165,23 @@ impl MixtureFit<f64> {
     ) -> Result<Self, FitError> {
         let k = components.len();
         let Some(&first) = components.first() else {
-            return Err(FitError::BadOptions("k"));
+            return Err(FitError::BadOption("k"));
         };
         if k > MAX_COMPONENTS {
-            return Err(FitError::BadOptions("k"));
+            return Err(FitError::BadOption("k"));
         }
         if weights.len() != k || weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-            return Err(FitError::BadOptions("weights"));
+            return Err(FitError::BadOption("weights"));
         }
         let total: f64 = weights.iter().sum();
         if !(total.is_finite() && total > 0.0) {
-            return Err(FitError::BadOptions("weights"));
+            return Err(FitError::BadOption("weights"));
         }
         if components
             .iter()
             .any(|c| c.lo() != first.lo() || c.hi() != first.hi())
         {
-            return Err(FitError::BadOptions("components"));
+            return Err(FitError::BadOption("components"));
         }
         let mut comps = [first; MAX_COMPONENTS];
         let mut w = [0.0; MAX_COMPONENTS];
@@ -220,12 +216,11 @@ impl MixtureFit<f64> {
             stop: StopReason::NotRun,
             at_shape_cap: false,
             at_shape_floor: false,
-            _t: PhantomData,
         })
     }
 }
 
-impl<T: Real> MixtureFit<T> {
+impl MixtureFit {
     /// Number of components K.
     pub fn len(&self) -> usize {
         self.k
@@ -237,11 +232,11 @@ impl<T: Real> MixtureFit<T> {
     }
 
     /// Weight τ_i of component `i` (0 for `i ≥ len()`).
-    pub fn weight(&self, i: usize) -> T {
+    pub fn weight(&self, i: usize) -> f64 {
         if i < self.k {
-            T::from_f64(self.weights[i])
+            self.weights[i]
         } else {
-            T::zero()
+            0.0
         }
     }
 
@@ -307,8 +302,8 @@ impl<T: Real> MixtureFit<T> {
     }
 
     /// Log-likelihood of the data at the fit.
-    pub fn log_likelihood(&self) -> T {
-        T::from_f64(self.ll)
+    pub fn log_likelihood(&self) -> f64 {
+        self.ll
     }
 
     /// Number of observations fitted.
@@ -322,51 +317,42 @@ impl<T: Real> MixtureFit<T> {
     }
 
     /// Akaike information criterion 2p − 2 LL.
-    pub fn aic(&self) -> T {
-        T::from_f64(2.0 * self.num_params() as f64 - 2.0 * self.ll)
+    pub fn aic(&self) -> f64 {
+        2.0 * self.num_params() as f64 - 2.0 * self.ll
     }
 
     /// Bayesian information criterion p ln N − 2 LL.
-    pub fn bic(&self) -> T {
-        T::from_f64(self.num_params() as f64 * libm::log(self.n as f64) - 2.0 * self.ll)
+    pub fn bic(&self) -> f64 {
+        self.num_params() as f64 * libm::log(self.n as f64) - 2.0 * self.ll
     }
 
     /// Log mixture density ln p(x) (−∞ outside every component's support).
-    pub fn ln_pdf(&self, x: T) -> T {
-        let x = x.to_f64();
+    pub fn ln_pdf(&self, x: f64) -> f64 {
         let mut l = [f64::NEG_INFINITY; MAX_COMPONENTS];
-        T::from_f64(self.log_terms(x, &mut l))
+        self.log_terms(x, &mut l)
     }
 
     fn log_terms(&self, x: f64, l: &mut [f64; MAX_COMPONENTS]) -> f64 {
-        let mut m = f64::NEG_INFINITY;
         for (li, (c, w)) in l
             .iter_mut()
             .zip(self.components().iter().zip(self.weights()))
         {
             *li = libm::log(*w) + c.ln_pdf(x);
-            if *li > m {
-                m = *li;
-            }
         }
-        if m == f64::NEG_INFINITY || m.is_nan() {
-            return m;
-        }
-        let s: f64 = l[..self.k].iter().map(|&li| libm::exp(li - m)).sum();
-        m + libm::log(s)
+        log_sum_exp(&l[..self.k])
     }
 
     /// Mixture density p(x).
-    pub fn pdf(&self, x: T) -> T {
-        T::from_f64(libm::exp(self.ln_pdf(x).to_f64()))
+    pub fn pdf(&self, x: f64) -> f64 {
+        libm::exp(self.ln_pdf(x))
     }
 
     /// Posterior component probabilities at `x` written into `out[..min(len, out.len())]`
     /// (log-sum-exp, so no underflow to 0/0); returns ln p(x). Outside every support all
     /// responsibilities are 0 and −∞ is returned.
-    pub fn responsibilities(&self, x: T, out: &mut [f64]) -> T {
+    pub fn responsibilities(&self, x: f64, out: &mut [f64]) -> f64 {
         let mut l = [f64::NEG_INFINITY; MAX_COMPONENTS];
-        let lp = self.log_terms(x.to_f64(), &mut l);
+        let lp = self.log_terms(x, &mut l);
         for (o, &li) in out.iter_mut().zip(l[..self.k].iter()) {
             *o = if lp.is_finite() {
                 libm::exp(li - lp)
@@ -374,7 +360,7 @@ impl<T: Real> MixtureFit<T> {
                 0.0
             };
         }
-        T::from_f64(lp)
+        lp
     }
 
     /// Optimiser iterations in all (EM + Newton, every stage and start).
@@ -393,8 +379,8 @@ impl<T: Real> MixtureFit<T> {
     }
 
     /// Final projected-gradient norm of the log-likelihood in (ln α, ln λ, c, η).
-    pub fn gradient_norm(&self) -> T {
-        T::from_f64(self.grad_norm)
+    pub fn gradient_norm(&self) -> f64 {
+        self.grad_norm
     }
 
     /// True when the projected-gradient norm reached its tolerance (≤ grad_tol·N), or the
@@ -442,7 +428,7 @@ pub(crate) struct MixtureParts {
     pub at_shape_floor: bool,
 }
 
-impl MixtureFit<f64> {
+impl MixtureFit {
     /// The fit's fields as plain numbers.
     pub(crate) fn parts(&self) -> MixtureParts {
         let mut comps = [[0.0; 5]; MAX_COMPONENTS];
@@ -518,7 +504,6 @@ impl MixtureFit<f64> {
             stop: p.stop,
             at_shape_cap: p.at_shape_cap,
             at_shape_floor: p.at_shape_floor,
-            _t: PhantomData,
         })
     }
 }
@@ -552,7 +537,7 @@ impl StopReason {
 /// the gradient norm, the convergence flag, the [`StopReason`] and the shape cap / floor flags.
 /// Reading checks K, that the weights are a probability vector (finite, ≥ 0, summing to 1
 /// within 1e-9), that every component is valid on one common interval and sorted by shift.
-impl crate::wire::ByteForm for MixtureFit<f64> {
+impl crate::wire::ByteForm for MixtureFit {
     const KIND: u16 = 5;
 
     fn payload_len(&self) -> usize {
@@ -616,7 +601,7 @@ impl crate::wire::ByteForm for MixtureFit<f64> {
 /// Equal when the K used components and weights and every reported number are equal (`==` on
 /// floats, so a NaN log-likelihood is unequal to itself); the unused slots of the fixed
 /// capacity are not compared.
-impl<T: Real> PartialEq for MixtureFit<T> {
+impl PartialEq for MixtureFit {
     fn eq(&self, o: &Self) -> bool {
         let k = self.k.min(MAX_COMPONENTS);
         self.k == o.k

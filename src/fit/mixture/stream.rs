@@ -8,7 +8,7 @@ use super::params::{Bounds, Params};
 use super::{
     check_call, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary, SKETCH_BINS,
 };
-use super::{fit_after_scan, MixtureWorkspace};
+use super::{fit_after_scan, FitCall, MixtureWorkspace};
 #[cfg(feature = "std")]
 use super::{Reservoir, StageBuffers, RESERVOIR_CAPACITY};
 use crate::fit::{FitError, FitOptions};
@@ -162,7 +162,7 @@ pub fn fit_mixture_source<S: ChunkSource>(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     let mut ws = MixtureWorkspace::new();
     fit_mixture_source_in(src, k, opts, mo, &mut ws)
 }
@@ -179,7 +179,7 @@ pub fn fit_mixture_source_in<S: ChunkSource>(
     opts: &FitOptions,
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     // the reservoir size depends on N: a first pass counts
     let mut count = 0usize;
@@ -215,10 +215,11 @@ pub fn fit_mixture_source_in<S: ChunkSource>(
         res.sample_mut().sort_unstable_by(f64::total_cmp);
     }
     let mut full = SourcePass(src);
-    fit_after_scan(&mut full, mb, res.sample(), warm, k, &s, opts, mo, stage)
+    let call = FitCall { k, s: &s, opts, mo };
+    fit_after_scan(&mut full, mb, res.sample(), warm, &call, stage)
 }
 
-pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
+pub(crate) fn params_of(fit: &MixtureFit) -> (Params, Bounds) {
     let k = fit.len();
     let mut p = Params::zeroed(k);
     let (mut lo, mut hi) = (-1.0, 1.0);
@@ -258,7 +259,7 @@ pub(crate) fn params_of(fit: &MixtureFit<f64>) -> (Params, Bounds) {
 /// assert!((a.log_likelihood() - fit.log_likelihood()).abs() < 1e-9 * fit.log_likelihood().abs());
 /// # Ok::<(), simstat::fit::FitError>(())
 /// ```
-pub fn pass_statistics(fit: &MixtureFit<f64>, xs: &[f64]) -> SuffStats {
+pub fn pass_statistics(fit: &MixtureFit, xs: &[f64]) -> SuffStats {
     let (p, b) = params_of(fit);
     let mut d = xs;
     evaluate(&mut d, &p, &b, Order::Hess).1
@@ -279,7 +280,7 @@ pub fn pass_statistics(fit: &MixtureFit<f64>, xs: &[f64]) -> SuffStats {
 /// assert_eq!(st.log_likelihood(), pass_statistics(&fit, &data).log_likelihood());
 /// # Ok::<(), simstat::fit::FitError>(())
 /// ```
-pub fn pass_statistics_into(fit: &MixtureFit<f64>, xs: &[f64], out: &mut SuffStats) {
+pub fn pass_statistics_into(fit: &MixtureFit, xs: &[f64], out: &mut SuffStats) {
     let (p, b) = params_of(fit);
     let mut d = xs;
     let _ = evaluate_into(&mut d, &p, &b, Order::Hess, out);
@@ -334,7 +335,7 @@ pub fn fit_mixture_sharded(
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-) -> Result<MixtureFit<f64>, FitError> {
+) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     let n: usize = shards.iter().map(|s| s.len()).sum();
     let mut s = Summary::new();
@@ -363,10 +364,7 @@ pub fn fit_mixture_sharded(
         &mb,
         res.sample(),
         warm,
-        k,
-        &s,
-        opts,
-        mo,
+        &FitCall { k, s: &s, opts, mo },
         &mut bufs,
     )
 }

@@ -1,33 +1,10 @@
 //! Seeded, fixed-capacity reservoir sampler (Vitter's algorithm L: skips instead of one random
 //! number per item) for the warm start's subsample.
 
+use crate::support::SplitMix64;
+
 /// Capacity of the warm-start reservoir (the subsample is min(⌈N·fraction⌉, this)).
 pub const RESERVOIR_CAPACITY: usize = 8192;
-
-/// SplitMix64: a small, seeded, portable generator.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1), never 0 or 1.
-    pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
-    }
-    /// Uniform integer in 0..n (n ≥ 1), by multiply-shift.
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
-    }
-}
 
 /// A uniform random sample of fixed size m ≤ `CAP` from a stream of unknown length, without
 /// allocation. Seeded: the same seed and stream give the same sample.
@@ -90,15 +67,15 @@ impl<const CAP: usize> Reservoir<CAP> {
         self.seen = 0;
         self.w = 1.0;
         self.skip = 0;
-        self.rng = SplitMix64::new(seed);
+        self.rng = SplitMix64(seed);
     }
 
     fn next_skip(&mut self) {
         let m = self.m as f64;
-        self.w *= libm::exp(libm::log(self.rng.uniform()) / m);
+        self.w *= libm::exp(libm::log(self.rng.next_open01()) / m);
         let den = libm::log1p(-self.w);
         let s = if den < 0.0 {
-            libm::floor(libm::log(self.rng.uniform()) / den)
+            libm::floor(libm::log(self.rng.next_open01()) / den)
         } else {
             f64::MAX
         };
@@ -126,7 +103,7 @@ impl<const CAP: usize> Reservoir<CAP> {
             self.skip -= 1;
             return;
         }
-        let j = self.rng.below(self.m);
+        let j = self.rng.below_u32(self.m);
         if let Some(slot) = self.buf.get_mut(j) {
             *slot = x;
         }

@@ -15,6 +15,7 @@ use super::model::{check_data, log_softmax_scores, n_params, Expert, Sgmoe, LN_S
 use crate::select::criteria::{LevelFit, LevelLikelihood};
 use crate::select::merge::{harmonic_weight, write_json_number, Atom};
 use crate::select::SelectError;
+use crate::support::log_sum_exp;
 use core::fmt;
 use nalgebra::SVector;
 
@@ -55,17 +56,17 @@ impl<const D: usize> SgmoeAtom<D> {
     /// over `xs`. Returns the atoms in a K-array and their number.
     ///
     /// # Errors
-    /// [`SelectError::TooFewObservations`] (empty xs), [`SelectError::NonFinite`].
+    /// [`SelectError::TooFewSamples`] (empty xs), [`SelectError::NonFinite`] (with the row).
     pub fn from_model<const K: usize>(
         model: &Sgmoe<D, K>,
         xs: &[SVector<f64, D>],
         weighting: Weighting,
     ) -> Result<([Self; K], usize), SelectError> {
         if xs.is_empty() {
-            return Err(SelectError::TooFewObservations);
+            return Err(SelectError::TooFewSamples { n: 0, needed: 1 });
         }
-        if !xs.iter().all(|x| x.iter().all(|v| v.is_finite())) {
-            return Err(SelectError::NonFinite);
+        if let Some(index) = xs.iter().position(|x| !x.iter().all(|v| v.is_finite())) {
+            return Err(SelectError::NonFinite { index });
         }
         let mut m = *model;
         m.pin_last_gate();
@@ -202,7 +203,7 @@ impl<const D: usize> Atom for SgmoeAtom<D> {
     fn validate(&self) -> Result<(), SelectError> {
         self.expert.validate()?;
         if !self.mass.is_finite() {
-            return Err(SelectError::NonFinite);
+            return Err(SelectError::InvalidWeight);
         }
         if self.mass <= 0.0 {
             return Err(SelectError::InvalidWeight);
@@ -248,8 +249,8 @@ impl<'a, const D: usize> SgmoeLevelLikelihood<'a, D> {
     /// Wrap the data.
     ///
     /// # Errors
-    /// [`SelectError::DimensionMismatch`], [`SelectError::NonFinite`],
-    /// [`SelectError::TooFewObservations`].
+    /// [`SelectError::LengthMismatch`], [`SelectError::NonFinite`],
+    /// [`SelectError::TooFewSamples`].
     pub fn new(xs: &'a [SVector<f64, D>], ys: &'a [f64]) -> Result<Self, SelectError> {
         check_data(xs, ys)?;
         Ok(Self { xs, ys })
@@ -283,17 +284,14 @@ impl<const D: usize> LevelLikelihood<SgmoeAtom<D>> for SgmoeLevelLikelihood<'_, 
         let (mut ll, mut ent) = (0.0, 0.0);
         for (x, &y) in self.xs.iter().zip(self.ys) {
             log_softmax_scores(experts, x, &mut buf);
-            let mut mx = f64::NEG_INFINITY;
             for ((b, e), h) in buf.iter_mut().zip(experts).zip(half_log_var.iter()) {
                 let r = y - e.b - e.a.dot(x);
                 *b += -h - 0.5 * r * r / e.sigma2;
-                mx = mx.max(*b);
             }
-            if !mx.is_finite() {
+            let lse = log_sum_exp(&buf[..k]);
+            if !lse.is_finite() {
                 return Err(SelectError::NumericalFailure);
             }
-            let s: f64 = buf.iter().take(k).map(|v| libm::exp(v - mx)).sum();
-            let lse = mx + libm::log(s);
             ll += lse;
             for v in buf.iter().take(k) {
                 let lr = v - lse;

@@ -11,6 +11,9 @@ use super::model::{
     check_data, log_softmax_scores, n_params, solve_augmented, Expert, Sgmoe, LN_SQRT_2PI,
 };
 use crate::select::SelectError;
+use crate::support::log_sum_exp;
+/// The restarts' generator (defined once in the crate, also at [`crate::SplitMix64`]).
+pub use crate::support::SplitMix64;
 use nalgebra::{SMatrix, SVector};
 
 /// Options of [`fit_sgmoe`].
@@ -54,35 +57,6 @@ pub struct EmFit<const D: usize, const K: usize> {
     pub iterations: usize,
     /// Whether the winning start met the tolerance.
     pub converged: bool,
-}
-
-/// SplitMix64: a tiny deterministic generator for the starts.
-#[derive(Debug, Clone, Copy)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-    /// Uniform index in 0..n (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_f64() * n as f64) as usize).min(n.saturating_sub(1))
-    }
-    /// Standard normal (Box–Muller).
-    pub fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.next_f64();
-        let u2 = self.next_f64();
-        libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(core::f64::consts::TAU * u2)
-    }
 }
 
 /// Per-expert weighted sums of one E-pass.
@@ -143,7 +117,6 @@ fn responsibilities<const D: usize, const K: usize>(
     lg: &mut [f64; K],
 ) -> f64 {
     let k = log_softmax_scores(p.experts, x, lg);
-    let mut mx = f64::NEG_INFINITY;
     for ((((v, g), e), l), h) in r
         .iter_mut()
         .zip(lg.iter())
@@ -154,15 +127,13 @@ fn responsibilities<const D: usize, const K: usize>(
     {
         let res = y - e.b - e.a.dot(x);
         *v = g + l - h * res * res;
-        mx = mx.max(*v);
     }
-    if !mx.is_finite() {
+    let lse = log_sum_exp(&r[..k]);
+    if !lse.is_finite() {
         let u = 1.0 / k.max(1) as f64;
         r.iter_mut().take(k).for_each(|v| *v = u);
         return f64::NEG_INFINITY;
     }
-    let s: f64 = r.iter().take(k).map(|v| libm::exp(v - mx)).sum();
-    let lse = mx + libm::log(s);
     r.iter_mut().take(k).for_each(|v| *v = libm::exp(*v - lse));
     lse
 }
@@ -180,9 +151,9 @@ fn responsibilities<const D: usize, const K: usize>(
 /// ```
 ///
 /// # Errors
-/// [`SelectError::DimensionMismatch`], [`SelectError::NonFinite`],
+/// [`SelectError::LengthMismatch`], [`SelectError::NonFinite`],
 /// [`SelectError::TooFewAtoms`] / [`SelectError::TooManyAtoms`] (k = 0 or k > K),
-/// [`SelectError::TooFewObservations`] (N ≤ number of parameters),
+/// [`SelectError::TooFewSamples`] (N ≤ number of parameters),
 /// [`SelectError::NumericalFailure`] (no start produced a finite likelihood).
 pub fn fit_sgmoe<const D: usize, const K: usize>(
     xs: &[SVector<f64, D>],
@@ -199,7 +170,10 @@ pub fn fit_sgmoe<const D: usize, const K: usize>(
     }
     let n = xs.len();
     if n <= n_params(k, D) {
-        return Err(SelectError::TooFewObservations);
+        return Err(SelectError::TooFewSamples {
+            n: n as u64,
+            needed: n_params(k, D) as u64 + 1,
+        });
     }
     if !(opts.tol.is_finite() && opts.tol >= 0.0 && opts.min_variance.is_finite()) {
         return Err(SelectError::InvalidParameter);

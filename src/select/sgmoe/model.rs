@@ -1,5 +1,6 @@
 //! The SGMoE model p(y|x) = Σ_k softmax_k(w0_k + w1_kᵀx) N(y | b_k + A_kᵀx, σ²_k), fixed capacity.
 use crate::select::SelectError;
+use crate::support::log_sum_exp;
 use nalgebra::{SMatrix, SVector};
 
 /// ln √(2π).
@@ -47,7 +48,7 @@ impl<const D: usize> Expert<D> {
     /// Check finiteness and σ² > 0.
     ///
     /// # Errors
-    /// [`SelectError::NonFinite`] or [`SelectError::InvalidParameter`].
+    /// [`SelectError::InvalidParameter`] (a parameter NaN or infinite, variance ≤ 0).
     pub fn validate(&self) -> Result<(), SelectError> {
         let ok = self.w0.is_finite()
             && self.b.is_finite()
@@ -55,7 +56,7 @@ impl<const D: usize> Expert<D> {
             && self.w1.iter().all(|v| v.is_finite())
             && self.a.iter().all(|v| v.is_finite());
         if !ok {
-            return Err(SelectError::NonFinite);
+            return Err(SelectError::InvalidParameter);
         }
         if self.sigma2 <= 0.0 {
             return Err(SelectError::InvalidParameter);
@@ -144,7 +145,7 @@ impl<const D: usize, const K: usize> Sgmoe<D, K> {
     /// Conditional log-likelihood Σ_t log p(y_t | x_t).
     ///
     /// # Errors
-    /// [`SelectError::DimensionMismatch`] (lengths differ), [`SelectError::NonFinite`].
+    /// [`SelectError::LengthMismatch`] (lengths differ), [`SelectError::NonFinite`] (with the row).
     pub fn log_likelihood(&self, xs: &[SVector<f64, D>], ys: &[f64]) -> Result<f64, SelectError> {
         check_data(xs, ys)?;
         let mut buf = [0.0; K];
@@ -194,15 +195,12 @@ pub(crate) fn log_softmax_scores<const D: usize, const K: usize>(
     x: &SVector<f64, D>,
     out: &mut [f64; K],
 ) -> usize {
-    let mut mx = f64::NEG_INFINITY;
     let mut k = 0;
     for (o, e) in out.iter_mut().zip(experts) {
         *o = e.gate_score(x);
-        mx = mx.max(*o);
         k += 1;
     }
-    let s: f64 = out.iter().take(k).map(|v| libm::exp(v - mx)).sum();
-    let lse = mx + libm::log(s);
+    let lse = log_sum_exp(&out[..k]);
     for o in out.iter_mut().take(k) {
         *o -= lse;
     }
@@ -217,16 +215,15 @@ pub(crate) fn log_density_of<const D: usize, const K: usize>(
     buf: &mut [f64; K],
 ) -> f64 {
     let k = log_softmax_scores(experts, x, buf);
-    let mut mx = f64::NEG_INFINITY;
     for (b, e) in buf.iter_mut().zip(experts).take(k) {
         *b += e.log_expert(x, y);
-        mx = mx.max(*b);
     }
-    if !mx.is_finite() {
-        return f64::NEG_INFINITY;
+    let l = log_sum_exp(&buf[..k]);
+    if l.is_finite() {
+        l
+    } else {
+        f64::NEG_INFINITY
     }
-    let s: f64 = buf.iter().take(k).map(|v| libm::exp(v - mx)).sum();
-    mx + libm::log(s)
 }
 
 /// Check equal lengths and finite values.
@@ -235,17 +232,18 @@ pub(crate) fn check_data<const D: usize>(
     ys: &[f64],
 ) -> Result<(), SelectError> {
     if xs.len() != ys.len() {
-        return Err(SelectError::DimensionMismatch);
+        return Err(SelectError::LengthMismatch);
     }
     if xs.is_empty() {
-        return Err(SelectError::TooFewObservations);
+        return Err(SelectError::TooFewSamples { n: 0, needed: 1 });
     }
-    let finite =
-        xs.iter().all(|x| x.iter().all(|v| v.is_finite())) && ys.iter().all(|y| y.is_finite());
-    if finite {
-        Ok(())
-    } else {
-        Err(SelectError::NonFinite)
+    match xs
+        .iter()
+        .zip(ys)
+        .position(|(x, y)| !(y.is_finite() && x.iter().all(|v| v.is_finite())))
+    {
+        Some(index) => Err(SelectError::NonFinite { index }),
+        None => Ok(()),
     }
 }
 

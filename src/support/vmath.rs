@@ -1,4 +1,4 @@
-//! Branch-free `exp` and `ln` for f64 in plain safe Rust, for the E-step kernel.
+//! Branch-free `exp` and `ln` for f64 in plain safe Rust, for the mixture E-step's block kernel.
 //!
 //! Both are straight-line code (bit manipulation, polynomials, and selects for the special
 //! cases), so a loop applying them over a fixed-size block of points is vectorised by LLVM with
@@ -117,7 +117,7 @@ pub(crate) fn ln_normal(x: f64) -> f64 {
 mod tests {
     use super::{exp, ln_normal};
 
-    const TABLE: &str = include_str!("../../../tests/data/fastmath_exp_ln.txt");
+    const TABLE: &str = include_str!("../../tests/data/fastmath_exp_ln.txt");
 
     fn ulp(v: f64) -> f64 {
         let v = v.abs();

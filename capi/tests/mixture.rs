@@ -1,19 +1,18 @@
-//! The C ABI's mixture fit, mixture evaluation/calibration and DSC selection (feature `ffi`):
-//! every result equals the Rust API's bit for bit (the FFI layer only converts), and bad
-//! arguments come back as the documented status codes.
+//! The C face's mixture fit, mixture evaluation/calibration, DSC selection, background, byte
+//! forms, sketches and status texts: every result equals the core Rust API's bit for bit (the C
+//! face only converts), and bad arguments come back as the documented status codes.
 //!
 //! `reference_values_shared_with_the_c_test` pins the numbers that `tests/c/test_ffi.c` checks
 //! the C build against; when the fit changes on purpose, update both.
-#![cfg(feature = "ffi")]
 
 use simstat::calibrate::Calibrator;
-use simstat::ffi::*;
 use simstat::fit::mixture::{fit_mixture_with, MixtureFit, MixtureOptions};
 use simstat::fit::{fit_mixture, FitOptions};
 use simstat::select::{
     select_order, DscOptions, HeightScale, KappaOne, LeafRule, LevelRefit, Omega, Selection,
 };
 use simstat::special::gamma_p_inv;
+use simstat_capi::*;
 
 /// Two gamma clusters as exact quantile grids (the same construction as the C test):
 /// shift −0.28 + Gamma(13.3, 35.5) × 1400 and 0.1 + Gamma(30, 60) × 600.
@@ -43,7 +42,7 @@ fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits()
 }
 
-fn assert_matches_fit(c: &SimstatMixture, f: &MixtureFit<f64>) {
+fn assert_matches_fit(c: &SimstatMixture, f: &MixtureFit) {
     assert_eq!(c.k, f.len());
     for i in 0..SIMSTAT_MAX_COMPONENTS {
         let p = &c.components[i];
@@ -726,7 +725,7 @@ fn mixture_bytes_cross_the_c_abi_both_ways() {
         simstat_mixture_write(&c, out.as_mut_ptr(), out.len(), &mut written),
         SimstatStatus::Ok
     );
-    let back = MixtureFit::<f64>::read_from(&out[..written]).unwrap();
+    let back = MixtureFit::read_from(&out[..written]).unwrap();
     assert_eq!(back.weights(), fit.weights());
     assert_eq!(back.components(), fit.components());
     assert_eq!(
@@ -835,17 +834,142 @@ fn sketches_cross_the_c_abi_and_fit_like_the_rust_sketch() {
 
 #[test]
 fn every_status_code_has_its_text() {
-    // codes 0..=12 each point to their own static text, anything else to one "unknown" text,
+    // codes 0..=14 each point to their own static text, anything else to one "unknown" text,
     // never null (the C test reads the strings themselves: no `unsafe` here)
-    let unknown = simstat_status_str(13);
+    let unknown = simstat_status_str(15);
     assert!(!unknown.is_null());
     assert_eq!(simstat_status_str(-1), unknown);
     assert_eq!(simstat_status_str(i32::MAX), unknown);
     let mut seen = std::collections::HashSet::new();
-    for code in 0..=12 {
+    for code in 0..=14 {
         let p = simstat_status_str(code);
         assert!(!p.is_null() && p != unknown, "code {code}");
         assert!(seen.insert(p as usize), "code {code} shares its text");
     }
-    assert_eq!(SimstatStatus::BadEncoding as i32, 12);
+    assert_eq!(SimstatStatus::WrongScale as i32, 13);
+    assert_eq!(SimstatStatus::Internal as i32, 14);
+    assert_eq!(
+        SimstatStatus::WrongScale.text().to_str().unwrap(),
+        "the mixture is on another score scale than the function reads"
+    );
+}
+
+/// A Fisher-z background (from `simstat_fit_background`) given to a cosine-scale function, or
+/// a cosine-scale mixture given to a background function, is `WrongScale` (never numbers read
+/// on the wrong scale); a scale code that is no `SimstatScoreScale` is `BadParameter`.
+#[test]
+fn a_mixture_on_the_wrong_score_scale_is_refused() {
+    use SimstatStatus as S;
+    let data = two_clusters();
+    let mut bg = SimstatMixture::default();
+    let mut scratch = vec![0.0; data.len()];
+    let st = simstat_fit_background(
+        data.as_ptr(),
+        data.len(),
+        3,
+        core::ptr::null(),
+        scratch.as_mut_ptr(),
+        scratch.len(),
+        &mut bg,
+    );
+    assert_eq!(st, S::Ok);
+    assert_eq!(bg.scale, SimstatScoreScale::FisherZ as u32);
+    let cosine = ffi_fit(&data, 2, None);
+    assert_eq!(cosine.scale, SimstatScoreScale::Cosine as u32);
+
+    let x = [0.1, 0.5, 0.9];
+    let mut out = [0.0; 6];
+    let op = out.as_mut_ptr();
+    let mut sc = [0.0; 3];
+    let mut cut = SimstatFdrCutoff::default();
+    let mut len = 0usize;
+    let mut bytes = [0u8; 512];
+    let mut sel = SimstatSelection::default();
+    let cosine_functions = |m: &SimstatMixture, out: *mut f64, sc: *mut f64| -> [S; 9] {
+        let (mut cut, mut len, mut written) = (SimstatFdrCutoff::default(), 0usize, 0usize);
+        let mut bytes = [0u8; 512];
+        let mut sel = SimstatSelection::default();
+        [
+            simstat_mixture_ln_pdf(m, x.as_ptr(), 3, out),
+            simstat_mixture_responsibilities(m, x.as_ptr(), 3, out, 6),
+            simstat_mixture_p_values(m, x.as_ptr(), 3, out),
+            simstat_mixture_posterior_relevant(m, x.as_ptr(), 3, out),
+            simstat_mixture_fdr_cutoff(m, x.as_ptr(), 3, 0.05, sc, 3, &mut cut),
+            simstat_mixture_byte_len(m, &mut len),
+            simstat_mixture_write(m, bytes.as_mut_ptr(), bytes.len(), &mut written),
+            simstat_select_dsc(m, data.as_ptr(), data.len(), core::ptr::null(), &mut sel),
+            S::Ok,
+        ]
+    };
+    let background_functions = |m: &SimstatMixture, out: *mut f64, sc: *mut f64| -> [S; 2] {
+        let mut cut = SimstatFdrCutoff::default();
+        [
+            simstat_background_p_values(m, x.as_ptr(), 3, out),
+            simstat_background_fdr_cutoff(m, x.as_ptr(), 3, 0.05, sc, 3, &mut cut),
+        ]
+    };
+    let sp = sc.as_mut_ptr();
+    assert_eq!(cosine_functions(&cosine, op, sp), [S::Ok; 9]);
+    assert_eq!(background_functions(&bg, op, sp), [S::Ok; 2]);
+    let mut wrong = [S::WrongScale; 9];
+    wrong[8] = S::Ok;
+    assert_eq!(cosine_functions(&bg, op, sp), wrong);
+    assert_eq!(background_functions(&cosine, op, sp), [S::WrongScale; 2]);
+    // nothing was written by the refused calls
+    let before = out;
+    assert_eq!(
+        simstat_mixture_p_values(&bg, x.as_ptr(), 3, op),
+        S::WrongScale
+    );
+    assert_eq!(out, before);
+    // the tag is read before the contents: a valid mixture with an unknown scale code
+    for code in [2, 7, u32::MAX] {
+        let bad = SimstatMixture {
+            scale: code,
+            ..cosine
+        };
+        assert_eq!(
+            simstat_mixture_p_values(&bad, x.as_ptr(), 3, op),
+            S::BadParameter
+        );
+        let bad = SimstatMixture { scale: code, ..bg };
+        assert_eq!(
+            simstat_background_p_values(&bad, x.as_ptr(), 3, op),
+            S::BadParameter
+        );
+    }
+    // the selected level of a cosine mixture and a mixture read from bytes are cosine-scale
+    assert_eq!(
+        simstat_select_dsc(
+            &cosine,
+            data.as_ptr(),
+            data.len(),
+            core::ptr::null(),
+            &mut sel
+        ),
+        S::Ok
+    );
+    assert_eq!(sel.selected.scale, SimstatScoreScale::Cosine as u32);
+    assert_eq!(simstat_mixture_byte_len(&cosine, &mut len), S::Ok);
+    let mut written = 0usize;
+    assert_eq!(
+        simstat_mixture_write(&cosine, bytes.as_mut_ptr(), len, &mut written),
+        S::Ok
+    );
+    let mut back = bg;
+    assert_eq!(
+        simstat_mixture_read(bytes.as_ptr(), written, &mut back),
+        S::Ok
+    );
+    assert_eq!(back.scale, SimstatScoreScale::Cosine as u32);
+    // relabelling the background as cosine-scale is the caller's explicit act: then the
+    // cosine functions accept it (and read its z-scale components as cosines)
+    let relabelled = SimstatMixture {
+        scale: SimstatScoreScale::Cosine as u32,
+        ..bg
+    };
+    assert_eq!(
+        simstat_mixture_fdr_cutoff(&relabelled, x.as_ptr(), 3, 0.05, sp, 3, &mut cut),
+        S::Ok
+    );
 }
