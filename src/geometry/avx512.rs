@@ -222,22 +222,27 @@ fn dot3_bf16_widen(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
             sb[0] = _mm512_fmadd_ps(y, y, sb[0]);
             i += 16;
         }
-        let (mut t, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
-        while i < n {
-            let (p, q) = ((*pa.add(i)).to_f32(), (*pb.add(i)).to_f32());
-            t += p * q;
-            ta += p * p;
-            tb += q * q;
-            i += 1;
-        }
-        let r4 =
-            |v: [__m512; 4]| _mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3]));
-        [
-            _mm512_reduce_add_ps(r4(s)) + t,
-            _mm512_reduce_add_ps(r4(sa)) + ta,
-            _mm512_reduce_add_ps(r4(sb)) + tb,
-        ]
+        finish3([s, sa, sb], a, b, i)
     }
+}
+
+/// The end of a three-sum bf16 kernel: the scalar tail (elements `from..` of both slices, in
+/// order) added to the four-way reduction of the vector accumulators `[a·b, a·a, b·b]`.
+#[target_feature(enable = "avx512f")]
+fn finish3(acc: [[__m512; 4]; 3], a: &[Bf16], b: &[Bf16], from: usize) -> [f32; 3] {
+    let mut t = [0.0f32; 3];
+    for (x, y) in a.iter().zip(b).skip(from) {
+        let (p, q) = (x.to_f32(), y.to_f32());
+        t[0] += p * q;
+        t[1] += p * p;
+        t[2] += q * q;
+    }
+    let r4 = |v: [__m512; 4]| _mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3]));
+    [
+        _mm512_reduce_add_ps(r4(acc[0])) + t[0],
+        _mm512_reduce_add_ps(r4(acc[1])) + t[1],
+        _mm512_reduce_add_ps(r4(acc[2])) + t[2],
+    ]
 }
 
 /// bf16 dot through `vdpbf16ps` (32 bf16 products per instruction, f32 accumulation).
@@ -271,21 +276,7 @@ fn dot3_bf16_dp(a: &[Bf16], b: &[Bf16]) -> [f32; 3] {
             sb[0] = _mm512_dpbf16_ps(sb[0], y, y);
             i += 32;
         }
-        let (mut t, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
-        while i < n {
-            let (p, q) = ((*pa.add(i)).to_f32(), (*pb.add(i)).to_f32());
-            t += p * q;
-            ta += p * p;
-            tb += q * q;
-            i += 1;
-        }
-        let r4 =
-            |v: [__m512; 4]| _mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3]));
-        [
-            _mm512_reduce_add_ps(r4(s)) + t,
-            _mm512_reduce_add_ps(r4(sa)) + ta,
-            _mm512_reduce_add_ps(r4(sb)) + tb,
-        ]
+        finish3([s, sa, sb], a, b, i)
     }
 }
 
