@@ -12,6 +12,7 @@ mod fdr;
 mod ks;
 mod model;
 mod relevance;
+mod sketched;
 
 pub use background::{
     fit_background, fit_background_in, fit_background_on, fit_background_with, Background,
@@ -26,3 +27,4 @@ pub use fdr::{bh_cutoff, FdrCutoff};
 pub use ks::{kolmogorov_sf, ks_uniform, ks_uniform_held_out, KsTest};
 pub use model::{Calibrator, ScoreCutoff, ScoreScale, FISHER_Z_MAX, MAX_CALIBRATION_COMPONENTS};
 pub use relevance::{RelevanceModel, MAX_RELEVANCE_REGION};
+pub use sketched::{cut_sketch, fit_background_sketch, ScoreSketch};

@@ -354,10 +354,20 @@ pub(crate) fn fit_background_mapped_into(
 /// Number of Benjamini–Hochberg discoveries at level `q` among `ascending` (mapped scores)
 /// under `cal`; the scan stops at the first p-value above q (no later rank can qualify).
 pub(crate) fn bh_discoveries(ascending: &[f64], cal: &Calibrator, q: f64) -> usize {
-    let n = ascending.len();
+    bh_discoveries_desc(ascending.iter().rev().copied(), ascending.len(), cal, q)
+}
+
+/// [`bh_discoveries`] over the largest of `n` mapped scores, given in decreasing order (the
+/// scan reads no further than they go: the count is exact when it stops before their end).
+pub(crate) fn bh_discoveries_desc(
+    descending: impl Iterator<Item = f64>,
+    n: usize,
+    cal: &Calibrator,
+    q: f64,
+) -> usize {
     let nf = n as f64;
     let mut found = 0;
-    for (i, &v) in ascending.iter().rev().enumerate() {
+    for (i, v) in descending.enumerate() {
         let p = cal.background_sf_mapped(v);
         if p > q {
             break;
@@ -418,17 +428,30 @@ fn fit_body(
         hi: z_hi,
         ..*opts
     };
-    let mut bic = [f64::NAN; MAX_BACKGROUND_ORDER];
-    let mut best: Option<MixtureFit> = None;
-    let mut first_err = None;
-    for k in 1..=max_k {
+    let (fit, bic) = choose_order(max_k, min_weight, |k| {
         let mo = MixtureOptions::default();
-        let fitted = if body.len() > binned_above {
+        if body.len() > binned_above {
             fit_mixture_binned_in(body, k, &fo, &mo, ws)
         } else {
             fit_mixture_in(body, k, &fo, &mo, ws)
-        };
-        match fitted {
+        }
+    })?;
+    Ok((fit, bic, body_hi))
+}
+
+/// The background's order: `fit_k(k)` for k = 1..=`max_k` (stopping at the first failure past
+/// k = 1), the smallest finite BIC among the orders without a component lighter than
+/// `min_weight`; also the BIC of every order (NaN where not fitted).
+pub(crate) fn choose_order(
+    max_k: usize,
+    min_weight: f64,
+    mut fit_k: impl FnMut(usize) -> Result<MixtureFit, FitError>,
+) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER]), FitError> {
+    let mut bic = [f64::NAN; MAX_BACKGROUND_ORDER];
+    let mut best: Option<MixtureFit> = None;
+    let mut first_err = None;
+    for k in 1..=max_k.min(MAX_BACKGROUND_ORDER) {
+        match fit_k(k) {
             Ok(fit) => {
                 let b = fit.bic();
                 bic[k - 1] = b;
@@ -456,7 +479,7 @@ fn fit_body(
         }
     }
     match best {
-        Some(fit) => Ok((fit, bic, body_hi)),
+        Some(fit) => Ok((fit, bic)),
         None => {
             Err(first_err.unwrap_or(FitError::BadOption("no order gave a finite log-likelihood")))
         }

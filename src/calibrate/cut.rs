@@ -119,12 +119,12 @@ impl CutOptions {
 /// The decision for one query: how many of its top-ranked rows to return.
 #[derive(Clone, Debug)]
 pub struct Cut {
-    keep: usize,
-    threshold: f64,
-    n: usize,
-    rule: CutRule,
-    background: Option<Background>,
-    relevance: Option<RelevanceModel>,
+    pub(super) keep: usize,
+    pub(super) threshold: f64,
+    pub(super) n: usize,
+    pub(super) rule: CutRule,
+    pub(super) background: Option<Background>,
+    pub(super) relevance: Option<RelevanceModel>,
 }
 
 impl Cut {
@@ -355,7 +355,7 @@ fn cut_against<S: ScoreSlice + ?Sized>(
 }
 
 /// A slice of scores of either precision, read as f64.
-trait ScoreSlice {
+pub(super) trait ScoreSlice {
     fn count(&self) -> usize;
     fn at(&self, i: usize) -> f64;
 }
@@ -550,7 +550,7 @@ fn second_largest(upper: &[f64], median: f64) -> f64 {
     b
 }
 
-fn relative_excess_finish<S: ScoreSlice + ?Sized>(
+pub(super) fn relative_excess_finish<S: ScoreSlice + ?Sized>(
     scores: &S,
     ratio: f64,
     median: f64,
@@ -615,19 +615,27 @@ fn relative_excess_sketch<S: ScoreSlice + ?Sized>(
             b = s;
         }
     }
-    let median = histogram_quantile(counts, (lo, hi), (min, max), scores.count(), 0.5);
+    let median = histogram_quantile(
+        counts.iter().copied(),
+        (lo, hi),
+        (min, max),
+        scores.count(),
+        0.5,
+    );
     relative_excess_finish(scores, ratio, median, b.max(median), out);
     Ok(())
 }
 
 /// Bins of the histogram the default rule reads the median of a large input from (held in the
 /// caller's scratch buffer).
-const MEDIAN_BINS: usize = 4096;
+pub(super) const MEDIAN_BINS: usize = 4096;
 
 /// The `p` quantile of `n` values binned into `counts` (equal bins of [lo, hi]), linearly
 /// interpolated inside its bin and clamped to the observed [min, max].
-fn histogram_quantile(
-    counts: &[f64],
+/// The `p`-quantile of `n` values from their counts in `MEDIAN_BINS` equal bins on [lo, hi],
+/// linearly interpolated inside its bin and clamped into [min, max].
+pub(super) fn histogram_quantile(
+    counts: impl ExactSizeIterator<Item = f64>,
     (lo, hi): (f64, f64),
     (min, max): (f64, f64),
     n: usize,
@@ -636,7 +644,7 @@ fn histogram_quantile(
     let width = (hi - lo) / counts.len() as f64;
     let target = p * n as f64;
     let mut below = 0.0;
-    for (j, &c) in counts.iter().enumerate() {
+    for (j, c) in counts.enumerate() {
         if c > 0.0 && below + c >= target {
             let frac = ((target - below) / c).clamp(0.0, 1.0);
             let v = lo + (j as f64 + frac) * width;
@@ -648,7 +656,7 @@ fn histogram_quantile(
 }
 
 /// `keep` extended over the scores tied with the last kept one.
-fn extend_ties(sorted: &[f64], keep: usize) -> usize {
+pub(super) fn extend_ties(sorted: &[f64], keep: usize) -> usize {
     if keep == 0 {
         return 0;
     }

@@ -34,9 +34,17 @@ impl RelevanceModel {
     /// calibrator's scale, in decreasing order) under the background `bg`.
     pub(crate) fn fit(sorted: &[f64], bg: &Calibrator) -> Self {
         let n = sorted.len();
-        let nf = n as f64;
         let m = n.min(MAX_RELEVANCE_REGION);
-        let top = &sorted[..m];
+        Self::fit_top(&sorted[..m], n, sorted[n / 2], bg)
+    }
+
+    /// [`RelevanceModel::fit`] from what it reads of the sorted scores: the top
+    /// `min(n, MAX_RELEVANCE_REGION)` of them (decreasing, mapped), their number `n` and their
+    /// median (mapped; the value at rank n/2 from the top).
+    pub(crate) fn fit_top(top: &[f64], n: usize, median: f64, bg: &Calibrator) -> Self {
+        let nf = n as f64;
+        let m = top.len().min(MAX_RELEVANCE_REGION);
+        let top = &top[..m];
         // Background density and tail at the region's scores.
         let mut f0 = [0.0; MAX_RELEVANCE_REGION];
         let mut excess_max = 0.0_f64;
@@ -50,10 +58,8 @@ impl RelevanceModel {
                 at_max = i + 1;
             }
         }
-        // Background median on the mapped scale: the median of all scores (bisection-free:
-        // the scores are sorted).
-        let median = sorted[n / 2];
-        let floor = (0.05 * (sorted[0] - median)).max(1e-6);
+        // Background median on the mapped scale: the median of all scores.
+        let floor = (0.05 * (top[0] - median)).max(1e-6);
         // Start: the excess rows.
         let k0 = at_max.clamp(2, m);
         let mut r_hat = excess_max.max(1.0);
@@ -165,5 +171,45 @@ fn posterior(z: f64, f0: f64, r_hat: f64, mu: f64, sd: f64, n: f64) -> f64 {
         1.0
     } else {
         0.0
+    }
+}
+
+/// Byte form (kind 9): the expected number of relevant rows, the relevant component's mean and
+/// standard deviation (on the background's scale), the number of scores and the EM
+/// iterations. Read back it is checked: finite, r̂ in [0, n], sd > 0.
+impl crate::wire::ByteForm for RelevanceModel {
+    const KIND: u16 = 9;
+
+    fn payload_len(&self) -> usize {
+        40
+    }
+
+    fn write_payload(&self, w: &mut crate::wire::Writer<'_>) {
+        w.f64(self.expected_relevant);
+        w.f64(self.mean);
+        w.f64(self.sd);
+        w.u64(self.n as u64);
+        w.u64(self.iterations as u64);
+    }
+
+    fn read_payload(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        let m = RelevanceModel {
+            expected_relevant: r.number("expected_relevant")?,
+            mean: r.number("mean")?,
+            sd: r.number("sd")?,
+            n: r.count("n")?,
+            iterations: r.count("iterations")?,
+        };
+        if !(m.expected_relevant >= 0.0 && m.expected_relevant <= m.n as f64) {
+            return Err(WireError::Invalid("expected_relevant"));
+        }
+        if !m.mean.is_finite() {
+            return Err(WireError::Invalid("mean"));
+        }
+        if !(m.sd > 0.0 && m.sd.is_finite()) {
+            return Err(WireError::Invalid("sd"));
+        }
+        Ok(m)
     }
 }

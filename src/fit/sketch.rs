@@ -279,6 +279,21 @@ impl<const B: usize> Sketch<B> {
         m
     }
 
+    /// Bin index of `x` (inside [lo, hi]) and its offset inside the bin in units of 2⁻²⁰ of a
+    /// bin: what [`Sketch::push`] adds for it, so a bin's count and offset sum can be taken
+    /// back exactly.
+    pub(crate) fn bin_of(&self, x: f64) -> (usize, u64) {
+        self.locate(x)
+    }
+
+    /// The value a bin of `count` values with offset sum `offsets` stands for (the mean of its
+    /// values, as [`Sketch::bin_means`] places it, before clamping).
+    pub(crate) fn bin_value(&self, k: usize, count: u64, offsets: u64) -> f64 {
+        let w = (self.hi - self.lo) / B as f64;
+        let within = (offsets as f64 + 0.5 * count as f64) / (count as f64 * OFF_SCALE);
+        self.lo + (k as f64 + within) * w
+    }
+
     /// Number of non-empty bins.
     pub fn occupied_bins(&self) -> usize {
         self.occupied().count()

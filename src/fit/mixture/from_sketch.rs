@@ -172,6 +172,43 @@ pub(crate) fn fit_mixture_binned_in(
     two_stage(&mut full, stage1, None, sorted, &call, engine)
 }
 
+/// The buffers a caller outside this module fills with weighted points (values increasing,
+/// weights > 0) before [`fit_points_in`]: the workspace's fine points (capacity 8192).
+pub(crate) fn points_buffer(ws: &mut MixtureWorkspace) -> (&mut [f64], &mut [f64]) {
+    let fine = &mut ws.stage.fine;
+    (&mut fine.xs[..], &mut fine.ws[..])
+}
+
+/// The K-component fit of the first `m` weighted points of [`points_buffer`] (n values in all,
+/// on [min, max]): the fit [`fit_mixture_from_sketch_in`] runs on a sketch's bin means.
+///
+/// # Errors
+/// As [`fit_mixture_from_sketch_in`]: bad options or K, fewer than 4K − 1 values or points,
+/// all values equal.
+pub(crate) fn fit_points_in(
+    ws: &mut MixtureWorkspace,
+    m: usize,
+    (n, min, max): (u64, f64, f64),
+    k: usize,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+) -> Result<MixtureFit, FitError> {
+    check_call(k, opts, mo)?;
+    let needed = (4 * k - 1).max(3) as u64;
+    if n < needed || (m as u64) < needed {
+        return Err(FitError::TooFewSamples {
+            n: n.min(m as u64),
+            needed,
+        });
+    }
+    if !(max > min) {
+        return Err(FitError::AllEqual);
+    }
+    let stage = &mut ws.stage;
+    stage.fine.len = m.min(stage.fine.xs.len());
+    fit_fine_points(stage, n, min, max, k, opts, mo)
+}
+
 /// The two-stage fit of the weighted points in `stage.fine` (n values in all, on [min, max]).
 fn fit_fine_points(
     stage: &mut StageBuffers,

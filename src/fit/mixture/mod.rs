@@ -54,7 +54,7 @@ mod warm;
 mod workspace;
 
 pub use estep::SuffStats;
-pub(crate) use from_sketch::fit_mixture_binned_in;
+pub(crate) use from_sketch::{fit_mixture_binned_in, fit_points_in, points_buffer};
 pub use from_sketch::{fit_mixture_from_sketch, fit_mixture_from_sketch_in};
 pub use inference::{standard_errors, standard_errors_in, StandardErrors};
 pub use online::{fit_mixture_online, fit_mixture_online_in, OnlineOptions};
