@@ -111,6 +111,22 @@ fn byte_form_round_trips_and_refuses_corruption() {
     }
     // a state of another capacity is refused
     assert!(ScoreSketch::<4096, 64>::read_from(&b).is_err());
+    // forged with a valid checksum: a kept score that is not in the sketch
+    let three = state_of(&[0.1, 0.2, 0.3]);
+    let mut f = bytes(&*three);
+    let at = f.len() - 16; // the second of the three kept scores (0.2)
+    f[at..at + 8].copy_from_slice(&0.25f64.to_le_bytes());
+    let crc = simstat::wire::crc32(&f[16..]);
+    f[12..16].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        State::read_from(&f),
+        Err(simstat::wire::WireError::Invalid("top"))
+    ));
+    // the same bytes with the true value read back
+    f[at..at + 8].copy_from_slice(&0.2f64.to_le_bytes());
+    let crc = simstat::wire::crc32(&f[16..]);
+    f[12..16].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(State::read_from(&f).expect("read"), *three);
 }
 
 /// Past `sketch_above` scores `cut` reads the median from the same 4096-bin histogram: the

@@ -215,6 +215,19 @@ impl<const B: usize, const M: usize> ByteForm for ScoreSketch<B, M> {
         if kept > 0 && top[0] != sketch.max() {
             return Err(WireError::Invalid("top"));
         }
+        // every kept score is in the sketch: no bin holds more kept scores than its count
+        let mut run: Option<(usize, u64)> = None;
+        for &t in &top[..kept] {
+            let (k, _) = sketch.bin_of(t);
+            let seen = match run {
+                Some((bin, c)) if bin == k => c + 1,
+                _ => 1,
+            };
+            if sketch.counts().get(k).is_none_or(|&c| c < seen) {
+                return Err(WireError::Invalid("top"));
+            }
+            run = Some((k, seen));
+        }
         Ok(Self { sketch, top, kept })
     }
 }
@@ -409,7 +422,9 @@ fn body_points<const B: usize, const M: usize>(
             if kb != k {
                 break;
             }
-            c -= 1;
+            // (a kept score is in its bin: `new`, `push`, `merge` and the byte form's reader
+            // keep it so; the saturation only keeps a forged state from panicking)
+            c = c.saturating_sub(1);
             off = off.wrapping_sub(q);
             p -= 1;
         }
