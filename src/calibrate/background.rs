@@ -299,22 +299,59 @@ pub(crate) fn fit_background_mapped_into(
     mapped.sort_unstable_by(f64::total_cmp);
     let mapped: &[f64] = mapped;
     let low = low_outliers(mapped);
-    let mut excluded = excluded_rows(n, o.top_excluded, o.min_excluded);
+    let first = Round {
+        excluded: excluded_rows(n, o.top_excluded, o.min_excluded),
+        low,
+        max_k,
+    };
+    run_rounds(
+        o,
+        first,
+        |excluded| {
+            fit_body(
+                mapped.get(low..).unwrap_or(&[]),
+                excluded,
+                max_k,
+                z_lo,
+                z_hi,
+                opts,
+                (o.min_weight, o.binned_above),
+                ws,
+            )
+        },
+        |cal| bh_discoveries(mapped, cal, o.discovery_level),
+        slot,
+    )
+}
+
+/// Where the rounds of a background fit start: the rows left out of the first fit, the far
+/// low outliers left out of every fit, the largest order tried.
+pub(crate) struct Round {
+    pub excluded: usize,
+    pub low: usize,
+    pub max_k: usize,
+}
+
+/// The rounds of a background fit, written into `slot`: `fit_round(excluded)` fits the body
+/// without the top `excluded` rows (the chosen fit, the BIC per order, the body's largest
+/// value on the fit's scale); `discoveries(calibrator)` counts the BH discoveries at
+/// `o.discovery_level` under a round's fit; the rows left out next are those, never more than
+/// now, never fewer than the floor, until they settle or `o.max_rounds` fits were made.
+pub(crate) fn run_rounds(
+    o: &BackgroundOptions,
+    first: Round,
+    mut fit_round: impl FnMut(usize) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER], f64), FitError>,
+    discoveries: impl Fn(&Calibrator) -> usize,
+    slot: &mut Option<Background>,
+) -> Result<(), FitError> {
+    let scale = o.scale;
+    let mut excluded = first.excluded;
     // The rounds never give back the top `min_excluded` rows.
     let floor = o.min_excluded.min(excluded);
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let (fit, bic, body_hi) = fit_body(
-            mapped.get(low..).unwrap_or(&[]),
-            excluded,
-            max_k,
-            z_lo,
-            z_hi,
-            opts,
-            (o.min_weight, o.binned_above),
-            ws,
-        )?;
+        let (fit, bic, body_hi) = fit_round(excluded)?;
         let calibrator = Calibrator::from_background(fit.weights(), fit.components())
             .map_err(|_| FitError::Distribution(ParamError::InvalidWeights))?
             .with_scale(scale);
@@ -322,9 +359,7 @@ pub(crate) fn fit_background_mapped_into(
         // under this fit, never more than now (so the hits, which stay discoveries while they
         // are out of the fit, cannot come back into it).
         let next = if o.discovery_level > 0.0 && rounds < o.max_rounds {
-            bh_discoveries(mapped, &calibrator, o.discovery_level)
-                .max(floor)
-                .min(excluded)
+            discoveries(&calibrator).max(floor).min(excluded)
         } else {
             excluded
         };
@@ -339,10 +374,10 @@ pub(crate) fn fit_background_mapped_into(
                 fit,
                 scale,
                 bic,
-                tried: max_k,
+                tried: first.max_k,
                 body_limit,
                 excluded,
-                low_outliers: low,
+                low_outliers: first.low,
                 rounds,
             });
             return Ok(());

@@ -8,17 +8,16 @@
 //! partitioning.
 
 use super::background::{
-    bh_discoveries_desc, choose_order, excluded_rows, Background, BackgroundOptions, LOW_FENCE_IQR,
-    MAX_BACKGROUND_ORDER,
+    bh_discoveries_desc, choose_order, excluded_rows, run_rounds, Background, BackgroundOptions,
+    Round, LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
 };
 use super::cut::{
     extend_ties, histogram_quantile, relative_excess_finish, Cut, CutOptions, CutRule,
 };
 use super::error::check_score;
-use super::model::{Calibrator, ScoreScale};
+use super::model::ScoreScale;
 use super::relevance::{RelevanceModel, MAX_RELEVANCE_REGION};
 use super::{CalibrateError, MIN_CUT_SCORES};
-use crate::dist::ParamError;
 use crate::fit::mixture::{fit_points_in, points_buffer};
 use crate::fit::{FitError, FitOptions, MixtureOptions, MixtureWorkspace, Sketch};
 use crate::wire::{ByteForm, Reader, WireError, Writer};
@@ -294,60 +293,37 @@ pub fn fit_background_sketch<const B: usize, const M: usize>(
         ..o.fit
     };
     let (low_bins, low) = low_outlier_bins(sketch, n64, scale);
-    let mut excluded = excluded_rows(n, o.top_excluded, o.min_excluded).min(top.len() - 1);
-    let floor = o.min_excluded.min(excluded);
-    let mut rounds = 0;
-    loop {
-        rounds += 1;
-        // The body: every bin from `low_bins` on, less the top `excluded` rows.
-        let body_hi = scale.map(top[excluded]);
-        let (m, n_body, body_lo) = body_points(state, scale, (low_bins, excluded), ws)?;
-        let z_min = if low == 0 {
-            scale.map(sketch.min())
-        } else {
-            body_lo
-        };
-        let (fit, bic) = choose_order(max_k, o.min_weight, |k| {
-            fit_points_in(
-                ws,
-                m,
-                (n_body, z_min, body_hi),
-                k,
-                &fo,
-                &MixtureOptions::default(),
-            )
-        })?;
-        let calibrator = Calibrator::from_background(fit.weights(), fit.components())
-            .map_err(|_| FitError::Distribution(ParamError::InvalidWeights))?
-            .with_scale(scale);
-        let next = if o.discovery_level > 0.0 && rounds < o.max_rounds {
-            let desc = top.iter().map(|&t| scale.map(t));
-            bh_discoveries_desc(desc, n, &calibrator, o.discovery_level)
-                .max(floor)
-                .min(excluded)
-        } else {
-            excluded
-        };
-        if next == excluded {
-            let body_limit = if excluded == 0 {
-                f64::INFINITY
+    let first = Round {
+        excluded: excluded_rows(n, o.top_excluded, o.min_excluded).min(top.len() - 1),
+        low: usize::try_from(low).unwrap_or(usize::MAX),
+        max_k,
+    };
+    let mut slot = None;
+    run_rounds(
+        o,
+        first,
+        |excluded| {
+            // The body: every bin from `low_bins` on, less the top `excluded` rows.
+            let body_hi = scale.map(top[excluded]);
+            let (m, n_body, body_lo) = body_points(state, scale, (low_bins, excluded), ws)?;
+            let z_min = if low == 0 {
+                scale.map(sketch.min())
             } else {
-                scale.unmap(body_hi)
+                body_lo
             };
-            return Ok(Background {
-                calibrator,
-                fit,
-                scale,
-                bic,
-                tried: max_k,
-                body_limit,
-                excluded,
-                low_outliers: usize::try_from(low).unwrap_or(usize::MAX),
-                rounds,
-            });
-        }
-        excluded = next;
-    }
+            let (fit, bic) = choose_order(max_k, o.min_weight, |k| {
+                let mo = MixtureOptions::default();
+                fit_points_in(ws, m, (n_body, z_min, body_hi), k, &fo, &mo)
+            })?;
+            Ok((fit, bic, body_hi))
+        },
+        |cal| {
+            let desc = top.iter().map(|&t| scale.map(t));
+            bh_discoveries_desc(desc, n, cal, o.discovery_level)
+        },
+        &mut slot,
+    )?;
+    slot.ok_or(FitError::BadOption("no background was fitted"))
 }
 
 /// The first bin past the far low outliers and the number of scores below it: the bins whose
