@@ -387,7 +387,7 @@ fn body_points<const B: usize, const M: usize>(
     let (xs, wts) = points_buffer(ws);
     let (lo, hi) = sketch.interval();
     let width = (hi - lo) / B as f64;
-    let half = width / 12f64.sqrt();
+    let half = width / libm::sqrt(12.0);
     let (mut m, mut total, mut first) = (0usize, 0u64, f64::NAN);
     // removed[..p] are still to be taken out; removed[p - 1] is the smallest of them
     let mut p = excluded;
