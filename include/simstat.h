@@ -491,6 +491,12 @@ typedef struct SimstatMixtureOptions {
    * Non-zero: always compare with the (K − 1)-component fit (default 0).
    */
   uint32_t nested_guard;
+  /**
+   * Arithmetic of the per-point work: 0 = f64 (default), 1 = f32 (for a single-precision
+   * FPU such as a Cortex-M4F's; K ≤ 4, see the Rust `Kernel::F32`); any other value is
+   * refused (`SIMSTAT_BAD_PARAMETER`).
+   */
+  uint32_t kernel;
 } SimstatMixtureOptions;
 
 /**

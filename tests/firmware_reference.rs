@@ -23,6 +23,7 @@ struct Results {
     gamma_in: [f64; 4],
     dist: [f64; 8],
     mixture: [f64; 8],
+    mixture_f32: [f64; 8],
     cut: [f64; 2],
     cut_fdr: [f64; 2],
 }
@@ -36,6 +37,7 @@ fn run() -> Results {
         gamma_in: calls::gamma_in(&x, &mut Box::new(GammaWorkspace::new())),
         dist: calls::dist(),
         mixture: calls::mixture(&x, &mut ws),
+        mixture_f32: calls::mixture_f32(&x, &mut ws),
         cut: calls::cut_default(&x, &mut scratch),
         cut_fdr: calls::cut_fdr(&x, &mut scratch, &mut ws),
     }
@@ -69,7 +71,7 @@ fn committed_expectations_are_this_machines_results() {
              /// IEEE-754 operations and the same `libm`, so the results are expected to agree\n\
              /// bit for bit; this leaves room for a different but correct code generation).\n\
              pub const FIT_REL: f64 = {:?};\n\
-             {}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
+             {}{}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
              pub const CUT_DEFAULT: [f64; 2] = [{:?}, {:?}];\n\
              /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).\n\
              pub const CUT_FDR: [f64; 2] = [{:?}, {:?}];\n",
@@ -80,6 +82,7 @@ fn committed_expectations_are_this_machines_results() {
             array("GAMMA_IN", &r.gamma_in),
             array("DIST", &r.dist),
             array("MIXTURE", &r.mixture),
+            array("MIXTURE_F32", &r.mixture_f32),
             r.cut[0],
             r.cut[1],
             r.cut_fdr[0],
@@ -106,6 +109,7 @@ fn committed_expectations_are_this_machines_results() {
     same("gamma_in", &r.gamma_in, &expected::GAMMA_IN);
     same("dist", &r.dist, &expected::DIST);
     same("mixture", &r.mixture, &expected::MIXTURE);
+    same("mixture_f32", &r.mixture_f32, &expected::MIXTURE_F32);
     same("cut", &r.cut, &expected::CUT_DEFAULT);
     same("cut_fdr", &r.cut_fdr, &expected::CUT_FDR);
     assert!(r.mixture[7].is_finite() && r.gamma[3].is_finite() && r.cut[0] >= 1.0);

@@ -5,8 +5,8 @@
 use simstat::calibrate::{ScoreScale, MAX_CALIBRATION_COMPONENTS};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::mixture::{
-    fit_mixture_from_sketch_in, fit_mixture_in, fit_mixture_with, MixtureFit, MixtureOptions,
-    MixtureWorkspace, MAX_COMPONENTS,
+    fit_mixture_from_sketch_in, fit_mixture_in, fit_mixture_with, Kernel, MixtureFit,
+    MixtureOptions, MixtureWorkspace, MAX_COMPONENTS,
 };
 use simstat::fit::{fit_gamma, FitOptions, GammaFit, Regime, Sketch};
 use simstat::wire::ByteForm;
@@ -181,6 +181,10 @@ pub struct SimstatMixtureOptions {
     pub starts: u32,
     /// Non-zero: always compare with the (K − 1)-component fit (default 0).
     pub nested_guard: u32,
+    /// Arithmetic of the per-point work: 0 = f64 (default), 1 = f32 (for a single-precision
+    /// FPU such as a Cortex-M4F's; K ≤ 4, see the Rust `Kernel::F32`); any other value is
+    /// refused (`SIMSTAT_BAD_PARAMETER`).
+    pub kernel: u32,
 }
 
 /// The C fields of the Rust fit and mixture options (counts past `u32::MAX` saturate).
@@ -199,14 +203,25 @@ impl From<(&FitOptions, &MixtureOptions)> for SimstatMixtureOptions {
             shape_floor: m.shape_floor,
             starts: u32_sat(m.starts),
             nested_guard: u32::from(m.nested_guard),
+            kernel: match m.kernel {
+                Kernel::F64 => 0,
+                Kernel::F32 => 1,
+            },
         }
     }
 }
 
-/// The Rust mixture options of the C fields (the fit options come from its `fit` field).
-impl From<&SimstatMixtureOptions> for MixtureOptions {
-    fn from(c: &SimstatMixtureOptions) -> Self {
-        Self {
+/// The Rust mixture options of the C fields (the fit options come from its `fit` field); an
+/// unknown `kernel` code is a bad parameter.
+impl TryFrom<&SimstatMixtureOptions> for MixtureOptions {
+    type Error = SimstatStatus;
+    fn try_from(c: &SimstatMixtureOptions) -> Result<Self, SimstatStatus> {
+        let kernel = match c.kernel {
+            0 => Kernel::F64,
+            1 => Kernel::F32,
+            _ => return Err(SimstatStatus::BadParameter),
+        };
+        Ok(Self {
             subsample_fraction: c.subsample_fraction,
             min_subsample: c.min_subsample as usize,
             seed: c.seed,
@@ -218,7 +233,8 @@ impl From<&SimstatMixtureOptions> for MixtureOptions {
             shape_floor: c.shape_floor,
             starts: c.starts as usize,
             nested_guard: c.nested_guard != 0,
-        }
+            kernel,
+        })
     }
 }
 
@@ -233,11 +249,13 @@ pub extern "C" fn simstat_mixture_options_default(
 }
 
 /// The Rust options of a nullable options pointer (null: the defaults).
-fn mixture_options(opts: *const SimstatMixtureOptions) -> (FitOptions, MixtureOptions) {
-    read_opt(opts).map_or_else(
-        || (FitOptions::default(), MixtureOptions::default()),
-        |c| ((&c.fit).into(), c.into()),
-    )
+fn mixture_options(
+    opts: *const SimstatMixtureOptions,
+) -> Result<(FitOptions, MixtureOptions), SimstatStatus> {
+    match read_opt(opts) {
+        None => Ok((FitOptions::default(), MixtureOptions::default())),
+        Some(c) => Ok(((&c.fit).into(), c.try_into()?)),
+    }
 }
 
 /// The scale a mixture's components are distributions on (`SimstatMixture::scale` holds one of
@@ -446,7 +464,7 @@ pub extern "C" fn simstat_fit_mixture(
     status((|| {
         let data = slice(data, n)?;
         check_k(k)?;
-        let (fo, mo) = mixture_options(opts);
+        let (fo, mo) = mixture_options(opts)?;
         if out.is_null() {
             return Err(SimstatStatus::NullPointer);
         }
@@ -516,7 +534,7 @@ pub extern "C" fn simstat_fit_mixture_in(
     status((|| {
         let data = slice(data, n)?;
         check_k(k)?;
-        let (fo, mo) = mixture_options(opts);
+        let (fo, mo) = mixture_options(opts)?;
         let input = (data.as_ptr().cast::<u8>(), core::mem::size_of_val(data));
         let ws = self::workspace(workspace, workspace_len, input, out)?;
         let f = fit_mixture_in(data, k, &fo, &mo, ws)?;
@@ -689,7 +707,7 @@ pub extern "C" fn simstat_fit_mixture_sketch_in(
     status((|| {
         let s = memory_ref::<CSketch>(sketch, len)?;
         check_k(k)?;
-        let (fo, mo) = mixture_options(opts);
+        let (fo, mo) = mixture_options(opts)?;
         let ws = self::workspace(workspace, workspace_len, (sketch, len), out)?;
         let f = fit_mixture_from_sketch_in(s, k, &fo, &mo, ws)?;
         write(out, (&f).into())

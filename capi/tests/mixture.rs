@@ -104,6 +104,18 @@ fn fit_mixture_equals_the_rust_fit_bit_for_bit() {
     };
     let rust = fit_mixture_with(&data, 3, &fo, &mo).unwrap();
     assert_matches_fit(&ffi_fit(&data, 3, Some(&o)), &rust);
+    // the f32 kernel (code 1) is the Rust `Kernel::F32`; an unknown code is refused
+    o.kernel = 1;
+    let mo32 = MixtureOptions {
+        kernel: simstat::fit::Kernel::F32,
+        ..mo
+    };
+    let rust = fit_mixture_with(&data, 3, &fo, &mo32).unwrap();
+    assert_matches_fit(&ffi_fit(&data, 3, Some(&o)), &rust);
+    o.kernel = 2;
+    let mut out = SimstatMixture::default();
+    let st = simstat_fit_mixture(data.as_ptr(), data.len(), 3, &o, &mut out);
+    assert_eq!(st, SimstatStatus::BadParameter);
 }
 
 fn empty_options() -> SimstatMixtureOptions {
@@ -126,6 +138,7 @@ fn empty_options() -> SimstatMixtureOptions {
         shape_floor: 0.0,
         starts: 0,
         nested_guard: 0,
+        kernel: 0,
     }
 }
 

@@ -5,7 +5,7 @@
 use simstat::calibrate::{cut, cut_in, CutOptions, CutRule};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
-    fit_gamma, fit_gamma_in, fit_mixture_in, FitOptions, GammaWorkspace, MixtureOptions,
+    fit_gamma, fit_gamma_in, fit_mixture_in, FitOptions, GammaWorkspace, Kernel, MixtureOptions,
     MixtureWorkspace,
 };
 
@@ -67,7 +67,20 @@ pub fn dist() -> [f64; 8] {
 /// K = 2 mixture in a caller-provided workspace: (τ₀, α₀, λ₀, c₀, α₁, λ₁, c₁,
 /// log-likelihood).
 pub fn mixture(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
-    let (opts, mo) = (FitOptions::default(), MixtureOptions::default());
+    mixture_with(scores, ws, Kernel::F64)
+}
+
+/// [`mixture`] with the f32 per-point kernel (`Kernel::F32`).
+pub fn mixture_f32(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
+    mixture_with(scores, ws, Kernel::F32)
+}
+
+fn mixture_with(scores: &[f64], ws: &mut MixtureWorkspace, kernel: Kernel) -> [f64; 8] {
+    let opts = FitOptions::default();
+    let mo = MixtureOptions {
+        kernel,
+        ..MixtureOptions::default()
+    };
     match fit_mixture_in(scores, 2, &opts, &mo, ws) {
         Ok(f) => {
             let (a, b) = (f.component(0), f.component(1));

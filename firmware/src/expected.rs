@@ -47,6 +47,17 @@ pub const MIXTURE: [f64; 8] = [
     -0.1218389950622768,
     1831.0785202569366,
 ];
+/// x86-64 result of `calls::mixture_f32`.
+pub const MIXTURE_F32: [f64; 8] = [
+    0.965155766286848,
+    7.00439458495793,
+    26.968388469334627,
+    -0.15445419557943454,
+    1.0,
+    6.76679658338977,
+    -0.1218389950622768,
+    1831.0786418914795,
+];
 /// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).
 pub const CUT_DEFAULT: [f64; 2] = [8.0, 0.4550522732115309];
 /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).

@@ -303,6 +303,14 @@ fn main() -> ! {
     failures += check("dist", &r, &expected::DIST, 0.0, &c);
     let (r, c) = measure(|| calls::mixture(scores, ws));
     failures += check("fit_mixture", &r, &expected::MIXTURE, expected::FIT_REL, &c);
+    let (r, c) = measure(|| calls::mixture_f32(scores, ws));
+    failures += check(
+        "fit_mixture (f32 kernel)",
+        &r,
+        &expected::MIXTURE_F32,
+        expected::FIT_REL,
+        &c,
+    );
     let (r, c) = measure(|| calls::cut_default(scores, scratch));
     failures += check("cut", &r, &expected::CUT_DEFAULT, 0.0, &c);
     let (r, c) = measure(|| calls::cut_fdr(scores, scratch, ws));

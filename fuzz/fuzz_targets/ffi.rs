@@ -63,6 +63,7 @@ fn mixture_options() -> SimstatMixtureOptions {
         shape_floor: 0.0,
         starts: 0,
         nested_guard: 0,
+        kernel: 0,
     };
     assert_eq!(simstat_mixture_options_default(&mut o), SimstatStatus::Ok);
     o

@@ -41,6 +41,7 @@ pub use mixture::{
     fit_mixture_from_sketch, fit_mixture_from_sketch_in, fit_mixture_in, fit_mixture_online,
     fit_mixture_online_in, fit_mixture_sketch, fit_mixture_sketch_in, fit_mixture_source,
     fit_mixture_source_in, fit_mixture_with, pass_statistics, pass_statistics_into,
-    standard_errors, standard_errors_in, ChunkSource, F32Chunks, MixtureFit, MixtureOptions,
-    MixtureWorkspace, OnlineOptions, StandardErrors, StopReason, SuffStats, MAX_COMPONENTS,
+    standard_errors, standard_errors_in, ChunkSource, F32Chunks, Kernel, MixtureFit,
+    MixtureOptions, MixtureWorkspace, OnlineOptions, StandardErrors, StopReason, SuffStats,
+    F32_GRAD_TOL, MAX_COMPONENTS,
 };

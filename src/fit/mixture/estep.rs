@@ -323,6 +323,8 @@ pub(crate) struct Evaluator {
     /// Track the support minima in a gradient pass too (some component at a shape floor of 1,
     /// whose shift is capped by the lowest point it claims); the other orders always do.
     pub track_min: bool,
+    /// Run the block kernel in f32 (`Kernel::F32`, K ≤ 4).
+    pub single: bool,
 }
 
 impl Evaluator {
@@ -344,6 +346,7 @@ impl Evaluator {
             lnz: [Z; MAX_COMPONENTS],
             feasible: false,
             track_min: false,
+            single: false,
         }
     }
 
@@ -361,6 +364,7 @@ impl Evaluator {
         e.c = [0.0; MAX_COMPONENTS];
         e.lnz.fill(LnZ::default());
         e.feasible = p.is_valid();
+        e.single = b.single;
         e.track_min = order != Order::Grad
             || (b.alpha_min <= 1.0
                 && p.alpha[..p.k.min(MAX_COMPONENTS)]
@@ -521,6 +525,7 @@ impl Evaluator {
             _ => {}
         }
         st.lanes.carry_len = 0;
+        st.lanes.single.blocks = 0;
     }
 
     /// Adds one chunk of points (unit weights, or `ws`, as long as `xs`) to a pass begun with
@@ -560,6 +565,47 @@ impl Evaluator {
         }
     }
 
+    /// The K-component block kernel of this pass: f64, or f32 when `single`.
+    #[inline(always)]
+    fn kernel<const K: usize>(&self) -> BlockKernel<K> {
+        if self.single {
+            BlockKernel::Single(self.single_consts::<K>())
+        } else {
+            BlockKernel::Double(self.block_consts::<K>())
+        }
+    }
+
+    /// The per-component constants of the f32 block kernel: each point is taken relative to
+    /// its component's mean m = c + d₀ (d₀ = α/λ) as u = (x − m)/d₀ (the difference in f64,
+    /// rounded once), and ln f = cst₀ + (α − 1) ln(1 + u) − α u with
+    /// cst₀ = cst + (α − 1) ln d₀ − α (in f64, rounded once): the large terms of a narrow
+    /// component (α in the hundreds or more) cancel before rounding to f32, not after.
+    fn single_consts<const K: usize>(&self) -> SingleConsts<K> {
+        let mut c = SingleConsts {
+            c: [0.0; K],
+            mean: [0.0; K],
+            cst0: [0.0; K],
+            am1: [0.0; K],
+            alpha: [0.0; K],
+            inv_d0: [0.0; K],
+            ln_d0: [0.0; K],
+            track_min: self.track_min,
+        };
+        for i in 0..K {
+            let alpha = self.am1[i] + 1.0;
+            let d0 = alpha / self.lam[i];
+            let ln_d0 = libm::log(d0);
+            c.c[i] = self.c[i];
+            c.mean[i] = self.c[i] + d0;
+            c.cst0[i] = (self.cst[i] + self.am1[i] * ln_d0 - alpha) as f32;
+            c.am1[i] = self.am1[i] as f32;
+            c.alpha[i] = alpha as f32;
+            c.inv_d0[i] = (1.0 / d0) as f32;
+            c.ln_d0[i] = ln_d0 as f32;
+        }
+        c
+    }
+
     /// The per-component constants of the K-component block kernel.
     fn block_consts<const K: usize>(&self) -> BlockConsts<K> {
         let mut c = [0.0; K];
@@ -595,7 +641,7 @@ impl Evaluator {
         ws: Option<&[f64]>,
         st: &mut SuffStats,
     ) {
-        let consts = self.block_consts::<K>();
+        let consts = self.kernel::<K>();
         let order = self.order;
         // zero, negative and NaN weights drop the point
         let weight = |j: usize| match ws {
@@ -620,7 +666,7 @@ impl Evaluator {
                 return;
             }
             let (x, wt) = (st.lanes.carry_x, st.lanes.carry_w);
-            block::<K, M>(&consts, &x, &wt, order, &mut st.lanes);
+            consts.run::<M>(&x, &wt, order, &mut st.lanes);
             st.lanes.carry_len = 0;
         }
         // whole blocks read in place (unit weights, or the weights checked)
@@ -633,13 +679,13 @@ impl Evaluator {
                 continue;
             };
             match ws {
-                None => block::<K, M>(&consts, x, &ones, order, &mut st.lanes),
+                None => consts.run::<M>(x, &ones, order, &mut st.lanes),
                 Some(_) => {
                     let mut wt = [0.0; BLOCK];
                     for (j, w) in wt.iter_mut().enumerate() {
                         *w = weight(start + bi * BLOCK + j);
                     }
-                    block::<K, M>(&consts, x, &wt, order, &mut st.lanes);
+                    consts.run::<M>(x, &wt, order, &mut st.lanes);
                 }
             }
         }
@@ -657,15 +703,26 @@ impl Evaluator {
     fn finish_k<const K: usize, const M: usize>(&self, st: &mut SuffStats) {
         let len = st.lanes.carry_len;
         if len > 0 {
-            let consts = self.block_consts::<K>();
+            let consts = self.kernel::<K>();
             let mut x = [st.lanes.carry_x[0]; BLOCK];
             let mut wt = [0.0; BLOCK];
             x[..len].copy_from_slice(&st.lanes.carry_x[..len]);
             wt[..len].copy_from_slice(&st.lanes.carry_w[..len]);
-            block::<K, M>(&consts, &x, &wt, self.order, &mut st.lanes);
+            consts.run::<M>(&x, &wt, self.order, &mut st.lanes);
             st.lanes.carry_len = 0;
         }
-        st.add_lanes::<K, M>(self.order == Order::Hess);
+        if self.single {
+            st.lanes.flush_single::<K, M>(self.order);
+            let mut d0 = [0.0; K];
+            let mut ln_d0 = [0.0; K];
+            for i in 0..K {
+                d0[i] = (self.am1[i] + 1.0) / self.lam[i];
+                ln_d0[i] = libm::log(d0[i]);
+            }
+            st.add_lanes_centred::<K, M>(self.order, &d0, &ln_d0);
+        } else {
+            st.add_lanes::<K, M>(self.order == Order::Hess);
+        }
     }
 }
 
@@ -680,6 +737,87 @@ struct BlockConsts<const K: usize> {
     lam: [f64; K],
     /// Track the support minima in a gradient pass.
     track_min: bool,
+}
+
+/// Per-component constants of an f32 block pass (see [`Evaluator::single_consts`]).
+struct SingleConsts<const K: usize> {
+    /// Shifts (the support test x > c is exact, in f64).
+    c: [f64; K],
+    /// Means c + d₀ (each point's offset from its component's mean is taken in f64).
+    mean: [f64; K],
+    cst0: [f32; K],
+    am1: [f32; K],
+    alpha: [f32; K],
+    inv_d0: [f32; K],
+    ln_d0: [f32; K],
+    /// Track the support minima in a gradient pass.
+    track_min: bool,
+}
+
+/// The block kernel of one pass, in the precision the fit asked for.
+enum BlockKernel<const K: usize> {
+    Double(BlockConsts<K>),
+    Single(SingleConsts<K>),
+}
+
+impl<const K: usize> BlockKernel<K> {
+    /// One block into the lanes; an f32 pass adds its f32 partial sums into the f64 lanes
+    /// every [`FLUSH_BLOCKS`] blocks (counted from the pass's start, so chunking does not
+    /// change the sums).
+    #[inline(always)]
+    fn run<const M: usize>(
+        &self,
+        x: &[f64; BLOCK],
+        wt: &[f64; BLOCK],
+        order: Order,
+        acc: &mut Lanes,
+    ) {
+        match self {
+            BlockKernel::Double(k) => block::<K, M>(k, x, wt, order, acc),
+            BlockKernel::Single(k) => {
+                block_single::<K, M>(k, x, wt, order, acc);
+                acc.single.blocks += 1;
+                if acc.single.blocks == FLUSH_BLOCKS {
+                    acc.flush_single::<K, M>(order);
+                }
+            }
+        }
+    }
+}
+
+/// Smallest offset u = d/d₀ − 1 of a point inside a component's support in the f32 kernel
+/// (1 + u ≥ 2⁻²⁴: ln(1 + u) stays finite).
+const U_MIN: f32 = -1.0 + 1.0 / 16_777_216.0;
+
+/// Blocks an f32 pass sums in f32 before adding into the f64 lanes (32 points per lane: the
+/// f32 partial sums stay within about 32 ULP of exact).
+const FLUSH_BLOCKS: usize = 32;
+
+/// The f32 kernel's partial sums, per lane (layout of [`Lanes`]).
+#[derive(Clone)]
+struct SingleLanes {
+    w: [[[f32; BLOCK]; 9]; LANES_K],
+    phi: [[[f32; BLOCK]; LANES_M]; LANES_M],
+    ll: [f32; BLOCK],
+    n: [f32; BLOCK],
+    count: [f32; BLOCK],
+    uncovered: [f32; BLOCK],
+    /// Blocks summed since the last flush.
+    blocks: usize,
+}
+
+impl SingleLanes {
+    const fn blank() -> Self {
+        SingleLanes {
+            w: [[[0.0; BLOCK]; 9]; LANES_K],
+            phi: [[[0.0; BLOCK]; LANES_M]; LANES_M],
+            ll: [0.0; BLOCK],
+            n: [0.0; BLOCK],
+            count: [0.0; BLOCK],
+            uncovered: [0.0; BLOCK],
+            blocks: 0,
+        }
+    }
 }
 
 /// Largest K of the block kernels (M = 4K = 16).
@@ -704,6 +842,8 @@ struct Lanes {
     carry_x: [f64; BLOCK],
     carry_w: [f64; BLOCK],
     carry_len: usize,
+    /// The f32 kernel's partial sums.
+    single: SingleLanes,
 }
 
 impl core::fmt::Debug for Lanes {
@@ -725,6 +865,7 @@ impl Lanes {
             carry_x: [0.0; BLOCK],
             carry_w: [0.0; BLOCK],
             carry_len: 0,
+            single: SingleLanes::blank(),
         }
     }
 
@@ -739,6 +880,46 @@ impl Lanes {
         self.n = [0.0; BLOCK];
         self.count = [0.0; BLOCK];
         self.uncovered = [0.0; BLOCK];
+        let s = &mut self.single;
+        s.w[..K].fill([[0.0; BLOCK]; 9]);
+        for row in s.phi[..M].iter_mut() {
+            row[..M].fill([0.0; BLOCK]);
+        }
+        s.ll = [0.0; BLOCK];
+        s.n = [0.0; BLOCK];
+        s.count = [0.0; BLOCK];
+        s.uncovered = [0.0; BLOCK];
+        s.blocks = 0;
+    }
+
+    /// Adds the f32 partial sums into the f64 lanes (lane by lane) and zeroes them: the sums
+    /// an `order` pass keeps (the gradient pass: the first four per component).
+    fn flush_single<const K: usize, const M: usize>(&mut self, order: Order) {
+        fn add(dst: &mut [f64; BLOCK], src: &mut [f32; BLOCK]) {
+            for (d, s) in dst.iter_mut().zip(src.iter_mut()) {
+                *d += f64::from(*s);
+                *s = 0.0;
+            }
+        }
+        let s = &mut self.single;
+        let used = if order == Order::Grad { 4 } else { 9 };
+        for i in 0..K {
+            for q in 0..used {
+                add(&mut self.w[i][q], &mut s.w[i][q]);
+            }
+        }
+        if order == Order::Hess {
+            for a in 0..M {
+                for b in a..M {
+                    add(&mut self.phi[a][b], &mut s.phi[a][b]);
+                }
+            }
+        }
+        add(&mut self.ll, &mut s.ll);
+        add(&mut self.n, &mut s.n);
+        add(&mut self.count, &mut s.count);
+        add(&mut self.uncovered, &mut s.uncovered);
+        s.blocks = 0;
     }
 }
 
@@ -777,6 +958,97 @@ impl SuffStats {
             for a in 0..M {
                 for b in a..M {
                     self.phi[packed(M, a, b)] += sum(&acc.phi[a][b]);
+                }
+            }
+        }
+    }
+}
+
+impl SuffStats {
+    /// [`Self::add_lanes`] for the f32 kernel, whose lanes hold the sums of the centred
+    /// features (1, ln(1 + u), u, v) with d = d₀(1 + u), 1/d = (1 + v)/d₀, ln d = ln d₀ +
+    /// ln(1 + u): turned here, in f64, into the sums of (1, ln d, d, 1/d) and their products.
+    /// The large terms (S·ln d₀, S·d₀, S/d₀) are added exactly once, in f64, so that the
+    /// gradient's cancellations (e.g. (α − 1)·Σ r/d − λ·S) see the f32 sums' rounding only in
+    /// the small centred parts.
+    fn add_lanes_centred<const K: usize, const M: usize>(
+        &mut self,
+        order: Order,
+        d0: &[f64; K],
+        ln_d0: &[f64; K],
+    ) {
+        let acc = &self.lanes;
+        let sum = |v: &[f64; BLOCK]| v.iter().fold(0.0, |s, &x| s + x);
+        self.n += sum(&acc.n);
+        self.count += sum(&acc.count) as u64;
+        self.ll += sum(&acc.ll);
+        self.uncovered += sum(&acc.uncovered) as u64;
+        for i in 0..K {
+            let c: [f64; 9] = core::array::from_fn(|q| sum(&acc.w[i][q]));
+            let (s, d, a) = (c[0], d0[i], ln_d0[i]);
+            let t = if order == Order::Grad {
+                // what a gradient pass keeps (the f64 kernel leaves the rest 0, S at 8)
+                [
+                    s,
+                    a * s + c[1],
+                    d * (s + c[2]),
+                    (s + c[3]) / d,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    s,
+                    0.0,
+                ]
+            } else {
+                [
+                    s,
+                    a * s + c[1],
+                    d * (s + c[2]),
+                    (s + c[3]) / d,
+                    a * a * s + 2.0 * a * c[1] + c[4],
+                    d * (a * (s + c[2]) + c[1] + c[5]),
+                    (a * (s + c[3]) + c[1] + c[6]) / d,
+                    d * d * (s + 2.0 * c[2] + c[7]),
+                    s,
+                    (s + 2.0 * c[3] + c[8]) / (d * d),
+                ]
+            };
+            for (dst, v) in self.w[i].iter_mut().zip(t) {
+                *dst += v;
+            }
+            let m = acc.xmin[i]
+                .iter()
+                .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+            self.xmin[i] = self.xmin[i].min(m);
+        }
+        if order == Order::Hess {
+            // Σ φ φᵀ = A (Σ φ' φ'ᵀ) Aᵀ, A block diagonal with the rows (1), (ln d₀, 1),
+            // (d₀, 0, d₀), (1/d₀, 0, 0, 1/d₀) per component
+            let mut centred = [0.0; LANES_M * (LANES_M + 1) / 2];
+            for a in 0..M {
+                for b in a..M {
+                    centred[packed(M, a, b)] = sum(&acc.phi[a][b]);
+                }
+            }
+            let row = |f: usize| -> [(usize, f64); 2] {
+                let (i, base) = (f / 4, f / 4 * 4);
+                match f % 4 {
+                    0 => [(base, 1.0), (base, 0.0)],
+                    1 => [(base, ln_d0[i]), (base + 1, 1.0)],
+                    2 => [(base, d0[i]), (base + 2, d0[i])],
+                    _ => [(base, 1.0 / d0[i]), (base + 3, 1.0 / d0[i])],
+                }
+            };
+            for p in 0..M {
+                for q in p..M {
+                    let mut v = 0.0;
+                    for (sp, cp) in row(p) {
+                        for (sq, cq) in row(q) {
+                            v += cp * cq * centred[packed(M, sp, sq)];
+                        }
+                    }
+                    self.phi[packed(M, p, q)] += v;
                 }
             }
         }
@@ -975,6 +1247,165 @@ fn block<const K: usize, const M: usize>(
             }
             for b in a..M {
                 let dst = &mut acc.phi[a][b];
+                for j in 0..BLOCK {
+                    dst[j] += pa[j] * phi[b][j];
+                }
+            }
+        }
+    }
+}
+
+/// [`block`] in f32 (the f32 kernel): the same steps and sums, each point's offset from a
+/// component's mean taken in f64 and rounded once, the log density about that mean (see
+/// [`Evaluator::single_consts`]), f32 `log1pf` / `logf` / `expf`, the sums into the f32 lanes
+/// (the support minima, exact values of the data, into the f64 lanes). Out of line: the f64
+/// kernel's code and frame stay as they are.
+#[inline(never)]
+fn block_single<const K: usize, const M: usize>(
+    k: &SingleConsts<K>,
+    x: &[f64; BLOCK],
+    wt: &[f64; BLOCK],
+    order: Order,
+    acc: &mut Lanes,
+) {
+    let second = order == Order::Hess;
+    let mut w32 = [0.0f32; BLOCK];
+    for j in 0..BLOCK {
+        w32[j] = wt[j] as f32;
+    }
+    // per component, about its mean: u = (x − m)/d₀ (0 outside the support), ln(1 + u),
+    // v = 1/(1 + u) − 1, and the log density (−∞ outside)
+    let mut uu = [[0.0f32; BLOCK]; K];
+    let mut ll1 = [[0.0f32; BLOCK]; K];
+    let mut vv = [[0.0f32; BLOCK]; K];
+    let mut l = [[0.0f32; BLOCK]; K];
+    for i in 0..K {
+        for j in 0..BLOCK {
+            // the support as the f64 kernel sees it (x > c, exactly); a point inside whose
+            // offset rounds to −1 or below is taken just above −1
+            let inside = x[j] > k.c[i];
+            let u = (x[j] - k.mean[i]) as f32 * k.inv_d0[i];
+            let u = if !inside {
+                0.0
+            } else if u > U_MIN {
+                u
+            } else {
+                U_MIN
+            };
+            let l1p = libm::log1pf(u);
+            uu[i][j] = u;
+            ll1[i][j] = l1p;
+            vv[i][j] = -u / (1.0 + u);
+            l[i][j] = if inside {
+                k.cst0[i] + k.am1[i] * l1p - k.alpha[i] * u
+            } else {
+                f32::NEG_INFINITY
+            };
+        }
+    }
+    // log-sum-exp (K = 2: the larger term is exactly 1, one exp per point)
+    let mut lmax = [f32::NEG_INFINITY; BLOCK];
+    for li in l.iter() {
+        for j in 0..BLOCK {
+            lmax[j] = if li[j] > lmax[j] { li[j] } else { lmax[j] };
+        }
+    }
+    let mut e = [[0.0f32; BLOCK]; K];
+    let mut s = [0.0f32; BLOCK];
+    for j in 0..BLOCK {
+        let lm = if lmax[j] > f32::NEG_INFINITY {
+            lmax[j]
+        } else {
+            0.0
+        };
+        if K == 2 {
+            let t = libm::expf(-(l[0][j] - l[1][j]).abs());
+            let top0 = l[0][j] >= l[1][j];
+            e[0][j] = if top0 { 1.0 } else { t };
+            e[1][j] = if top0 { t } else { 1.0 };
+        } else {
+            for i in 0..K {
+                e[i][j] = libm::expf(l[i][j] - lm);
+            }
+        }
+        for i in 0..K {
+            s[j] += e[i][j];
+        }
+        let covered = lmax[j] > f32::NEG_INFINITY;
+        let keep = if covered { w32[j] } else { 0.0 };
+        let is = 1.0 / s[j];
+        for i in 0..K {
+            let ri = e[i][j] * is;
+            // responsibilities below R_FLOOR are exactly 0; NaN fails `>=`
+            e[i][j] = if keep > 0.0 && ri >= R_FLOOR as f32 {
+                ri
+            } else {
+                0.0
+            };
+        }
+        let sl = &mut acc.single;
+        if keep > 0.0 {
+            sl.ll[j] += keep * (lm + libm::logf(s[j]));
+        }
+        sl.n[j] += w32[j];
+        let valid = if w32[j] > 0.0 { 1.0 } else { 0.0 };
+        sl.count[j] += valid;
+        sl.uncovered[j] += if keep > 0.0 { 0.0 } else { valid };
+    }
+    let rr = e;
+    // first-order sums of the centred features (S, Σ r ln(1 + u), Σ r u, Σ r v, then their
+    // products: the layout of `Lanes::w`, turned into the sums of (1, ln d, d, 1/d) by
+    // `SuffStats::add_lanes_centred`), and the support minima, exact, in the f64 lanes
+    for i in 0..K {
+        let w = &mut acc.single.w[i];
+        for j in 0..BLOCK {
+            let rw = rr[i][j] * w32[j];
+            let (lg, u, v) = (ll1[i][j], uu[i][j], vv[i][j]);
+            let t = rw * lg;
+            let p = rw * u;
+            let q = rw * v;
+            w[0][j] += rw;
+            w[1][j] += t;
+            w[2][j] += p;
+            w[3][j] += q;
+            if order != Order::Grad {
+                w[4][j] += t * lg;
+                w[5][j] += t * u;
+                w[6][j] += t * v;
+                w[7][j] += p * u;
+                w[8][j] += q * v;
+            }
+        }
+        if order != Order::Grad || k.track_min {
+            let xmin = &mut acc.xmin[i];
+            for j in 0..BLOCK {
+                if rr[i][j] * w32[j] > 0.0 && x[j] < xmin[j] {
+                    xmin[j] = x[j];
+                }
+            }
+        }
+    }
+    if second {
+        // the centred feature vector φ' = (r (1, ln(1 + u), u, v))_k and Σ w φ' φ'ᵀ
+        let mut phi = [[0.0f32; BLOCK]; M];
+        for i in 0..K {
+            if 4 * i + 3 < M {
+                for j in 0..BLOCK {
+                    let r0 = rr[i][j];
+                    phi[4 * i][j] = r0;
+                    phi[4 * i + 1][j] = r0 * ll1[i][j];
+                    phi[4 * i + 2][j] = r0 * uu[i][j];
+                    phi[4 * i + 3][j] = r0 * vv[i][j];
+                }
+            }
+        }
+        for a in 0..M {
+            let mut pa = [0.0f32; BLOCK];
+            for j in 0..BLOCK {
+                pa[j] = phi[a][j] * w32[j];
+            }
+            for b in a..M {
+                let dst = &mut acc.single.phi[a][b];
                 for j in 0..BLOCK {
                     dst[j] += pa[j] * phi[b][j];
                 }

@@ -37,6 +37,8 @@ pub(crate) struct Bounds {
     pub alpha_max: f64,
     /// |η_j| ≤ this bound keeps every weight ratio τ_j/τ_0 within e^{±bound}.
     pub eta_max: f64,
+    /// Evaluate passes with the f32 per-point kernel (`Kernel::F32`).
+    pub single: bool,
 }
 
 impl Params {

@@ -237,6 +237,7 @@ pub(crate) fn params_of(fit: &MixtureFit) -> (Params, Bounds) {
         alpha_min: 1.0,
         alpha_max: f64::MAX,
         eta_max: f64::MAX,
+        single: false,
     };
     (p, b)
 }
