@@ -6,8 +6,8 @@
 # (firmware/src/expected.rs, itself checked by tests/firmware_reference.rs), paints the stack and
 # fails when a call exceeds its budget (16 KiB). Prints the image's flash and static RAM.
 # Needs qemu-system-arm (installed with apt-get when missing; without apt-get or root this fails:
-# the gate is required). Takes about 10 minutes (the mixture fit and the model-based cut are
-# ~4.7e10 soft-float instructions under emulation).
+# the gate is required). Takes about 12 minutes (the mixture fit and the model-based cut are
+# ~5.9e10 soft-float instructions under emulation, with both kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

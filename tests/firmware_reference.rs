@@ -24,8 +24,10 @@ struct Results {
     dist: [f64; 8],
     mixture: [f64; 8],
     mixture_f32: [f64; 8],
+    mixture_f32_one_start: [f64; 8],
     cut: [f64; 2],
     cut_fdr: [f64; 2],
+    cut_fdr_f32: [f64; 2],
 }
 
 fn run() -> Results {
@@ -38,8 +40,10 @@ fn run() -> Results {
         dist: calls::dist(),
         mixture: calls::mixture(&x, &mut ws),
         mixture_f32: calls::mixture_f32(&x, &mut ws),
+        mixture_f32_one_start: calls::mixture_f32_one_start(&x, &mut ws),
         cut: calls::cut_default(&x, &mut scratch),
         cut_fdr: calls::cut_fdr(&x, &mut scratch, &mut ws),
+        cut_fdr_f32: calls::cut_fdr_f32(&x, &mut scratch, &mut ws),
     }
 }
 
@@ -71,10 +75,12 @@ fn committed_expectations_are_this_machines_results() {
              /// IEEE-754 operations and the same `libm`, so the results are expected to agree\n\
              /// bit for bit; this leaves room for a different but correct code generation).\n\
              pub const FIT_REL: f64 = {:?};\n\
-             {}{}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
+             {}{}{}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
              pub const CUT_DEFAULT: [f64; 2] = [{:?}, {:?}];\n\
              /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).\n\
-             pub const CUT_FDR: [f64; 2] = [{:?}, {:?}];\n",
+             pub const CUT_FDR: [f64; 2] = [{:?}, {:?}];\n\
+             /// x86-64 result of `calls::cut_fdr_f32` (kept count, threshold: compared exactly).\n\
+             pub const CUT_FDR_F32: [f64; 2] = [{:?}, {:?}];\n",
             expected::SPECIAL_ULP,
             expected::GAMMA_INC_ULP,
             expected::FIT_REL,
@@ -83,10 +89,13 @@ fn committed_expectations_are_this_machines_results() {
             array("DIST", &r.dist),
             array("MIXTURE", &r.mixture),
             array("MIXTURE_F32", &r.mixture_f32),
+            array("MIXTURE_F32_ONE_START", &r.mixture_f32_one_start),
             r.cut[0],
             r.cut[1],
             r.cut_fdr[0],
             r.cut_fdr[1],
+            r.cut_fdr_f32[0],
+            r.cut_fdr_f32[1],
         );
         std::fs::write(
             concat!(env!("CARGO_MANIFEST_DIR"), "/firmware/src/expected.rs"),
@@ -110,7 +119,13 @@ fn committed_expectations_are_this_machines_results() {
     same("dist", &r.dist, &expected::DIST);
     same("mixture", &r.mixture, &expected::MIXTURE);
     same("mixture_f32", &r.mixture_f32, &expected::MIXTURE_F32);
+    same(
+        "mixture_f32_one_start",
+        &r.mixture_f32_one_start,
+        &expected::MIXTURE_F32_ONE_START,
+    );
     same("cut", &r.cut, &expected::CUT_DEFAULT);
     same("cut_fdr", &r.cut_fdr, &expected::CUT_FDR);
+    same("cut_fdr_f32", &r.cut_fdr_f32, &expected::CUT_FDR_F32);
     assert!(r.mixture[7].is_finite() && r.gamma[3].is_finite() && r.cut[0] >= 1.0);
 }

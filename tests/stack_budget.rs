@@ -11,7 +11,7 @@ use simstat::calibrate::{cut, cut_in, CutOptions, CutRule};
 use simstat::dist::ShiftedGamma;
 use simstat::fit::{
     fit_gamma, fit_gamma_in, fit_mixture_f32_in, fit_mixture_in, fit_mixture_source_in, FitOptions,
-    GammaWorkspace, MixtureOptions, MixtureWorkspace,
+    GammaWorkspace, Kernel, MixtureOptions, MixtureWorkspace,
 };
 use simstat::special::{digamma, gamma_p, gamma_p_inv, ln_gamma, trigamma};
 
@@ -73,16 +73,23 @@ fn bounded_calls_complete_on_a_small_stack() {
     });
     assert!(f.expect("fit").shape() > 1.0);
 
-    // K = 2 on 2,000 scores (the cold path), K = 2 and 4 on 20,000 (the sketch path)
-    for (n, k) in [(2000, 2), (20_000, 2), (20_000, 4)] {
-        let d = scores(n);
-        let mut ws = Box::new(MixtureWorkspace::new());
-        let fit = on_small_stack("fit_mixture_in", move || {
-            let (o, mo) = (FitOptions::default(), MixtureOptions::default());
-            fit_mixture_in(&d, k, &o, &mo, &mut ws).map(|f| (f.len(), f.log_likelihood()))
-        });
-        let (len, ll) = fit.expect("fit");
-        assert!(len == k && ll.is_finite(), "n {n} k {k}");
+    // K = 2 on 2,000 scores (the cold path), K = 2 and 4 on 20,000 (the sketch path), with
+    // the f64 and the f32 per-point kernel
+    for kernel in [Kernel::F64, Kernel::F32] {
+        for (n, k) in [(2000, 2), (20_000, 2), (20_000, 4)] {
+            let d = scores(n);
+            let mut ws = Box::new(MixtureWorkspace::new());
+            let fit = on_small_stack("fit_mixture_in", move || {
+                let o = FitOptions::default();
+                let mo = MixtureOptions {
+                    kernel,
+                    ..MixtureOptions::default()
+                };
+                fit_mixture_in(&d, k, &o, &mo, &mut ws).map(|f| (f.len(), f.log_likelihood()))
+            });
+            let (len, ll) = fit.expect("fit");
+            assert!(len == k && ll.is_finite(), "n {n} k {k} {kernel:?}");
+        }
     }
 
     // streamed (chunks of 777) and f32 input, in a workspace: the slice fit, bit for bit
@@ -193,21 +200,26 @@ fn model_based_cut_in_a_workspace_completes_on_a_64_kib_stack() {
     };
     let mut scratch = vec![0.0; x.len()];
     let plain = cut(&x, &o, &mut scratch).expect("cut").keep();
-    let mut ws = Box::new(MixtureWorkspace::new());
-    let keep = std::thread::Builder::new()
-        .stack_size(2 * THREAD_STACK)
-        .spawn(move || {
-            let mut scratch = vec![0.0; x.len()];
-            let o = CutOptions {
-                rule: CutRule::Fdr { q: 0.05 },
-                ..CutOptions::default()
-            };
-            cut_in(&x, &o, &mut scratch, &mut ws).map(|c| c.keep())
-        })
-        .expect("spawn")
-        .join()
-        .expect("cut_in panicked");
-    assert_eq!(keep.expect("cut"), plain);
+    // with the f64 and the f32 per-point kernel (the same cut here)
+    for kernel in [Kernel::F64, Kernel::F32] {
+        let mut ws = Box::new(MixtureWorkspace::new());
+        let x = x.clone();
+        let keep = std::thread::Builder::new()
+            .stack_size(2 * THREAD_STACK)
+            .spawn(move || {
+                let mut scratch = vec![0.0; x.len()];
+                let mut o = CutOptions {
+                    rule: CutRule::Fdr { q: 0.05 },
+                    ..CutOptions::default()
+                };
+                o.background.kernel = kernel;
+                cut_in(&x, &o, &mut scratch, &mut ws).map(|c| c.keep())
+            })
+            .expect("spawn")
+            .join()
+            .expect("cut_in panicked");
+        assert_eq!(keep.expect("cut"), plain, "{kernel:?}");
+    }
     assert!(plain >= 3);
 }
 

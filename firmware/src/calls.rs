@@ -67,20 +67,32 @@ pub fn dist() -> [f64; 8] {
 /// K = 2 mixture in a caller-provided workspace: (τ₀, α₀, λ₀, c₀, α₁, λ₁, c₁,
 /// log-likelihood).
 pub fn mixture(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
-    mixture_with(scores, ws, Kernel::F64)
+    mixture_with(scores, ws, MixtureOptions::default())
 }
 
 /// [`mixture`] with the f32 per-point kernel (`Kernel::F32`).
 pub fn mixture_f32(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
-    mixture_with(scores, ws, Kernel::F32)
-}
-
-fn mixture_with(scores: &[f64], ws: &mut MixtureWorkspace, kernel: Kernel) -> [f64; 8] {
-    let opts = FitOptions::default();
     let mo = MixtureOptions {
-        kernel,
+        kernel: Kernel::F32,
         ..MixtureOptions::default()
     };
+    mixture_with(scores, ws, mo)
+}
+
+/// [`mixture_f32`] with one start and no EM burn-in (fewer passes; a single start can end on
+/// a worse optimum, see the README's "Targets").
+pub fn mixture_f32_one_start(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
+    let mo = MixtureOptions {
+        kernel: Kernel::F32,
+        starts: 1,
+        em_iters: 0,
+        ..MixtureOptions::default()
+    };
+    mixture_with(scores, ws, mo)
+}
+
+fn mixture_with(scores: &[f64], ws: &mut MixtureWorkspace, mo: MixtureOptions) -> [f64; 8] {
+    let opts = FitOptions::default();
     match fit_mixture_in(scores, 2, &opts, &mo, ws) {
         Ok(f) => {
             let (a, b) = (f.component(0), f.component(1));
@@ -110,10 +122,25 @@ pub fn cut_default(scores: &[f64], scratch: &mut [f64]) -> [f64; 2] {
 /// The calibration cut by Benjamini–Hochberg at q = 0.05 against the fitted background, the
 /// background's mixture fits in a caller-provided workspace: (kept, threshold).
 pub fn cut_fdr(scores: &[f64], scratch: &mut [f64], ws: &mut MixtureWorkspace) -> [f64; 2] {
-    let opts = CutOptions {
+    cut_fdr_with(scores, scratch, ws, Kernel::F64)
+}
+
+/// [`cut_fdr`] with the background fitted by the f32 per-point kernel.
+pub fn cut_fdr_f32(scores: &[f64], scratch: &mut [f64], ws: &mut MixtureWorkspace) -> [f64; 2] {
+    cut_fdr_with(scores, scratch, ws, Kernel::F32)
+}
+
+fn cut_fdr_with(
+    scores: &[f64],
+    scratch: &mut [f64],
+    ws: &mut MixtureWorkspace,
+    kernel: Kernel,
+) -> [f64; 2] {
+    let mut opts = CutOptions {
         rule: CutRule::Fdr { q: 0.05 },
         ..CutOptions::default()
     };
+    opts.background.kernel = kernel;
     match cut_in(scores, &opts, scratch, ws) {
         Ok(c) => [c.keep() as f64, c.threshold()],
         Err(_) => [f64::NAN; 2],

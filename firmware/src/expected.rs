@@ -58,7 +58,20 @@ pub const MIXTURE_F32: [f64; 8] = [
     -0.1218389950622768,
     1831.0786418914795,
 ];
+/// x86-64 result of `calls::mixture_f32_one_start`.
+pub const MIXTURE_F32_ONE_START: [f64; 8] = [
+    0.9651723420162088,
+    7.003584633570431,
+    26.966331792139055,
+    -0.1544429803866706,
+    1.0,
+    6.7706747283966475,
+    -0.12183899506227679,
+    1831.0786609649658,
+];
 /// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).
 pub const CUT_DEFAULT: [f64; 2] = [8.0, 0.4550522732115309];
 /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).
 pub const CUT_FDR: [f64; 2] = [2.0, 0.6056930635357601];
+/// x86-64 result of `calls::cut_fdr_f32` (kept count, threshold: compared exactly).
+pub const CUT_FDR_F32: [f64; 2] = [2.0, 0.6056930635357601];

@@ -23,7 +23,8 @@ use simstat::special::{digamma, gamma_p, gamma_q, ln_gamma, trigamma};
 const STACK_BUDGET: usize = 16 * 1024;
 /// The one exception, stated: the model-based cut (`cut_in`, BH rule) holds the background
 /// fit's results (mixture fits, calibrator, background: each sized for 16 components) on
-/// its stack beside the mixture fit's own frames — 35 KiB measured; it fails above this.
+/// its stack beside the mixture fit's own frames — 31 KiB measured (f64 or f32 kernel); it fails
+/// above this.
 const MODEL_CUT_BUDGET: usize = 40 * 1024;
 /// Word painted over the free stack before a call.
 const PAINT: u32 = 0xC0FF_EE11;
@@ -311,11 +312,22 @@ fn main() -> ! {
         expected::FIT_REL,
         &c,
     );
+    let (r, c) = measure(|| calls::mixture_f32_one_start(scores, ws));
+    failures += check(
+        "fit_mixture (f32, 1 start)",
+        &r,
+        &expected::MIXTURE_F32_ONE_START,
+        expected::FIT_REL,
+        &c,
+    );
     let (r, c) = measure(|| calls::cut_default(scores, scratch));
     failures += check("cut", &r, &expected::CUT_DEFAULT, 0.0, &c);
     let (r, c) = measure(|| calls::cut_fdr(scores, scratch, ws));
     let w = want(&expected::CUT_FDR).unwrap_or(&r);
     failures += check_within("cut_in (fdr)", &r, w, 0.0, &c, MODEL_CUT_BUDGET);
+    let (r, c) = measure(|| calls::cut_fdr_f32(scores, scratch, ws));
+    let w = want(&expected::CUT_FDR_F32).unwrap_or(&r);
+    failures += check_within("cut_in (fdr, f32 kernel)", &r, w, 0.0, &c, MODEL_CUT_BUDGET);
 
     let (k64, k32) = kernel_costs(scores);
     hprintln!(

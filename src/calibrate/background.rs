@@ -5,7 +5,7 @@ use super::model::{Calibrator, ScoreScale};
 use crate::dist::ParamError;
 use crate::fit::mixture::fit_mixture_binned_in;
 use crate::fit::{
-    fit_mixture_in, FitError, FitOptions, MixtureFit, MixtureOptions, MixtureWorkspace,
+    fit_mixture_in, FitError, FitOptions, Kernel, MixtureFit, MixtureOptions, MixtureWorkspace,
 };
 
 /// The fitted background of a sample of scores and the order chosen for it.
@@ -95,6 +95,10 @@ pub struct BackgroundOptions {
     /// The fitter's options; `lo` / `hi` are the score interval on the raw scale (default
     /// [−1, 1]).
     pub fit: FitOptions,
+    /// The arithmetic of the mixture fits' per-point work (default [`Kernel::F64`];
+    /// [`Kernel::F32`] for a core with a single-precision FPU only, see the README's
+    /// "Targets": the background's orders ≤ 3 all run the f32 kernel).
+    pub kernel: Kernel,
 }
 
 impl BackgroundOptions {
@@ -130,6 +134,7 @@ impl Default for BackgroundOptions {
             scale: ScoreScale::FisherZ,
             binned_above: 1 << 16,
             fit: FitOptions::default(),
+            kernel: Kernel::F64,
         }
     }
 }
@@ -315,7 +320,7 @@ pub(crate) fn fit_background_mapped_into(
                 z_lo,
                 z_hi,
                 opts,
-                (o.min_weight, o.binned_above),
+                (o.min_weight, o.binned_above, o.kernel),
                 ws,
             )
         },
@@ -442,7 +447,7 @@ fn fit_body(
     z_lo: f64,
     z_hi: f64,
     opts: &FitOptions,
-    (min_weight, binned_above): (f64, usize),
+    (min_weight, binned_above, kernel): (f64, usize, Kernel),
     ws: &mut MixtureWorkspace,
 ) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER], f64), FitError> {
     let nb = ascending.len() - excluded;
@@ -464,7 +469,10 @@ fn fit_body(
         ..*opts
     };
     let (fit, bic) = choose_order(max_k, min_weight, |k| {
-        let mo = MixtureOptions::default();
+        let mo = MixtureOptions {
+            kernel,
+            ..MixtureOptions::default()
+        };
         if body.len() > binned_above {
             fit_mixture_binned_in(body, k, &fo, &mo, ws)
         } else {

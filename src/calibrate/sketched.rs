@@ -312,7 +312,10 @@ pub fn fit_background_sketch<const B: usize, const M: usize>(
                 body_lo
             };
             let (fit, bic) = choose_order(max_k, o.min_weight, |k| {
-                let mo = MixtureOptions::default();
+                let mo = MixtureOptions {
+                    kernel: o.kernel,
+                    ..MixtureOptions::default()
+                };
                 fit_points_in(ws, m, (n_body, z_min, body_hi), k, &fo, &mo)
             })?;
             Ok((fit, bic, body_hi))

@@ -74,7 +74,7 @@ impl SuffStats {
 
     /// Statistics of nothing, all bits zero: a buffer for
     /// [`pass_statistics_into`](crate::fit::pass_statistics_into) (e.g. in a `static` or a
-    /// `Box`: about 38 KiB).
+    /// `Box`: about 43 KiB).
     #[must_use]
     pub const fn empty() -> Self {
         Self::blank()
@@ -797,7 +797,8 @@ const FLUSH_BLOCKS: usize = 32;
 #[derive(Clone)]
 struct SingleLanes {
     w: [[[f32; BLOCK]; 9]; LANES_K],
-    phi: [[[f32; BLOCK]; LANES_M]; LANES_M],
+    /// Σ w φ' φ'ᵀ, packed upper triangle of the kernel's M × M ([`packed`]).
+    phi: [[f32; BLOCK]; LANES_M * (LANES_M + 1) / 2],
     ll: [f32; BLOCK],
     n: [f32; BLOCK],
     count: [f32; BLOCK],
@@ -810,7 +811,7 @@ impl SingleLanes {
     const fn blank() -> Self {
         SingleLanes {
             w: [[[0.0; BLOCK]; 9]; LANES_K],
-            phi: [[[0.0; BLOCK]; LANES_M]; LANES_M],
+            phi: [[0.0; BLOCK]; LANES_M * (LANES_M + 1) / 2],
             ll: [0.0; BLOCK],
             n: [0.0; BLOCK],
             count: [0.0; BLOCK],
@@ -882,9 +883,7 @@ impl Lanes {
         self.uncovered = [0.0; BLOCK];
         let s = &mut self.single;
         s.w[..K].fill([[0.0; BLOCK]; 9]);
-        for row in s.phi[..M].iter_mut() {
-            row[..M].fill([0.0; BLOCK]);
-        }
+        s.phi[..M * (M + 1) / 2].fill([0.0; BLOCK]);
         s.ll = [0.0; BLOCK];
         s.n = [0.0; BLOCK];
         s.count = [0.0; BLOCK];
@@ -909,9 +908,11 @@ impl Lanes {
             }
         }
         if order == Order::Hess {
+            let mut at = 0;
             for a in 0..M {
                 for b in a..M {
-                    add(&mut self.phi[a][b], &mut s.phi[a][b]);
+                    add(&mut self.phi[a][b], &mut s.phi[at]);
+                    at += 1;
                 }
             }
         }
@@ -1399,13 +1400,16 @@ fn block_single<const K: usize, const M: usize>(
                 }
             }
         }
+        // the packed upper triangle, row by row (index `at` = packed(M, a, b))
+        let mut at = 0;
         for a in 0..M {
             let mut pa = [0.0f32; BLOCK];
             for j in 0..BLOCK {
                 pa[j] = phi[a][j] * w32[j];
             }
             for b in a..M {
-                let dst = &mut acc.single.phi[a][b];
+                let dst = &mut acc.single.phi[at];
+                at += 1;
                 for j in 0..BLOCK {
                     dst[j] += pa[j] * phi[b][j];
                 }

@@ -160,6 +160,19 @@ pub enum Kernel {
     /// fit is the same function of the data on every target (no fused multiply-add, the same
     /// `libm`), so a device's result equals the x86-64 result bit for bit. On a core with an
     /// f64 unit it is slower than [`Kernel::F64`] (scalar `logf`/`expf`, no vectorised block).
+    /// The calibration's background takes it from
+    /// [`BackgroundOptions::kernel`](crate::calibrate::BackgroundOptions::kernel); the C ABI
+    /// from `SimstatMixtureOptions::kernel` (1).
+    ///
+    /// ```
+    /// use simstat::fit::{fit_mixture_in, FitOptions, Kernel, MixtureOptions, MixtureWorkspace};
+    /// let x: Vec<f64> = (0..400).map(|i| -0.1 + 0.5 * ((i as f64 + 0.5) / 400.0).powi(2)).collect();
+    /// let mo = MixtureOptions { kernel: Kernel::F32, ..MixtureOptions::default() };
+    /// let mut ws = Box::new(MixtureWorkspace::new());
+    /// let fit = fit_mixture_in(&x, 2, &FitOptions::default(), &mo, &mut ws).unwrap();
+    /// let exact: f64 = x.iter().map(|&v| fit.ln_pdf(v)).sum();
+    /// assert!((fit.log_likelihood() - exact).abs() <= 1e-5 * exact.abs());
+    /// ```
     F32,
 }
 

@@ -267,7 +267,7 @@ pub fn pass_statistics(fit: &MixtureFit, xs: &[f64]) -> SuffStats {
 }
 
 /// [`pass_statistics`] written into `out` (reset first): the same statistics, bit for bit,
-/// without a 38 KiB value through the stack (keep `out` in a `static` or a `Box`, start from
+/// without a 43 KiB value through the stack (keep `out` in a `static` or a `Box`, start from
 /// [`SuffStats::empty`]), so the map step runs in a bounded stack on a device.
 ///
 /// ```

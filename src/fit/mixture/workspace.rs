@@ -10,7 +10,7 @@ use super::{Cands, COARSE_CAP, QUANTILES, SKETCH_BINS};
 /// The memory a mixture fit works in ([`super::fit_mixture_in`]): the 4096-bin moment sketch
 /// of the data, its two-point representations (fine and coarse), the sorted pseudo-sample the
 /// starts are drawn from, the reservoir subsample, and the optimiser's pass statistics and
-/// derivative matrices — 559 KiB ([`MixtureWorkspace::BYTES`]), whatever the number of
+/// derivative matrices — 570 KiB ([`MixtureWorkspace::BYTES`]), whatever the number of
 /// values or components.
 ///
 /// `MixtureWorkspace::new()` is `const` and all bits zero, so a `static` one lives in `.bss`
