@@ -563,8 +563,12 @@ pub(crate) fn optimize_into<D: Passable>(
             let lln = stn.log_likelihood();
             // f64 sums: a step may lose up to their rounding floor; f32 sums (the f32
             // kernel): it must gain, so that their rounding cannot walk a run along a ridge
-            let floor = if b.single { 0.0 } else { 1e-13 * ll.abs() };
-            if lln.is_finite() && (lln >= ll - floor) && !(b.single && lln <= ll) {
+            let ascends = if b.single {
+                lln > ll
+            } else {
+                lln >= ll - 1e-13 * ll.abs()
+            };
+            if lln.is_finite() && ascends {
                 let rho = if pred > 0.0 { (lln - ll) / pred } else { 1.0 };
                 if rho > 0.75 {
                     mu *= 0.01;
