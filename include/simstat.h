@@ -873,7 +873,7 @@ enum SimstatStatus simstat_fit_mixture(const double *data,
 
 /**
  * Bytes of caller memory [`simstat_fit_mixture_in`] works in (a `MixtureWorkspace`: the
- * sketch, the subsample and the optimiser's buffers; 570 KiB whatever `n` and `k`).
+ * sketch, the subsample and the optimiser's buffers; 578 KiB whatever `n` and `k`).
  */
 size_t simstat_mixture_workspace_size(void);
 

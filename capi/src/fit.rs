@@ -499,7 +499,7 @@ fn workspace<'a>(
 }
 
 /// Bytes of caller memory [`simstat_fit_mixture_in`] works in (a `MixtureWorkspace`: the
-/// sketch, the subsample and the optimiser's buffers; 570 KiB whatever `n` and `k`).
+/// sketch, the subsample and the optimiser's buffers; 578 KiB whatever `n` and `k`).
 #[no_mangle]
 pub extern "C" fn simstat_mixture_workspace_size() -> usize {
     MixtureWorkspace::BYTES

@@ -21,11 +21,6 @@ use simstat::special::{digamma, gamma_p, gamma_q, ln_gamma, trigamma};
 
 /// Stack each public call may use (bytes below the caller's stack pointer).
 const STACK_BUDGET: usize = 16 * 1024;
-/// The one exception, stated: the model-based cut (`cut_in`, BH rule) holds the background
-/// fit's results (mixture fits, calibrator, background: each sized for 16 components) on
-/// its stack beside the mixture fit's own frames — 31 KiB measured (f64 or f32 kernel); it fails
-/// above this.
-const MODEL_CUT_BUDGET: usize = 40 * 1024;
 /// Word painted over the free stack before a call.
 const PAINT: u32 = 0xC0FF_EE11;
 /// CMSDK APB timer 0 of the MPS2 board (25 MHz down-counter).
@@ -191,20 +186,8 @@ fn special_functions() -> usize {
 }
 
 /// Compares a call's results with the x86 ones: relative difference ≤ `bound` (exact for
-/// equal bits, NaN never passes).
+/// equal bits, NaN never passes); fails too when the call's stack exceeds [`STACK_BUDGET`].
 fn check(name: &str, got: &[f64], want: &[f64], bound: f64, cost: &Cost) -> usize {
-    check_within(name, got, want, bound, cost, STACK_BUDGET)
-}
-
-/// [`check`] with a stack budget of its own.
-fn check_within(
-    name: &str,
-    got: &[f64],
-    want: &[f64],
-    bound: f64,
-    cost: &Cost,
-    budget: usize,
-) -> usize {
     let mut worst = 0.0f64;
     let mut bad = got.len() != want.len();
     for (&g, &w) in got.iter().zip(want) {
@@ -216,7 +199,7 @@ fn check_within(
         bad |= !(d <= bound);
         worst = worst.max(if d.is_nan() { f64::INFINITY } else { d });
     }
-    let over = cost.stack > budget;
+    let over = cost.stack > STACK_BUDGET;
     hprintln!(
         "{:<12} stack {:>7} B  instructions {:>11}  max rel. diff vs x86 {:e} (bound {:e}){}{}",
         name,
@@ -323,11 +306,15 @@ fn main() -> ! {
     let (r, c) = measure(|| calls::cut_default(scores, scratch));
     failures += check("cut", &r, &expected::CUT_DEFAULT, 0.0, &c);
     let (r, c) = measure(|| calls::cut_fdr(scores, scratch, ws));
-    let w = want(&expected::CUT_FDR).unwrap_or(&r);
-    failures += check_within("cut_in (fdr)", &r, w, 0.0, &c, MODEL_CUT_BUDGET);
+    failures += check("cut_in (fdr)", &r, &expected::CUT_FDR, 0.0, &c);
     let (r, c) = measure(|| calls::cut_fdr_f32(scores, scratch, ws));
-    let w = want(&expected::CUT_FDR_F32).unwrap_or(&r);
-    failures += check_within("cut_in (fdr, f32 kernel)", &r, w, 0.0, &c, MODEL_CUT_BUDGET);
+    failures += check(
+        "cut_in (fdr, f32 kernel)",
+        &r,
+        &expected::CUT_FDR_F32,
+        0.0,
+        &c,
+    );
 
     let (k64, k32) = kernel_costs(scores);
     hprintln!(
@@ -336,11 +323,7 @@ fn main() -> ! {
         k32,
         k64 as f64 / k32.max(1) as f64
     );
-    hprintln!(
-        "stack budget {} B per call ({} B for the model-based cut)",
-        STACK_BUDGET,
-        MODEL_CUT_BUDGET
-    );
+    hprintln!("stack budget {} B per call", STACK_BUDGET);
     if failures == 0 {
         hprintln!("firmware: all checks passed");
         debug::exit(debug::EXIT_SUCCESS);

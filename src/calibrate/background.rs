@@ -122,6 +122,22 @@ impl BackgroundOptions {
     }
 }
 
+impl Background {
+    /// The memory the rounds of a fit write into (placeholders, filled before they are read; a
+    /// constant, so it is copied into place rather than built on the stack).
+    const PLACEHOLDER: Option<Background> = Some(Background {
+        calibrator: Calibrator::placeholder(),
+        fit: MixtureFit::placeholder(),
+        scale: ScoreScale::Cosine,
+        bic: [f64::NAN; MAX_BACKGROUND_ORDER],
+        tried: 0,
+        body_limit: f64::INFINITY,
+        excluded: 0,
+        low_outliers: 0,
+        rounds: 0,
+    });
+}
+
 impl Default for BackgroundOptions {
     fn default() -> Self {
         Self {
@@ -312,7 +328,7 @@ pub(crate) fn fit_background_mapped_into(
     run_rounds(
         o,
         first,
-        |excluded| {
+        |excluded, best, bic| {
             fit_body(
                 mapped.get(low..).unwrap_or(&[]),
                 excluded,
@@ -322,6 +338,7 @@ pub(crate) fn fit_background_mapped_into(
                 opts,
                 (o.min_weight, o.binned_above, o.kernel),
                 ws,
+                (best, bic),
             )
         },
         |cal| bh_discoveries(mapped, cal, o.discovery_level),
@@ -345,7 +362,32 @@ pub(crate) struct Round {
 pub(crate) fn run_rounds(
     o: &BackgroundOptions,
     first: Round,
-    mut fit_round: impl FnMut(usize) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER], f64), FitError>,
+    mut fit_round: impl FnMut(
+        usize,
+        &mut MixtureFit,
+        &mut [f64; MAX_BACKGROUND_ORDER],
+    ) -> Result<f64, FitError>,
+    discoveries: impl Fn(&Calibrator) -> usize,
+    slot: &mut Option<Background>,
+) -> Result<(), FitError> {
+    let r = rounds_into(o, first, &mut fit_round, discoveries, slot);
+    if r.is_err() {
+        *slot = None;
+    }
+    r
+}
+
+/// [`run_rounds`] building the background in `slot` itself (each round's fit and calibrator
+/// are written there, so no background-sized value is on this frame while a round fits);
+/// `slot` is left in an unspecified state on an error.
+fn rounds_into(
+    o: &BackgroundOptions,
+    first: Round,
+    fit_round: &mut impl FnMut(
+        usize,
+        &mut MixtureFit,
+        &mut [f64; MAX_BACKGROUND_ORDER],
+    ) -> Result<f64, FitError>,
     discoveries: impl Fn(&Calibrator) -> usize,
     slot: &mut Option<Background>,
 ) -> Result<(), FitError> {
@@ -353,42 +395,44 @@ pub(crate) fn run_rounds(
     let mut excluded = first.excluded;
     // The rounds never give back the top `min_excluded` rows.
     let floor = o.min_excluded.min(excluded);
-    let mut rounds = 0;
+    *slot = Background::PLACEHOLDER;
+    let Some(bg) = slot.as_mut() else {
+        return Err(FitError::BadOption("no background was fitted"));
+    };
+    (bg.scale, bg.tried, bg.low_outliers) = (scale, first.max_k, first.low);
     loop {
-        rounds += 1;
-        let (fit, bic, body_hi) = fit_round(excluded)?;
-        let calibrator = Calibrator::from_background(fit.weights(), fit.components())
-            .map_err(|_| FitError::Distribution(ParamError::InvalidWeights))?
-            .with_scale(scale);
+        bg.rounds += 1;
+        let body_hi = fit_round(excluded, &mut bg.fit, &mut bg.bic)?;
+        set_calibrator(bg, scale)?;
         // Iterative removal of discoveries: the rows left out next are the BH discoveries
         // under this fit, never more than now (so the hits, which stay discoveries while they
         // are out of the fit, cannot come back into it).
-        let next = if o.discovery_level > 0.0 && rounds < o.max_rounds {
-            discoveries(&calibrator).max(floor).min(excluded)
+        let next = if o.discovery_level > 0.0 && bg.rounds < o.max_rounds {
+            discoveries(&bg.calibrator).max(floor).min(excluded)
         } else {
             excluded
         };
         if next == excluded {
-            let body_limit = if excluded == 0 {
+            bg.body_limit = if excluded == 0 {
                 f64::INFINITY
             } else {
                 scale.unmap(body_hi)
             };
-            *slot = Some(Background {
-                calibrator,
-                fit,
-                scale,
-                bic,
-                tried: first.max_k,
-                body_limit,
-                excluded,
-                low_outliers: first.low,
-                rounds,
-            });
+            bg.excluded = excluded;
             return Ok(());
         }
         excluded = next;
     }
+}
+
+/// The calibrator of `bg`'s fit on `scale`, into `bg` (out of line: its temporaries are not
+/// on the stack while a round fits).
+#[inline(never)]
+fn set_calibrator(bg: &mut Background, scale: ScoreScale) -> Result<(), FitError> {
+    bg.calibrator = Calibrator::from_background(bg.fit.weights(), bg.fit.components())
+        .map_err(|_| FitError::Distribution(ParamError::InvalidWeights))?
+        .with_scale(scale);
+    Ok(())
 }
 
 /// Number of Benjamini–Hochberg discoveries at level `q` among `ascending` (mapped scores)
@@ -449,7 +493,8 @@ fn fit_body(
     opts: &FitOptions,
     (min_weight, binned_above, kernel): (f64, usize, Kernel),
     ws: &mut MixtureWorkspace,
-) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER], f64), FitError> {
+    (best, bic): (&mut MixtureFit, &mut [f64; MAX_BACKGROUND_ORDER]),
+) -> Result<f64, FitError> {
     let nb = ascending.len() - excluded;
     let body = &ascending[..nb];
     let body_hi = if excluded == 0 || nb == 0 {
@@ -468,18 +513,31 @@ fn fit_body(
         hi: z_hi,
         ..*opts
     };
-    let (fit, bic) = choose_order(max_k, min_weight, |k| {
+    choose_order(max_k, min_weight, (best, bic), |k| {
         let mo = MixtureOptions {
             kernel,
             ..MixtureOptions::default()
         };
-        if body.len() > binned_above {
-            fit_mixture_binned_in(body, k, &fo, &mo, ws)
-        } else {
-            fit_mixture_in(body, k, &fo, &mo, ws)
-        }
+        fit_order(body, k, (&fo, &mo), binned_above, ws)
     })?;
-    Ok((fit, bic, body_hi))
+    Ok(body_hi)
+}
+
+/// One order's fit of the body (binned above `binned_above` rows; out of line, so that the
+/// caller holds one result, whichever path fits).
+#[inline(never)]
+fn fit_order(
+    body: &[f64],
+    k: usize,
+    (fo, mo): (&FitOptions, &MixtureOptions),
+    binned_above: usize,
+    ws: &mut MixtureWorkspace,
+) -> Result<MixtureFit, FitError> {
+    if body.len() > binned_above {
+        fit_mixture_binned_in(body, k, fo, mo, ws)
+    } else {
+        fit_mixture_in(body, k, fo, mo, ws)
+    }
 }
 
 /// The background's order: `fit_k(k)` for k = 1..=`max_k` (stopping at the first failure past
@@ -488,31 +546,31 @@ fn fit_body(
 pub(crate) fn choose_order(
     max_k: usize,
     min_weight: f64,
+    (best, bic): (&mut MixtureFit, &mut [f64; MAX_BACKGROUND_ORDER]),
     mut fit_k: impl FnMut(usize) -> Result<MixtureFit, FitError>,
-) -> Result<(MixtureFit, [f64; MAX_BACKGROUND_ORDER]), FitError> {
-    let mut bic = [f64::NAN; MAX_BACKGROUND_ORDER];
-    let mut best: Option<MixtureFit> = None;
+) -> Result<(), FitError> {
+    bic.fill(f64::NAN);
+    let mut found = false;
     let mut first_err = None;
     for k in 1..=max_k.min(MAX_BACKGROUND_ORDER) {
-        match fit_k(k) {
+        // (matched by reference: the result is not moved again on this frame)
+        let result = fit_k(k);
+        match &result {
             Ok(fit) => {
                 let b = fit.bic();
                 bic[k - 1] = b;
                 // A component lighter than min_weight is an atom on a few rows (hits, most
                 // often): that order is not a background.
                 let light = k > 1 && fit.weights().iter().any(|&w| w < min_weight);
-                let better = !light
-                    && match &best {
-                        None => b.is_finite(),
-                        Some(cur) => b < cur.bic(),
-                    };
+                let better = !light && if found { b < best.bic() } else { b.is_finite() };
                 if better {
-                    best = Some(fit);
+                    *best = *fit;
+                    found = true;
                 }
             }
             Err(e) => {
                 if first_err.is_none() {
-                    first_err = Some(e);
+                    first_err = Some(*e);
                 }
                 // Larger orders need more samples still: stop at the first failure past k = 1.
                 if k > 1 {
@@ -521,11 +579,10 @@ pub(crate) fn choose_order(
             }
         }
     }
-    match best {
-        Some(fit) => Ok((fit, bic)),
-        None => {
-            Err(first_err.unwrap_or(FitError::BadOption("no order gave a finite log-likelihood")))
-        }
+    if found {
+        Ok(())
+    } else {
+        Err(first_err.unwrap_or(FitError::BadOption("no order gave a finite log-likelihood")))
     }
 }
 

@@ -45,6 +45,21 @@ pub struct Calibrator {
 }
 
 impl Calibrator {
+    /// Memory a calibrator is written into before it is read (no components; never returned
+    /// as is).
+    pub(crate) const fn placeholder() -> Self {
+        Calibrator {
+            scale: ScoreScale::Cosine,
+            weights: [0.0; MAX_CALIBRATION_COMPONENTS],
+            components: [None; MAX_CALIBRATION_COMPONENTS],
+            len: 0,
+            relevant: None,
+            background_weight: 0.0,
+        }
+    }
+}
+
+impl Calibrator {
     /// A calibrator whose background is one fitted shifted gamma (no relevant component).
     #[must_use]
     pub fn from_gamma_fit(fit: &GammaFit) -> Self {

@@ -302,7 +302,7 @@ pub fn fit_background_sketch<const B: usize, const M: usize>(
     run_rounds(
         o,
         first,
-        |excluded| {
+        |excluded, best, bic| {
             // The body: every bin from `low_bins` on, less the top `excluded` rows.
             let body_hi = scale.map(top[excluded]);
             let (m, n_body, body_lo) = body_points(state, scale, (low_bins, excluded), ws)?;
@@ -311,14 +311,14 @@ pub fn fit_background_sketch<const B: usize, const M: usize>(
             } else {
                 body_lo
             };
-            let (fit, bic) = choose_order(max_k, o.min_weight, |k| {
+            choose_order(max_k, o.min_weight, (best, bic), |k| {
                 let mo = MixtureOptions {
                     kernel: o.kernel,
                     ..MixtureOptions::default()
                 };
                 fit_points_in(ws, m, (n_body, z_min, body_hi), k, &fo, &mo)
             })?;
-            Ok((fit, bic, body_hi))
+            Ok(body_hi)
         },
         |cal| {
             let desc = top.iter().map(|&t| scale.map(t));

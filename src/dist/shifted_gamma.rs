@@ -55,6 +55,19 @@ pub(crate) fn check_finite(v: f64, param: &'static str) -> Result<(), ParamError
 }
 
 impl ShiftedGamma {
+    /// All bits zero, for memory written before it is read (see
+    /// [`super::TruncatedShiftedGamma::placeholder`]).
+    pub(crate) const fn placeholder() -> Self {
+        ShiftedGamma {
+            shape: 0.0,
+            rate: 0.0,
+            shift: 0.0,
+            ln_rate: 0.0,
+        }
+    }
+}
+
+impl ShiftedGamma {
     /// Builds c + Gamma(shape, rate). Errors: any parameter NaN/±∞, `shape ≤ 0`, `rate ≤ 0`.
     pub fn new(shape: f64, rate: f64, shift: f64) -> Result<Self, ParamError> {
         check_finite(shape, "shape")?;

@@ -72,6 +72,23 @@ impl core::fmt::Debug for TruncatedShiftedGamma {
 }
 
 impl TruncatedShiftedGamma {
+    /// A value for memory that a result is written into before it is read (all bits zero, so
+    /// a `static` workspace holding one stays in `.bss`; not a distribution, never returned to
+    /// a user as is).
+    pub(crate) const fn placeholder() -> Self {
+        TruncatedShiftedGamma {
+            base: ShiftedGamma::placeholder(),
+            lo: 0.0,
+            hi: 0.0,
+            at_lo: Both { p: 0.0, q: 0.0 },
+            at_hi: Both { p: 0.0, q: 0.0 },
+            ln_norm: 0.0,
+            norm: 0.0,
+        }
+    }
+}
+
+impl TruncatedShiftedGamma {
     /// Builds c + Gamma(shape, rate) truncated to [lo, hi].
     ///
     /// Errors: any parameter NaN/±∞, `shape ≤ 0`, `rate ≤ 0`, `lo ≥ hi`, `hi ≤ shift` (support

@@ -228,7 +228,6 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
             atoms: self.leaves,
             len: self.k0,
         };
-        let merges = self.merges;
         for m in 0..self.k0 {
             let kappa = self.k0 - m;
             let fit = lik.evaluate(lv.atoms())?;
@@ -239,7 +238,7 @@ impl<A: Atom, const K: usize> Dendrogram<A, K> {
                 *slot = Some(fit);
             }
             if kappa > 1 {
-                if let Some(step) = merges.get(m) {
+                if let Some(step) = self.merges.get(m) {
                     lv.apply(step)?;
                 }
             }

@@ -91,16 +91,21 @@ pub const MERGE_SHAPE_CAP: f64 = 1e7;
 
 impl Default for GammaAtom {
     fn default() -> Self {
-        Self {
-            weight: 1.0,
-            shape: 1.0,
-            rate: 1.0,
-            shift: 0.0,
-            scale: 1.0,
-            chart: GammaChart::Cumulant,
-            rule: GammaMerge::Moments,
-        }
+        Self::DEFAULT
     }
+}
+
+impl GammaAtom {
+    /// [`GammaAtom::default`] as a constant (the unit exponential at 0, weight 1).
+    pub(crate) const DEFAULT: GammaAtom = GammaAtom {
+        weight: 1.0,
+        shape: 1.0,
+        rate: 1.0,
+        shift: 0.0,
+        scale: 1.0,
+        chart: GammaChart::Cumulant,
+        rule: GammaMerge::Moments,
+    };
 }
 
 impl GammaAtom {

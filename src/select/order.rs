@@ -10,9 +10,9 @@ use super::leaves::{chart_distance, make_leaves, LeafFate};
 use super::merge::Atom;
 use super::SelectError;
 use crate::dist::TruncatedShiftedGamma;
+use crate::fit::mixture::refit_in_slot;
 use crate::fit::{
-    fit_mixture_from, fit_mixture_from_in, FitOptions, MixtureFit, MixtureOptions,
-    MixtureWorkspace, MAX_COMPONENTS,
+    fit_mixture_from, FitOptions, MixtureFit, MixtureOptions, MixtureWorkspace, MAX_COMPONENTS,
 };
 
 /// Number of atoms over all levels 1..=16 (level κ holds κ atoms).
@@ -65,9 +65,16 @@ fn level_atoms(levels: &[[f64; 4]; LEVEL_SLOTS], kappa: usize) -> [GammaAtom; MA
     out
 }
 
-/// The atoms as a [`MixtureFit`] truncated to [lo, hi] (`None` when an atom has no computable
-/// mass there).
-fn mixture_of(atoms: &[GammaAtom], lo: f64, hi: f64, n: u64, ll: f64) -> Option<MixtureFit> {
+/// [`mixture_of`] written into `out` (out of line, so its temporaries are not on the stack
+/// of the fit that follows).
+#[inline(never)]
+fn mixture_into(
+    atoms: &[GammaAtom],
+    lo: f64,
+    hi: f64,
+    (n, ll): (u64, f64),
+    out: &mut MixtureFit,
+) -> Option<()> {
     let k = atoms.len();
     let first = TruncatedShiftedGamma::new(1.0, 1.0, lo - 1.0, lo, hi).ok()?;
     let mut comps = [first; MAX_COMPONENTS];
@@ -76,7 +83,42 @@ fn mixture_of(atoms: &[GammaAtom], lo: f64, hi: f64, n: u64, ll: f64) -> Option<
         *c = TruncatedShiftedGamma::new(a.shape, a.rate, a.shift, lo, hi).ok()?;
         *w = a.weight;
     }
-    MixtureFit::from_components(weights.get(..k)?, comps.get(..k)?, n, ll).ok()
+    out.set_from_components(weights.get(..k)?, comps.get(..k)?, n, ll)
+        .ok()
+}
+
+/// The fit's components as atoms, into `out` (its leading `fit.len()` slots).
+fn atoms_of(fit: &MixtureFit, out: &mut [GammaAtom; MAX_COMPONENTS]) {
+    for (o, (c, &w)) in out
+        .iter_mut()
+        .zip(fit.components().iter().zip(fit.weights()))
+    {
+        *o = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
+    }
+}
+
+/// A level polish without a workspace ([`fit_mixture_from`] from `start`'s mixture), its atoms
+/// into `out`.
+#[inline(never)]
+fn polish_on_stack(
+    data: &[f64],
+    start: &[GammaAtom],
+    (lo, hi): (f64, f64),
+    (opts, mo): (&FitOptions, &MixtureOptions),
+    out: &mut [GammaAtom; MAX_COMPONENTS],
+) -> Option<()> {
+    let start = mixture_of(start, lo, hi, 0, f64::NAN)?;
+    let fit = fit_mixture_from(data, &start, opts, mo).ok()?;
+    atoms_of(&fit, out);
+    Some(())
+}
+
+/// The atoms as a [`MixtureFit`] truncated to [lo, hi] (`None` when an atom has no computable
+/// mass there).
+fn mixture_of(atoms: &[GammaAtom], lo: f64, hi: f64, n: u64, ll: f64) -> Option<MixtureFit> {
+    let mut fit = MixtureFit::placeholder();
+    mixture_into(atoms, lo, hi, (n, ll), &mut fit)?;
+    Some(fit)
 }
 
 impl Recorder<'_, '_> {
@@ -111,12 +153,30 @@ impl Recorder<'_, '_> {
     }
 
     /// `start` (coverage-repaired) polished to the likelihood optimum next to it and evaluated:
-    /// the level's fit and atoms, or `None` when the polish or the evaluation fails.
+    /// the level's fit (its atoms into `out`), or `None` when the polish or the evaluation
+    /// fails.
     fn polish(
         &mut self,
         start: &[GammaAtom],
         max_passes: usize,
-    ) -> Option<(LevelFit, [GammaAtom; MAX_COMPONENTS])> {
+        out: &mut [GammaAtom; MAX_COMPONENTS],
+    ) -> Option<LevelFit> {
+        let k = start.len();
+        let mut polished = [GammaAtom::default(); MAX_COMPONENTS];
+        self.polish_fit(start, max_passes, &mut polished)?;
+        self.lik.evaluate_into(polished.get(..k)?, out).ok()
+    }
+
+    /// The maximum-likelihood polish of [`Recorder::polish`], its atoms into `polished` (out
+    /// of line: the evaluation's buffers are not on the stack while it runs, nor the fits
+    /// while the level is evaluated).
+    #[inline(never)]
+    fn polish_fit(
+        &mut self,
+        start: &[GammaAtom],
+        max_passes: usize,
+        polished: &mut [GammaAtom; MAX_COMPONENTS],
+    ) -> Option<()> {
         let (lo, hi) = self.lik.interval();
         let k = start.len();
         let mut covered = [GammaAtom::default(); MAX_COMPONENTS];
@@ -125,7 +185,6 @@ impl Recorder<'_, '_> {
         }
         let covered = covered.get_mut(..k)?;
         cover(covered, self.x_min);
-        let start = mixture_of(covered, lo, hi, 0, f64::NAN)?;
         let opts = FitOptions {
             lo,
             hi,
@@ -133,21 +192,17 @@ impl Recorder<'_, '_> {
             ..FitOptions::default()
         };
         let mo = MixtureOptions::default();
-        let fit = match self.ws.as_deref_mut() {
-            Some(ws) => fit_mixture_from_in(self.lik.data(), &start, &opts, &mo, ws),
-            None => fit_mixture_from(self.lik.data(), &start, &opts, &mo),
+        let data = self.lik.data();
+        match self.ws.as_deref_mut() {
+            Some(ws) => {
+                // the start and the fit in the workspace's slot (neither on this stack)
+                mixture_into(covered, lo, hi, (0, f64::NAN), &mut ws.slot)?;
+                refit_in_slot(data, &opts, &mo, ws).ok()?;
+                atoms_of(&ws.slot, polished);
+            }
+            None => polish_on_stack(data, covered, (lo, hi), (&opts, &mo), polished)?,
         }
-        .ok()?;
-        let mut polished = [GammaAtom::default(); MAX_COMPONENTS];
-        for (o, (c, &w)) in polished
-            .iter_mut()
-            .zip(fit.components().iter().zip(fit.weights()))
-        {
-            *o = GammaAtom::new(w, c.shape(), c.rate(), c.shift());
-        }
-        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
-        let f = self.lik.evaluate_into(polished.get(..k)?, &mut out).ok()?;
-        Some((f, out))
+        Some(())
     }
 }
 
@@ -197,15 +252,16 @@ impl LevelLikelihood<GammaAtom> for Recorder<'_, '_> {
         let atoms: &[GammaAtom] = atoms;
         let mut out = [GammaAtom::default(); MAX_COMPONENTS];
         let mut fit = self.lik.evaluate_into(atoms, &mut out)?;
+        self.store(k, &out)?;
         if let LevelRefit::Mle { max_passes } | LevelRefit::MleNested { max_passes } = self.refit {
-            if let Some((f2, out2)) = self.polish(atoms, max_passes) {
+            // `out` reused for the polished atoms (stored over the others when better)
+            if let Some(f2) = self.polish(atoms, max_passes, &mut out) {
                 if f2.log_likelihood >= fit.log_likelihood {
                     fit = f2;
-                    out = out2;
+                    self.store(k, &out)?;
                 }
             }
         }
-        self.store(k, &out)?;
         Ok(fit)
     }
 }
@@ -255,7 +311,8 @@ fn annihilate_pass(
         {
             *s = *b.1;
         }
-        if let Some((f, out)) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes) {
+        let mut out = [GammaAtom::default(); MAX_COMPONENTS];
+        if let Some(f) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes, &mut out) {
             if f.log_likelihood > here.log_likelihood {
                 rec.replace(dendrogram, kappa, f, &out)?;
             }
@@ -308,7 +365,8 @@ fn nested_pass(
                     *s = GammaAtom::new(0.5 * h.weight, shape, rate, shift);
                 }
             }
-            if let Some((f, out)) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes) {
+            let mut out = [GammaAtom::default(); MAX_COMPONENTS];
+            if let Some(f) = rec.polish(start.get(..kappa).unwrap_or(&[]), max_passes, &mut out) {
                 let bar = best
                     .as_ref()
                     .map_or(here.log_likelihood, |b| b.0.log_likelihood);
@@ -370,12 +428,15 @@ pub fn select_order(
 }
 
 /// [`select_order`] with the level polishes' optimiser buffers in a caller-provided
-/// [`MixtureWorkspace`]: the same selection, bit for bit, with a bounded stack of its own
-/// (`select_order` puts about 200 KiB of buffers on its stack for each polish; measured:
-/// `tests/stack_budget.rs`).
+/// [`MixtureWorkspace`] (each level polish's start, buffers and result): the same selection,
+/// bit for bit, within 16 KiB of stack of its own (14.2 KiB measured on x86-64, besides the
+/// 7.5 KiB selection it returns; `select_order` puts about 200 KiB of buffers on its stack for
+/// each polish; see `tests/stack_budget.rs`).
 ///
 /// # Errors
 /// As [`select_order`].
+// Inlined into the caller so that the selection is built in the caller's result slot.
+#[inline]
 pub fn select_order_in(
     fit: &MixtureFit,
     data: &[f64],
@@ -385,12 +446,54 @@ pub fn select_order_in(
     select_order_impl(fit, data, opts, Some(ws))
 }
 
+/// The selection built in the result itself (in the caller's slot once this is inlined: no
+/// selection-sized copy on the selection's stack).
+#[inline(always)]
 fn select_order_impl(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
     ws: Option<&mut MixtureWorkspace>,
 ) -> Result<Selection, SelectError> {
+    let mut result = Ok(Selection::BLANK);
+    if let Ok(sel) = result.as_mut() {
+        if let Err(e) = select_into(fit, data, opts, ws, sel) {
+            result = Err(e);
+        }
+    }
+    result
+}
+
+/// The leaves of `fit` (the leaf rule's fates into `sel.fate`) and their dendrogram (into
+/// `sel.dendrogram`); out of line, so that its temporaries are not on the stack while the
+/// levels are polished.
+#[inline(never)]
+fn build_leaves(
+    fit: &MixtureFit,
+    n: usize,
+    opts: &DscOptions,
+    sel: &mut Selection,
+) -> Result<(), SelectError> {
+    let leaves = make_leaves(fit, n, &opts.leaves)?;
+    let atoms = leaves
+        .atoms
+        .get(..leaves.len)
+        .ok_or(SelectError::TooManyAtoms {
+            capacity: MAX_COMPONENTS,
+        })?;
+    sel.dendrogram = Dendrogram::<GammaAtom, MAX_COMPONENTS>::build(atoms)?;
+    sel.fate = leaves.fate;
+    Ok(())
+}
+
+/// [`select_order_impl`] into `sel`.
+fn select_into(
+    fit: &MixtureFit,
+    data: &[f64],
+    opts: &DscOptions,
+    ws: Option<&mut MixtureWorkspace>,
+    sel: &mut Selection,
+) -> Result<(), SelectError> {
     let first = fit.get(0).ok_or(SelectError::TooFewAtoms)?;
     let (lo, hi) = (first.lo(), first.hi());
     if fit
@@ -414,15 +517,11 @@ fn select_order_impl(
             hi,
         });
     }
-    let leaves = make_leaves(fit, data.len(), &opts.leaves)?;
-    let atoms = leaves
-        .atoms
-        .get(..leaves.len)
-        .ok_or(SelectError::TooManyAtoms {
-            capacity: MAX_COMPONENTS,
-        })?;
-    let mut dendrogram = Dendrogram::<GammaAtom, MAX_COMPONENTS>::build(atoms)?;
-    let mut levels = [[f64::NAN; 4]; LEVEL_SLOTS];
+    build_leaves(fit, data.len(), opts, sel)?;
+    let Selection {
+        dendrogram, levels, ..
+    } = sel;
+    *levels = [[f64::NAN; 4]; LEVEL_SLOTS];
     let mut rec = Recorder {
         ws,
         x_min: data.iter().copied().fold(f64::INFINITY, f64::min),
@@ -431,35 +530,62 @@ fn select_order_impl(
             _ => 0,
         }),
         refit: opts.refit,
-        levels: &mut levels,
+        levels,
     };
     dendrogram.evaluate(&mut rec)?;
     match opts.refit {
-        LevelRefit::Mle { max_passes } => {
-            nested_pass(&mut dendrogram, &mut rec, max_passes, false)?
-        }
+        LevelRefit::Mle { max_passes } => nested_pass(dendrogram, &mut rec, max_passes, false)?,
         LevelRefit::MleNested { max_passes } => {
-            annihilate_pass(&mut dendrogram, &mut rec, max_passes)?;
-            nested_pass(&mut dendrogram, &mut rec, max_passes, true)?
+            annihilate_pass(dendrogram, &mut rec, max_passes)?;
+            nested_pass(dendrogram, &mut rec, max_passes, true)?
         }
         _ => {}
     }
-    let criteria = dendrogram.criteria(opts)?;
-    Ok(Selection {
-        dendrogram,
-        criteria,
-        levels,
-        fate: leaves.fate,
-        k_fit: fit.len(),
-        lo,
-        hi,
-        n: data.len(),
-        overfit_converged: fit.converged(),
-        overfit_gradient: fit.gradient_norm(),
-    })
+    sel.criteria = sel.dendrogram.criteria(opts)?;
+    sel.k_fit = fit.len();
+    (sel.lo, sel.hi, sel.n) = (lo, hi, data.len());
+    sel.overfit_converged = fit.converged();
+    sel.overfit_gradient = fit.gradient_norm();
+    Ok(())
 }
 
 impl Selection {
+    /// What a selection is built in (every field written before the selection is returned).
+    const BLANK: Selection = Selection {
+        dendrogram: Dendrogram {
+            k0: 0,
+            leaves: [GammaAtom::DEFAULT; MAX_COMPONENTS],
+            merges: [MergeStep {
+                slot_i: 0,
+                slot_j: 0,
+                node_i: 0,
+                node_j: 0,
+                height: 0.0,
+                weight: 0.0,
+            }; MAX_COMPONENTS],
+            fits: [None; MAX_COMPONENTS],
+        },
+        criteria: Criteria {
+            k0: 0,
+            n_obs: 0,
+            omega: 0.0,
+            height: [0.0; MAX_COMPONENTS],
+            mean_ll: [0.0; MAX_COMPONENTS],
+            dsc: [0.0; MAX_COMPONENTS],
+            aic: [0.0; MAX_COMPONENTS],
+            bic: [0.0; MAX_COMPONENTS],
+            icl: [0.0; MAX_COMPONENTS],
+        },
+        levels: [[f64::NAN; 4]; LEVEL_SLOTS],
+        fate: [LeafFate::Kept; MAX_COMPONENTS],
+        k_fit: 0,
+        lo: 0.0,
+        hi: 0.0,
+        n: 0,
+        overfit_converged: false,
+        overfit_gradient: 0.0,
+    };
+
     /// The order chosen by DSC.
     pub fn dsc_choice(&self) -> usize {
         self.criteria.dsc_choice()

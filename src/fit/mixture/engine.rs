@@ -55,6 +55,34 @@ pub(crate) fn bin_centres<const B: usize>(
     }
 }
 
+/// Runs and a start of the multi-start ([`super::multi_start`]: the (K − 1) result below
+/// the nested start, a start's run, its initial parameters), kept in the workspace so that no
+/// frame of the multi-start holds them.
+pub(crate) struct Spare {
+    pub prev: Run,
+    pub run: Run,
+    pub start: Params,
+}
+
+impl Spare {
+    /// Unused slots, all bits zero.
+    pub const fn new() -> Self {
+        Spare {
+            prev: Run::blank(),
+            run: Run::blank(),
+            start: Params::zeroed(0),
+        }
+    }
+}
+
+/// A Newton step's coordinate vectors (the step, the point it starts from, the point it
+/// proposes), kept in the run's [`Scratch`] so that no frame of the optimiser holds them.
+pub(crate) struct StepBufs {
+    delta: [f64; MAX_P],
+    base: [f64; MAX_P],
+    fnew: [f64; MAX_P],
+}
+
 /// The buffers one optimisation run works in: pass statistics and derivative matrices sized
 /// for the largest K (about 160 KiB). Kept by the caller (a [`super::MixtureWorkspace`], or a
 /// local for the paths without one) so a run's own stack stays small.
@@ -66,6 +94,11 @@ pub(crate) struct Scratch {
     /// A step's proposed parameters and their θ coordinates.
     pn: Params,
     tn: [f64; MAX_P],
+    /// The run's current parameters and their θ coordinates.
+    p: Params,
+    th: [f64; MAX_P],
+    /// A step's coordinate vectors.
+    step: StepBufs,
     d: Derivs,
     dn: Derivs,
     m1: Mat,
@@ -82,6 +115,13 @@ impl Scratch {
             evn: Evaluator::blank(),
             pn: Params::zeroed(0),
             tn: [0.0; MAX_P],
+            p: Params::zeroed(0),
+            th: [0.0; MAX_P],
+            step: StepBufs {
+                delta: [0.0; MAX_P],
+                base: [0.0; MAX_P],
+                fnew: [0.0; MAX_P],
+            },
             d: Derivs::empty(),
             dn: Derivs::empty(),
             m1: [[0.0; MAX_P]; MAX_P],
@@ -176,6 +216,22 @@ pub(crate) struct Run {
 }
 
 impl Run {
+    /// An unused slot, all bits zero (a workspace's runs: written before they are read).
+    pub const fn blank() -> Self {
+        Run {
+            p: Params::zeroed(0),
+            ll: 0.0,
+            pg: 0.0,
+            iters: 0,
+            em_iters: 0,
+            passes: 0,
+            converged: false,
+            stalled: false,
+            cornered: false,
+            limit: false,
+        }
+    }
+
     /// A run that found nothing (no finite likelihood) for `k` components.
     pub fn failed(k: usize) -> Self {
         Run {
@@ -248,8 +304,8 @@ fn lowest_shift(p: &Params) -> f64 {
 
 /// Newton coordinates per component: φ = (μ, s, u) with μ the mean, s = ln sd, u = ln(μ − c)
 /// (the skewness direction is nearly straight in φ, curved in θ). Weight logits unchanged.
-fn theta_to_phi(k: usize, th: &[f64; MAX_P]) -> [f64; MAX_P] {
-    let mut f = *th;
+fn theta_to_phi(k: usize, th: &[f64; MAX_P], f: &mut [f64; MAX_P]) {
+    *f = *th;
     for i in 0..k {
         let (a, b, c) = (th[PER * i], th[PER * i + 1], th[PER * i + 2]);
         let u = a - b;
@@ -257,11 +313,12 @@ fn theta_to_phi(k: usize, th: &[f64; MAX_P]) -> [f64; MAX_P] {
         f[PER * i + 1] = 0.5 * (a - 2.0 * b);
         f[PER * i + 2] = u;
     }
-    f
 }
 
-fn phi_write_theta(k: usize, f: &[f64; MAX_P], b: &Bounds) -> [f64; MAX_P] {
-    let mut th = *f;
+/// θ coordinates (into `th`) from φ coordinates `f` (shapes clamped into the bounds, weight
+/// logits to ±η_max).
+fn phi_write_theta(k: usize, f: &[f64; MAX_P], b: &Bounds, th: &mut [f64; MAX_P]) {
+    *th = *f;
     let (amin, amax) = (libm::log(b.alpha_min), libm::log(b.alpha_max));
     for i in 0..k {
         let (mu, s, u) = (f[PER * i], f[PER * i + 1], f[PER * i + 2]);
@@ -274,7 +331,6 @@ fn phi_write_theta(k: usize, f: &[f64; MAX_P], b: &Bounds) -> [f64; MAX_P] {
     for j in PER * k..th.len() {
         th[j] = th[j].clamp(-b.eta_max, b.eta_max);
     }
-    th
 }
 
 /// Gradient and Hessian in φ from those in θ (chain rule; c_uu = −e^u is the only curvature),
@@ -365,19 +421,21 @@ impl Step<'_> {
         m1: &mut Mat,
         pn: &mut Params,
         tn: &mut [f64; MAX_P],
+        bufs: &mut StepBufs,
     ) -> Option<f64> {
         let (p, dn, b, use_phi) = (self.p, self.dn, self.b, self.use_phi);
+        let StepBufs { delta, base, fnew } = bufs;
         let dim = p.dim();
-        let mut delta = [0.0; MAX_P];
-        if !damped_step(dn, self.free, *mu, &mut delta, m1) {
+        delta.fill(0.0);
+        if !damped_step(dn, self.free, *mu, delta, m1) {
             *mu = (*mu * 10.0).max(1e-6);
             return None;
         }
-        let base = if use_phi {
-            theta_to_phi(p.k, self.th)
+        if use_phi {
+            theta_to_phi(p.k, self.th, base);
         } else {
-            *self.th
-        };
+            *base = *self.th;
+        }
         // trust region: log-scale coordinates ≤ 1, weight logits ≤ 2, mean/shift ≤ one sd
         let mut scale: f64 = 1.0;
         for (i, di) in delta.iter().enumerate().take(dim) {
@@ -393,31 +451,35 @@ impl Step<'_> {
                 scale = lim / di.abs();
             }
         }
-        let mut fnew = base;
+        *fnew = *base;
         for i in 0..dim {
             fnew[i] = base[i] + scale * delta[i];
         }
-        *tn = if use_phi {
-            phi_write_theta(p.k, &fnew, b)
+        if use_phi {
+            phi_write_theta(p.k, fnew, b, tn);
         } else {
-            let mut tn = fnew;
+            *tn = *fnew;
             for i in 0..dim {
                 let (lo, hi) = p.coord_bounds(i, b);
                 tn[i] = tn[i].clamp(lo, hi);
             }
-            tn
-        };
+        }
         // an exponential component (α at the floor 1) stops its shift just below the
         // lowest point it claims (the support trap: a shift cannot pass a point its component
         // still claims; at α = 1 the likelihood drops there), and one leaving the floor
         // from there steps back from that point's cusp
         retreat_shifts(p, tn, self.caps, self.st, b);
         cap_shifts(p.k, tn, self.caps, b);
-        let fback = if use_phi { theta_to_phi(p.k, tn) } else { *tn };
-        for i in 0..dim {
-            delta[i] = fback[i] - base[i];
+        // the step actually taken, in the coordinates of `base` (`fnew` reused)
+        if use_phi {
+            theta_to_phi(p.k, tn, fnew);
+        } else {
+            *fnew = *tn;
         }
-        *pn = Params::from_theta(p.k, tn);
+        for i in 0..dim {
+            delta[i] = fnew[i] - base[i];
+        }
+        pn.set_from_theta(p.k, tn);
         if !(lowest_shift(pn) < self.x_min) || !pn.is_valid() {
             *mu = (*mu * 10.0).max(1e-4);
             return None;
@@ -487,6 +549,9 @@ pub(crate) fn optimize_into<D: Passable>(
         evn,
         pn,
         tn,
+        p,
+        th,
+        step: bufs,
         d,
         dn,
         m1,
@@ -495,41 +560,44 @@ pub(crate) fn optimize_into<D: Passable>(
     let (mut st, mut stn): (&mut SuffStats, &mut SuffStats) = (st, stn);
     let (mut ev, mut evn): (&mut Evaluator, &mut Evaluator) = (ev, evn);
     // EM burn-in: keep the best parameters seen
-    let mut p = *p0;
+    // (`p` and `pn` alternate as the current and the next EM point)
+    let (mut p, mut pn): (&mut Params, &mut Params) = (p, pn);
+    *p = *p0;
     for _ in 0..ctl.em_iters {
-        evaluate_to(data, &p, b, Order::Em, st, ev);
+        evaluate_to(data, p, b, Order::Em, st, ev);
         run.passes += 1;
         run.em_iters += 1;
         let ll = st.log_likelihood();
         if ll > run.ll {
             run.ll = ll;
-            run.p = p;
+            run.p = *p;
         } else if ll.is_finite() || run.ll.is_finite() {
             break;
         }
         if !ll.is_finite() {
             break;
         }
-        p = em_update(&p, st, b, ctl.min_weight, x_min);
+        *pn = em_update(p, st, b, ctl.min_weight, x_min);
+        core::mem::swap(&mut p, &mut pn);
     }
-    let mut p = run.p;
-    evaluate_to(data, &p, b, Order::Hess, st, ev);
+    *p = run.p;
+    evaluate_to(data, p, b, Order::Hess, st, ev);
     run.passes += 1;
     let mut ll = st.log_likelihood();
     run.ll = ll;
     if !ll.is_finite() {
         return;
     }
-    let mut th = [0.0; MAX_P];
-    p.write_theta(&mut th);
+    th.fill(0.0);
+    p.write_theta(th);
     let mut mu = ctl.mu0;
     let mut stall = 0;
     let mut stalled = false;
     let dim = p.dim();
     for _ in 0..ctl.max_iter {
-        derivs_into(&p, ev, st, d);
-        let caps = shift_caps(&p, st, x_min);
-        let (free, pg) = projected(&p, &th, &d.g, b, &caps);
+        derivs_into(p, ev, st, d);
+        let caps = shift_caps(p, st, x_min);
+        let (free, pg) = projected(p, th, &d.g, b, &caps);
         run.pg = pg;
         if pg <= ctl.gtol {
             run.converged = true;
@@ -540,12 +608,12 @@ pub(crate) fn optimize_into<D: Passable>(
         // Newton in φ unless a bound is active (then in θ, where the bounds are boxes)
         let use_phi = free.iter().take(dim).all(|&f| f);
         if use_phi {
-            derivs_phi(p.k, &th, d, dn, m1, m2);
+            derivs_phi(p.k, th, d, dn, m1, m2);
         }
         let dn: &Derivs = if use_phi { dn } else { d };
         let step = Step {
-            p: &p,
-            th: &th,
+            p,
+            th,
             dn,
             free: &free,
             use_phi,
@@ -555,7 +623,7 @@ pub(crate) fn optimize_into<D: Passable>(
             x_min,
         };
         for _ in 0..12 {
-            let Some(pred) = step.propose(&mut mu, m1, pn, tn) else {
+            let Some(pred) = step.propose(&mut mu, m1, pn, tn, bufs) else {
                 continue;
             };
             evaluate_to(data, pn, b, Order::Hess, stn, evn);
@@ -585,7 +653,7 @@ pub(crate) fn optimize_into<D: Passable>(
         }
         if accepted.is_none() {
             // safe fallback: one EM step
-            *pn = em_update(&p, st, b, ctl.min_weight, x_min);
+            *pn = em_update(p, st, b, ctl.min_weight, x_min);
             evaluate_to(data, pn, b, Order::Hess, stn, evn);
             run.passes += 1;
             let lln = stn.log_likelihood();
@@ -606,8 +674,8 @@ pub(crate) fn optimize_into<D: Passable>(
             break;
         };
         let dll = lln - ll;
-        p = *pn;
-        th = *tn;
+        *p = *pn;
+        *th = *tn;
         core::mem::swap(&mut ev, &mut evn);
         core::mem::swap(&mut st, &mut stn);
         ll = lln;
@@ -622,10 +690,10 @@ pub(crate) fn optimize_into<D: Passable>(
         }
     }
     if run.converged || run.iters > 0 || ctl.max_iter == 0 {
-        derivs_into(&p, ev, st, d);
-        let (free, pg) = projected(&p, &th, &d.g, b, &shift_caps(&p, st, x_min));
+        derivs_into(p, ev, st, d);
+        let (free, pg) = projected(p, th, &d.g, b, &shift_caps(p, st, x_min));
         run.pg = pg;
-        run.cornered = cornered(&p, &th, &free, b);
+        run.cornered = cornered(p, th, &free, b);
         if let Some(out) = hess_out {
             if st.second_order {
                 *out = *d;
@@ -639,7 +707,7 @@ pub(crate) fn optimize_into<D: Passable>(
         run.converged = run.pg <= ctl.gtol || stalled;
         run.limit = !run.converged && run.iters >= ctl.max_iter;
     }
-    run.p = p;
+    run.p = *p;
     run.ll = ll;
 }
 
@@ -661,6 +729,30 @@ pub(crate) fn polish<D: Passable>(
     sc: &mut Scratch,
     out: &mut Run,
 ) {
+    let Some((passes, iters)) = polish_steps(data, p0, h, b, ctl, x_min, sc, out) else {
+        return;
+    };
+    // The hand-over (from this frame, not from the steps' frame: the two are not nested).
+    let p = out.p;
+    optimize_into(data, &p, b, ctl, x_min, sc, None, out);
+    out.passes += passes;
+    out.iters += iters;
+}
+
+/// The quasi-Newton steps of [`polish`]: `None` when they converged (`out` is the run),
+/// otherwise the passes and steps made, with the point reached in `out.p`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn polish_steps<D: Passable>(
+    data: &mut D,
+    p0: &Params,
+    h: &Derivs,
+    b: &Bounds,
+    ctl: &Control,
+    x_min: f64,
+    sc: &mut Scratch,
+    out: &mut Run,
+) -> Option<(usize, usize)> {
     let Scratch {
         st,
         stn,
@@ -668,26 +760,32 @@ pub(crate) fn polish<D: Passable>(
         evn,
         d,
         m1,
+        p,
+        th,
+        pn,
+        tn,
+        step,
         ..
     } = &mut *sc;
+    let delta = &mut step.delta;
     let (mut st, mut stn): (&mut SuffStats, &mut SuffStats) = (st, stn);
     let (mut ev, mut evn): (&mut Evaluator, &mut Evaluator) = (ev, evn);
     evaluate_to(data, p0, b, Order::Grad, st, ev);
     let mut passes = 1;
     let mut iters = 0;
     let mut ll = st.log_likelihood();
-    let mut p = *p0;
-    let mut th = [0.0; MAX_P];
-    p.write_theta(&mut th);
+    *p = *p0;
+    th.fill(0.0);
+    p.write_theta(th);
     let dim = p.dim();
     if ll.is_finite() && h.dim == dim {
         for _ in 0..ctl.max_iter.min(8) {
-            derivs_into(&p, ev, st, d);
-            let caps = shift_caps(&p, st, x_min);
-            let (free, pg) = projected(&p, &th, &d.g, b, &caps);
+            derivs_into(p, ev, st, d);
+            let caps = shift_caps(p, st, x_min);
+            let (free, pg) = projected(p, th, &d.g, b, &caps);
             if pg <= ctl.gtol {
                 *out = Run {
-                    p,
+                    p: *p,
                     ll,
                     pg,
                     iters,
@@ -695,42 +793,43 @@ pub(crate) fn polish<D: Passable>(
                     passes,
                     converged: true,
                     stalled: false,
-                    cornered: cornered(&p, &th, &free, b),
+                    cornered: cornered(p, th, &free, b),
                     limit: false,
                 };
-                return;
+                return None;
             }
             for (row, hrow) in d.h[..dim].iter_mut().zip(h.h.iter()) {
                 row[..dim].copy_from_slice(&hrow[..dim]);
             }
-            let mut delta = [0.0; MAX_P];
-            if !damped_step(d, &free, 0.0, &mut delta, m1) {
+            delta.fill(0.0);
+            if !damped_step(d, &free, 0.0, delta, m1) {
                 break;
             }
-            let mut tn = th;
+            *tn = *th;
             for i in 0..dim {
                 let (lo, hi) = p.coord_bounds(i, b);
                 tn[i] = (th[i] + delta[i]).clamp(lo, hi);
             }
-            retreat_shifts(&p, &mut tn, &caps, st, b);
-            cap_shifts(p.k, &mut tn, &caps, b);
-            let pn = Params::from_theta(p.k, &tn);
-            if !(lowest_shift(&pn) < x_min) || !pn.is_valid() {
+            retreat_shifts(p, tn, &caps, st, b);
+            cap_shifts(p.k, tn, &caps, b);
+            pn.set_from_theta(p.k, tn);
+            if !(lowest_shift(pn) < x_min) || !pn.is_valid() {
                 break;
             }
-            evaluate_to(data, &pn, b, Order::Grad, stn, evn);
+            evaluate_to(data, pn, b, Order::Grad, stn, evn);
             passes += 1;
             iters += 1;
             let lln = stn.log_likelihood();
             if !(lln.is_finite() && lln >= ll - 1e-13 * ll.abs()) {
                 break;
             }
-            (p, th, ll) = (pn, tn, lln);
+            *p = *pn;
+            *th = *tn;
+            ll = lln;
             core::mem::swap(&mut ev, &mut evn);
             core::mem::swap(&mut st, &mut stn);
         }
     }
-    optimize_into(data, &p, b, ctl, x_min, sc, None, out);
-    out.passes += passes;
-    out.iters += iters;
+    out.p = *p;
+    Some((passes, iters))
 }

@@ -14,7 +14,7 @@ fn mean_var(s: &[f64]) -> (f64, f64) {
 }
 
 /// Initial parameters for `k` components from the sorted sample `s` (len ≥ k), with `x_min` the
-/// smallest point of the whole data set and `sd` its standard deviation.
+/// smallest point of the whole data set and `sd` its standard deviation, into `p`.
 ///
 /// `upper_share`: fraction of the sample given to the components above the first (equal split
 /// among them); the first takes the rest. 0 means equal-count slices.
@@ -25,8 +25,9 @@ pub(crate) fn init_params(
     sd: f64,
     b: &Bounds,
     upper_share: f64,
-) -> Params {
-    let mut p = Params::zeroed(k);
+    p: &mut Params,
+) {
+    *p = Params::zeroed(k);
     let n = s.len();
     let floor_var = (1e-6 * sd.max(1e-300)) * (1e-6 * sd.max(1e-300));
     let first_share = if k > 1 && upper_share > 0.0 && upper_share < 1.0 {
@@ -71,5 +72,4 @@ pub(crate) fn init_params(
             1.0 / k as f64
         };
     }
-    p
 }

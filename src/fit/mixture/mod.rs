@@ -73,7 +73,7 @@ pub(crate) use {estep::PHI_LEN as PHI_CAPACITY, result::MixtureParts};
 
 use super::{FitError, FitOptions, Sketch};
 pub(crate) use engine::Scratch;
-use engine::{optimize, optimize_into, polish, Control, Passable, Run, Weighted};
+use engine::{optimize, optimize_into, polish, Control, Passable, Run, Spare, Weighted};
 use estep::Order;
 use moments::{quantiles, MomentBins};
 use params::{Bounds, Params};
@@ -502,7 +502,8 @@ pub(crate) struct Starts<'a> {
 }
 
 /// Best of several starts (sample split variants) on `data`; `sorted` is a sorted sample.
-/// Every finished start's parameters are recorded in `cands` (when given).
+/// Every finished start's parameters are recorded in `cands` (when given). `spare` holds the
+/// runs and the start in between (nothing run-sized on these frames).
 #[inline(never)]
 pub(crate) fn multi_start<D: Passable>(
     data: &mut D,
@@ -511,24 +512,27 @@ pub(crate) fn multi_start<D: Passable>(
     cands: Option<&mut Cands>,
     sc: &mut Scratch,
     out: &mut Run,
+    spare: &mut Spare,
 ) {
+    let Spare { prev, run, start } = spare;
     // The nested start of K needs the (K − 1) result, which needs the (K − 2) one, ...: the
     // chain is computed bottom up (one frame, not a recursion per order).
     if (2..=4).contains(&k) {
-        let mut prev = Run::failed(1);
+        *prev = Run::failed(1);
         for j in 1..k {
-            let below = (j > 1).then_some(&prev);
-            starts_run(data, st, j, None, sc, below, out);
-            core::mem::swap(&mut prev, out);
+            let below = (j > 1).then_some(&*prev);
+            starts_run(data, st, j, None, sc, below, (out, run, start));
+            core::mem::swap(prev, out);
         }
-        starts_run(data, st, k, cands, sc, Some(&prev), out);
+        starts_run(data, st, k, cands, sc, Some(prev), (out, run, start));
     } else {
-        starts_run(data, st, k, cands, sc, None, out);
+        starts_run(data, st, k, cands, sc, None, (out, run, start));
     }
 }
 
 /// The starts of [`multi_start`] for `k` components, and the nested start from `prev` (the
-/// (K − 1)-component result, given for 2 ≤ K ≤ 4).
+/// (K − 1)-component result, given for 2 ≤ K ≤ 4): the best run into `best`; `run` and
+/// `p0` hold each start's run and initial parameters.
 #[inline(never)]
 fn starts_run<D: Passable>(
     data: &mut D,
@@ -537,7 +541,7 @@ fn starts_run<D: Passable>(
     mut cands: Option<&mut Cands>,
     sc: &mut Scratch,
     prev: Option<&Run>,
-    best: &mut Run,
+    (best, run, p0): (&mut Run, &mut Run, &mut Params),
 ) {
     let Starts {
         sorted,
@@ -555,7 +559,7 @@ fn starts_run<D: Passable>(
     let mut found = false;
     let mut total_passes = 0;
     let mut total_iters = 0;
-    let mut run = Run::failed(k);
+    *run = Run::failed(k);
     let mut consider = |run: &Run, best: &mut Run| {
         if let (true, Some(c)) = (run.ll.is_finite(), cands.as_deref_mut()) {
             c.push(&run.p, run.ll);
@@ -569,16 +573,16 @@ fn starts_run<D: Passable>(
         }
     };
     for &share in shares.iter().take(nstarts) {
-        let p0 = init::init_params(sorted, k, s.min, s.sd(), b, share);
-        optimize_into(data, &p0, b, ctl, s.min, sc, None, &mut run);
-        consider(&run, best);
+        init::init_params(sorted, k, s.min, s.sd(), b, share, p0);
+        optimize_into(data, p0, b, ctl, s.min, sc, None, run);
+        consider(run, best);
     }
     // nested start (K ≤ 4): the (K − 1)-component optimum with its heaviest component split in
     // two (same mean and sd, shapes ×(1 ± 10 %)), so K components start next to the
     // (K − 1)-component likelihood and never end below it.
     if let (true, Some(prev)) = ((2..=4).contains(&k), prev) {
         if prev.ll.is_finite() {
-            let mut p0 = prev.p;
+            *p0 = prev.p;
             p0.k = k;
             let j = (0..k - 1).fold(0, |m, i| if p0.tau[i] > p0.tau[m] { i } else { m });
             let (a, l, c) = (p0.alpha[j], p0.lambda[j], p0.c[j]);
@@ -596,10 +600,10 @@ fn starts_run<D: Passable>(
                 em_iters: 0,
                 ..*ctl
             };
-            optimize_into(data, &p0, b, &ctl0, s.min, sc, None, &mut run);
+            optimize_into(data, p0, b, &ctl0, s.min, sc, None, run);
             run.passes += prev.passes;
             run.iters += prev.iters;
-            consider(&run, best);
+            consider(run, best);
         }
     }
     if !found {
@@ -608,6 +612,15 @@ fn starts_run<D: Passable>(
     best.passes = total_passes;
     best.iters = total_iters;
 }
+
+/// The parts of an [`Engine`] one attempt of the staged fit works in (its scratch, the
+/// sketch's Hessian, the candidates, the multi-start's runs).
+type EngineParts<'a> = (
+    &'a mut Scratch,
+    &'a mut newton::Derivs,
+    &'a mut Cands,
+    &'a mut Spare,
+);
 
 /// One attempt of the staged fit shared by every data path. Warm (`stage1` given): EM burn-in
 /// and Newton from several starts on the subsample; the distinct competitive candidates scored
@@ -621,15 +634,10 @@ fn two_stage_inner<D: Passable, E: Passable>(
     mid: Option<&mut Weighted<'_>>,
     sorted: &[f64],
     call: &FitCall<'_>,
-    eng: &mut Engine,
+    (sc, hess, cands, spare): &mut EngineParts<'_>,
     out: &mut Run,
 ) -> (usize, usize) {
     let FitCall { k, s, opts, mo } = *call;
-    let Engine {
-        scratch: sc,
-        hess,
-        cands,
-    } = eng;
     let b = bounds(opts, mo);
     let n = s.n as f64;
     cands.reset();
@@ -648,7 +656,7 @@ fn two_stage_inner<D: Passable, E: Passable>(
                 ctl: &ctl1,
                 starts: mo.starts,
             };
-            multi_start(sub, &st, k, Some(&mut *cands), sc, r1);
+            multi_start(sub, &st, k, Some(&mut **cands), sc, r1, spare);
             let mut stage1_passes = r1.passes;
             let mut best = r1.p;
             let mut best_ll = f64::NEG_INFINITY;
@@ -726,7 +734,7 @@ fn two_stage_inner<D: Passable, E: Passable>(
                 ctl: &ctl,
                 starts: mo.starts,
             };
-            multi_start(full, &st, k, None, sc, out);
+            multi_start(full, &st, k, None, sc, out, spare);
             (0, 0)
         }
     }
@@ -750,20 +758,29 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
     let b = bounds(opts, mo);
     let again = stage1.as_mut().map(|(e, w)| (&mut **e, *w));
     let mid_again = mid.as_deref_mut();
-    let mut run = Run::failed(k);
-    let (mut p1, mut i1) = two_stage_inner(full, again, mid_again, sorted, call, eng, &mut run);
+    let Engine {
+        scratch,
+        hess,
+        cands,
+        spare,
+        runs: [run, prev, r],
+    } = eng;
+    let mut parts = (&mut *scratch, &mut *hess, &mut *cands, &mut *spare);
+    *run = Run::failed(k);
+    let (mut p1, mut i1) = two_stage_inner(full, again, mid_again, sorted, call, &mut parts, run);
     // a component left at the weight floor is degenerate (its mass is rounding): check K − 1 too
     let floored = (0..k).any(|i| run.p.tau[i] <= 1.01 * mo.min_weight);
     if k >= 2 && (mo.nested_guard || !run.converged || run.stalled || run.cornered || floored) {
-        let mut prev = Run::failed(k - 1);
+        *prev = Run::failed(k - 1);
         let below = FitCall { k: k - 1, ..*call };
-        let (pp, pi) = two_stage_inner(full, stage1, mid, sorted, &below, eng, &mut prev);
+        let (pp, pi) = two_stage_inner(full, stage1, mid, sorted, &below, &mut parts, prev);
         run.passes += prev.passes;
         run.iters += prev.iters;
         p1 += pp;
         i1 += pi;
         if prev.ll.is_finite() && prev.ll > run.ll {
-            let mut p0 = prev.p;
+            let p0 = &mut spare.start;
+            *p0 = prev.p;
             p0.k = k;
             let j = (0..k - 1).fold(0, |m, i| if p0.tau[i] > p0.tau[m] { i } else { m });
             p0.tau[j] *= 0.5;
@@ -772,22 +789,22 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
             p0.lambda[k - 1] = p0.lambda[j];
             p0.c[k - 1] = p0.c[j];
             let ctl = control(opts, mo, 0, s.n as f64);
-            let mut r = optimize(full, p0, &b, &ctl, s.min, &mut eng.scratch);
+            optimize_into(full, p0, &b, &ctl, s.min, scratch, None, r);
             if !(r.ll >= prev.ll - 1e-12 * prev.ll.abs()) {
                 // The polish from the duplicated start did not hold the (K − 1) likelihood
                 // (seen at the normal limit, w4_minilm_l6): keep the duplicated start itself,
                 // which has that likelihood by construction.
                 let eval = Control { max_iter: 0, ..ctl };
-                r = optimize(full, p0, &b, &eval, s.min, &mut eng.scratch);
+                optimize_into(full, p0, &b, &eval, s.min, scratch, None, r);
             }
             if r.ll > run.ll {
                 r.passes += run.passes;
                 r.iters += run.iters;
-                run = r;
+                *run = *r;
             }
         }
     }
-    MixtureFit::from_run(&run, &b, s.n, p1, i1)
+    MixtureFit::from_run(run, &b, s.n, p1, i1)
 }
 
 /// Fits a K-component truncated shifted-gamma mixture to `data` by maximum likelihood.
@@ -912,6 +929,7 @@ pub fn fit_mixture_in(
         bins: mb,
         reservoir: res,
         stage,
+        ..
     } = ws;
     if warm {
         mb.reset(opts.lo, opts.hi);
@@ -1008,6 +1026,33 @@ fn fit_mixture_from_scratch(
     mo: &MixtureOptions,
     sc: &mut Scratch,
 ) -> Result<MixtureFit, FitError> {
+    let mut slot = *start;
+    fit_from_slot(data, &mut slot, opts, mo, sc)?;
+    Ok(slot)
+}
+
+/// [`fit_mixture_from_in`] from the fit in the workspace's slot ([`MixtureWorkspace::slot`]),
+/// the result written back there: neither the start nor the result on the caller's stack (the
+/// level polishes of an order selection). The slot is unspecified after an error.
+pub(crate) fn refit_in_slot(
+    data: &[f64],
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    ws: &mut MixtureWorkspace,
+) -> Result<(), FitError> {
+    let MixtureWorkspace { slot, stage, .. } = ws;
+    fit_from_slot(data, slot, opts, mo, &mut stage.engine.scratch)
+}
+
+/// [`fit_mixture_from_scratch`] from the start in `slot`, the fit written into it.
+fn fit_from_slot(
+    data: &[f64],
+    slot: &mut MixtureFit,
+    opts: &FitOptions,
+    mo: &MixtureOptions,
+    sc: &mut Scratch,
+) -> Result<(), FitError> {
+    let start: &MixtureFit = slot;
     let first = start.get(0).ok_or(FitError::BadOption("start"))?;
     let opts = FitOptions {
         lo: first.lo(),
@@ -1040,7 +1085,14 @@ fn fit_mixture_from_scratch(
     let ctl = control(&opts, mo, 0, s.n as f64);
     let mut full: &[f64] = data;
     let run = optimize(&mut full, p0, &b, &ctl, s.min, sc);
-    MixtureFit::from_run(&run, &b, s.n, 0, 0)
+    store_run(slot, &run, &b, s.n)
+}
+
+/// The fit of `run` into `slot` (out of line: its temporaries are not on the stack while the
+/// run optimises).
+#[inline(never)]
+fn store_run(slot: &mut MixtureFit, run: &Run, b: &Bounds, n: u64) -> Result<(), FitError> {
+    slot.set_from_run(run, b, n, (0, 0))
 }
 
 /// Size of the reservoir subsample for n values: ⌈n·fraction⌉ clamped to

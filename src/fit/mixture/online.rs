@@ -2,7 +2,7 @@
 //! shifts, then running averages of the per-minibatch statistics with step (t + 2)^−κ and an
 //! M-step for (τ, α, λ) after every minibatch. Approximate: the shifts are the burn-in's.
 
-use super::engine::{evaluate_to, Run};
+use super::engine::{evaluate_to, Run, Spare};
 use super::estep::Order;
 use super::mstep::em_update_with;
 use super::stream::ChunkSource;
@@ -52,6 +52,7 @@ struct Buffers<'a> {
     burn: &'a mut [f64],
     batch: &'a mut [f64],
     sc: &'a mut Scratch,
+    spare: &'a mut Spare,
 }
 
 fn update(
@@ -138,10 +139,12 @@ pub fn fit_mixture_online<S: ChunkSource>(
     let mut burn = [0.0; RESERVOIR_CAPACITY];
     let mut batch = [0.0; MAX_BATCH];
     let mut sc = Scratch::new();
+    let mut spare = Spare::new();
     let bufs = Buffers {
         burn: &mut burn,
         batch: &mut batch,
         sc: &mut sc,
+        spare: &mut spare,
     };
     online(src, k, opts, mo, oo, bufs)
 }
@@ -167,6 +170,7 @@ pub fn fit_mixture_online_in<S: ChunkSource>(
         burn: reservoir.storage_mut(),
         batch: stage.fine.xs.get_mut(..MAX_BATCH).unwrap_or(&mut []),
         sc: &mut stage.engine.scratch,
+        spare: &mut stage.engine.spare,
     };
     online(src, k, opts, mo, oo, bufs)
 }
@@ -187,6 +191,7 @@ fn online<S: ChunkSource>(
         burn: buf,
         batch,
         sc,
+        spare,
     } = bufs;
     let burn = oo.burn_in.clamp(4 * k, RESERVOIR_CAPACITY).min(buf.len());
     let mb = oo.minibatch.clamp(1, MAX_BATCH).min(batch.len().max(1));
@@ -212,7 +217,7 @@ fn online<S: ChunkSource>(
                     }
                     if nb == burn {
                         let part = buf.get_mut(..nb).unwrap_or(&mut []);
-                        state = Some(burn_in(part, k, &s, opts, mo, &b, sc)?);
+                        state = Some(burn_in(part, k, &s, opts, mo, &b, (sc, spare))?);
                     }
                 }
                 Some(st) => {
@@ -242,7 +247,7 @@ fn online<S: ChunkSource>(
             opts,
             mo,
             &b,
-            sc,
+            (sc, spare),
         )?,
     };
     let part = batch.get(..nbatch).unwrap_or(&[]);
@@ -260,7 +265,7 @@ fn burn_in(
     opts: &FitOptions,
     mo: &MixtureOptions,
     b: &super::params::Bounds,
-    sc: &mut Scratch,
+    (sc, spare): (&mut Scratch, &mut Spare),
 ) -> Result<State, FitError> {
     let mut local = Summary::new();
     local.add(buf, 0, opts.lo, opts.hi)?;
@@ -276,7 +281,7 @@ fn burn_in(
         ctl: &ctl,
         starts: mo.starts,
     };
-    multi_start(&mut d, &st, k, None, sc, &mut run);
+    multi_start(&mut d, &st, k, None, sc, &mut run, spare);
     Ok(State {
         ll: run.ll,
         run,

@@ -93,9 +93,11 @@ impl Params {
         }
     }
 
-    /// From unconstrained coordinates (inverse of [`Params::write_theta`]).
-    pub fn from_theta(k: usize, th: &[f64; MAX_P]) -> Self {
-        let mut p = Params::zeroed(k);
+    /// From unconstrained coordinates (inverse of [`Params::write_theta`]), written into
+    /// `self` (no temporary on the caller's stack).
+    pub fn set_from_theta(&mut self, k: usize, th: &[f64; MAX_P]) {
+        *self = Params::zeroed(k);
+        let p = self;
         for i in 0..k {
             p.alpha[i] = libm::exp(th[PER * i]);
             p.lambda[i] = libm::exp(th[PER * i + 1]);
@@ -105,7 +107,6 @@ impl Params {
         p.tau[0] = 0.0;
         p.tau[1..k].copy_from_slice(&th[PER * k..PER * k + k - 1]);
         softmax_in_place(&mut p.tau[..k], 1.0 / k as f64);
-        p
     }
 
     /// Lower and upper box bound of coordinate `idx` of θ.

@@ -85,6 +85,30 @@ pub struct MixtureFit {
 }
 
 impl MixtureFit {
+    /// Memory a fit is written into before it is read (no components, all bits zero; never
+    /// returned as is).
+    pub(crate) const fn placeholder() -> Self {
+        MixtureFit {
+            k: 0,
+            weights: [0.0; MAX_COMPONENTS],
+            comps: [TruncatedShiftedGamma::placeholder(); MAX_COMPONENTS],
+            ll: 0.0,
+            n: 0,
+            iterations: 0,
+            passes: 0,
+            stage1_passes: 0,
+            grad_norm: 0.0,
+            converged: false,
+            stop: StopReason::Gradient,
+            at_shape_cap: false,
+            at_shape_floor: false,
+        }
+    }
+}
+
+impl MixtureFit {
+    // Out of line: the fit it builds is not in the frame of the caller's optimisation.
+    #[inline(never)]
     pub(crate) fn from_run(
         run: &Run,
         b: &Bounds,
@@ -92,6 +116,19 @@ impl MixtureFit {
         stage1_passes: usize,
         stage1_iters: usize,
     ) -> Result<Self, FitError> {
+        let mut fit = MixtureFit::placeholder();
+        fit.set_from_run(run, b, n, (stage1_passes, stage1_iters))?;
+        Ok(fit)
+    }
+
+    /// [`MixtureFit::from_run`] written into `self` (unspecified after an error).
+    pub(crate) fn set_from_run(
+        &mut self,
+        run: &Run,
+        b: &Bounds,
+        n: u64,
+        (stage1_passes, stage1_iters): (usize, usize),
+    ) -> Result<(), FitError> {
         let mut p = run.p;
         if !p.is_valid() || !run.ll.is_finite() {
             return Err(FitError::Distribution(crate::dist::ParamError::NonFinite {
@@ -100,39 +137,37 @@ impl MixtureFit {
         }
         p.sort_by_shift();
         let first = TruncatedShiftedGamma::new(p.alpha[0], p.lambda[0], p.c[0], b.lo, b.hi)?;
-        let mut comps = [first; MAX_COMPONENTS];
-        let mut weights = [0.0; MAX_COMPONENTS];
+        self.comps = [first; MAX_COMPONENTS];
+        self.weights = [0.0; MAX_COMPONENTS];
         let mut at_cap = false;
         let mut at_floor = false;
         for i in 0..p.k {
-            comps[i] = TruncatedShiftedGamma::new(p.alpha[i], p.lambda[i], p.c[i], b.lo, b.hi)?;
-            weights[i] = p.tau[i];
+            self.comps[i] =
+                TruncatedShiftedGamma::new(p.alpha[i], p.lambda[i], p.c[i], b.lo, b.hi)?;
+            self.weights[i] = p.tau[i];
             at_cap |= p.at_shape_cap(i, b);
             at_floor |= p.alpha[i] <= b.alpha_min * (1.0 + 1e-9);
         }
-        Ok(MixtureFit {
-            k: p.k,
-            weights,
-            comps,
-            ll: run.ll,
-            n,
-            iterations: run.iters + run.em_iters + stage1_iters,
-            passes: run.passes,
-            stage1_passes,
-            grad_norm: run.pg,
-            converged: run.converged,
-            stop: if run.converged && !run.stalled {
-                StopReason::Gradient
-            } else if run.converged {
-                StopReason::Flat
-            } else if run.limit {
-                StopReason::PassLimit
-            } else {
-                StopReason::NoAscent
-            },
-            at_shape_cap: at_cap,
-            at_shape_floor: at_floor,
-        })
+        self.k = p.k;
+        self.ll = run.ll;
+        self.n = n;
+        self.iterations = run.iters + run.em_iters + stage1_iters;
+        self.passes = run.passes;
+        self.stage1_passes = stage1_passes;
+        self.grad_norm = run.pg;
+        self.converged = run.converged;
+        self.stop = if run.converged && !run.stalled {
+            StopReason::Gradient
+        } else if run.converged {
+            StopReason::Flat
+        } else if run.limit {
+            StopReason::PassLimit
+        } else {
+            StopReason::NoAscent
+        };
+        self.at_shape_cap = at_cap;
+        self.at_shape_floor = at_floor;
+        Ok(())
     }
 
     /// A mixture made of given weights and components, for evaluation everywhere a fit is used
@@ -163,6 +198,19 @@ impl MixtureFit {
         n: u64,
         log_likelihood: f64,
     ) -> Result<Self, FitError> {
+        let mut fit = MixtureFit::placeholder();
+        fit.set_from_components(weights, components, n, log_likelihood)?;
+        Ok(fit)
+    }
+
+    /// [`MixtureFit::from_components`] written into `self` (unchanged after an error).
+    pub(crate) fn set_from_components(
+        &mut self,
+        weights: &[f64],
+        components: &[TruncatedShiftedGamma],
+        n: u64,
+        log_likelihood: f64,
+    ) -> Result<(), FitError> {
         let k = components.len();
         let Some(&first) = components.first() else {
             return Err(FitError::BadOption("k"));
@@ -183,8 +231,9 @@ impl MixtureFit {
         {
             return Err(FitError::BadOption("components"));
         }
-        let mut comps = [first; MAX_COMPONENTS];
-        let mut w = [0.0; MAX_COMPONENTS];
+        let (comps, w) = (&mut self.comps, &mut self.weights);
+        *comps = [first; MAX_COMPONENTS];
+        *w = [0.0; MAX_COMPONENTS];
         for ((slot, ws), (c, &wi)) in comps
             .iter_mut()
             .zip(w.iter_mut())
@@ -202,21 +251,18 @@ impl MixtureFit {
                 j -= 1;
             }
         }
-        Ok(MixtureFit {
-            k,
-            weights: w,
-            comps,
-            ll: log_likelihood,
-            n,
-            iterations: 0,
-            passes: 0,
-            stage1_passes: 0,
-            grad_norm: f64::NAN,
-            converged: false,
-            stop: StopReason::NotRun,
-            at_shape_cap: false,
-            at_shape_floor: false,
-        })
+        self.k = k;
+        self.ll = log_likelihood;
+        self.n = n;
+        self.iterations = 0;
+        self.passes = 0;
+        self.stage1_passes = 0;
+        self.grad_norm = f64::NAN;
+        self.converged = false;
+        self.stop = StopReason::NotRun;
+        self.at_shape_cap = false;
+        self.at_shape_floor = false;
+        Ok(())
     }
 }
 

@@ -195,6 +195,7 @@ pub fn fit_mixture_source_in<S: ChunkSource>(
         bins: mb,
         reservoir: res,
         stage,
+        ..
     } = ws;
     mb.reset(opts.lo, opts.hi);
     let s = scan(src, opts, mb)?;

@@ -1,16 +1,16 @@
 //! The caller-owned memory of a mixture fit: every large buffer in one struct, so a fit's own
 //! stack stays small and the buffers can live in a `static`, a `Box` or a reused local.
 
-use super::engine::Scratch;
+use super::engine::{Run, Scratch, Spare};
 use super::moments::{MomentBins, Points};
 use super::newton::Derivs;
 use super::warm::{Reservoir, RESERVOIR_CAPACITY};
-use super::{Cands, COARSE_CAP, QUANTILES, SKETCH_BINS};
+use super::{Cands, MixtureFit, COARSE_CAP, QUANTILES, SKETCH_BINS};
 
 /// The memory a mixture fit works in ([`super::fit_mixture_in`]): the 4096-bin moment sketch
 /// of the data, its two-point representations (fine and coarse), the sorted pseudo-sample the
 /// starts are drawn from, the reservoir subsample, and the optimiser's pass statistics and
-/// derivative matrices — 570 KiB ([`MixtureWorkspace::BYTES`]), whatever the number of
+/// derivative matrices — 578 KiB ([`MixtureWorkspace::BYTES`]), whatever the number of
 /// values or components.
 ///
 /// `MixtureWorkspace::new()` is `const` and all bits zero, so a `static` one lives in `.bss`
@@ -28,6 +28,8 @@ pub struct MixtureWorkspace {
     pub(crate) bins: MomentBins<SKETCH_BINS>,
     pub(crate) reservoir: Reservoir<RESERVOIR_CAPACITY>,
     pub(crate) stage: StageBuffers,
+    /// A fit continued in place ([`super::refit_in_slot`]: the start, then the result).
+    pub(crate) slot: MixtureFit,
 }
 
 impl MixtureWorkspace {
@@ -41,6 +43,7 @@ impl MixtureWorkspace {
             bins: MomentBins::blank(),
             reservoir: Reservoir::blank(),
             stage: StageBuffers::new(),
+            slot: MixtureFit::placeholder(),
         }
     }
 }
@@ -77,12 +80,16 @@ impl StageBuffers {
     }
 }
 
-/// The optimiser's buffers: one run's scratch and the Hessian handed from the sketch stage to
-/// the exact stage.
+/// The optimiser's buffers: one run's scratch, the Hessian handed from the sketch stage to
+/// the exact stage, and the runs of the staged fit and its multi-start.
 pub(crate) struct Engine {
     pub scratch: Scratch,
     pub hess: Derivs,
     pub cands: Cands,
+    /// The multi-start's runs and start.
+    pub spare: Spare,
+    /// The staged fit's runs (the K-component run, the (K − 1) one, the polish from it).
+    pub runs: [Run; 3],
 }
 
 impl Engine {
@@ -91,6 +98,8 @@ impl Engine {
             scratch: Scratch::new(),
             hess: Derivs::empty(),
             cands: Cands::blank(),
+            spare: Spare::new(),
+            runs: [Run::blank(), Run::blank(), Run::blank()],
         }
     }
 }
