@@ -3,68 +3,15 @@
 //! beside a fixed cosine threshold of 0.5 and a fixed top-10 (the untuned defaults a user
 //! would otherwise reach for). The full benchmark, with Weaviate's autocut, Gaussian and
 //! generalized-Pareto backgrounds and the transfer protocol, is benches/cut_labelled.py.
+mod common;
+
 use simstat::calibrate::{
     cut_f32, cut_scratch_len, cut_with_background, fit_background_in, BackgroundOptions,
     CutOptions, CutRule,
 };
 use simstat::fit::{Kernel, MixtureWorkspace};
-use std::collections::HashSet;
 
-struct Setting {
-    name: String,
-    scores: Vec<f32>,
-    n_docs: usize,
-    relevant: Vec<HashSet<usize>>,
-}
-
-fn data(rel: &str) -> String {
-    format!("{}/tests/data/labelled/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn settings() -> Vec<Setting> {
-    let table = std::fs::read_to_string(data("settings.tsv")).expect("settings.tsv");
-    let mut out = Vec::new();
-    for line in table.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        let (nq, nd): (usize, usize) = (f[3].parse().unwrap(), f[4].parse().unwrap());
-        let bytes = std::fs::read(data(f[1])).expect("scores");
-        assert_eq!(bytes.len(), 4 * nq * nd, "{}", f[1]);
-        let scores = bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        let mut relevant = vec![HashSet::new(); nq];
-        for l in std::fs::read_to_string(data(f[2])).unwrap().lines().skip(1) {
-            let mut p = l.split('\t').map(|v| v.parse::<usize>().unwrap());
-            let (q, d) = (p.next().unwrap(), p.next().unwrap());
-            relevant[q].insert(d);
-        }
-        out.push(Setting {
-            name: f[0].to_string(),
-            scores,
-            n_docs: nd,
-            relevant,
-        });
-    }
-    out
-}
-
-/// F1 of the top-`k` list of `row` (stable descending order) against `rel`; 0 for k = 0.
-fn f1(row: &[f32], k: usize, rel: &HashSet<usize>) -> f64 {
-    if k == 0 || rel.is_empty() {
-        return 0.0;
-    }
-    let mut order: Vec<usize> = (0..row.len()).collect();
-    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
-    let tp = order[..k.min(row.len())]
-        .iter()
-        .filter(|d| rel.contains(d))
-        .count() as f64;
-    if tp == 0.0 {
-        return 0.0;
-    }
-    2.0 * tp / (k as f64 + rel.len() as f64)
-}
+use common::{labelled_settings as settings, top_k_f1 as f1};
 
 #[test]
 fn default_cut_beats_a_fixed_threshold_and_a_fixed_top_10() {

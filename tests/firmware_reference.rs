@@ -28,11 +28,15 @@ struct Results {
     cut: [f64; 2],
     cut_fdr: [f64; 2],
     cut_fdr_f32: [f64; 2],
+    mixture_small: [f64; 8],
+    mixture_f32_small: [f64; 8],
+    cut_fdr_f32_small: [f64; 2],
 }
 
 fn run() -> Results {
     let x = scores();
     let mut ws = Box::new(MixtureWorkspace::new());
+    let mut small: Box<calls::SmallWorkspace> = Box::new(MixtureWorkspace::blank());
     let mut scratch = vec![0.0; x.len()];
     Results {
         gamma: calls::gamma(&x),
@@ -44,6 +48,9 @@ fn run() -> Results {
         cut: calls::cut_default(&x, &mut scratch),
         cut_fdr: calls::cut_fdr(&x, &mut scratch, &mut ws),
         cut_fdr_f32: calls::cut_fdr_f32(&x, &mut scratch, &mut ws),
+        mixture_small: calls::mixture_small(&x, &mut small, simstat::fit::Kernel::F64),
+        mixture_f32_small: calls::mixture_small(&x, &mut small, simstat::fit::Kernel::F32),
+        cut_fdr_f32_small: calls::cut_fdr_f32_small(&x, &mut scratch, &mut small),
     }
 }
 
@@ -75,12 +82,14 @@ fn committed_expectations_are_this_machines_results() {
              /// IEEE-754 operations and the same `libm`, so the results are expected to agree\n\
              /// bit for bit; this leaves room for a different but correct code generation).\n\
              pub const FIT_REL: f64 = {:?};\n\
-             {}{}{}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
+             {}{}{}{}{}{}{}{}/// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).\n\
              pub const CUT_DEFAULT: [f64; 2] = [{:?}, {:?}];\n\
              /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).\n\
              pub const CUT_FDR: [f64; 2] = [{:?}, {:?}];\n\
              /// x86-64 result of `calls::cut_fdr_f32` (kept count, threshold: compared exactly).\n\
-             pub const CUT_FDR_F32: [f64; 2] = [{:?}, {:?}];\n",
+             pub const CUT_FDR_F32: [f64; 2] = [{:?}, {:?}];\n\
+             /// x86-64 result of `calls::cut_fdr_f32_small` (kept count, threshold: compared exactly).\n\
+             pub const CUT_FDR_F32_SMALL: [f64; 2] = [{:?}, {:?}];\n",
             expected::SPECIAL_ULP,
             expected::GAMMA_INC_ULP,
             expected::FIT_REL,
@@ -90,12 +99,16 @@ fn committed_expectations_are_this_machines_results() {
             array("MIXTURE", &r.mixture),
             array("MIXTURE_F32", &r.mixture_f32),
             array("MIXTURE_F32_ONE_START", &r.mixture_f32_one_start),
+            array("MIXTURE_SMALL", &r.mixture_small),
+            array("MIXTURE_F32_SMALL", &r.mixture_f32_small),
             r.cut[0],
             r.cut[1],
             r.cut_fdr[0],
             r.cut_fdr[1],
             r.cut_fdr_f32[0],
             r.cut_fdr_f32[1],
+            r.cut_fdr_f32_small[0],
+            r.cut_fdr_f32_small[1],
         );
         std::fs::write(
             concat!(env!("CARGO_MANIFEST_DIR"), "/firmware/src/expected.rs"),
@@ -127,5 +140,16 @@ fn committed_expectations_are_this_machines_results() {
     same("cut", &r.cut, &expected::CUT_DEFAULT);
     same("cut_fdr", &r.cut_fdr, &expected::CUT_FDR);
     same("cut_fdr_f32", &r.cut_fdr_f32, &expected::CUT_FDR_F32);
+    same("mixture_small", &r.mixture_small, &expected::MIXTURE_SMALL);
+    same(
+        "mixture_f32_small",
+        &r.mixture_f32_small,
+        &expected::MIXTURE_F32_SMALL,
+    );
+    same(
+        "cut_fdr_f32_small",
+        &r.cut_fdr_f32_small,
+        &expected::CUT_FDR_F32_SMALL,
+    );
     assert!(r.mixture[7].is_finite() && r.gamma[3].is_finite() && r.cut[0] >= 1.0);
 }

@@ -3,7 +3,7 @@
 //! 32 KiB in an optimised build and 128 KiB in an unoptimised one (`cargo test` without
 //! `--release`: unoptimised frames are larger). The calls' own stacks are under 16 KiB on
 //! x86-64 (`fit_mixture_in` with K = 2 6.2 / 7.0 KiB with the f64 / f32 kernel, the
-//! model-based `cut_in` 9.2 / 10.2 KiB, `select_order_in` 14.2 KiB: `tests/stack_probe.rs`)
+//! model-based `cut_in` 9.2 / 10.5 KiB, `select_order_in` 14.2 KiB: `tests/stack_probe.rs`)
 //! and on thumbv7em (firmware/); the rest of a thread covers its start-up, guard page,
 //! thread-local storage and the call's result. Before the workspaces the same calls needed
 //! 64–512 KiB (`fit_gamma` 65 KiB, `fit_mixture` with K = 2 443 KiB, the default `cut`

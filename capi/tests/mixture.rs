@@ -846,6 +846,38 @@ fn sketches_cross_the_c_abi_and_fit_like_the_rust_sketch() {
 }
 
 #[test]
+fn the_small_workspace_fits_like_the_rust_small_workspace() {
+    use simstat::fit::{fit_mixture_in, MixtureWorkspace};
+    let data = two_clusters();
+    let size = simstat_mixture_small_workspace_size();
+    assert!(size < simstat_mixture_workspace_size());
+    // memory that held garbage (the call zeroes it)
+    let mut ws = vec![0xA5A5_A5A5_A5A5_A5A5u64; size.div_ceil(8)];
+    let mo = MixtureOptions {
+        min_subsample: 500,
+        ..MixtureOptions::default()
+    };
+    let opts: SimstatMixtureOptions = (&FitOptions::default(), &mo).into();
+    let mut out = SimstatMixture::default();
+    let call = |ws: &mut [u64], len: usize, out: &mut SimstatMixture| {
+        simstat_fit_mixture_small_in(
+            data.as_ptr(),
+            data.len(),
+            2,
+            &opts,
+            ws.as_mut_ptr().cast(),
+            len,
+            out,
+        )
+    };
+    assert_eq!(call(&mut ws, size, &mut out), SimstatStatus::Ok);
+    let mut small: Box<MixtureWorkspace<512, 1024>> = Box::new(MixtureWorkspace::blank());
+    let want = fit_mixture_in(&data, 2, &FitOptions::default(), &mo, &mut small).unwrap();
+    assert_matches_fit(&out, &want);
+    assert_eq!(call(&mut ws, size - 1, &mut out), SimstatStatus::BadLength);
+}
+
+#[test]
 fn every_status_code_has_its_text() {
     // codes 0..=14 each point to their own static text, anything else to one "unknown" text,
     // never null (the C test reads the strings themselves: no `unsafe` here)

@@ -79,6 +79,22 @@ pub fn mixture_f32(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
     mixture_with(scores, ws, mo)
 }
 
+/// The workspace of the firmware's small-memory calls: a 512-bin sketch and a 1,024-value
+/// subsample (105 KiB in this build, whose mixture capacity is 4: `.cargo/config.toml`).
+pub type SmallWorkspace = MixtureWorkspace<512, 1024>;
+
+/// The small-memory, few-pass K = 2 fit: [`SmallWorkspace`] and a smallest subsample of 500
+/// (2,000 scores then take the warm start: the multi-start on the 512-bin sketch, then exact
+/// passes), with the `kernel` given.
+pub fn mixture_small(scores: &[f64], ws: &mut SmallWorkspace, kernel: Kernel) -> [f64; 8] {
+    let mo = MixtureOptions {
+        kernel,
+        min_subsample: 500,
+        ..MixtureOptions::default()
+    };
+    mixture_with(scores, ws, mo)
+}
+
 /// [`mixture_f32`] with one start and no EM burn-in (fewer passes; a single start can end on
 /// a worse optimum, see the README's "Targets").
 pub fn mixture_f32_one_start(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
@@ -91,7 +107,11 @@ pub fn mixture_f32_one_start(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64;
     mixture_with(scores, ws, mo)
 }
 
-fn mixture_with(scores: &[f64], ws: &mut MixtureWorkspace, mo: MixtureOptions) -> [f64; 8] {
+fn mixture_with<const B: usize, const S: usize>(
+    scores: &[f64],
+    ws: &mut MixtureWorkspace<B, S>,
+    mo: MixtureOptions,
+) -> [f64; 8] {
     let opts = FitOptions::default();
     match fit_mixture_in(scores, 2, &opts, &mo, ws) {
         Ok(f) => {
@@ -122,25 +142,33 @@ pub fn cut_default(scores: &[f64], scratch: &mut [f64]) -> [f64; 2] {
 /// The calibration cut by Benjamini–Hochberg at q = 0.05 against the fitted background, the
 /// background's mixture fits in a caller-provided workspace: (kept, threshold).
 pub fn cut_fdr(scores: &[f64], scratch: &mut [f64], ws: &mut MixtureWorkspace) -> [f64; 2] {
-    cut_fdr_with(scores, scratch, ws, Kernel::F64)
+    cut_fdr_with(scores, scratch, ws, Kernel::F64, 1 << 16)
 }
 
 /// [`cut_fdr`] with the background fitted by the f32 per-point kernel.
 pub fn cut_fdr_f32(scores: &[f64], scratch: &mut [f64], ws: &mut MixtureWorkspace) -> [f64; 2] {
-    cut_fdr_with(scores, scratch, ws, Kernel::F32)
+    cut_fdr_with(scores, scratch, ws, Kernel::F32, 1 << 16)
 }
 
-fn cut_fdr_with(
+/// The small-memory, few-pass [`cut_fdr_f32`]: [`SmallWorkspace`], and the background's body
+/// fitted binned (on the workspace's 512 bins) above 1,000 rows.
+pub fn cut_fdr_f32_small(scores: &[f64], scratch: &mut [f64], ws: &mut SmallWorkspace) -> [f64; 2] {
+    cut_fdr_with(scores, scratch, ws, Kernel::F32, 1000)
+}
+
+fn cut_fdr_with<const B: usize, const S: usize>(
     scores: &[f64],
     scratch: &mut [f64],
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<B, S>,
     kernel: Kernel,
+    binned_above: usize,
 ) -> [f64; 2] {
     let mut opts = CutOptions {
         rule: CutRule::Fdr { q: 0.05 },
         ..CutOptions::default()
     };
     opts.background.kernel = kernel;
+    opts.background.binned_above = binned_above;
     match cut_in(scores, &opts, scratch, ws) {
         Ok(c) => [c.keep() as f64, c.threshold()],
         Err(_) => [f64::NAN; 2],

@@ -69,9 +69,33 @@ pub const MIXTURE_F32_ONE_START: [f64; 8] = [
     -0.12183899506227679,
     1831.0786609649658,
 ];
+/// x86-64 result of `calls::mixture_small`.
+pub const MIXTURE_SMALL: [f64; 8] = [
+    0.9651724949065023,
+    7.003605763550078,
+    26.966371276317794,
+    -0.15444340893520142,
+    1.0,
+    6.7706575526352815,
+    -0.12183899506227668,
+    1831.0785202566767,
+];
+/// x86-64 result of `calls::mixture_f32_small`.
+pub const MIXTURE_F32_SMALL: [f64; 8] = [
+    0.9651725123912124,
+    7.003575209468505,
+    26.966306257436695,
+    -0.15444287762432496,
+    1.0,
+    6.770689242952363,
+    -0.12183899506227627,
+    1831.0785369873047,
+];
 /// x86-64 result of `calls::cut_default` (kept count, threshold: compared exactly).
 pub const CUT_DEFAULT: [f64; 2] = [8.0, 0.4550522732115309];
 /// x86-64 result of `calls::cut_fdr` (kept count, threshold: compared exactly).
 pub const CUT_FDR: [f64; 2] = [2.0, 0.6056930635357601];
 /// x86-64 result of `calls::cut_fdr_f32` (kept count, threshold: compared exactly).
 pub const CUT_FDR_F32: [f64; 2] = [2.0, 0.6056930635357601];
+/// x86-64 result of `calls::cut_fdr_f32_small` (kept count, threshold: compared exactly).
+pub const CUT_FDR_F32_SMALL: [f64; 2] = [2.0, 0.6056930635357601];

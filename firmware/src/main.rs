@@ -16,7 +16,7 @@ mod reference;
 use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use simstat::fit::{GammaWorkspace, MixtureWorkspace};
+use simstat::fit::{GammaWorkspace, Kernel, MixtureWorkspace};
 use simstat::special::{digamma, gamma_p, gamma_q, ln_gamma, trigamma};
 
 /// Stack each public call may use (bytes below the caller's stack pointer).
@@ -263,8 +263,9 @@ fn main() -> ! {
         check(name, got, want(w).unwrap_or(got), bound, cost)
     };
     // The workspaces live in static RAM (.bss), taken once.
-    let (Some(ws), Some(gws), Some(scratch)) = (
+    let (Some(ws), Some(small), Some(gws), Some(scratch)) = (
         cortex_m::singleton!(: MixtureWorkspace = MixtureWorkspace::new()),
+        cortex_m::singleton!(: calls::SmallWorkspace = MixtureWorkspace::blank()),
         cortex_m::singleton!(: GammaWorkspace<4096> = GammaWorkspace::new()),
         cortex_m::singleton!(: [f64; calls::N_SCORES] = [0.0; calls::N_SCORES]),
     ) else {
@@ -314,6 +315,37 @@ fn main() -> ! {
         &expected::CUT_FDR_F32,
         0.0,
         &c,
+    );
+
+    // The small-memory, few-pass forms (a workspace of 512 bins and 1,024 values).
+    let (r, c) = measure(|| calls::mixture_small(scores, small, Kernel::F64));
+    failures += check(
+        "fit_mixture (512-bin ws, warm)",
+        &r,
+        &expected::MIXTURE_SMALL,
+        expected::FIT_REL,
+        &c,
+    );
+    let (r, c) = measure(|| calls::mixture_small(scores, small, Kernel::F32));
+    failures += check(
+        "fit_mixture (512-bin ws, warm, f32)",
+        &r,
+        &expected::MIXTURE_F32_SMALL,
+        expected::FIT_REL,
+        &c,
+    );
+    let (r, c) = measure(|| calls::cut_fdr_f32_small(scores, scratch, small));
+    failures += check(
+        "cut_in (fdr, f32, 512-bin ws, binned)",
+        &r,
+        &expected::CUT_FDR_F32_SMALL,
+        0.0,
+        &c,
+    );
+    hprintln!(
+        "workspaces: default {} B, small {} B",
+        <MixtureWorkspace>::BYTES,
+        calls::SmallWorkspace::BYTES
     );
 
     let (k64, k32) = kernel_costs(scores);

@@ -256,11 +256,11 @@ pub fn fit_background_with(
 ///
 /// # Errors
 /// As [`fit_background_with`].
-pub fn fit_background_in(
+pub fn fit_background_in<const BINS: usize, const SAMPLE: usize>(
     scores: &[f64],
     o: &BackgroundOptions,
     scratch: &mut [f64],
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Background, FitError> {
     o.validate()?;
     let opts = &o.fit;
@@ -290,10 +290,10 @@ pub fn fit_background_in(
 
 /// [`fit_background_with`] on scores already mapped to `o.scale` and checked (finite, inside
 /// the interval); `mapped` is left sorted in ascending order.
-pub(crate) fn fit_background_mapped(
+pub(crate) fn fit_background_mapped<const BINS: usize, const SAMPLE: usize>(
     mapped: &mut [f64],
     o: &BackgroundOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Background, FitError> {
     let mut slot = None;
     fit_background_mapped_into(mapped, o, ws, &mut slot)?;
@@ -302,10 +302,10 @@ pub(crate) fn fit_background_mapped(
 
 /// [`fit_background_mapped`] writing the background into `slot` (built there, not on this
 /// call's stack and then copied: the model-based cut's frame stays small).
-pub(crate) fn fit_background_mapped_into(
+pub(crate) fn fit_background_mapped_into<const BINS: usize, const SAMPLE: usize>(
     mapped: &mut [f64],
     o: &BackgroundOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
     slot: &mut Option<Background>,
 ) -> Result<(), FitError> {
     o.validate()?;
@@ -484,7 +484,7 @@ fn low_outliers(ascending: &[f64]) -> usize {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fit_body(
+fn fit_body<const BINS: usize, const SAMPLE: usize>(
     ascending: &[f64],
     excluded: usize,
     max_k: usize,
@@ -492,7 +492,7 @@ fn fit_body(
     z_hi: f64,
     opts: &FitOptions,
     (min_weight, binned_above, kernel): (f64, usize, Kernel),
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
     (best, bic): (&mut MixtureFit, &mut [f64; MAX_BACKGROUND_ORDER]),
 ) -> Result<f64, FitError> {
     let nb = ascending.len() - excluded;
@@ -526,12 +526,12 @@ fn fit_body(
 /// One order's fit of the body (binned above `binned_above` rows; out of line, so that the
 /// caller holds one result, whichever path fits).
 #[inline(never)]
-fn fit_order(
+fn fit_order<const BINS: usize, const SAMPLE: usize>(
     body: &[f64],
     k: usize,
     (fo, mo): (&FitOptions, &MixtureOptions),
     binned_above: usize,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     if body.len() > binned_above {
         fit_mixture_binned_in(body, k, fo, mo, ws)

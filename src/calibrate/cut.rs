@@ -232,7 +232,7 @@ pub const MIN_CUT_SCORES: usize = 3;
 /// on x86-64) — on a small stack use [`cut_in`].
 #[inline]
 pub fn cut(scores: &[f64], opts: &CutOptions, scratch: &mut [f64]) -> Result<Cut, CalibrateError> {
-    cut_impl(scores, opts, scratch, None)
+    cut_impl(scores, opts, scratch, None::<&mut MixtureWorkspace>)
 }
 
 /// [`cut`] with the model-based rules' mixture fits in a caller-provided [`MixtureWorkspace`]
@@ -243,11 +243,11 @@ pub fn cut(scores: &[f64], opts: &CutOptions, scratch: &mut [f64]) -> Result<Cut
 /// # Errors
 /// As [`cut`].
 #[inline]
-pub fn cut_in(
+pub fn cut_in<const BINS: usize, const SAMPLE: usize>(
     scores: &[f64],
     opts: &CutOptions,
     scratch: &mut [f64],
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Cut, CalibrateError> {
     cut_impl(scores, opts, scratch, Some(ws))
 }
@@ -263,7 +263,7 @@ pub fn cut_f32(
     opts: &CutOptions,
     scratch: &mut [f64],
 ) -> Result<Cut, CalibrateError> {
-    cut_impl(scores, opts, scratch, None)
+    cut_impl(scores, opts, scratch, None::<&mut MixtureWorkspace>)
 }
 
 /// [`cut_f32`] with a caller-provided [`MixtureWorkspace`] (see [`cut_in`]).
@@ -271,11 +271,11 @@ pub fn cut_f32(
 /// # Errors
 /// As [`cut`].
 #[inline]
-pub fn cut_f32_in(
+pub fn cut_f32_in<const BINS: usize, const SAMPLE: usize>(
     scores: &[f32],
     opts: &CutOptions,
     scratch: &mut [f64],
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Cut, CalibrateError> {
     cut_impl(scores, opts, scratch, Some(ws))
 }
@@ -336,7 +336,7 @@ fn cut_against<S: ScoreSlice + ?Sized>(
     scratch: &mut [f64],
 ) -> Result<Cut, CalibrateError> {
     if matches!(opts.rule, CutRule::RelativeExcess { .. }) {
-        return cut_impl(scores, opts, scratch, None);
+        return cut_impl(scores, opts, scratch, None::<&mut MixtureWorkspace>);
     }
     opts.validate()?;
     let n = scores.count();
@@ -396,11 +396,11 @@ impl ScoreSlice for [f32] {
 }
 
 #[inline(always)]
-fn cut_impl<S: ScoreSlice + ?Sized>(
+fn cut_impl<S: ScoreSlice + ?Sized, const BINS: usize, const SAMPLE: usize>(
     scores: &S,
     opts: &CutOptions,
     scratch: &mut [f64],
-    ws: Option<&mut MixtureWorkspace>,
+    ws: Option<&mut MixtureWorkspace<BINS, SAMPLE>>,
 ) -> Result<Cut, CalibrateError> {
     // The cut is built in the result itself (in the caller's slot once this is inlined: no
     // background-sized copy on the stack of the cut).
@@ -414,11 +414,11 @@ fn cut_impl<S: ScoreSlice + ?Sized>(
 }
 
 /// [`cut_impl`] into `out`.
-fn cut_into<S: ScoreSlice + ?Sized>(
+fn cut_into<S: ScoreSlice + ?Sized, const BINS: usize, const SAMPLE: usize>(
     scores: &S,
     opts: &CutOptions,
     scratch: &mut [f64],
-    ws: Option<&mut MixtureWorkspace>,
+    ws: Option<&mut MixtureWorkspace<BINS, SAMPLE>>,
     out: &mut Cut,
 ) -> Result<(), CalibrateError> {
     opts.validate()?;
@@ -478,13 +478,13 @@ fn model_cut_on_stack<S: ScoreSlice + ?Sized>(
 /// The model-based rules: the background from the body, then the sorted scores (kept out of
 /// line so that the default rule's stack stays small).
 #[inline(never)]
-fn model_cut<S: ScoreSlice + ?Sized>(
+fn model_cut<S: ScoreSlice + ?Sized, const BINS: usize, const SAMPLE: usize>(
     scores: &S,
     opts: &CutOptions,
     scratch: &mut [f64],
     check: &dyn Fn(usize) -> Result<f64, CalibrateError>,
     out: &mut Cut,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<(), CalibrateError> {
     let n = scores.count();
     let Some(mapped) = scratch.get_mut(..n) else {

@@ -269,10 +269,15 @@ impl<const B: usize, const M: usize> ByteForm for ScoreSketch<B, M> {
 /// [`FitError::TooFewSamples`] for fewer than 3 scores, the options' errors, the workspace's
 /// `BadOption("bins")` for a sketch of more than 8192 occupied bins, and the one-component
 /// fit's error when no order can be fitted.
-pub fn fit_background_sketch<const B: usize, const M: usize>(
+pub fn fit_background_sketch<
+    const B: usize,
+    const M: usize,
+    const BINS: usize,
+    const SAMPLE: usize,
+>(
     state: &ScoreSketch<B, M>,
     o: &BackgroundOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Background, FitError> {
     o.validate()?;
     let sketch = &state.sketch;
@@ -378,11 +383,11 @@ fn low_outlier_bins<const B: usize>(sketch: &Sketch<B>, n: u64, scale: ScoreScal
 /// Writes the body's weighted points (the bins from `low_bins` on, less the top `excluded`
 /// kept scores, clamped under the body's largest score, on the fit's scale) into the
 /// workspace; returns (points, scores, smallest point).
-fn body_points<const B: usize, const M: usize>(
+fn body_points<const B: usize, const M: usize, const BINS: usize, const SAMPLE: usize>(
     state: &ScoreSketch<B, M>,
     scale: ScoreScale,
     (low_bins, excluded): (usize, usize),
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<(usize, u64, f64), FitError> {
     let sketch = &state.sketch;
     let removed = &state.top[..excluded];
@@ -451,10 +456,10 @@ fn body_points<const B: usize, const M: usize>(
 /// As [`super::cut`]; and [`CalibrateError::BufferTooSmall`] when the cut would keep every
 /// kept score of a state that holds more scores than it keeps (the list may go on below them:
 /// keep more, a larger `M`). `opts.max_keep` caps the list as in [`super::cut`].
-pub fn cut_sketch<const B: usize, const M: usize>(
+pub fn cut_sketch<const B: usize, const M: usize, const BINS: usize, const SAMPLE: usize>(
     state: &ScoreSketch<B, M>,
     opts: &CutOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Cut, CalibrateError> {
     opts.validate()?;
     let n64 = state.len();

@@ -42,10 +42,10 @@ pub struct Selection {
 }
 
 /// A [`GammaLevelLikelihood`] that also stores each level's evaluated atoms.
-struct Recorder<'a, 'b> {
+struct Recorder<'a, 'b, const BINS: usize, const SAMPLE: usize> {
     lik: GammaLevelLikelihood<'a>,
     /// Where the level polishes keep the optimiser's buffers (`None`: on their own stack).
-    ws: Option<&'b mut MixtureWorkspace>,
+    ws: Option<&'b mut MixtureWorkspace<BINS, SAMPLE>>,
     /// The smallest data value (every level must have an atom whose support starts below it).
     x_min: f64,
     refit: LevelRefit,
@@ -121,7 +121,7 @@ fn mixture_of(atoms: &[GammaAtom], lo: f64, hi: f64, n: u64, ll: f64) -> Option<
     Some(fit)
 }
 
-impl Recorder<'_, '_> {
+impl<const BINS: usize, const SAMPLE: usize> Recorder<'_, '_, BINS, SAMPLE> {
     /// Store the evaluated atoms of level `k`.
     fn store(&mut self, k: usize, atoms: &[GammaAtom]) -> Result<(), SelectError> {
         let off = level_offset(k);
@@ -238,7 +238,9 @@ fn cover(atoms: &mut [GammaAtom], x_min: f64) {
     }
 }
 
-impl LevelLikelihood<GammaAtom> for Recorder<'_, '_> {
+impl<const BINS: usize, const SAMPLE: usize> LevelLikelihood<GammaAtom>
+    for Recorder<'_, '_, BINS, SAMPLE>
+{
     fn evaluate(&mut self, atoms: &[GammaAtom]) -> Result<LevelFit, SelectError> {
         let k = atoms.len();
         let mut covered = [GammaAtom::default(); MAX_COMPONENTS];
@@ -271,9 +273,9 @@ impl LevelLikelihood<GammaAtom> for Recorder<'_, '_> {
 /// solution minus its weakest component, where the dendrogram's merge may have joined two real
 /// clusters instead (measured: four clusters, level 4 at 80 nats below level 5) — and the better
 /// polish is kept.
-fn annihilate_pass(
+fn annihilate_pass<const BINS: usize, const SAMPLE: usize>(
     dendrogram: &mut Dendrogram<GammaAtom, MAX_COMPONENTS>,
-    rec: &mut Recorder<'_, '_>,
+    rec: &mut Recorder<'_, '_, BINS, SAMPLE>,
     max_passes: usize,
 ) -> Result<(), SelectError> {
     for kappa in (1..dendrogram.k0()).rev() {
@@ -328,9 +330,9 @@ fn annihilate_pass(
 /// two (same mean and sd, shapes ×0.9 and ×1.1: the (κ − 1) likelihood by construction): the
 /// heaviest, and with `always` (every level, not only the non-monotone ones) also the one
 /// holding the most variance p·σ². The best polish is kept.
-fn nested_pass(
+fn nested_pass<const BINS: usize, const SAMPLE: usize>(
     dendrogram: &mut Dendrogram<GammaAtom, MAX_COMPONENTS>,
-    rec: &mut Recorder<'_, '_>,
+    rec: &mut Recorder<'_, '_, BINS, SAMPLE>,
     max_passes: usize,
     always: bool,
 ) -> Result<(), SelectError> {
@@ -424,7 +426,7 @@ pub fn select_order(
     data: &[f64],
     opts: &DscOptions,
 ) -> Result<Selection, SelectError> {
-    select_order_impl(fit, data, opts, None)
+    select_order_impl(fit, data, opts, None::<&mut MixtureWorkspace>)
 }
 
 /// [`select_order`] with the level polishes' optimiser buffers in a caller-provided
@@ -437,11 +439,11 @@ pub fn select_order(
 /// As [`select_order`].
 // Inlined into the caller so that the selection is built in the caller's result slot.
 #[inline]
-pub fn select_order_in(
+pub fn select_order_in<const BINS: usize, const SAMPLE: usize>(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Selection, SelectError> {
     select_order_impl(fit, data, opts, Some(ws))
 }
@@ -449,11 +451,11 @@ pub fn select_order_in(
 /// The selection built in the result itself (in the caller's slot once this is inlined: no
 /// selection-sized copy on the selection's stack).
 #[inline(always)]
-fn select_order_impl(
+fn select_order_impl<const BINS: usize, const SAMPLE: usize>(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
-    ws: Option<&mut MixtureWorkspace>,
+    ws: Option<&mut MixtureWorkspace<BINS, SAMPLE>>,
 ) -> Result<Selection, SelectError> {
     let mut result = Ok(Selection::BLANK);
     if let Ok(sel) = result.as_mut() {
@@ -487,11 +489,11 @@ fn build_leaves(
 }
 
 /// [`select_order_impl`] into `sel`.
-fn select_into(
+fn select_into<const BINS: usize, const SAMPLE: usize>(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
-    ws: Option<&mut MixtureWorkspace>,
+    ws: Option<&mut MixtureWorkspace<BINS, SAMPLE>>,
     sel: &mut Selection,
 ) -> Result<(), SelectError> {
     let first = fit.get(0).ok_or(SelectError::TooFewAtoms)?;

@@ -209,6 +209,26 @@ int main(void) {
     check_status("fit_mixture_in null workspace", simstat_fit_mixture_in(mix, M, 3, NULL, NULL, wsize, &in_ws), SIMSTAT_STATUS_NULL_POINTER);
     free(ws);
   }
+  /* The small workspace (512-bin sketch, 1,024-value subsample) for memory-poor targets: a
+   * K = 2 fit with min_subsample = 500 (the warm start on the sketch); capi/tests/mixture.rs
+   * checks the same call against the Rust fit in a MixtureWorkspace<512, 1024>. */
+  {
+    size_t small = simstat_mixture_small_workspace_size();
+    checks++;
+    if (small >= simstat_mixture_workspace_size() || small < 100000) { failures++; printf("FAIL small workspace size %zu\n", small); }
+    unsigned char *ws = malloc(small);
+    if (ws == NULL) { printf("FAIL malloc\n"); return 1; }
+    memset(ws, 0x5A, small);
+    SimstatMixtureOptions o;
+    check_status("mixture_options_default", simstat_mixture_options_default(&o), SIMSTAT_STATUS_OK);
+    o.min_subsample = 500;
+    SimstatMixture two;
+    check_status("fit_mixture_small_in", simstat_fit_mixture_small_in(mix, M, 2, &o, ws, small, &two), SIMSTAT_STATUS_OK);
+    checks++;
+    if (!(two.k == 2 && isfinite(two.log_likelihood))) { failures++; printf("FAIL fit_mixture_small_in result\n"); }
+    check_status("fit_mixture_small_in short workspace", simstat_fit_mixture_small_in(mix, M, 2, &o, ws, small - 1, &two), SIMSTAT_STATUS_BAD_LENGTH);
+    free(ws);
+  }
   /* Sketches in caller memory, the reduce step of a sharded fit: two shards sketch halves of
    * the data, one sends its bytes, the reducer reads and merges them; the merged sketch has the
    * bytes of the one-shard sketch, and the K = 2 fit from it equals the fit from that sketch

@@ -78,3 +78,68 @@ pub fn real_samples() -> Vec<(String, Vec<f64>)> {
         })
         .collect()
 }
+
+/// One setting of the labelled retrieval data (tests/data/labelled): a collection embedded by
+/// one model, the cosine scores of every judged query against every document (row-major), and
+/// each query's relevant documents.
+pub struct Labelled {
+    /// Setting name (`cran-l6`, `cran-l3`, `cisi-l6`, `cisi-l3`).
+    pub name: String,
+    /// Scores, `n_docs` per query.
+    pub scores: Vec<f32>,
+    /// Documents per query.
+    pub n_docs: usize,
+    /// Relevant document indices per query.
+    pub relevant: Vec<std::collections::HashSet<usize>>,
+}
+
+/// The four labelled settings listed in tests/data/labelled/settings.tsv.
+pub fn labelled_settings() -> Vec<Labelled> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/labelled");
+    let table = std::fs::read_to_string(dir.join("settings.tsv")).expect("settings.tsv");
+    let mut out = Vec::new();
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (nq, nd): (usize, usize) = (f[3].parse().unwrap(), f[4].parse().unwrap());
+        let bytes = std::fs::read(dir.join(f[1])).expect("scores");
+        assert_eq!(bytes.len(), 4 * nq * nd, "{}", f[1]);
+        let scores = bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let mut relevant = vec![std::collections::HashSet::new(); nq];
+        for l in std::fs::read_to_string(dir.join(f[2]))
+            .unwrap()
+            .lines()
+            .skip(1)
+        {
+            let mut p = l.split('\t').map(|v| v.parse::<usize>().unwrap());
+            let (q, d) = (p.next().unwrap(), p.next().unwrap());
+            relevant[q].insert(d);
+        }
+        out.push(Labelled {
+            name: f[0].to_string(),
+            scores,
+            n_docs: nd,
+            relevant,
+        });
+    }
+    out
+}
+
+/// F1 of the top-`k` list of `row` (stable descending order) against `rel`; 0 for k = 0.
+pub fn top_k_f1(row: &[f32], k: usize, rel: &std::collections::HashSet<usize>) -> f64 {
+    if k == 0 || rel.is_empty() {
+        return 0.0;
+    }
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+    let tp = order[..k.min(row.len())]
+        .iter()
+        .filter(|d| rel.contains(d))
+        .count() as f64;
+    if tp == 0.0 {
+        return 0.0;
+    }
+    2.0 * tp / (k as f64 + rel.len() as f64)
+}

@@ -62,12 +62,12 @@ pub fn fit_mixture_from_sketch<const B: usize>(
 ///
 /// # Errors
 /// As [`fit_mixture_from_sketch`].
-pub fn fit_mixture_from_sketch_in<const B: usize>(
+pub fn fit_mixture_from_sketch_in<const B: usize, const BINS: usize, const SAMPLE: usize>(
     sketch: &Sketch<B>,
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     check_sketch_call(sketch, k, opts, mo)?;
     let needed = (4 * k - 1).max(3) as u64;
@@ -79,27 +79,27 @@ pub fn fit_mixture_from_sketch_in<const B: usize>(
         });
     }
     let stage = &mut ws.stage;
-    if occupied > stage.fine.xs.len() {
+    let (xs, wts) = stage.fine.storage();
+    if occupied > xs.len() {
         return Err(FitError::BadOption("bins"));
     }
-    let m = sketch.bin_means(&mut stage.fine.xs, &mut stage.fine.ws);
-    stage.fine.len = m;
+    stage.fine.len = sketch.bin_means(xs, wts);
     fit_fine_points(stage, sketch.len(), sketch.min(), sketch.max(), k, opts, mo)
 }
 
-/// The mixture fit of an ascending sample from its moments in 4096 equal-width
-/// bins over its own range (not the fit's interval): the two-point representation of the bins
+/// The mixture fit of an ascending sample from its moments in `BINS` (4096 in the default
+/// workspace) equal-width bins over its own range (not the fit's interval): the two-point representation of the bins
 /// (each bin's count, mean and variance kept) stands in for the data, the multi-start runs on
 /// coarse groups of 16 or 8 bins, the refinement and the final passes on the fine points. The
 /// bins are filled in one pass; every later pass costs O(bins) whatever the sample's size.
 /// When the sample fills fewer than 64 bins (too narrow for the bins to carry its shape) it
 /// is fitted exactly ([`super::fit_mixture_in`]).
-pub(crate) fn fit_mixture_binned_in(
+pub(crate) fn fit_mixture_binned_in<const BINS: usize, const SAMPLE: usize>(
     ascending: &[f64],
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     let n = ascending.len();
@@ -141,13 +141,8 @@ pub(crate) fn fit_mixture_binned_in(
     if !sketch_has_shape(mb) {
         return super::fit_mixture_in(ascending, k, opts, mo, ws);
     }
-    let StageBuffers {
-        fine,
-        coarse,
-        quantiles: qs,
-        engine,
-    } = stage;
-    mb.points(1, min, max, fine);
+    let (fine, [cx, cw, qs], engine) = stage.split();
+    fine.len = mb.points(1, min, max, fine.storage());
     let (fx, fw) = fine.slices();
     let s = Summary::from_weighted(fx, fw, n as u64, min, max);
     s.check(k)?;
@@ -160,8 +155,8 @@ pub(crate) fn fit_mixture_binned_in(
         .find(|&g| mb.nonempty(g) >= STAGE1_BINS)
     {
         Some(g) => {
-            mb.points(g, min, max, coarse);
-            coarse.slices()
+            let len = mb.points(g, min, max, (&mut *cx, &mut *cw));
+            (cx.get(..len).unwrap_or(&[]), cw.get(..len).unwrap_or(&[]))
         }
         None => (fx, fw),
     };
@@ -173,10 +168,12 @@ pub(crate) fn fit_mixture_binned_in(
 }
 
 /// The buffers a caller outside this module fills with weighted points (values increasing,
-/// weights > 0) before [`fit_points_in`]: the workspace's fine points (capacity 8192).
-pub(crate) fn points_buffer(ws: &mut MixtureWorkspace) -> (&mut [f64], &mut [f64]) {
-    let fine = &mut ws.stage.fine;
-    (&mut fine.xs[..], &mut fine.ws[..])
+/// weights > 0) before [`fit_points_in`]: the workspace's fine points (capacity 2·`BINS`,
+/// 8192 in the default workspace).
+pub(crate) fn points_buffer<const BINS: usize, const SAMPLE: usize>(
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
+) -> (&mut [f64], &mut [f64]) {
+    ws.stage.fine.storage()
 }
 
 /// The K-component fit of the first `m` weighted points of [`points_buffer`] (n values in all,
@@ -185,8 +182,8 @@ pub(crate) fn points_buffer(ws: &mut MixtureWorkspace) -> (&mut [f64], &mut [f64
 /// # Errors
 /// As [`fit_mixture_from_sketch_in`]: bad options or K, fewer than 4K − 1 values or points,
 /// all values equal.
-pub(crate) fn fit_points_in(
-    ws: &mut MixtureWorkspace,
+pub(crate) fn fit_points_in<const BINS: usize, const SAMPLE: usize>(
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
     m: usize,
     (n, min, max): (u64, f64, f64),
     k: usize,
@@ -205,13 +202,13 @@ pub(crate) fn fit_points_in(
         return Err(FitError::AllEqual);
     }
     let stage = &mut ws.stage;
-    stage.fine.len = m.min(stage.fine.xs.len());
+    stage.fine.len = m.min(2 * BINS);
     fit_fine_points(stage, n, min, max, k, opts, mo)
 }
 
 /// The two-stage fit of the weighted points in `stage.fine` (n values in all, on [min, max]).
-fn fit_fine_points(
-    stage: &mut StageBuffers,
+fn fit_fine_points<const B: usize>(
+    stage: &mut StageBuffers<B>,
     n: u64,
     min: f64,
     max: f64,
@@ -219,11 +216,12 @@ fn fit_fine_points(
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit, FitError> {
-    let (xs, ws_) = stage.fine.slices();
+    let (fine, [_, _, qs], engine) = stage.split();
+    let (xs, ws_) = fine.slices();
     let s = Summary::from_weighted(xs, ws_, n, min, max);
     s.check(k)?;
-    let nq = quantiles(xs, ws_, &mut stage.quantiles);
-    let sorted = stage.quantiles.get(..nq).unwrap_or(&[]);
+    let nq = quantiles(xs, ws_, qs);
+    let sorted = qs.get(..nq).unwrap_or(&[]);
     let mut full = Weighted { xs, ws: ws_ };
     two_stage::<_, &[f64]>(
         &mut full,
@@ -231,7 +229,7 @@ fn fit_fine_points(
         None,
         sorted,
         &FitCall { k, s: &s, opts, mo },
-        &mut stage.engine,
+        engine,
     )
 }
 
@@ -240,15 +238,22 @@ mod tests {
     use super::fit_mixture_binned_in;
     use crate::fit::{fit_mixture_in, FitError, FitOptions, MixtureOptions, MixtureWorkspace};
 
-    fn fit(xs: &[f64], k: usize) -> Result<crate::fit::MixtureFit, FitError> {
-        let mut ws = std::boxed::Box::new(MixtureWorkspace::new());
+    // One workspace per test, passed down: each `Box::new(MixtureWorkspace::new())` frame of
+    // this opt-level 1 build holds the workspace's temporaries (about 1 MB).
+    fn fit(
+        xs: &[f64],
+        k: usize,
+        ws: &mut MixtureWorkspace,
+    ) -> Result<crate::fit::MixtureFit, FitError> {
         let o = FitOptions::default();
-        fit_mixture_binned_in(xs, k, &o, &MixtureOptions::default(), &mut ws)
+        fit_mixture_binned_in(xs, k, &o, &MixtureOptions::default(), ws)
     }
 
     /// Bad input is an error naming what is wrong, never a panic.
     #[test]
     fn bad_input_is_refused() {
+        let ws = &mut std::boxed::Box::new(MixtureWorkspace::new());
+        let mut fit = |xs: &[f64], k| fit(xs, k, ws);
         assert!(matches!(
             fit(&[], 1),
             Err(FitError::TooFewSamples { n: 0, .. })
@@ -279,8 +284,8 @@ mod tests {
         // 50 distinct values, 400 rows
         let mut xs: std::vec::Vec<f64> = (0..400).map(|i| 0.1 + 0.001 * (i % 50) as f64).collect();
         xs.sort_by(f64::total_cmp);
-        let binned = fit(&xs, 1).expect("binned");
         let mut ws = std::boxed::Box::new(MixtureWorkspace::new());
+        let binned = fit(&xs, 1, &mut ws).expect("binned");
         let o = FitOptions::default();
         let exact = fit_mixture_in(&xs, 1, &o, &MixtureOptions::default(), &mut ws).expect("exact");
         assert_eq!(binned, exact);

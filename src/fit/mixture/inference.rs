@@ -76,10 +76,10 @@ pub fn standard_errors(fit: &MixtureFit, data: &[f64]) -> Result<StandardErrors,
 ///
 /// # Errors
 /// As [`standard_errors`].
-pub fn standard_errors_in(
+pub fn standard_errors_in<const BINS: usize, const SAMPLE: usize>(
     fit: &MixtureFit,
     data: &[f64],
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<StandardErrors, FitError> {
     let (p, b) = params_of(fit);
     let mut d = data;

@@ -81,8 +81,31 @@ use params::{Bounds, Params};
 /// Bins of the histogram sketch the warm start's middle stage runs on.
 pub(crate) const SKETCH_BINS: usize = 4096;
 
-/// Largest number of components a mixture fit holds (fixed arrays, no allocation).
-pub const MAX_COMPONENTS: usize = 16;
+/// Largest number of components a mixture fit holds (fixed arrays, no allocation): 16, or 4
+/// or 8 where the final build sets `--cfg simstat_max_components="4"` (or `"8"`), e.g. a
+/// microcontroller's in its `.cargo/config.toml`:
+///
+/// ```toml
+/// [target.thumbv7em-none-eabihf]
+/// rustflags = ["--cfg", "simstat_max_components=\"4\""]
+/// ```
+///
+/// The capacity sizes the optimiser's matrices (dimension 4K − 1), so it sets most of a
+/// [`MixtureWorkspace`]: 578 KiB at 16 and the default sketch, 385 KiB at 4; with a 512-bin
+/// sketch and a 1,024-value subsample 298 KiB at 16 and **105 KiB at 4**. It also sizes the
+/// results ([`MixtureFit`], a background, a selection), so it is one choice for the whole
+/// build — like `getrandom`'s backend, a `cfg` the binary sets, not a feature a library could
+/// turn on for its dependants. Fits within the capacity do not depend on it: the firmware
+/// (`firmware/`, built with 4) reproduces the x86-64 results of the default 16 bit for bit. A
+/// fit of more components than the capacity is [`FitError::BadOption`]`("k")`; an order
+/// selection needs an over-fit above the true order, so at 4 it selects among at most 4.
+pub const MAX_COMPONENTS: usize = if cfg!(simstat_max_components = "4") {
+    4
+} else if cfg!(simstat_max_components = "8") {
+    8
+} else {
+    16
+};
 
 /// Mixture-specific options (the interval, pass limit and α cap come from [`FitOptions`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -881,12 +904,12 @@ pub fn fit_mixture_f32(
 ///
 /// # Errors
 /// As [`fit_mixture_with`].
-pub fn fit_mixture_f32_in(
+pub fn fit_mixture_f32_in<const BINS: usize, const SAMPLE: usize>(
     data: &[f32],
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     fit_mixture_source_in(&mut F32Chunks::new(data), k, opts, mo, ws)
 }
@@ -911,19 +934,19 @@ pub fn fit_mixture_f32_in(
 ///
 /// # Errors
 /// As [`fit_mixture`].
-pub fn fit_mixture_in(
+pub fn fit_mixture_in<const BINS: usize, const SAMPLE: usize>(
     data: &[f64],
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
     s.check(k)?;
     let n = data.len();
-    let warm = opts.warm_start && 2 * subsample_size(n, mo) <= n;
+    let warm = opts.warm_start && 2 * subsample_size(n, mo, SAMPLE) <= n;
     let mut full: &[f64] = data;
     let MixtureWorkspace {
         bins: mb,
@@ -939,7 +962,7 @@ pub fn fit_mixture_in(
             return warm_fit(&mut full, mb, &[], &call, stage);
         }
     }
-    res.reset(subsample_size(n, mo), mo.seed);
+    res.reset(subsample_size(n, mo, SAMPLE), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
     let call = FitCall { k, s: &s, opts, mo };
@@ -949,13 +972,13 @@ pub fn fit_mixture_in(
 /// The fit after the validating scan, shared by the slice, chunked and sharded paths: the warm
 /// start from the moment bins `mb` (and the sorted subsample `sample` where the bins lack
 /// shape), or the cold multi-start on `full` seeded from `sample`.
-pub(crate) fn fit_after_scan<D: Passable>(
+pub(crate) fn fit_after_scan<D: Passable, const B: usize>(
     full: &mut D,
-    mb: &MomentBins<SKETCH_BINS>,
+    mb: &MomentBins<B>,
     sample: &[f64],
     warm: bool,
     call: &FitCall<'_>,
-    bufs: &mut StageBuffers,
+    bufs: &mut StageBuffers<B>,
 ) -> Result<MixtureFit, FitError> {
     if warm {
         warm_fit(full, mb, sample, call, bufs)
@@ -1009,12 +1032,12 @@ pub fn fit_mixture_from(
 ///
 /// # Errors
 /// As [`fit_mixture_from`].
-pub fn fit_mixture_from_in(
+pub fn fit_mixture_from_in<const BINS: usize, const SAMPLE: usize>(
     data: &[f64],
     start: &MixtureFit,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     fit_mixture_from_scratch(data, start, opts, mo, &mut ws.stage.engine.scratch)
 }
@@ -1034,11 +1057,11 @@ fn fit_mixture_from_scratch(
 /// [`fit_mixture_from_in`] from the fit in the workspace's slot ([`MixtureWorkspace::slot`]),
 /// the result written back there: neither the start nor the result on the caller's stack (the
 /// level polishes of an order selection). The slot is unspecified after an error.
-pub(crate) fn refit_in_slot(
+pub(crate) fn refit_in_slot<const BINS: usize, const SAMPLE: usize>(
     data: &[f64],
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<(), FitError> {
     let MixtureWorkspace { slot, stage, .. } = ws;
     fit_from_slot(data, slot, opts, mo, &mut stage.engine.scratch)
@@ -1096,57 +1119,41 @@ fn store_run(slot: &mut MixtureFit, run: &Run, b: &Bounds, n: u64) -> Result<(),
 }
 
 /// Size of the reservoir subsample for n values: ⌈n·fraction⌉ clamped to
-/// [`MixtureOptions::min_subsample`]..=[`RESERVOIR_CAPACITY`], at most n (at least 1).
-pub(crate) fn subsample_size(n: usize, mo: &MixtureOptions) -> usize {
+/// [`MixtureOptions::min_subsample`]..=`capacity` (the workspace's reservoir), at most n (at
+/// least 1).
+pub(crate) fn subsample_size(n: usize, mo: &MixtureOptions, capacity: usize) -> usize {
     let target = libm::ceil(n as f64 * mo.subsample_fraction) as usize;
-    target
-        .max(mo.min_subsample)
-        .min(RESERVOIR_CAPACITY)
-        .min(n)
-        .max(1)
+    target.max(mo.min_subsample).min(capacity).min(n).max(1)
 }
 
 /// Whether the fine grid carries the data's shape (enough non-empty bins for the sketch
 /// stages); otherwise the warm start needs the reservoir subsample.
-pub(crate) fn sketch_has_shape(mb: &MomentBins<SKETCH_BINS>) -> bool {
+pub(crate) fn sketch_has_shape<const B: usize>(mb: &MomentBins<B>) -> bool {
     mb.nonempty(1) >= STAGE1_BINS
 }
 
 /// Most passes of the warm start: at least this many non-empty (coarse) bins, or the stage runs
 /// on the finer grid / the subsample.
 const STAGE1_BINS: usize = 64;
-/// Largest number of two-point groups of the coarse grid (groups of ≥ 8 fine bins).
-pub(crate) const COARSE_CAP: usize = 2 * SKETCH_BINS / 8;
-
-/// Size of the sorted pseudo-sample (quantiles of the sketch) the warm start's starts are
-/// drawn from.
-pub(crate) const QUANTILES: usize = 2048;
-
 /// The warm start shared by the slice, chunked and sharded paths, from the moment bins of all
-/// data (`mb`): the multi-start (starts drawn from 2048 quantiles of the sketch) on the
+/// data (`mb`, `B` bins): the multi-start (starts drawn from `B`/2 quantiles of the sketch) on the
 /// two-point representation of a coarse grid (16 or 8 fine bins per group, the coarsest with
 /// ≥ 64 non-empty groups, else the fine grid), the refinement on the fine grid's two-point
 /// representation, then the exact stage on `full` (see [`polish`]). When the data fill fewer
 /// than 64 fine bins ([`sketch_has_shape`] false) the sketch cannot carry their shape: the
 /// multi-start then runs on the sorted reservoir subsample `sample` (which callers draw only in
 /// that case) and the exact stage takes Newton passes.
-pub(crate) fn warm_fit<D: Passable>(
+pub(crate) fn warm_fit<D: Passable, const B: usize>(
     full: &mut D,
-    mb: &MomentBins<SKETCH_BINS>,
+    mb: &MomentBins<B>,
     sample: &[f64],
     call: &FitCall<'_>,
-    bufs: &mut StageBuffers,
+    bufs: &mut StageBuffers<B>,
 ) -> Result<MixtureFit, FitError> {
     let s = call.s;
     let n = s.n as f64;
-    let StageBuffers {
-        fine,
-        coarse,
-        quantiles: qs,
-        engine: eng,
-    } = bufs;
-    fine.len = 0;
-    mb.points(1, s.min, s.max, fine);
+    let (fine, [cx, cw, qs], eng) = bufs.split();
+    fine.len = mb.points(1, s.min, s.max, fine.storage());
     let (fx, fw) = fine.slices();
     let mut mid = Weighted { xs: fx, ws: fw };
     let nq = quantiles(fx, fw, qs);
@@ -1155,9 +1162,8 @@ pub(crate) fn warm_fit<D: Passable>(
         .into_iter()
         .find(|&g| mb.nonempty(g) >= STAGE1_BINS);
     if let Some(g) = group {
-        coarse.len = 0;
-        mb.points(g, s.min, s.max, coarse);
-        let (cx, cw) = coarse.slices();
+        let len = mb.points(g, s.min, s.max, (&mut *cx, &mut *cw));
+        let (cx, cw) = (cx.get(..len).unwrap_or(&[]), cw.get(..len).unwrap_or(&[]));
         let mut c = Weighted { xs: cx, ws: cw };
         two_stage(full, Some((&mut c, n)), Some(&mut mid), sorted, call, eng)
     } else if sketch_has_shape(mb) {
@@ -1188,17 +1194,18 @@ pub fn fit_mixture_sketch<const B: usize>(
 
 /// [`fit_mixture_sketch`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
 /// with the bins, the subsample and the optimiser's buffers in the workspace (sketches of up to
-/// 8192 bins; a finer one is refused with [`FitError::BadOption`]`("bins")`).
+/// 2·`BINS` bins, 8192 in the default workspace; a finer one is refused with
+/// [`FitError::BadOption`]`("bins")`).
 ///
 /// # Errors
 /// As [`fit_mixture_sketch`].
-pub fn fit_mixture_sketch_in<const B: usize>(
+pub fn fit_mixture_sketch_in<const B: usize, const BINS: usize, const SAMPLE: usize>(
     sketch: &Sketch<B>,
     data: &[f64],
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     check_sketch_call(sketch, k, opts, mo)?;
     let MixtureWorkspace {
@@ -1206,17 +1213,17 @@ pub fn fit_mixture_sketch_in<const B: usize>(
         stage,
         ..
     } = ws;
-    if B > stage.fine.xs.len() {
+    let (fine_x, fine_w) = stage.fine.storage();
+    let (Some(xs), Some(wts)) = (fine_x.get_mut(..B), fine_w.get_mut(..B)) else {
         return Err(FitError::BadOption("bins"));
-    }
+    };
     let mut s = Summary::new();
     s.add(data, 0, opts.lo, opts.hi)?;
     s.check(k)?;
     // pseudo-sample: bin representatives (centre clamped to [min, max]) with counts
-    let (xs, wts) = (&mut stage.fine.xs[..B], &mut stage.fine.ws[..B]);
     engine::bin_centres(sketch, xs, wts);
     let mut bins = Weighted { xs, ws: wts };
-    res.reset(mo.min_subsample.clamp(1, RESERVOIR_CAPACITY), mo.seed);
+    res.reset(mo.min_subsample.clamp(1, SAMPLE), mo.seed);
     res.extend(data);
     res.sample_mut().sort_unstable_by(f64::total_cmp);
     let mut full: &[f64] = data;

@@ -22,36 +22,6 @@ pub(crate) struct MomentBins<const B: usize> {
     m: [[f64; 3]; B],
 }
 
-/// Weighted points (x, w), at most `C`, in increasing x.
-#[derive(Clone, Debug)]
-pub(crate) struct Points<const C: usize> {
-    pub xs: [f64; C],
-    pub ws: [f64; C],
-    pub len: usize,
-}
-
-impl<const C: usize> Points<C> {
-    pub const fn new() -> Self {
-        Points {
-            xs: [0.0; C],
-            ws: [0.0; C],
-            len: 0,
-        }
-    }
-    fn push(&mut self, x: f64, w: f64) {
-        if let (Some(px), Some(pw)) = (self.xs.get_mut(self.len), self.ws.get_mut(self.len)) {
-            *px = x;
-            *pw = w;
-            self.len += 1;
-        }
-    }
-    /// The points as slices.
-    pub fn slices(&self) -> (&[f64], &[f64]) {
-        let n = self.len.min(C);
-        (&self.xs[..n], &self.ws[..n])
-    }
-}
-
 /// `out.len()` quantiles of the weighted points (xs increasing, weights ≥ 0) at the levels
 /// (i + ½)/out.len(): a sorted pseudo-sample with the points' distribution (the warm start's
 /// starts are drawn from it). Returns the number written (0 when the total weight is 0).
@@ -152,9 +122,23 @@ impl<const B: usize> MomentBins<B> {
     }
 
     /// The two-point representation of groups of `group` bins (see the module docs), points
-    /// clamped to [xmin, xmax], written into `out` in increasing order.
-    pub fn points<const C: usize>(&self, group: usize, xmin: f64, xmax: f64, out: &mut Points<C>) {
-        out.len = 0;
+    /// clamped to [xmin, xmax], written into `xs` / `ws` in increasing order; returns how many
+    /// (points past the buffers' length are dropped: callers give 2 per group).
+    pub fn points(
+        &self,
+        group: usize,
+        xmin: f64,
+        xmax: f64,
+        (xs, ws): (&mut [f64], &mut [f64]),
+    ) -> usize {
+        let mut len = 0;
+        let mut push = |x: f64, w: f64| {
+            if let (Some(px), Some(pw)) = (xs.get_mut(len), ws.get_mut(len)) {
+                *px = x;
+                *pw = w;
+                len += 1;
+            }
+        };
         let g = group.max(1);
         for j in 0..B.div_ceil(g) {
             let (n, m, ss) = self.group(j * g, g);
@@ -164,18 +148,19 @@ impl<const B: usize> MomentBins<B> {
             let sd = libm::sqrt(ss / n);
             let clamp = |x: f64| x.max(xmin).min(xmax);
             if sd > 0.0 && n > 1.0 {
-                out.push(clamp(m - sd), 0.5 * n);
-                out.push(clamp(m + sd), 0.5 * n);
+                push(clamp(m - sd), 0.5 * n);
+                push(clamp(m + sd), 0.5 * n);
             } else {
-                out.push(clamp(m), n);
+                push(clamp(m), n);
             }
         }
+        len
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{quantiles, MomentBins, Points};
+    use super::{quantiles, MomentBins};
 
     /// Quantiles of weighted points land on the points carrying each level.
     #[test]
@@ -199,9 +184,9 @@ mod tests {
         let mean = xs.iter().sum::<f64>() / n;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
         for group in [1, 4, 64] {
-            let mut p = Points::<256>::new();
-            mb.points(group, -0.31, 0.999, &mut p);
-            let (px, pw) = p.slices();
+            let (mut bx, mut bw) = ([0.0; 256], [0.0; 256]);
+            let len = mb.points(group, -0.31, 0.999, (&mut bx, &mut bw));
+            let (px, pw) = (&bx[..len], &bw[..len]);
             let w: f64 = pw.iter().sum();
             let m = px.iter().zip(pw).map(|(x, w)| x * w).sum::<f64>() / w;
             let v = px

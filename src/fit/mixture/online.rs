@@ -155,20 +155,24 @@ pub fn fit_mixture_online<S: ChunkSource>(
 ///
 /// # Errors
 /// As [`fit_mixture_online`].
-pub fn fit_mixture_online_in<S: ChunkSource>(
+pub fn fit_mixture_online_in<S: ChunkSource, const BINS: usize, const SAMPLE: usize>(
     src: &mut S,
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
     oo: &OnlineOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     let MixtureWorkspace {
         reservoir, stage, ..
     } = ws;
     let bufs = Buffers {
         burn: reservoir.storage_mut(),
-        batch: stage.fine.xs.get_mut(..MAX_BATCH).unwrap_or(&mut []),
+        batch: {
+            let (xs, _) = stage.fine.storage();
+            let m = xs.len().min(MAX_BATCH);
+            xs.get_mut(..m).unwrap_or(&mut [])
+        },
         sc: &mut stage.engine.scratch,
         spare: &mut stage.engine.spare,
     };

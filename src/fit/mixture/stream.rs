@@ -5,9 +5,9 @@ use super::engine::{evaluate, evaluate_into, Passable};
 use super::estep::{Evaluator, Order, SuffStats};
 use super::moments::MomentBins;
 use super::params::{Bounds, Params};
-use super::{
-    check_call, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary, SKETCH_BINS,
-};
+#[cfg(feature = "std")]
+use super::SKETCH_BINS;
+use super::{check_call, sketch_has_shape, subsample_size, MixtureFit, MixtureOptions, Summary};
 use super::{fit_after_scan, FitCall, MixtureWorkspace};
 #[cfg(feature = "std")]
 use super::{Reservoir, StageBuffers, RESERVOIR_CAPACITY};
@@ -117,10 +117,10 @@ impl<S: ChunkSource> Passable for SourcePass<'_, S> {
 }
 
 /// One validating pass: summary and moment bins.
-fn scan<S: ChunkSource>(
+fn scan<S: ChunkSource, const B: usize>(
     src: &mut S,
     opts: &FitOptions,
-    mb: &mut MomentBins<SKETCH_BINS>,
+    mb: &mut MomentBins<B>,
 ) -> Result<Summary, FitError> {
     let mut s = Summary::new();
     src.reset();
@@ -173,12 +173,12 @@ pub fn fit_mixture_source<S: ChunkSource>(
 ///
 /// # Errors
 /// As [`fit_mixture_source`].
-pub fn fit_mixture_source_in<S: ChunkSource>(
+pub fn fit_mixture_source_in<S: ChunkSource, const BINS: usize, const SAMPLE: usize>(
     src: &mut S,
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
-    ws: &mut MixtureWorkspace,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
     check_call(k, opts, mo)?;
     // the reservoir size depends on N: a first pass counts
@@ -190,7 +190,7 @@ pub fn fit_mixture_source_in<S: ChunkSource>(
         };
         count += chunk.len();
     }
-    let m = subsample_size(count, mo);
+    let m = subsample_size(count, mo, SAMPLE);
     let MixtureWorkspace {
         bins: mb,
         reservoir: res,
@@ -204,7 +204,7 @@ pub fn fit_mixture_source_in<S: ChunkSource>(
     let warm = opts.warm_start && 2 * m <= n;
     // the reservoir subsample only when the fit needs it (cold, or data too narrow for the
     // sketch): one more pass
-    res.reset(subsample_size(n, mo), mo.seed);
+    res.reset(subsample_size(n, mo, SAMPLE), mo.seed);
     if !warm || !sketch_has_shape(mb) {
         src.reset();
         for _ in 0..(1u64 << 40) {
@@ -350,9 +350,10 @@ pub fn fit_mixture_sharded(
         offset += sh.len();
     }
     s.check(k)?;
-    let warm = opts.warm_start && 2 * subsample_size(n, mo) <= n;
-    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> =
-        std::boxed::Box::new(Reservoir::new(subsample_size(n, mo), mo.seed));
+    let warm = opts.warm_start && 2 * subsample_size(n, mo, RESERVOIR_CAPACITY) <= n;
+    let mut res: std::boxed::Box<Reservoir<RESERVOIR_CAPACITY>> = std::boxed::Box::new(
+        Reservoir::new(subsample_size(n, mo, RESERVOIR_CAPACITY), mo.seed),
+    );
     if !warm || !sketch_has_shape(&mb) {
         for sh in shards {
             res.extend(sh);

@@ -2,43 +2,111 @@
 //! stack stays small and the buffers can live in a `static`, a `Box` or a reused local.
 
 use super::engine::{Run, Scratch, Spare};
-use super::moments::{MomentBins, Points};
+use super::moments::MomentBins;
 use super::newton::Derivs;
 use super::warm::{Reservoir, RESERVOIR_CAPACITY};
-use super::{Cands, MixtureFit, COARSE_CAP, QUANTILES, SKETCH_BINS};
+use super::{Cands, MixtureFit, SKETCH_BINS};
 
-/// The memory a mixture fit works in ([`super::fit_mixture_in`]): the 4096-bin moment sketch
-/// of the data, its two-point representations (fine and coarse), the sorted pseudo-sample the
-/// starts are drawn from, the reservoir subsample, and the optimiser's pass statistics and
-/// derivative matrices — 578 KiB ([`MixtureWorkspace::BYTES`]), whatever the number of
-/// values or components.
+/// The memory a mixture fit works in ([`super::fit_mixture_in`]): the moment sketch of the
+/// data on `BINS` bins, its two-point representations (fine and coarse), the sorted
+/// pseudo-sample the starts are drawn from, the reservoir subsample of up to `SAMPLE` values,
+/// and the optimiser's pass statistics and derivative matrices — whatever the number of values
+/// or components. [`MixtureWorkspace::BYTES`] (written `<MixtureWorkspace>::BYTES` for the
+/// default sizes) says how much: 578 KiB at the defaults
+/// (4096 bins, 8192 values), of which 258 KiB are the optimiser's and the fit slot's (sized
+/// for [`MAX_COMPONENTS`](super::MAX_COMPONENTS) components, whatever the sizes: 65 KiB in a
+/// build with `--cfg simstat_max_components="4"`) and
+/// 64·`BINS` + 8·`SAMPLE` bytes the sketch's and the subsample's.
 ///
-/// `MixtureWorkspace::new()` is `const` and all bits zero, so a `static` one lives in `.bss`
-/// (no flash); reuse one workspace for every fit (each call resets what it reads). Nothing in
-/// it carries over from one fit to the next: results do not depend on what the workspace held.
+/// The sizes are the sketch's resolution and the subsample's capacity, for memory-poor
+/// targets: `MixtureWorkspace<512, 1024>` is 298 KiB. Every `_in` call takes a workspace of
+/// any size; the defaults are the desktop's. A smaller workspace is not the default fit
+/// bit for bit: on K ≥ 2 the likelihood has several local optima, and another sketch or
+/// subsample can lead the starts to another one, better or worse. Measured in
+/// `tests/workspace_sizes.rs` on real scores (27 samples, K = 2 and 3, both kernels: log-
+/// likelihood minus the default workspace's) and on the labelled retrieval data (the three
+/// model-based cuts of 122 queries):
+///
+/// | sizes | bytes | ΔLL mean / worst (nats) | cuts as the default's | mean F1 |
+/// |---|---|---|---|---|
+/// | 4096 / 8192 (default) | 578 KiB | — | — | — |
+/// | 1024 / 2048 | 338 KiB | +1.40 / −2.09 | 122 of 122 | the same |
+/// | 512 / 1024 | 298 KiB | +0.49 / −2.40 | 118 of 122 | within 0.002 |
+/// | 256 / 512 | 278 KiB | −0.24 / −12.6 | 110 of 122 | down by up to 0.044 |
+///
+/// 256 bins is too coarse for a fit on [−1, 1] (it loses on both); K = 1 fits agree to
+/// 5e-5 nats whatever the size (1e-8 on 26 of the 27 samples). On a microcontroller, 512 bins with
+/// [`min_subsample`](super::MixtureOptions::min_subsample) = 500 (so 2,000 scores take the
+/// warm start on the sketch) reaches the default's K = 2 optimum on the firmware's 2,000
+/// scores in 2 exact passes instead of 339 (README, "Targets"). What a size changes:
+/// - `BINS` (at least 64): the warm start's sketch and the binned fits of the calibration's
+///   background run on this many bins over the fit's interval (data filling fewer than 64 of
+///   them are fitted on the subsample instead), the starts are drawn from `BINS`/2 quantiles,
+///   and [`fit_mixture_from_sketch_in`](super::fit_mixture_from_sketch_in) takes sketches of up
+///   to 2·`BINS` occupied bins; the online fit's minibatch is at most 2·`BINS` values.
+/// - `SAMPLE` (at least 64): the subsample is ⌈N·fraction⌉ clamped to
+///   [`min_subsample`](super::MixtureOptions::min_subsample)..=`SAMPLE`, and the online fit's
+///   burn-in at most `SAMPLE` values.
+///
+/// `MixtureWorkspace::new()` (the default sizes) and [`MixtureWorkspace::blank`] (any sizes)
+/// are `const` and all bits zero, so a `static` one lives in `.bss` (no flash); reuse one
+/// workspace for every fit (each call resets what it reads). Nothing in it carries over from
+/// one fit to the next: results do not depend on what the workspace held.
 ///
 /// ```
 /// use simstat::fit::MixtureWorkspace;
 /// static mut WORKSPACE: MixtureWorkspace = MixtureWorkspace::new(); // e.g. on a device
+/// static mut SMALL: MixtureWorkspace<512, 1024> = MixtureWorkspace::blank(); // less SRAM
 /// let ws = Box::new(MixtureWorkspace::new()); // or on the heap
-/// assert!(MixtureWorkspace::BYTES < 600 * 1024);
+/// assert!(<MixtureWorkspace>::BYTES < 600 * 1024); // `<…>`: the default sizes
+/// assert!(MixtureWorkspace::<512, 1024>::BYTES < 300 * 1024);
 /// # drop(ws);
 /// ```
-pub struct MixtureWorkspace {
-    pub(crate) bins: MomentBins<SKETCH_BINS>,
-    pub(crate) reservoir: Reservoir<RESERVOIR_CAPACITY>,
-    pub(crate) stage: StageBuffers,
+///
+/// A size below 64 does not compile:
+/// ```compile_fail
+/// let ws: simstat::fit::MixtureWorkspace<32, 1024> = simstat::fit::MixtureWorkspace::blank();
+/// ```
+pub struct MixtureWorkspace<
+    const BINS: usize = SKETCH_BINS,
+    const SAMPLE: usize = RESERVOIR_CAPACITY,
+> {
+    pub(crate) bins: MomentBins<BINS>,
+    pub(crate) reservoir: Reservoir<SAMPLE>,
+    pub(crate) stage: StageBuffers<BINS>,
     /// A fit continued in place ([`super::refit_in_slot`]: the start, then the result).
     pub(crate) slot: MixtureFit,
 }
 
 impl MixtureWorkspace {
+    /// An unused workspace of the default sizes (4096 bins, 8192 values; all bits zero).
+    #[must_use]
+    pub const fn new() -> Self {
+        // (built here, not through `blank`: one frame fewer of temporaries in an unoptimised
+        // build, where `Box::new(MixtureWorkspace::new())` passes the value through the stack)
+        MixtureWorkspace {
+            bins: MomentBins::blank(),
+            reservoir: Reservoir::blank(),
+            stage: StageBuffers::new(),
+            slot: MixtureFit::placeholder(),
+        }
+    }
+}
+
+impl<const BINS: usize, const SAMPLE: usize> MixtureWorkspace<BINS, SAMPLE> {
     /// Size in bytes.
     pub const BYTES: usize = core::mem::size_of::<Self>();
 
-    /// An unused workspace (all bits zero).
+    /// Refuses sizes the fits cannot work in (evaluated when a workspace is made).
+    const SIZES_OK: () = assert!(
+        BINS >= 64 && SAMPLE >= 64,
+        "a MixtureWorkspace needs at least 64 bins and 64 subsample values"
+    );
+
+    /// An unused workspace of these sizes (all bits zero); sizes under 64 do not compile.
     #[must_use]
-    pub const fn new() -> Self {
+    pub const fn blank() -> Self {
+        let () = Self::SIZES_OK;
         MixtureWorkspace {
             bins: MomentBins::blank(),
             reservoir: Reservoir::blank(),
@@ -54,29 +122,72 @@ impl Default for MixtureWorkspace {
     }
 }
 
-impl core::fmt::Debug for MixtureWorkspace {
+impl<const BINS: usize, const SAMPLE: usize> core::fmt::Debug for MixtureWorkspace<BINS, SAMPLE> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "MixtureWorkspace({} bytes)", Self::BYTES)
+        write!(
+            f,
+            "MixtureWorkspace<{BINS}, {SAMPLE}>({} bytes)",
+            Self::BYTES
+        )
     }
 }
 
 /// The buffers of the warm start's stages (read from the sketch and the subsample, which live
-/// beside them).
-pub(crate) struct StageBuffers {
-    pub fine: Points<{ 2 * SKETCH_BINS }>,
-    pub coarse: Points<COARSE_CAP>,
-    pub quantiles: [f64; QUANTILES],
+/// beside them), for a sketch of `B` bins.
+pub(crate) struct StageBuffers<const B: usize> {
+    /// The fine grid's two-point representation (up to 2·`B` points).
+    pub fine: PointBuf<B>,
+    /// The coarse grid's points (up to `B`/4: groups of ≥ 8 bins, two points each) and the
+    /// sorted pseudo-sample (`B`/2 quantiles), in one buffer ([`StageBuffers::coarse_and_quantiles`]).
+    aux: [f64; B],
     pub engine: Engine,
 }
 
-impl StageBuffers {
+impl<const B: usize> StageBuffers<B> {
     pub const fn new() -> Self {
         StageBuffers {
-            fine: Points::new(),
-            coarse: Points::new(),
-            quantiles: [0.0; QUANTILES],
+            fine: PointBuf::new(),
+            aux: [0.0; B],
             engine: Engine::new(),
         }
+    }
+
+    /// The coarse points' buffers (x, w; `B`/4 each) and the quantiles' (`B`/2), with the
+    /// fine points and the engine beside them.
+    pub fn split(&mut self) -> (&mut PointBuf<B>, [&mut [f64]; 3], &mut Engine) {
+        let q = B / 4;
+        let (cx, rest) = self.aux.split_at_mut(q);
+        let (cw, qs) = rest.split_at_mut(q);
+        (&mut self.fine, [cx, cw, qs], &mut self.engine)
+    }
+}
+
+/// Weighted points (x, w) in increasing x, at most 2·`B` (stored as `B` pairs: the capacity
+/// is twice a const parameter without `generic_const_exprs`).
+pub(crate) struct PointBuf<const B: usize> {
+    xs: [[f64; 2]; B],
+    ws: [[f64; 2]; B],
+    /// Points in use.
+    pub len: usize,
+}
+
+impl<const B: usize> PointBuf<B> {
+    pub const fn new() -> Self {
+        PointBuf {
+            xs: [[0.0; 2]; B],
+            ws: [[0.0; 2]; B],
+            len: 0,
+        }
+    }
+    /// The whole storage (2·`B` values and weights), to be filled.
+    pub fn storage(&mut self) -> (&mut [f64], &mut [f64]) {
+        (self.xs.as_flattened_mut(), self.ws.as_flattened_mut())
+    }
+    /// The points in use.
+    pub fn slices(&self) -> (&[f64], &[f64]) {
+        let n = self.len.min(2 * B);
+        let (xs, ws) = (self.xs.as_flattened(), self.ws.as_flattened());
+        (&xs[..n], &ws[..n])
     }
 }
 
