@@ -137,8 +137,9 @@ impl<const BINS: usize, const SAMPLE: usize> core::fmt::Debug for MixtureWorkspa
 pub(crate) struct StageBuffers<const B: usize> {
     /// The fine grid's two-point representation (up to 2·`B` points).
     pub fine: PointBuf<B>,
-    /// The coarse grid's points (up to `B`/4: groups of ≥ 8 bins, two points each) and the
-    /// sorted pseudo-sample (`B`/2 quantiles), in one buffer ([`StageBuffers::coarse_and_quantiles`]).
+    /// The coarse grid's points (groups of ≥ 8 bins, two points each: 2·⌈`B`/8⌉ values and as
+    /// many weights) and the sorted pseudo-sample (the rest, about `B`/2 quantiles), in one
+    /// buffer ([`StageBuffers::split`]).
     aux: [f64; B],
     pub engine: Engine,
 }
@@ -152,12 +153,13 @@ impl<const B: usize> StageBuffers<B> {
         }
     }
 
-    /// The coarse points' buffers (x, w; `B`/4 each) and the quantiles' (`B`/2), with the
-    /// fine points and the engine beside them.
+    /// The coarse points' buffers (x, w; 2·⌈`B`/8⌉ each: every group of 8 bins its two
+    /// points, whatever `B`) and the quantiles' (the rest: 2048 at 4096 bins), with the fine
+    /// points and the engine beside them.
     pub fn split(&mut self) -> (&mut PointBuf<B>, [&mut [f64]; 3], &mut Engine) {
-        let q = B / 4;
+        let q = (2 * B.div_ceil(8)).min(B / 2);
         let (cx, rest) = self.aux.split_at_mut(q);
-        let (cw, qs) = rest.split_at_mut(q);
+        let (cw, qs) = rest.split_at_mut(q.min(rest.len()));
         (&mut self.fine, [cx, cw, qs], &mut self.engine)
     }
 }
@@ -212,5 +214,26 @@ impl Engine {
             spare: Spare::new(),
             runs: [Run::blank(), Run::blank(), Run::blank()],
         }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::StageBuffers;
+
+    /// The coarse buffers hold two points for every group of 8 bins, whatever the bins (not
+    /// only multiples of 8), and the default sizes split as they always did (1024 / 1024 /
+    /// 2048: the default fits bit for bit).
+    #[test]
+    fn coarse_buffers_hold_every_group() {
+        fn lens<const B: usize>() -> [usize; 3] {
+            let mut st = std::boxed::Box::new(StageBuffers::<B>::new());
+            let (_, parts, _) = st.split();
+            parts.map(|p| p.len())
+        }
+        assert_eq!(lens::<4096>(), [1024, 1024, 2048]);
+        assert_eq!(lens::<64>(), [16, 16, 32]);
+        assert_eq!(lens::<1020>(), [256, 256, 508]);
+        assert_eq!(lens::<100>(), [26, 26, 48]);
     }
 }
