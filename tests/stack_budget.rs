@@ -9,13 +9,15 @@
 //! 64–512 KiB (`fit_gamma` 65 KiB, `fit_mixture` with K = 2 443 KiB, the default `cut`
 //! 75 KiB), so this test failed.
 
+mod common;
+
 use simstat::calibrate::{cut, cut_in, CutOptions, CutRule};
 use simstat::dist::ShiftedGamma;
 use simstat::fit::{
     fit_gamma, fit_gamma_in, fit_mixture_f32_in, fit_mixture_in, fit_mixture_source_in, FitOptions,
     GammaWorkspace, Kernel, MixtureOptions, MixtureWorkspace,
 };
-use simstat::special::{digamma, gamma_p, gamma_p_inv, ln_gamma, trigamma};
+use simstat::special::{digamma, gamma_p, ln_gamma, trigamma};
 
 /// Thread stack the calls must complete on.
 const THREAD_STACK: usize = if cfg!(debug_assertions) {
@@ -34,19 +36,7 @@ fn on_small_stack<R: Send + 'static>(name: &str, f: impl FnOnce() -> R + Send + 
         .unwrap_or_else(|_| panic!("{name} panicked"))
 }
 
-/// Quantiles of 0.9·(−0.2 + Gamma(9, 30)) + 0.1·(0.25 + Gamma(20, 60)): two clusters.
-fn scores(n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| {
-            let u = (i as f64 + 0.5) / n as f64;
-            if i % 10 == 0 {
-                0.25 + gamma_p_inv(20.0, u) / 60.0
-            } else {
-                -0.2 + gamma_p_inv(9.0, u) / 30.0
-            }
-        })
-        .collect()
-}
+use common::two_cluster_scores as scores;
 
 #[test]
 fn bounded_calls_complete_on_a_small_stack() {

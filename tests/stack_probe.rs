@@ -7,13 +7,15 @@
 //! `cargo test --release --test stack_probe -- --ignored --nocapture`. It fails when a call
 //! takes more than the 16 KiB budget. `tests/stack_budget.rs` is the defined-behaviour check
 //! (each call completes on a small thread).
+
 #![allow(unsafe_code)]
+
+mod common;
 
 use core::mem::MaybeUninit;
 use simstat::calibrate::{cut_in, CutOptions, CutRule};
 use simstat::fit::{fit_mixture_in, FitOptions, Kernel, MixtureOptions, MixtureWorkspace};
 use simstat::select::{select_order_in, DscOptions, LevelRefit};
-use simstat::special::gamma_p_inv;
 
 /// Bytes painted below the caller.
 const SPAN: usize = 256 * 1024;
@@ -77,19 +79,7 @@ fn own_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> (usiz
         .expect("call panicked")
 }
 
-/// 0.9·(−0.2 + Gamma(9, 30)) + 0.1·(0.25 + Gamma(20, 60)) at quantiles (as stack_budget.rs).
-fn scores(n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| {
-            let u = (i as f64 + 0.5) / n as f64;
-            if i % 10 == 0 {
-                0.25 + gamma_p_inv(20.0, u) / 60.0
-            } else {
-                -0.2 + gamma_p_inv(9.0, u) / 30.0
-            }
-        })
-        .collect()
-}
+use common::two_cluster_scores as scores;
 
 #[test]
 #[ignore = "a measurement: reads stack memory outside Rust's model (see the module docs)"]

@@ -143,3 +143,19 @@ pub fn top_k_f1(row: &[f32], k: usize, rel: &std::collections::HashSet<usize>) -
     }
     2.0 * tp / (k as f64 + rel.len() as f64)
 }
+
+/// Quantiles of 0.9·(−0.2 + Gamma(9, 30)) + 0.1·(0.25 + Gamma(20, 60)): two clusters of `n`
+/// scores, deterministic (the stack tests' input).
+pub fn two_cluster_scores(n: usize) -> Vec<f64> {
+    use simstat::special::gamma_p_inv;
+    (0..n)
+        .map(|i| {
+            let u = (i as f64 + 0.5) / n as f64;
+            if i % 10 == 0 {
+                0.25 + gamma_p_inv(20.0, u) / 60.0
+            } else {
+                -0.2 + gamma_p_inv(9.0, u) / 30.0
+            }
+        })
+        .collect()
+}
