@@ -753,6 +753,9 @@ enum SimstatStatus simstat_mixture_fdr_cutoff(const struct SimstatMixture *mixtu
  * mapped scores); `opts` may be null for the defaults. Evaluate it with
  * `simstat_background_p_values` / `simstat_background_fdr_cutoff`, which take raw cosines; the
  * `simstat_mixture_*` functions refuse it (`SIMSTAT_STATUS_WRONG_SCALE`).
+ *
+ * Stack: the fits' workspace (578 KiB) lives on this call's own stack (the C face has no
+ * allocator): for large stacks only; on a small one call [`simstat_fit_background_in`].
  */
 enum SimstatStatus simstat_fit_background(const double *data,
                                           size_t n,
@@ -761,6 +764,24 @@ enum SimstatStatus simstat_fit_background(const double *data,
                                           double *scratch,
                                           size_t scratch_len,
                                           struct SimstatMixture *out);
+
+/**
+ * [`simstat_fit_background`] in caller memory: `workspace` holds at least
+ * `simstat_mixture_workspace_size()` bytes aligned to `simstat_mixture_workspace_align()` (e.g.
+ * a static buffer on a microcontroller), overlapping none of the other arguments; nothing is
+ * allocated and the call's own stack stays under 16 KiB. The same background, bit for bit.
+ * Errors as [`simstat_fit_background`]; `SIMSTAT_STATUS_NULL_POINTER` for a null workspace,
+ * `SIMSTAT_STATUS_BAD_LENGTH` for a short, misaligned or overlapping one.
+ */
+enum SimstatStatus simstat_fit_background_in(const double *data,
+                                             size_t n,
+                                             size_t max_k,
+                                             const struct SimstatFitOptions *opts,
+                                             double *scratch,
+                                             size_t scratch_len,
+                                             uint8_t *workspace,
+                                             size_t workspace_len,
+                                             struct SimstatMixture *out);
 
 /**
  * Tail p-values P(S ≥ s) of `n` raw cosine scores under a background from
@@ -793,6 +814,10 @@ enum SimstatStatus simstat_background_fdr_cutoff(const struct SimstatMixture *mi
  * `param` its parameter (NaN: the rule's default — ratio 0.65, q 0.05, level 0.5); `scratch`
  * holds `scratch_len ≥ n` doubles. Writes the list length to `out_keep` and the smallest kept
  * score (+inf when none) to `out_threshold`.
+ *
+ * Stack: the default rule needs no workspace (a few KiB of stack); the model-based rules put
+ * the background fit's workspace (578 KiB) on this call's own stack (the C face has no
+ * allocator): for large stacks only; on a small one call [`simstat_cut_in`].
  */
 enum SimstatStatus simstat_cut(const double *scores,
                                size_t n,
@@ -802,6 +827,27 @@ enum SimstatStatus simstat_cut(const double *scores,
                                size_t scratch_len,
                                size_t *out_keep,
                                double *out_threshold);
+
+/**
+ * [`simstat_cut`] in caller memory: `workspace` holds at least
+ * `simstat_mixture_workspace_size()` bytes aligned to `simstat_mixture_workspace_align()` (e.g.
+ * a static buffer on a microcontroller), overlapping none of the other arguments; it is
+ * checked for every rule and used by the model-based ones. Nothing is allocated and the
+ * call's own stack stays under 16 KiB for every rule (the Rust `calibrate::cut_in`, measured
+ * on a Cortex-M4F). The same decision, bit for bit. Errors as [`simstat_cut`];
+ * `SIMSTAT_STATUS_NULL_POINTER` for a null workspace, `SIMSTAT_STATUS_BAD_LENGTH` for a
+ * short, misaligned or overlapping one.
+ */
+enum SimstatStatus simstat_cut_in(const double *scores,
+                                  size_t n,
+                                  uint32_t rule,
+                                  double param,
+                                  double *scratch,
+                                  size_t scratch_len,
+                                  uint8_t *workspace,
+                                  size_t workspace_len,
+                                  size_t *out_keep,
+                                  double *out_threshold);
 
 /**
  * Checks the parameters of a truncated shifted gamma: `SIMSTAT_STATUS_OK` when
@@ -867,6 +913,10 @@ enum SimstatStatus simstat_mixture_options_default(struct SimstatMixtureOptions 
  * (`fit::fit_mixture_with`); `opts` may be null for the defaults. Writes the fit to `out`
  * (components ordered by shift, cosine scale). `k` = 0 or `k` > `SIMSTAT_MAX_COMPONENTS` is
  * `SIMSTAT_STATUS_BAD_LENGTH`; bad options `SIMSTAT_STATUS_BAD_PARAMETER`.
+ *
+ * Stack: the fit's workspace (578 KiB) lives on this call's own stack (the C face has no
+ * allocator): for large stacks only. On a small stack (a device, a thread of 512 KiB) call
+ * [`simstat_fit_mixture_in`] with memory you place: the same fit, bit for bit.
  */
 enum SimstatStatus simstat_fit_mixture(const double *data,
                                        size_t n,
@@ -1151,12 +1201,32 @@ enum SimstatStatus simstat_dsc_options_default(struct SimstatDscOptions *opts);
  * of the chosen level (`select::select_order`). `opts` may be null for the defaults.
  * Components with different intervals are `SIMSTAT_STATUS_BAD_PARAMETER`; a Fisher-z
  * background is `SIMSTAT_STATUS_WRONG_SCALE`.
+ *
+ * Stack: the level polishes' workspace (578 KiB) lives on this call's own stack (the C face
+ * has no allocator): for large stacks only; on a small one call [`simstat_select_dsc_in`].
  */
 enum SimstatStatus simstat_select_dsc(const struct SimstatMixture *mixture,
                                       const double *data,
                                       size_t n,
                                       const struct SimstatDscOptions *opts,
                                       struct SimstatSelection *out);
+
+/**
+ * [`simstat_select_dsc`] in caller memory: `workspace` holds at least
+ * `simstat_mixture_workspace_size()` bytes aligned to `simstat_mixture_workspace_align()`,
+ * overlapping none of the other arguments; nothing is allocated and the call's own stack
+ * stays small (the Rust `select::select_order_in`: 14.2 KiB measured on x86-64). The same
+ * selection, bit for bit. Errors as [`simstat_select_dsc`]; `SIMSTAT_STATUS_NULL_POINTER`
+ * for a null workspace, `SIMSTAT_STATUS_BAD_LENGTH` for a short, misaligned or overlapping
+ * one.
+ */
+enum SimstatStatus simstat_select_dsc_in(const struct SimstatMixture *mixture,
+                                         const double *data,
+                                         size_t n,
+                                         const struct SimstatDscOptions *opts,
+                                         uint8_t *workspace,
+                                         size_t workspace_len,
+                                         struct SimstatSelection *out);
 
 /**
  * ψ(x).

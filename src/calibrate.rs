@@ -14,9 +14,10 @@ mod model;
 mod relevance;
 mod sketched;
 
+#[cfg(feature = "alloc")]
+pub use background::{fit_background, fit_background_on, fit_background_with};
 pub use background::{
-    fit_background, fit_background_in, fit_background_on, fit_background_with, Background,
-    BackgroundOptions, LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
+    fit_background_in, Background, BackgroundOptions, LOW_FENCE_IQR, MAX_BACKGROUND_ORDER,
 };
 pub use cut::{
     cut, cut_f32, cut_f32_in, cut_f32_with_background, cut_in, cut_scratch_len,

@@ -21,7 +21,8 @@
 //! ## Features
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `std`  | off | `std::error::Error` impls and other conveniences; no kernel needs it |
+//! | `alloc` | **on** | the convenience forms that need a [`fit::MixtureWorkspace`] ([`fit::fit_mixture`], [`select::select_order`], [`calibrate::fit_background`], [`calibrate::cut`] with a model rule, …) allocate it on the heap (one allocation per call, bounded stack); without it they are absent (`cut`'s model rules return an `Err`) and every call works in memory you place (the `_in` forms); no kernel needs it |
+//! | `std`  | off | `std::error::Error` impls and other conveniences (implies `alloc`); no kernel needs it |
 //! | `rand` | off | sampling under rand 0.10: `Distribution<f64>` for the distributions and mixtures (no_std) |
 //! | `serde` | off | `Serialize` / `Deserialize` for sketches, pass statistics, fits and distributions (checked on the way in, no alloc; see [`wire`]) |
 //!
@@ -53,6 +54,8 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 

@@ -71,7 +71,7 @@ fn f32_kernel_model_cuts_match_the_f64_kernel() {
         CutRule::Posterior { level: 0.5 },
         CutRule::ExpectedF1,
     ];
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let (mut same, mut total) = (0, 0);
     for s in &settings() {
         let mut scratch = vec![0.0; cut_scratch_len(s.n_docs)];

@@ -32,7 +32,7 @@ fn exact(scores: &[f64]) -> Background {
 }
 
 fn sketched(state: &State) -> Background {
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     fit_background_sketch(state, &BackgroundOptions::default(), &mut ws).expect("sketched")
 }
 
@@ -52,7 +52,7 @@ fn rel(a: f64, b: f64) -> f64 {
 fn any_split_merged_in_any_order_is_the_same_state_and_result() {
     let queries = labelled("cranfield_minilm_l6.f32", 1400);
     let mut rng = SplitMix64(3);
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     for q in [0usize, 17, 101, 224] {
         let scores = &queries[q];
         let whole = state_of(scores);
@@ -135,7 +135,7 @@ fn byte_form_round_trips_and_refuses_corruption() {
 /// `sketch_above` lowered under them).
 #[test]
 fn default_cut_equals_cut_past_sketch_above() {
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let pooled = common::read_f32_as_f64("labelled/cranfield_minilm_l6.f32");
     let mut samples = vec![pooled];
     for (file, docs) in [
@@ -244,7 +244,7 @@ fn sketched_background_against_binned_on_pooled_scores() {
 /// Bad input is an error naming what is wrong.
 #[test]
 fn bad_input_is_an_error() {
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let mut s = Box::new(State::new(-1.0, 1.0).expect("state"));
     assert!(matches!(
         s.push(f64::NAN),
@@ -316,7 +316,7 @@ fn bad_input_is_an_error() {
 /// expected-F1 cut keeps them, as `cut` does on the same scores.
 #[test]
 fn model_rules_find_planted_near_duplicates() {
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     for (q, scores) in labelled("cranfield_minilm_l6.f32", 1400)
         .iter()
         .enumerate()

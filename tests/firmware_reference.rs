@@ -35,7 +35,7 @@ struct Results {
 
 fn run() -> Results {
     let x = scores();
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let mut small: Box<calls::SmallWorkspace> = Box::new(MixtureWorkspace::blank());
     let mut scratch = vec![0.0; x.len()];
     Results {
@@ -132,6 +132,9 @@ fn committed_expectations_are_this_machines_results() {
     same("dist", &r.dist, &expected::DIST);
     same("mixture", &r.mixture, &expected::MIXTURE);
     same("mixture_f32", &r.mixture_f32, &expected::MIXTURE_F32);
+    // the convenience form (its workspace on the heap) is checked against the same values
+    let heap = calls::mixture_f32_heap(&scores());
+    same("mixture_f32_heap", &heap, &expected::MIXTURE_F32);
     same(
         "mixture_f32_one_start",
         &r.mixture_f32_one_start,

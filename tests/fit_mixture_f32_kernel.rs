@@ -43,7 +43,7 @@ fn exact_ll(f: &MixtureFit, x: &[f64]) -> f64 {
 
 #[test]
 fn f32_kernel_fits_like_the_f64_kernel() {
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let fo = FitOptions::default();
     let (m64, m32) = (options(Kernel::F64), options(Kernel::F32));
     let mut within = 0;
@@ -89,7 +89,7 @@ fn f32_kernel_beyond_four_components_sums_in_f64() {
     // convergence rules (gradient floor, strict ascent) still hold, so the fit is close to,
     // not equal to, the f64 fit
     let x = scores_2000();
-    let (fo, mut ws) = (FitOptions::default(), Box::new(MixtureWorkspace::new()));
+    let (fo, mut ws) = (FitOptions::default(), <MixtureWorkspace>::boxed());
     let a = fit_mixture_in(&x, 5, &fo, &options(Kernel::F64), &mut ws).unwrap();
     let b = fit_mixture_in(&x, 5, &fo, &options(Kernel::F32), &mut ws).unwrap();
     let lb = exact_ll(&b, &x);
@@ -105,7 +105,7 @@ fn f32_kernel_beyond_four_components_sums_in_f64() {
 fn f32_kernel_streamed_equals_slice_bit_for_bit() {
     let x = scores_2000();
     let (fo, mo) = (FitOptions::default(), options(Kernel::F32));
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let whole = fit_mixture_in(&x, 2, &fo, &mo, &mut ws).unwrap();
     for size in [1, 7, 777] {
         let mut src = SliceChunks::new(&x, size);

@@ -70,7 +70,7 @@ fn bounded_calls_complete_on_a_small_stack() {
     for kernel in [Kernel::F64, Kernel::F32] {
         for (n, k) in [(2000, 2), (20_000, 2), (20_000, 4)] {
             let d = scores(n);
-            let mut ws = Box::new(MixtureWorkspace::new());
+            let mut ws = <MixtureWorkspace>::boxed();
             let fit = on_small_stack("fit_mixture_in", move || {
                 let o = FitOptions::default();
                 let mo = MixtureOptions {
@@ -91,7 +91,7 @@ fn bounded_calls_complete_on_a_small_stack() {
         3,
         &FitOptions::default(),
         &MixtureOptions::default(),
-        &mut Box::new(MixtureWorkspace::new()),
+        &mut <MixtureWorkspace>::boxed(),
     )
     .expect("fit");
     let d32: Vec<f32> = d.iter().map(|&v| v as f32).collect();
@@ -101,10 +101,10 @@ fn bounded_calls_complete_on_a_small_stack() {
         3,
         &FitOptions::default(),
         &MixtureOptions::default(),
-        &mut Box::new(MixtureWorkspace::new()),
+        &mut <MixtureWorkspace>::boxed(),
     )
     .expect("fit");
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let (streamed, from_f32) = on_small_stack("fit_mixture_source_in", move || {
         let (o, mo) = (FitOptions::default(), MixtureOptions::default());
         let mut src = simstat::fit::mixture::SliceChunks::new(&d, 777);
@@ -120,7 +120,7 @@ fn bounded_calls_complete_on_a_small_stack() {
     sk.extend(&d).expect("in range");
     let (o, mo) = (FitOptions::default(), MixtureOptions::default());
     let plain_sk = simstat::fit::fit_mixture_sketch(&sk, &d, 2, &o, &mo).expect("fit");
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let in_ws = on_small_stack("fit_mixture_sketch_in", move || {
         simstat::fit::fit_mixture_sketch_in(&sk, &d, 2, &o, &mo, &mut ws).expect("fit")
     });
@@ -134,7 +134,7 @@ fn bounded_calls_complete_on_a_small_stack() {
     let mut src = simstat::fit::mixture::SliceChunks::new(&d, 1000);
     let plain_online =
         simstat::fit::fit_mixture_online(&mut src, 2, &o, &mo, &oo).expect("online fit");
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     fit_mixture_in(&d, 3, &o, &mo, &mut ws).expect("dirties the workspace");
     let in_ws = on_small_stack("fit_mixture_online_in", move || {
         let mut src = simstat::fit::mixture::SliceChunks::new(&d, 1000);
@@ -147,7 +147,7 @@ fn bounded_calls_complete_on_a_small_stack() {
     let d = scores(20_000);
     let two = simstat::fit::fit_mixture(&d, 2, &FitOptions::default()).expect("fit");
     let plain_se = simstat::fit::standard_errors(&two, &d).expect("se");
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let se = on_small_stack("standard_errors_in", move || {
         simstat::fit::standard_errors_in(&two, &d, &mut ws).expect("se")
     });
@@ -195,7 +195,7 @@ fn model_based_cut_in_a_workspace_completes_on_a_small_stack() {
     let plain = cut(&x, &o, &mut scratch).expect("cut").keep();
     // with the f64 and the f32 per-point kernel (the same cut here)
     for kernel in [Kernel::F64, Kernel::F32] {
-        let mut ws = Box::new(MixtureWorkspace::new());
+        let mut ws = <MixtureWorkspace>::boxed();
         let x = x.clone();
         let keep = std::thread::Builder::new()
             .stack_size(THREAD_STACK)
@@ -246,7 +246,7 @@ fn order_selection_in_a_workspace_completes_on_a_small_stack() {
     let plain = select_order(&over, &x, &dsc).expect("select");
     // the over-fit on the bounded calls' thread stack, the selection on 40 KiB
     let d = x.clone();
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let (over_in, ws) = on_small_stack("fit_mixture_in (K = 6)", move || {
         let f = fit_mixture_in(&d, 6, &o, &mo, &mut ws).expect("over-fit");
         (f, ws)
@@ -273,15 +273,14 @@ fn order_selection_in_a_workspace_completes_on_a_small_stack() {
 #[test]
 fn results_do_not_depend_on_the_workspace_history() {
     // one workspace reused across different fits gives the same results as fresh ones
-    let mut ws = Box::new(MixtureWorkspace::new());
+    let mut ws = <MixtureWorkspace>::boxed();
     let (o, mo) = (FitOptions::default(), MixtureOptions::default());
     let a = scores(20_000);
     let b = scores(3000);
     let first = fit_mixture_in(&a, 3, &o, &mo, &mut ws).expect("fit");
     let _ = fit_mixture_in(&b, 2, &o, &mo, &mut ws).expect("fit");
     let again = fit_mixture_in(&a, 3, &o, &mo, &mut ws).expect("fit");
-    let fresh =
-        fit_mixture_in(&a, 3, &o, &mo, &mut Box::new(MixtureWorkspace::new())).expect("fit");
+    let fresh = fit_mixture_in(&a, 3, &o, &mo, &mut <MixtureWorkspace>::boxed()).expect("fit");
     assert_eq!(
         first.log_likelihood().to_bits(),
         again.log_likelihood().to_bits()
@@ -295,4 +294,79 @@ fn results_do_not_depend_on_the_workspace_history() {
         first.log_likelihood().to_bits(),
         plain.log_likelihood().to_bits()
     );
+}
+
+/// The convenience forms (feature `alloc`, on by default) allocate their workspace on the heap,
+/// so they complete on the same small threads as the workspace forms and give their results
+/// bit for bit; before, each put about 0.8 MiB on its own stack (more than a 2 MiB test
+/// thread in an unoptimised build).
+#[test]
+fn convenience_forms_complete_on_a_small_stack() {
+    use simstat::calibrate::fit_background;
+    use simstat::fit::mixture::SliceChunks;
+    use simstat::fit::{
+        fit_mixture, fit_mixture_f32, fit_mixture_from, fit_mixture_online, standard_errors,
+        OnlineOptions,
+    };
+    use simstat::select::{select_order, DscOptions, LevelRefit};
+    let x = scores(2000);
+    let (o, mo) = (FitOptions::default(), MixtureOptions::default());
+    let mut ws = <MixtureWorkspace>::boxed();
+    let want = fit_mixture_in(&x, 2, &o, &mo, &mut ws).expect("fit");
+    let d = x.clone();
+    let fit = on_small_stack("fit_mixture", move || fit_mixture(&d, 2, &o).expect("fit"));
+    assert_eq!(fit, want);
+    let d: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let f32fit = on_small_stack("fit_mixture_f32", move || fit_mixture_f32(&d, 2, &o, &mo));
+    assert_eq!(f32fit.expect("f32 fit").len(), 2);
+    let (d, start) = (x.clone(), fit);
+    let polished = on_small_stack("fit_mixture_from", move || {
+        fit_mixture_from(&d, &start, &o, &mo).expect("polish")
+    });
+    assert_eq!(polished.len(), 2);
+    let (d, f) = (x.clone(), fit);
+    let se = on_small_stack("standard_errors", move || standard_errors(&f, &d).is_ok());
+    assert!(se);
+    let d = x.clone();
+    let online = on_small_stack("fit_mixture_online", move || {
+        let mut src = SliceChunks::new(&d, 500);
+        fit_mixture_online(&mut src, 1, &o, &mo, &OnlineOptions::default()).map(|f| f.len())
+    });
+    assert_eq!(online.expect("online fit"), 1);
+
+    let mut s = x.clone();
+    s.extend([0.93, 0.95, 0.97]);
+    let bh = CutOptions {
+        rule: CutRule::Fdr { q: 0.05 },
+        ..CutOptions::default()
+    };
+    let mut scratch = vec![0.0; s.len()];
+    let want_keep = cut_in(&s, &bh, &mut scratch, &mut ws)
+        .expect("cut_in")
+        .keep();
+    let d = s.clone();
+    let keep = on_small_stack("cut (BH)", move || {
+        let mut scratch = vec![0.0; d.len()];
+        cut(&d, &bh, &mut scratch).map(|c| c.keep())
+    });
+    assert_eq!(keep.expect("cut"), want_keep);
+    let k = on_small_stack("fit_background", move || {
+        let mut scratch = vec![0.0; s.len()];
+        fit_background(&s, 3, &o, &mut scratch).map(|b| b.fit.len())
+    });
+    assert!(k.expect("background") >= 1);
+
+    let over = fit_mixture_in(&x, 6, &o, &MixtureOptions::overfit(), &mut ws).expect("over-fit");
+    let dsc = DscOptions {
+        refit: LevelRefit::MleNested { max_passes: 50 },
+        ..DscOptions::default()
+    };
+    let want = simstat::select::select_order_in(&over, &x, &dsc, &mut ws).expect("select");
+    let chosen = std::thread::Builder::new()
+        .stack_size(SELECT_STACK)
+        .spawn(move || select_order(&over, &x, &dsc).map(|s| s.dsc_choice()))
+        .expect("spawn")
+        .join()
+        .expect("select_order panicked");
+    assert_eq!(chosen.expect("select"), want.dsc_choice());
 }

@@ -54,7 +54,7 @@ fn smaller_workspaces_fit_like_the_default() {
     // 0.5 nats; K ≥ 2, 1024 and 512 bins: mean ≥ 0 and worst ≥ −3 nats; 256 bins (where the
     // sketch is too coarse: 2,000 scores take the warm start there and land on a worse
     // optimum) mean ≥ −1, worst ≥ −15.
-    let mut big = Box::new(MixtureWorkspace::new());
+    let mut big = <MixtureWorkspace>::boxed();
     let mut w1024: Box<MixtureWorkspace<1024, 2048>> = Box::new(MixtureWorkspace::blank());
     let mut w512: Box<MixtureWorkspace<512, 1024>> = Box::new(MixtureWorkspace::blank());
     let mut w256: Box<MixtureWorkspace<256, 512>> = Box::new(MixtureWorkspace::blank());
@@ -152,7 +152,7 @@ fn smaller_workspaces_cut_the_labelled_data_like_the_default() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let mut big = Box::new(MixtureWorkspace::new());
+    let mut big = <MixtureWorkspace>::boxed();
     let mut w1024: Box<MixtureWorkspace<1024, 2048>> = Box::new(MixtureWorkspace::blank());
     let mut w512: Box<MixtureWorkspace<512, 1024>> = Box::new(MixtureWorkspace::blank());
     let mut w256: Box<MixtureWorkspace<256, 512>> = Box::new(MixtureWorkspace::blank());

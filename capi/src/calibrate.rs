@@ -3,14 +3,16 @@
 //! background fit, and the cut of a result list.
 
 use simstat::calibrate::{
-    cut, fit_background, Calibrator, CutOptions, CutRule, ScoreCutoff, ScoreScale,
+    cut, cut_in, fit_background_in, BackgroundOptions, Calibrator, CutOptions, CutRule,
+    ScoreCutoff, ScoreScale,
 };
 use simstat::fit::FitOptions;
 
 use crate::dist::{dist, SimstatGammaParams};
 use crate::fit::{cosine_mixture, SimstatFitOptions, SimstatMixture, SimstatScoreScale};
-use crate::ptr::{map_slices, overlaps, read, read_opt, slice, slice_mut, write};
+use crate::ptr::{input_and_scratch, map_slices, read, read_opt, write};
 use crate::status::{status, SimstatStatus};
+use crate::workspace::{region, Place};
 
 /// Result of the `simstat_*fdr_cutoff` functions.
 #[repr(C)]
@@ -126,11 +128,7 @@ fn fdr_into(
     scratch_len: usize,
     out: *mut SimstatFdrCutoff,
 ) -> Result<(), SimstatStatus> {
-    if overlaps(scores, n, scratch.cast_const(), scratch_len) {
-        return Err(SimstatStatus::BadLength);
-    }
-    let s = slice(scores, n)?;
-    let scratch = slice_mut(scratch, scratch_len)?;
+    let (s, scratch) = input_and_scratch((scores, n), (scratch, scratch_len))?;
     let c = cal.fdr_cutoff(s, q, scratch)?;
     write(out, (&c).into())
 }
@@ -214,6 +212,9 @@ fn background_calibrator(p: *const SimstatMixture) -> Result<Calibrator, Simstat
 /// mapped scores); `opts` may be null for the defaults. Evaluate it with
 /// `simstat_background_p_values` / `simstat_background_fdr_cutoff`, which take raw cosines; the
 /// `simstat_mixture_*` functions refuse it (`SIMSTAT_STATUS_WRONG_SCALE`).
+///
+/// Stack: the fits' workspace (578 KiB) lives on this call's own stack (the C face has no
+/// allocator): for large stacks only; on a small one call [`simstat_fit_background_in`].
 #[no_mangle]
 pub extern "C" fn simstat_fit_background(
     data: *const f64,
@@ -224,26 +225,78 @@ pub extern "C" fn simstat_fit_background(
     scratch_len: usize,
     out: *mut SimstatMixture,
 ) -> SimstatStatus {
-    status((|| {
-        if overlaps(data, n, scratch.cast_const(), scratch_len) {
-            return Err(SimstatStatus::BadLength);
-        }
-        let data = slice(data, n)?;
-        let scratch = slice_mut(scratch, scratch_len)?;
-        if scratch_len < n {
-            return Err(SimstatStatus::BadLength);
-        }
-        let o = read_opt(opts).map_or_else(FitOptions::default, FitOptions::from);
-        if out.is_null() {
-            return Err(SimstatStatus::NullPointer);
-        }
-        let bg = fit_background(data, max_k, &o, scratch)?;
-        let m = SimstatMixture {
-            scale: SimstatScoreScale::from(bg.scale) as u32,
-            ..(&bg.fit).into()
-        };
-        write(out, m)
-    })())
+    let scratch = (scratch, scratch_len);
+    status(background(
+        (data, n),
+        max_k,
+        opts,
+        scratch,
+        Place::Stack,
+        out,
+    ))
+}
+
+/// [`simstat_fit_background`] in caller memory: `workspace` holds at least
+/// `simstat_mixture_workspace_size()` bytes aligned to `simstat_mixture_workspace_align()` (e.g.
+/// a static buffer on a microcontroller), overlapping none of the other arguments; nothing is
+/// allocated and the call's own stack stays under 16 KiB. The same background, bit for bit.
+/// Errors as [`simstat_fit_background`]; `SIMSTAT_STATUS_NULL_POINTER` for a null workspace,
+/// `SIMSTAT_STATUS_BAD_LENGTH` for a short, misaligned or overlapping one.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_fit_background_in(
+    data: *const f64,
+    n: usize,
+    max_k: usize,
+    opts: *const SimstatFitOptions,
+    scratch: *mut f64,
+    scratch_len: usize,
+    workspace: *mut u8,
+    workspace_len: usize,
+    out: *mut SimstatMixture,
+) -> SimstatStatus {
+    let (scratch, ws) = (
+        (scratch, scratch_len),
+        Place::Caller(workspace, workspace_len),
+    );
+    status(background((data, n), max_k, opts, scratch, ws, out))
+}
+
+/// The background fit of [`simstat_fit_background`] / [`simstat_fit_background_in`] with its
+/// workspace at `place`.
+fn background(
+    (data, n): (*const f64, usize),
+    max_k: usize,
+    opts: *const SimstatFitOptions,
+    (scratch, scratch_len): (*mut f64, usize),
+    place: Place,
+    out: *mut SimstatMixture,
+) -> Result<(), SimstatStatus> {
+    let avoid = [
+        region(data, n),
+        region(scratch.cast_const(), scratch_len),
+        region(out, 1),
+    ];
+    let (data, scratch) = input_and_scratch((data, n), (scratch, scratch_len))?;
+    if scratch_len < n {
+        return Err(SimstatStatus::BadLength);
+    }
+    let fit = read_opt(opts).map_or_else(FitOptions::default, FitOptions::from);
+    if out.is_null() {
+        return Err(SimstatStatus::NullPointer);
+    }
+    // (the options of the Rust `calibrate::fit_background(data, max_k, fit, scratch)`)
+    let o = BackgroundOptions {
+        max_order: max_k,
+        fit,
+        ..BackgroundOptions::default()
+    };
+    let bg = place.run(&avoid, |ws| Ok(fit_background_in(data, &o, scratch, ws)?))?;
+    let m = SimstatMixture {
+        scale: SimstatScoreScale::from(bg.scale) as u32,
+        ..(&bg.fit).into()
+    };
+    write(out, m)
 }
 
 /// Tail p-values P(S ≥ s) of `n` raw cosine scores under a background from
@@ -288,6 +341,10 @@ pub extern "C" fn simstat_background_fdr_cutoff(
 /// `param` its parameter (NaN: the rule's default — ratio 0.65, q 0.05, level 0.5); `scratch`
 /// holds `scratch_len ≥ n` doubles. Writes the list length to `out_keep` and the smallest kept
 /// score (+inf when none) to `out_threshold`.
+///
+/// Stack: the default rule needs no workspace (a few KiB of stack); the model-based rules put
+/// the background fit's workspace (578 KiB) on this call's own stack (the C face has no
+/// allocator): for large stacks only; on a small one call [`simstat_cut_in`].
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn simstat_cut(
@@ -300,21 +357,71 @@ pub extern "C" fn simstat_cut(
     out_keep: *mut usize,
     out_threshold: *mut f64,
 ) -> SimstatStatus {
-    status((|| {
-        if overlaps(scores, n, scratch.cast_const(), scratch_len) {
-            return Err(SimstatStatus::BadLength);
-        }
-        let scores = slice(scores, n)?;
-        let scratch = slice_mut(scratch, scratch_len)?;
-        if out_keep.is_null() || out_threshold.is_null() {
-            return Err(SimstatStatus::NullPointer);
-        }
-        let opts = CutOptions {
-            rule: SimstatCutRule::try_from(rule)?.with_param(param),
-            ..CutOptions::default()
-        };
-        let c = cut(scores, &opts, scratch)?;
-        write(out_keep, c.keep())?;
-        write(out_threshold, c.threshold())
-    })())
+    let (scratch, outs) = ((scratch, scratch_len), (out_keep, out_threshold));
+    status(cut_at(
+        (scores, n),
+        (rule, param),
+        scratch,
+        Place::Stack,
+        outs,
+    ))
+}
+
+/// [`simstat_cut`] in caller memory: `workspace` holds at least
+/// `simstat_mixture_workspace_size()` bytes aligned to `simstat_mixture_workspace_align()` (e.g.
+/// a static buffer on a microcontroller), overlapping none of the other arguments; it is
+/// checked for every rule and used by the model-based ones. Nothing is allocated and the
+/// call's own stack stays under 16 KiB for every rule (the Rust `calibrate::cut_in`, measured
+/// on a Cortex-M4F). The same decision, bit for bit. Errors as [`simstat_cut`];
+/// `SIMSTAT_STATUS_NULL_POINTER` for a null workspace, `SIMSTAT_STATUS_BAD_LENGTH` for a
+/// short, misaligned or overlapping one.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn simstat_cut_in(
+    scores: *const f64,
+    n: usize,
+    rule: u32,
+    param: f64,
+    scratch: *mut f64,
+    scratch_len: usize,
+    workspace: *mut u8,
+    workspace_len: usize,
+    out_keep: *mut usize,
+    out_threshold: *mut f64,
+) -> SimstatStatus {
+    let (scratch, outs) = ((scratch, scratch_len), (out_keep, out_threshold));
+    let ws = Place::Caller(workspace, workspace_len);
+    status(cut_at((scores, n), (rule, param), scratch, ws, outs))
+}
+
+/// The cut of [`simstat_cut`] / [`simstat_cut_in`] with the model rules' workspace at `place`.
+fn cut_at(
+    (scores, n): (*const f64, usize),
+    (rule, param): (u32, f64),
+    (scratch, scratch_len): (*mut f64, usize),
+    place: Place,
+    (out_keep, out_threshold): (*mut usize, *mut f64),
+) -> Result<(), SimstatStatus> {
+    let avoid = [
+        region(scores, n),
+        region(scratch.cast_const(), scratch_len),
+        region(out_keep.cast_const(), 1),
+        region(out_threshold.cast_const(), 1),
+    ];
+    let (scores, scratch) = input_and_scratch((scores, n), (scratch, scratch_len))?;
+    if out_keep.is_null() || out_threshold.is_null() {
+        return Err(SimstatStatus::NullPointer);
+    }
+    let opts = CutOptions {
+        rule: SimstatCutRule::try_from(rule)?.with_param(param),
+        ..CutOptions::default()
+    };
+    place.check(&avoid)?;
+    let c = if matches!(opts.rule, CutRule::RelativeExcess { .. }) {
+        cut(scores, &opts, scratch)?
+    } else {
+        place.run(&avoid, |ws| Ok(cut_in(scores, &opts, scratch, ws)?))?
+    };
+    write(out_keep, c.keep())?;
+    write(out_threshold, c.threshold())
 }

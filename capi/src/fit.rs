@@ -5,8 +5,8 @@
 use simstat::calibrate::{ScoreScale, MAX_CALIBRATION_COMPONENTS};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::mixture::{
-    fit_mixture_from_sketch_in, fit_mixture_in, fit_mixture_with, Kernel, MixtureFit,
-    MixtureOptions, MixtureWorkspace, MAX_COMPONENTS,
+    fit_mixture_from_sketch_in, fit_mixture_in, Kernel, MixtureFit, MixtureOptions,
+    MixtureWorkspace, MAX_COMPONENTS,
 };
 use simstat::fit::{fit_gamma, FitOptions, GammaFit, Regime, Sketch};
 use simstat::wire::ByteForm;
@@ -14,9 +14,10 @@ use simstat::wire::ByteForm;
 use crate::dist::SimstatGammaParams;
 use crate::ptr::{
     map_slices, memory_mut, memory_ref, overlaps, read, read_opt, slice, slice_mut, write,
-    zeroed_mut, AnyBitPattern, Zeroable,
+    AnyBitPattern,
 };
 use crate::status::{status, SimstatStatus};
+use crate::workspace::{caller_workspace, region, Place, Region};
 
 /// Capacity of the component arrays of `SimstatMixture`: a mixture has 1 to
 /// `SIMSTAT_MAX_COMPONENTS` components. The crate's own capacity (`fit::MAX_COMPONENTS`) is
@@ -457,6 +458,10 @@ fn check_k(k: usize) -> Result<(), SimstatStatus> {
 /// (`fit::fit_mixture_with`); `opts` may be null for the defaults. Writes the fit to `out`
 /// (components ordered by shift, cosine scale). `k` = 0 or `k` > `SIMSTAT_MAX_COMPONENTS` is
 /// `SIMSTAT_STATUS_BAD_LENGTH`; bad options `SIMSTAT_STATUS_BAD_PARAMETER`.
+///
+/// Stack: the fit's workspace (578 KiB) lives on this call's own stack (the C face has no
+/// allocator): for large stacks only. On a small stack (a device, a thread of 512 KiB) call
+/// [`simstat_fit_mixture_in`] with memory you place: the same fit, bit for bit.
 #[no_mangle]
 pub extern "C" fn simstat_fit_mixture(
     data: *const f64,
@@ -472,16 +477,10 @@ pub extern "C" fn simstat_fit_mixture(
         if out.is_null() {
             return Err(SimstatStatus::NullPointer);
         }
-        let f = fit_mixture_with(data, k, &fo, &mo)?;
+        let f = Place::Stack.run(&[], |ws| Ok(fit_mixture_in(data, k, &fo, &mo, ws)?))?;
         write(out, (&f).into())
     })())
 }
-
-// SAFETY: every field of a `MixtureWorkspace` (of any sizes) is a float, an integer, a `bool`
-// or a `#[repr(u8)]` enum whose zero discriminant exists, in arrays and structs: the all-zero
-// bit pattern is `MixtureWorkspace::blank()`'s.
-#[allow(unsafe_code)]
-unsafe impl<const BINS: usize, const SAMPLE: usize> Zeroable for MixtureWorkspace<BINS, SAMPLE> {}
 
 /// The small workspace of [`simstat_fit_mixture_small_in`]: a 512-bin sketch and a 1,024-value
 /// subsample.
@@ -493,17 +492,13 @@ type SmallWorkspace = MixtureWorkspace<512, 1024>;
 fn workspace<'a, const BINS: usize, const SAMPLE: usize>(
     ws: *mut u8,
     ws_len: usize,
-    (input, input_len): (*const u8, usize),
+    input: Region,
     out: *mut SimstatMixture,
 ) -> Result<&'a mut MixtureWorkspace<BINS, SAMPLE>, SimstatStatus> {
-    if out.is_null() || ws.is_null() {
+    if out.is_null() {
         return Err(SimstatStatus::NullPointer);
     }
-    let size = MixtureWorkspace::<BINS, SAMPLE>::BYTES;
-    if overlaps(ws, size, input, input_len) || overlaps(ws, size, out, 1) {
-        return Err(SimstatStatus::BadLength);
-    }
-    zeroed_mut(ws, ws_len)
+    caller_workspace(ws, ws_len, &[input, region(out, 1)])
 }
 
 /// Bytes of caller memory [`simstat_fit_mixture_in`] works in (a `MixtureWorkspace`: the
@@ -555,7 +550,7 @@ fn fit_in<const BINS: usize, const SAMPLE: usize>(
     let data = slice(data, n)?;
     check_k(k)?;
     let (fo, mo) = mixture_options(opts)?;
-    let input = (data.as_ptr().cast::<u8>(), core::mem::size_of_val(data));
+    let input = region(data.as_ptr(), data.len());
     let ws: &mut MixtureWorkspace<BINS, SAMPLE> =
         self::workspace(workspace, workspace_len, input, out)?;
     let f = fit_mixture_in(data, k, &fo, &mo, ws)?;
@@ -763,7 +758,7 @@ pub extern "C" fn simstat_fit_mixture_sketch_in(
         check_k(k)?;
         let (fo, mo) = mixture_options(opts)?;
         let ws: &mut MixtureWorkspace =
-            self::workspace(workspace, workspace_len, (sketch, len), out)?;
+            self::workspace(workspace, workspace_len, region(sketch, len), out)?;
         let f = fit_mixture_from_sketch_in(s, k, &fo, &mo, ws)?;
         write(out, (&f).into())
     })())

@@ -6,7 +6,8 @@
 //!
 //! One module per domain: [`status`] (codes, their text, the error maps), `ptr` (the pointer
 //! and slice checks, the only `unsafe` code), [`special`], [`dist`], [`fit`], [`calibrate`],
-//! [`select`] and [`geometry`]. Every public item is re-exported at the crate root.
+//! [`select`] and [`geometry`]; `workspace` says where a call's mixture workspace lives (caller
+//! memory for the `_in` functions, the call's own stack for the plain ones). Every public item is re-exported at the crate root.
 //!
 //! # Conventions
 //! For every function that takes pointers:
@@ -79,6 +80,7 @@ pub mod select;
 pub mod special;
 #[allow(unsafe_code)]
 pub mod status;
+mod workspace;
 
 pub use calibrate::*;
 pub use dist::*;

@@ -66,6 +66,18 @@ pub(crate) fn overlaps<T, U>(a: *const T, na: usize, b: *const U, nb: usize) -> 
     a0 < b1 && b0 < a1
 }
 
+/// Borrows `n` input values at `x` and `scratch_len` scratch values at `scratch`, which must
+/// not overlap (else `SIMSTAT_STATUS_BAD_LENGTH`).
+pub(crate) fn input_and_scratch<'a>(
+    (x, n): (*const f64, usize),
+    (scratch, scratch_len): (*mut f64, usize),
+) -> Result<(&'a [f64], &'a mut [f64]), SimstatStatus> {
+    if overlaps(x, n, scratch.cast_const(), scratch_len) {
+        return Err(SimstatStatus::BadLength);
+    }
+    Ok((slice(x, n)?, slice_mut(scratch, scratch_len)?))
+}
+
 /// Applies `f` elementwise from `x` into `out` (`n` each). `out == x` evaluates in place;
 /// any other overlap is `SIMSTAT_STATUS_BAD_LENGTH`.
 pub(crate) fn map_slices(
@@ -107,7 +119,7 @@ pub(crate) unsafe trait Zeroable: Sized {}
 
 /// Checks caller memory for a `T`: non-null (else `SIMSTAT_STATUS_NULL_POINTER`), aligned for
 /// `T` and at least its size (else `SIMSTAT_STATUS_BAD_LENGTH`).
-fn check_memory<T>(p: *const u8, len: usize) -> Result<(), SimstatStatus> {
+pub(crate) fn check_memory<T>(p: *const u8, len: usize) -> Result<(), SimstatStatus> {
     if p.is_null() {
         return Err(SimstatStatus::NullPointer);
     }

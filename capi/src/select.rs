@@ -3,13 +3,14 @@
 //! per-level report.
 
 use simstat::select::{
-    select_order, DscOptions, HeightScale, KappaOne, LeafRule, LevelRefit, MergeStep, Omega,
+    select_order_in, DscOptions, HeightScale, KappaOne, LeafRule, LevelRefit, MergeStep, Omega,
     Selection,
 };
 
 use crate::fit::{cosine_mixture, SimstatMixture, SIMSTAT_MAX_COMPONENTS};
 use crate::ptr::{read_opt, slice, write};
 use crate::status::{status, SimstatStatus};
+use crate::workspace::{region, Place};
 
 /// The penalty ω_N of DSC (`SimstatDscOptions::omega_rule` holds one of these codes).
 #[repr(C)]
@@ -372,6 +373,9 @@ pub extern "C" fn simstat_dsc_options_default(opts: *mut SimstatDscOptions) -> S
 /// of the chosen level (`select::select_order`). `opts` may be null for the defaults.
 /// Components with different intervals are `SIMSTAT_STATUS_BAD_PARAMETER`; a Fisher-z
 /// background is `SIMSTAT_STATUS_WRONG_SCALE`.
+///
+/// Stack: the level polishes' workspace (578 KiB) lives on this call's own stack (the C face
+/// has no allocator): for large stacks only; on a small one call [`simstat_select_dsc_in`].
 #[no_mangle]
 pub extern "C" fn simstat_select_dsc(
     mixture: *const SimstatMixture,
@@ -380,15 +384,47 @@ pub extern "C" fn simstat_select_dsc(
     opts: *const SimstatDscOptions,
     out: *mut SimstatSelection,
 ) -> SimstatStatus {
-    status((|| {
-        let m = cosine_mixture(mixture)?;
-        let o = read_opt(opts).copied().unwrap_or_default();
-        let data = slice(data, n)?;
-        if out.is_null() {
-            return Err(SimstatStatus::NullPointer);
-        }
-        let dsc = DscOptions::try_from(&o)?;
-        let sel = select_order(&m, data, &dsc)?;
-        write(out, selection_c(&sel, o.level as usize, n as u64)?)
-    })())
+    status(select(mixture, (data, n), opts, Place::Stack, out))
+}
+
+/// [`simstat_select_dsc`] in caller memory: `workspace` holds at least
+/// `simstat_mixture_workspace_size()` bytes aligned to `simstat_mixture_workspace_align()`,
+/// overlapping none of the other arguments; nothing is allocated and the call's own stack
+/// stays small (the Rust `select::select_order_in`: 14.2 KiB measured on x86-64). The same
+/// selection, bit for bit. Errors as [`simstat_select_dsc`]; `SIMSTAT_STATUS_NULL_POINTER`
+/// for a null workspace, `SIMSTAT_STATUS_BAD_LENGTH` for a short, misaligned or overlapping
+/// one.
+#[no_mangle]
+pub extern "C" fn simstat_select_dsc_in(
+    mixture: *const SimstatMixture,
+    data: *const f64,
+    n: usize,
+    opts: *const SimstatDscOptions,
+    workspace: *mut u8,
+    workspace_len: usize,
+    out: *mut SimstatSelection,
+) -> SimstatStatus {
+    let ws = Place::Caller(workspace, workspace_len);
+    status(select(mixture, (data, n), opts, ws, out))
+}
+
+/// The selection of [`simstat_select_dsc`] / [`simstat_select_dsc_in`] with its workspace at
+/// `place`.
+fn select(
+    mixture: *const SimstatMixture,
+    (data, n): (*const f64, usize),
+    opts: *const SimstatDscOptions,
+    place: Place,
+    out: *mut SimstatSelection,
+) -> Result<(), SimstatStatus> {
+    let avoid = [region(mixture, 1), region(data, n), region(out, 1)];
+    let m = cosine_mixture(mixture)?;
+    let o = read_opt(opts).copied().unwrap_or_default();
+    let data = slice(data, n)?;
+    if out.is_null() {
+        return Err(SimstatStatus::NullPointer);
+    }
+    let dsc = DscOptions::try_from(&o)?;
+    let sel = place.run(&avoid, |ws| Ok(select_order_in(&m, data, &dsc, ws)?))?;
+    write(out, selection_c(&sel, o.level as usize, n as u64)?)
 }

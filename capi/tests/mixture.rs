@@ -1018,3 +1018,164 @@ fn a_mixture_on_the_wrong_score_scale_is_refused() {
         S::Ok
     );
 }
+
+/// Caller memory for a default-size workspace, filled with garbage (the calls zero it).
+fn garbage_workspace() -> Vec<u64> {
+    vec![0xA5A5_A5A5_A5A5_A5A5u64; simstat_mixture_workspace_size().div_ceil(8)]
+}
+
+#[test]
+fn the_cut_in_caller_memory_equals_the_plain_cut_for_every_rule() {
+    let mut scores = two_clusters();
+    scores.extend([0.93, 0.95, 0.97]);
+    let n = scores.len();
+    let size = simstat_mixture_workspace_size();
+    let mut ws = garbage_workspace();
+    let mut scratch = vec![0.0; n];
+    for (rule, param) in [(0u32, f64::NAN), (1, 0.05), (2, 0.5), (3, f64::NAN)] {
+        let (mut keep, mut thr) = (0usize, 0.0f64);
+        let st = simstat_cut(
+            scores.as_ptr(),
+            n,
+            rule,
+            param,
+            scratch.as_mut_ptr(),
+            n,
+            &mut keep,
+            &mut thr,
+        );
+        assert_eq!(st, SimstatStatus::Ok, "rule {rule}");
+        let (mut keep_in, mut thr_in) = (usize::MAX, f64::NAN);
+        let st = simstat_cut_in(
+            scores.as_ptr(),
+            n,
+            rule,
+            param,
+            scratch.as_mut_ptr(),
+            n,
+            ws.as_mut_ptr().cast(),
+            size,
+            &mut keep_in,
+            &mut thr_in,
+        );
+        assert_eq!(st, SimstatStatus::Ok, "rule {rule}");
+        assert_eq!(
+            (keep_in, thr_in.to_bits()),
+            (keep, thr.to_bits()),
+            "rule {rule}"
+        );
+        // the Rust convenience form (its workspace on the heap) decides the same
+        let opts = simstat::calibrate::CutOptions {
+            rule: SimstatCutRule::try_from(rule).unwrap().with_param(param),
+            ..Default::default()
+        };
+        let c = simstat::calibrate::cut(&scores, &opts, &mut scratch).unwrap();
+        assert_eq!((c.keep(), c.threshold().to_bits()), (keep, thr.to_bits()));
+        if rule == 1 {
+            assert!(keep >= 3, "BH keeps the three planted hits: {keep}");
+        }
+    }
+    // the workspace is checked for every rule, the default one included
+    let (sp, dp) = (scratch.as_mut_ptr(), scores.as_ptr());
+    let (mut keep, mut thr) = (0usize, 0.0f64);
+    let mut call = |rule: u32, ws: *mut u8, len: usize| {
+        simstat_cut_in(dp, n, rule, f64::NAN, sp, n, ws, len, &mut keep, &mut thr)
+    };
+    let wp: *mut u8 = ws.as_mut_ptr().cast();
+    for rule in [0, 1] {
+        assert_eq!(
+            call(rule, core::ptr::null_mut(), size),
+            SimstatStatus::NullPointer
+        );
+        assert_eq!(call(rule, wp, size - 1), SimstatStatus::BadLength, "short");
+        // misaligned: one byte into the buffer
+        assert_eq!(
+            call(rule, wp.wrapping_add(1), size),
+            SimstatStatus::BadLength
+        );
+        // overlapping the scratch buffer
+        assert_eq!(call(rule, sp.cast(), size), SimstatStatus::BadLength);
+    }
+}
+
+#[test]
+fn the_background_and_the_selection_in_caller_memory_equal_the_plain_calls() {
+    let data = two_clusters();
+    let size = simstat_mixture_workspace_size();
+    let mut ws = garbage_workspace();
+    let wp: *mut u8 = ws.as_mut_ptr().cast();
+    let mut scratch = vec![0.0; data.len()];
+    let (mut plain, mut inws) = (SimstatMixture::default(), SimstatMixture::default());
+    let st = simstat_fit_background(
+        data.as_ptr(),
+        data.len(),
+        3,
+        core::ptr::null(),
+        scratch.as_mut_ptr(),
+        scratch.len(),
+        &mut plain,
+    );
+    assert_eq!(st, SimstatStatus::Ok);
+    let mut bg = |ws: *mut u8, len: usize, out: &mut SimstatMixture| {
+        simstat_fit_background_in(
+            data.as_ptr(),
+            data.len(),
+            3,
+            core::ptr::null(),
+            scratch.as_mut_ptr(),
+            data.len(),
+            ws,
+            len,
+            out,
+        )
+    };
+    assert_eq!(bg(wp, size, &mut inws), SimstatStatus::Ok);
+    let rust =
+        simstat::calibrate::fit_background(&data, 3, &FitOptions::default(), &mut vec![0.0; 2000])
+            .unwrap();
+    assert_matches_fit(&inws, &rust.fit);
+    assert_matches_fit(&plain, &rust.fit);
+    assert_eq!(inws.scale, plain.scale);
+    assert_eq!(
+        bg(core::ptr::null_mut(), size, &mut inws),
+        SimstatStatus::NullPointer
+    );
+    assert_eq!(bg(wp, size - 8, &mut inws), SimstatStatus::BadLength);
+    let dp = data.as_ptr().cast_mut().cast();
+    assert_eq!(
+        bg(dp, size, &mut inws),
+        SimstatStatus::BadLength,
+        "over the data"
+    );
+
+    let m = ffi_fit(&data, K0, None);
+    let (mut s, mut s_in) = (SimstatSelection::default(), SimstatSelection::default());
+    let st = simstat_select_dsc(&m, data.as_ptr(), data.len(), core::ptr::null(), &mut s);
+    assert_eq!(st, SimstatStatus::Ok);
+    let sel = |ws: *mut u8, len: usize, out: &mut SimstatSelection| {
+        simstat_select_dsc_in(
+            &m,
+            data.as_ptr(),
+            data.len(),
+            core::ptr::null(),
+            ws,
+            len,
+            out,
+        )
+    };
+    assert_eq!(sel(wp, size, &mut s_in), SimstatStatus::Ok);
+    let fit = fit_mixture(&data, K0, &FitOptions::default()).unwrap();
+    let rust = select_order(&fit, &data, &DscOptions::default()).unwrap();
+    check_selection(&s_in, &rust, rust.dsc_choice());
+    check_selection(&s, &rust, rust.dsc_choice());
+    assert_eq!(
+        sel(core::ptr::null_mut(), size, &mut s_in),
+        SimstatStatus::NullPointer
+    );
+    assert_eq!(sel(wp, 16, &mut s_in), SimstatStatus::BadLength);
+    assert_eq!(
+        sel(dp, size, &mut s_in),
+        SimstatStatus::BadLength,
+        "over the data"
+    );
+}

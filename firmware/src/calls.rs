@@ -5,8 +5,8 @@
 use simstat::calibrate::{cut, cut_in, CutOptions, CutRule};
 use simstat::dist::TruncatedShiftedGamma;
 use simstat::fit::{
-    fit_gamma, fit_gamma_in, fit_mixture_in, FitOptions, GammaWorkspace, Kernel, MixtureOptions,
-    MixtureWorkspace,
+    fit_gamma, fit_gamma_in, fit_mixture_in, fit_mixture_with, FitOptions, GammaWorkspace, Kernel,
+    MixtureFit, MixtureOptions, MixtureWorkspace,
 };
 
 /// Number of scores in the firmware's static buffer (`data/scores.f64`).
@@ -70,6 +70,19 @@ pub fn mixture(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
     mixture_with(scores, ws, MixtureOptions::default())
 }
 
+/// [`mixture_f32`] through the convenience form, `fit_mixture_with`: its workspace allocated
+/// on the heap (the firmware's bump allocator) instead of the caller's static.
+pub fn mixture_f32_heap(scores: &[f64]) -> [f64; 8] {
+    let mo = MixtureOptions {
+        kernel: Kernel::F32,
+        ..MixtureOptions::default()
+    };
+    match fit_mixture_with(scores, 2, &FitOptions::default(), &mo) {
+        Ok(f) => summary(&f),
+        Err(_) => [f64::NAN; 8],
+    }
+}
+
 /// [`mixture`] with the f32 per-point kernel (`Kernel::F32`).
 pub fn mixture_f32(scores: &[f64], ws: &mut MixtureWorkspace) -> [f64; 8] {
     let mo = MixtureOptions {
@@ -114,21 +127,25 @@ fn mixture_with<const B: usize, const S: usize>(
 ) -> [f64; 8] {
     let opts = FitOptions::default();
     match fit_mixture_in(scores, 2, &opts, &mo, ws) {
-        Ok(f) => {
-            let (a, b) = (f.component(0), f.component(1));
-            [
-                f.weight(0),
-                a.shape(),
-                a.rate(),
-                a.shift(),
-                b.shape(),
-                b.rate(),
-                b.shift(),
-                f.log_likelihood(),
-            ]
-        }
+        Ok(f) => summary(&f),
         Err(_) => [f64::NAN; 8],
     }
+}
+
+/// A K = 2 fit as the checked values: the first weight, both components' shape, rate and
+/// shift, the log-likelihood.
+fn summary(f: &MixtureFit) -> [f64; 8] {
+    let (a, b) = (f.component(0), f.component(1));
+    [
+        f.weight(0),
+        a.shape(),
+        a.rate(),
+        a.shift(),
+        b.shape(),
+        b.rate(),
+        b.shift(),
+        f.log_likelihood(),
+    ]
 }
 
 /// The calibration cut with the default rule (no fit): (kept, threshold).

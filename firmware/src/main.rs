@@ -11,7 +11,12 @@
 
 mod calls;
 mod expected;
+mod heap;
 mod reference;
+
+/// The heap of the convenience forms (one default workspace).
+#[global_allocator]
+static HEAP: heap::Bump = heap::Bump::new();
 
 use core::panic::PanicInfo;
 use cortex_m_rt::entry;
@@ -296,6 +301,15 @@ fn main() -> ! {
         expected::FIT_REL,
         &c,
     );
+    // the convenience form: its workspace on the heap, the same fit bit for bit
+    let (r, c) = measure(|| calls::mixture_f32_heap(scores));
+    failures += check(
+        "fit_mixture_with (f32, heap workspace)",
+        &r,
+        &expected::MIXTURE_F32,
+        expected::FIT_REL,
+        &c,
+    );
     let (r, c) = measure(|| calls::mixture_f32_one_start(scores, ws));
     failures += check(
         "fit_mixture (f32, 1 start)",
@@ -343,9 +357,10 @@ fn main() -> ! {
         &c,
     );
     hprintln!(
-        "workspaces: default {} B, small {} B",
+        "workspaces: default {} B, small {} B; heap {} B",
         <MixtureWorkspace>::BYTES,
-        calls::SmallWorkspace::BYTES
+        calls::SmallWorkspace::BYTES,
+        heap::Bump::BYTES
     );
 
     let (k64, k32) = kernel_costs(scores);

@@ -227,9 +227,11 @@ pub const MIN_CUT_SCORES: usize = 3;
 /// # Ok::<(), simstat::calibrate::CalibrateError>(())
 /// ```
 ///
-/// Memory: the default rule needs no workspace (4.3 KiB of stack, measured on
-/// thumbv7em); the model-based rules place a [`MixtureWorkspace`] on the stack (about 0.8 MiB
-/// on x86-64) — on a small stack use [`cut_in`].
+/// Memory: the default rule needs no workspace (4.3 KiB of stack, measured on thumbv7em); the
+/// model-based rules fit in a [`MixtureWorkspace`] they allocate on the heap (feature `alloc`,
+/// on by default: one allocation of 578 KiB per call, the call's own stack stays bounded;
+/// `tests/stack_probe.rs`). Without `alloc` a model rule is
+/// [`CalibrateError::BadOption`]`("rule")`: call [`cut_in`] with a workspace you place.
 #[inline]
 pub fn cut(scores: &[f64], opts: &CutOptions, scratch: &mut [f64]) -> Result<Cut, CalibrateError> {
     cut_impl(scores, opts, scratch, None::<&mut MixtureWorkspace>)
@@ -457,22 +459,42 @@ fn cut_into<S: ScoreSlice + ?Sized, const BINS: usize, const SAMPLE: usize>(
     }
     match ws {
         Some(ws) => model_cut(scores, opts, scratch, &check, out, ws),
-        None => model_cut_on_stack(scores, opts, scratch, &check, out),
+        None => model_cut_on_heap(scores, opts, scratch, &check, out),
     }
 }
 
-/// [`model_cut`] with a workspace on this frame (kept out of line: the default rule's frame
-/// does not hold it).
+/// [`model_cut`] in a workspace on the heap (feature `alloc`; kept out of line so the default
+/// rule's frame stays small).
+#[cfg(feature = "alloc")]
 #[inline(never)]
-fn model_cut_on_stack<S: ScoreSlice + ?Sized>(
+fn model_cut_on_heap<S: ScoreSlice + ?Sized>(
     scores: &S,
     opts: &CutOptions,
     scratch: &mut [f64],
     check: &dyn Fn(usize) -> Result<f64, CalibrateError>,
     out: &mut Cut,
 ) -> Result<(), CalibrateError> {
-    let mut ws = MixtureWorkspace::new();
-    model_cut(scores, opts, scratch, check, out, &mut ws)
+    model_cut(
+        scores,
+        opts,
+        scratch,
+        check,
+        out,
+        &mut <MixtureWorkspace>::boxed(),
+    )
+}
+
+/// Without `alloc` a model rule needs the caller's workspace ([`cut_in`]): refused, never a
+/// workspace on the stack.
+#[cfg(not(feature = "alloc"))]
+fn model_cut_on_heap<S: ScoreSlice + ?Sized>(
+    _: &S,
+    _: &CutOptions,
+    _: &mut [f64],
+    _: &dyn Fn(usize) -> Result<f64, CalibrateError>,
+    _: &mut Cut,
+) -> Result<(), CalibrateError> {
+    Err(CalibrateError::BadOption("rule"))
 }
 
 /// The model-based rules: the background from the body, then the sorted scores (kept out of
@@ -761,4 +783,34 @@ fn cap<S: ScoreSlice + ?Sized>(scores: &S, max_keep: usize, scratch: &mut [f64],
         t = next;
     }
     out.threshold = t;
+}
+
+/// Without `alloc` (`cargo test --lib --no-default-features`, a CI step): the model rules of
+/// the plain [`cut`] are refused, never fitted in a workspace on the stack; [`cut_in`] fits them.
+#[cfg(all(test, not(feature = "alloc")))]
+mod without_alloc {
+    use super::*;
+
+    #[test]
+    fn model_rules_need_the_callers_workspace() {
+        // a gamma-shaped body of 2,000 quantiles and three hits
+        let mut scores = [0.0; 2003];
+        for (i, s) in scores.iter_mut().take(2000).enumerate() {
+            *s = -0.25 + crate::special::gamma_p_inv(9.0, (i as f64 + 0.5) / 2000.0) / 30.0;
+        }
+        scores[2000..].copy_from_slice(&[0.93, 0.95, 0.97]);
+        let mut scratch = [0.0; 2003];
+        let default = cut(&scores, &CutOptions::default(), &mut scratch).map(|c| c.keep());
+        assert_eq!(default, Ok(3));
+        let bh = CutOptions {
+            rule: CutRule::Fdr { q: 0.05 },
+            ..CutOptions::default()
+        };
+        let refused = cut(&scores, &bh, &mut scratch).map(|c| c.keep());
+        assert_eq!(refused, Err(CalibrateError::BadOption("rule")));
+        // the workspace form (a small workspace: 298 KiB on the test thread's 2 MiB)
+        let mut ws = MixtureWorkspace::<512, 1024>::blank();
+        let keep = cut_in(&scores, &bh, &mut scratch, &mut ws).map(|c| c.keep());
+        assert!(matches!(keep, Ok(k) if k >= 3), "{keep:?}");
+    }
 }

@@ -45,7 +45,7 @@ use crate::wire::{ByteForm, Reader, WireError, Writer};
 /// a.extend(&scores[..3000])?;
 /// b.extend(&scores[3000..])?;
 /// a.merge(&b)?;
-/// let mut ws = Box::new(MixtureWorkspace::new());
+/// let mut ws = <MixtureWorkspace>::boxed();
 /// let c = cut_sketch(&a, &CutOptions::default(), &mut ws)?;
 /// assert_eq!(c.keep(), 4);
 /// # Ok::<(), simstat::calibrate::CalibrateError>(())
@@ -258,7 +258,7 @@ impl<const B: usize, const M: usize> ByteForm for ScoreSketch<B, M> {
 /// scores.extend([0.95, 0.97, 0.99]);
 /// let mut state = Box::new(ScoreSketch::<4096, 4096>::new(-1.0, 1.0)?);
 /// state.extend(&scores)?;
-/// let mut ws = Box::new(MixtureWorkspace::new());
+/// let mut ws = <MixtureWorkspace>::boxed();
 /// let bg = fit_background_sketch(&state, &BackgroundOptions::default(), &mut ws)?;
 /// assert!(bg.calibrator.p_value(0.95) < 1e-6);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

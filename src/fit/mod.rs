@@ -36,12 +36,16 @@ pub mod mixture;
 
 #[cfg(feature = "std")]
 pub use mixture::fit_mixture_sharded;
+// The convenience forms: each allocates its workspace (feature `alloc`).
+#[cfg(feature = "alloc")]
 pub use mixture::{
-    fit_mixture, fit_mixture_f32, fit_mixture_f32_in, fit_mixture_from, fit_mixture_from_in,
-    fit_mixture_from_sketch, fit_mixture_from_sketch_in, fit_mixture_in, fit_mixture_online,
-    fit_mixture_online_in, fit_mixture_sketch, fit_mixture_sketch_in, fit_mixture_source,
-    fit_mixture_source_in, fit_mixture_with, pass_statistics, pass_statistics_into,
-    standard_errors, standard_errors_in, ChunkSource, F32Chunks, Kernel, MixtureFit,
+    fit_mixture, fit_mixture_f32, fit_mixture_from, fit_mixture_from_sketch, fit_mixture_online,
+    fit_mixture_sketch, fit_mixture_source, fit_mixture_with, standard_errors,
+};
+pub use mixture::{
+    fit_mixture_f32_in, fit_mixture_from_in, fit_mixture_from_sketch_in, fit_mixture_in,
+    fit_mixture_online_in, fit_mixture_sketch_in, fit_mixture_source_in, pass_statistics,
+    pass_statistics_into, standard_errors_in, ChunkSource, F32Chunks, Kernel, MixtureFit,
     MixtureOptions, MixtureWorkspace, OnlineOptions, StandardErrors, StopReason, SuffStats,
     F32_GRAD_TOL, MAX_COMPONENTS,
 };

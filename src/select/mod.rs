@@ -64,4 +64,6 @@ pub use error::SelectError;
 pub use gamma_atoms::{GammaAtom, GammaChart, GammaLevelLikelihood, GammaMerge};
 pub use leaves::{AbsorbReason, LeafFate, LeafRule};
 pub use merge::Atom;
-pub use order::{select_order, select_order_in, Selection};
+#[cfg(feature = "alloc")]
+pub use order::select_order;
+pub use order::{select_order_in, Selection};

@@ -11,9 +11,7 @@ use super::merge::Atom;
 use super::SelectError;
 use crate::dist::TruncatedShiftedGamma;
 use crate::fit::mixture::refit_in_slot;
-use crate::fit::{
-    fit_mixture_from, FitOptions, MixtureFit, MixtureOptions, MixtureWorkspace, MAX_COMPONENTS,
-};
+use crate::fit::{FitOptions, MixtureFit, MixtureOptions, MixtureWorkspace, MAX_COMPONENTS};
 
 /// Number of atoms over all levels 1..=16 (level κ holds κ atoms).
 const LEVEL_SLOTS: usize = MAX_COMPONENTS * (MAX_COMPONENTS + 1) / 2;
@@ -44,8 +42,8 @@ pub struct Selection {
 /// A [`GammaLevelLikelihood`] that also stores each level's evaluated atoms.
 struct Recorder<'a, 'b, const BINS: usize, const SAMPLE: usize> {
     lik: GammaLevelLikelihood<'a>,
-    /// Where the level polishes keep the optimiser's buffers (`None`: on their own stack).
-    ws: Option<&'b mut MixtureWorkspace<BINS, SAMPLE>>,
+    /// Where the level polishes keep their start, the optimiser's buffers and their result.
+    ws: &'b mut MixtureWorkspace<BINS, SAMPLE>,
     /// The smallest data value (every level must have an atom whose support starts below it).
     x_min: f64,
     refit: LevelRefit,
@@ -97,19 +95,19 @@ fn atoms_of(fit: &MixtureFit, out: &mut [GammaAtom; MAX_COMPONENTS]) {
     }
 }
 
-/// A level polish without a workspace ([`fit_mixture_from`] from `start`'s mixture), its atoms
-/// into `out`.
-#[inline(never)]
-fn polish_on_stack(
+/// A level polish in `ws` (the start and the fit in its slot, neither on this stack), its
+/// atoms into `out`.
+fn polish_in<const BINS: usize, const SAMPLE: usize>(
     data: &[f64],
     start: &[GammaAtom],
     (lo, hi): (f64, f64),
     (opts, mo): (&FitOptions, &MixtureOptions),
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
     out: &mut [GammaAtom; MAX_COMPONENTS],
 ) -> Option<()> {
-    let start = mixture_of(start, lo, hi, 0, f64::NAN)?;
-    let fit = fit_mixture_from(data, &start, opts, mo).ok()?;
-    atoms_of(&fit, out);
+    mixture_into(start, lo, hi, (0, f64::NAN), &mut ws.slot)?;
+    refit_in_slot(data, opts, mo, ws).ok()?;
+    atoms_of(&ws.slot, out);
     Some(())
 }
 
@@ -193,16 +191,7 @@ impl<const BINS: usize, const SAMPLE: usize> Recorder<'_, '_, BINS, SAMPLE> {
         };
         let mo = MixtureOptions::default();
         let data = self.lik.data();
-        match self.ws.as_deref_mut() {
-            Some(ws) => {
-                // the start and the fit in the workspace's slot (neither on this stack)
-                mixture_into(covered, lo, hi, (0, f64::NAN), &mut ws.slot)?;
-                refit_in_slot(data, &opts, &mo, ws).ok()?;
-                atoms_of(&ws.slot, polished);
-            }
-            None => polish_on_stack(data, covered, (lo, hi), (&opts, &mo), polished)?,
-        }
-        Some(())
+        polish_in(data, covered, (lo, hi), (&opts, &mo), self.ws, polished)
     }
 }
 
@@ -421,19 +410,26 @@ fn nested_pass<const BINS: usize, const SAMPLE: usize>(
 /// index),
 /// [`SelectError::InvalidParameter`] (components on different intervals, a bad option), or a
 /// numerical failure of a merge or a level.
+///
+/// Memory (feature `alloc`, on by default): allocates one [`MixtureWorkspace`] on the heap per
+/// call for the level polishes (its own stack stays bounded, as [`select_order_in`]'s);
+/// [`select_order_in`] works in one you keep.
+// Inlined into the caller so that the selection is built in the caller's result slot.
+#[cfg(feature = "alloc")]
+#[inline]
 pub fn select_order(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
 ) -> Result<Selection, SelectError> {
-    select_order_impl(fit, data, opts, None::<&mut MixtureWorkspace>)
+    select_order_impl(fit, data, opts, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`select_order`] with the level polishes' optimiser buffers in a caller-provided
 /// [`MixtureWorkspace`] (each level polish's start, buffers and result): the same selection,
 /// bit for bit, within 16 KiB of stack of its own (14.2 KiB measured on x86-64, besides the
-/// 7.5 KiB selection it returns; `select_order` puts about 200 KiB of buffers on its stack for
-/// each polish; see `tests/stack_budget.rs`).
+/// 7.5 KiB selection it returns; `select_order` allocates the workspace instead; see
+/// `tests/stack_budget.rs`).
 ///
 /// # Errors
 /// As [`select_order`].
@@ -445,7 +441,7 @@ pub fn select_order_in<const BINS: usize, const SAMPLE: usize>(
     opts: &DscOptions,
     ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Selection, SelectError> {
-    select_order_impl(fit, data, opts, Some(ws))
+    select_order_impl(fit, data, opts, ws)
 }
 
 /// The selection built in the result itself (in the caller's slot once this is inlined: no
@@ -455,7 +451,7 @@ fn select_order_impl<const BINS: usize, const SAMPLE: usize>(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
-    ws: Option<&mut MixtureWorkspace<BINS, SAMPLE>>,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<Selection, SelectError> {
     let mut result = Ok(Selection::BLANK);
     if let Ok(sel) = result.as_mut() {
@@ -493,7 +489,7 @@ fn select_into<const BINS: usize, const SAMPLE: usize>(
     fit: &MixtureFit,
     data: &[f64],
     opts: &DscOptions,
-    ws: Option<&mut MixtureWorkspace<BINS, SAMPLE>>,
+    ws: &mut MixtureWorkspace<BINS, SAMPLE>,
     sel: &mut Selection,
 ) -> Result<(), SelectError> {
     let first = fit.get(0).ok_or(SelectError::TooFewAtoms)?;

@@ -294,6 +294,24 @@ int main(void) {
   check_status("dsc options default", simstat_dsc_options_default(&dopt), SIMSTAT_STATUS_OK);
   SimstatSelection sel;
   check_status("select_dsc", simstat_select_dsc(&over, mix, M, &dopt, &sel), SIMSTAT_STATUS_OK);
+  {
+    /* the same selection with the level polishes in caller memory */
+    size_t wsize = simstat_mixture_workspace_size();
+    unsigned char *ws = malloc(wsize);
+    memset(ws, 0xA5, wsize);
+    SimstatSelection sel_in;
+    check_status("select_dsc_in", simstat_select_dsc_in(&over, mix, M, &dopt, ws, wsize, &sel_in), SIMSTAT_STATUS_OK);
+    checks++;
+    if (sel_in.dsc_choice != sel.dsc_choice || sel_in.selected.k != sel.selected.k
+        || memcmp(sel_in.dsc, sel.dsc, sizeof sel.dsc) != 0
+        || memcmp(sel_in.selected.weights, sel.selected.weights, sizeof sel.selected.weights) != 0) {
+      failures++;
+      printf("FAIL select_dsc_in differs from select_dsc\n");
+    }
+    check_status("select_dsc_in null workspace", simstat_select_dsc_in(&over, mix, M, &dopt, NULL, wsize, &sel_in), SIMSTAT_STATUS_NULL_POINTER);
+    check_status("select_dsc_in short workspace", simstat_select_dsc_in(&over, mix, M, &dopt, ws, wsize - 1, &sel_in), SIMSTAT_STATUS_BAD_LENGTH);
+    free(ws);
+  }
   checks++;
   /* the leaf rule absorbs the third component (an exponential atom in a cluster's tail) */
   if (sel.k0 != 2 || sel.absorbed != 1 || sel.dsc_choice != 2 || sel.bic_choice != 2 || sel.selected_level != 2 || sel.selected.k != 2) {
@@ -348,6 +366,23 @@ int main(void) {
   SimstatMixture bgm;
   double *bscratch = malloc(M * sizeof(double));
   check_status("fit_background", simstat_fit_background(mix, M, 3, NULL, bscratch, M, &bgm), SIMSTAT_STATUS_OK);
+  /* the same background and cuts with the fits' workspace in caller memory (e.g. a static
+   * buffer on a device): bit for bit the plain calls' */
+  size_t bg_wsize = simstat_mixture_workspace_size();
+  unsigned char *bg_ws = malloc(bg_wsize);
+  memset(bg_ws, 0xA5, bg_wsize);
+  {
+    SimstatMixture bgm_in;
+    check_status("fit_background_in", simstat_fit_background_in(mix, M, 3, NULL, bscratch, M, bg_ws, bg_wsize, &bgm_in), SIMSTAT_STATUS_OK);
+    checks++;
+    if (bgm_in.k != bgm.k || bgm_in.scale != bgm.scale || memcmp(bgm_in.weights, bgm.weights, sizeof bgm.weights) != 0
+        || memcmp(&bgm_in.log_likelihood, &bgm.log_likelihood, sizeof(double)) != 0) {
+      failures++;
+      printf("FAIL fit_background_in differs from fit_background\n");
+    }
+    check_status("fit_background_in null workspace", simstat_fit_background_in(mix, M, 3, NULL, bscratch, M, NULL, bg_wsize, &bgm_in), SIMSTAT_STATUS_NULL_POINTER);
+    check_status("fit_background_in workspace over the scratch", simstat_fit_background_in(mix, M, 3, NULL, bscratch, M, (unsigned char *)bscratch, bg_wsize, &bgm_in), SIMSTAT_STATUS_BAD_LENGTH);
+  }
   checks++;
   if (bgm.k != 2) { failures++; printf("FAIL fit_background kept %zu components\n", bgm.k); }
   double bp[3];
@@ -394,7 +429,14 @@ int main(void) {
     for (int i = 0; i < M; i++) above += mix[i] >= thr;
     checks++;
     if (above != keep || keep > M) { failures++; printf("FAIL cut rule %u: keep %zu, %zu at or above %g\n", rule, keep, above, thr); }
+    size_t keep_in = 0;
+    double thr_in = 0.0;
+    check_status("cut_in", simstat_cut_in(mix, M, rule, NAN, bscratch, M, bg_ws, bg_wsize, &keep_in, &thr_in), SIMSTAT_STATUS_OK);
+    checks++;
+    if (keep_in != keep || memcmp(&thr_in, &thr, sizeof thr) != 0) { failures++; printf("FAIL cut_in rule %u: keep %zu vs %zu\n", rule, keep_in, keep); }
+    check_status("cut_in short workspace", simstat_cut_in(mix, M, rule, NAN, bscratch, M, bg_ws, bg_wsize - 1, &keep_in, &thr_in), SIMSTAT_STATUS_BAD_LENGTH);
   }
+  free(bg_ws);
   size_t keep0 = 0;
   double thr0 = 0.0;
   check_status("cut bad rule", simstat_cut(mix, M, 9, NAN, bscratch, M, &keep0, &thr0), SIMSTAT_STATUS_BAD_PARAMETER);

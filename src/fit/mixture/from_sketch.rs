@@ -21,8 +21,8 @@ use crate::fit::{FitError, FitOptions, Sketch};
 /// within 1e-4 relative of the exact fit's). The interval of the fit is the sketch's
 /// (`opts.lo` / `opts.hi` must equal it).
 ///
-/// Stack: a [`MixtureWorkspace`] on this call's stack (about 0.8 MiB on x86-64); use
-/// [`fit_mixture_from_sketch_in`] to keep it elsewhere.
+/// Memory (feature `alloc`): allocates one [`MixtureWorkspace`] on the heap per call (its own
+/// stack stays bounded); [`fit_mixture_from_sketch_in`] works in one you keep.
 ///
 /// ```
 /// use simstat::fit::{fit_mixture_from_sketch, FitOptions, MixtureOptions, Sketch};
@@ -45,14 +45,14 @@ use crate::fit::{FitError, FitOptions, Sketch};
 /// [`FitError::BadOption`] for invalid options or K; [`FitError::TooFewSamples`] with fewer
 /// than 4K − 1 values or fewer occupied bins than 4K − 1 (the binned data cannot identify K
 /// components); [`FitError::AllEqual`] when every value is equal.
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_from_sketch<const B: usize>(
     sketch: &Sketch<B>,
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit, FitError> {
-    let mut ws = MixtureWorkspace::new();
-    fit_mixture_from_sketch_in(sketch, k, opts, mo, &mut ws)
+    fit_mixture_from_sketch_in(sketch, k, opts, mo, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`fit_mixture_from_sketch`] in a caller-provided [`MixtureWorkspace`] (the same fit, bit
@@ -238,8 +238,7 @@ mod tests {
     use super::fit_mixture_binned_in;
     use crate::fit::{fit_mixture_in, FitError, FitOptions, MixtureOptions, MixtureWorkspace};
 
-    // One workspace per test, passed down: each `Box::new(MixtureWorkspace::new())` frame of
-    // this opt-level 1 build holds the workspace's temporaries (about 1 MB).
+    // One workspace per test, passed down (one allocation per test).
     fn fit(
         xs: &[f64],
         k: usize,
@@ -252,7 +251,7 @@ mod tests {
     /// Bad input is an error naming what is wrong, never a panic.
     #[test]
     fn bad_input_is_refused() {
-        let ws = &mut std::boxed::Box::new(MixtureWorkspace::new());
+        let ws = &mut <MixtureWorkspace>::boxed();
         let mut fit = |xs: &[f64], k| fit(xs, k, ws);
         assert!(matches!(
             fit(&[], 1),
@@ -284,7 +283,7 @@ mod tests {
         // 50 distinct values, 400 rows
         let mut xs: std::vec::Vec<f64> = (0..400).map(|i| 0.1 + 0.001 * (i % 50) as f64).collect();
         xs.sort_by(f64::total_cmp);
-        let mut ws = std::boxed::Box::new(MixtureWorkspace::new());
+        let mut ws = <MixtureWorkspace>::boxed();
         let binned = fit(&xs, 1, &mut ws).expect("binned");
         let o = FitOptions::default();
         let exact = fit_mixture_in(&xs, 1, &o, &MixtureOptions::default(), &mut ws).expect("exact");

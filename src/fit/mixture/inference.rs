@@ -1,8 +1,8 @@
 //! Standard errors from the observed information (inverse Hessian of the log-likelihood).
 
-use super::engine::{evaluate, evaluate_to};
+use super::engine::evaluate_to;
 use super::estep::Order;
-use super::newton::{derivs, derivs_into, Derivs, Mat};
+use super::newton::{derivs_into, Derivs, Mat};
 use super::params::{Params, MAX_P, PER};
 use super::stream::params_of;
 use super::{MixtureFit, MixtureWorkspace, MAX_COMPONENTS};
@@ -61,18 +61,18 @@ impl StandardErrors {
 /// −∇²LL in (ln α, ln λ, c, η), mapped to (α, λ, c, τ) by the delta method. Errors with
 /// [`FitError::BadOption`]`("information")` when the information is not positive definite
 /// (e.g. a component at a bound).
+///
+/// Memory (feature `alloc`): allocates one [`MixtureWorkspace`] on the heap per call (its own
+/// stack stays bounded: 4.0 KiB measured on x86-64); [`standard_errors_in`] works in one you
+/// keep.
+#[cfg(feature = "alloc")]
 pub fn standard_errors(fit: &MixtureFit, data: &[f64]) -> Result<StandardErrors, FitError> {
-    let (p, b) = params_of(fit);
-    let mut d = data;
-    let (ev, st) = evaluate(&mut d, &p, &b, Order::Hess);
-    let dv = derivs(&p, &ev, &st);
-    let (mut l, mut inv) = ([[0.0; MAX_P]; MAX_P], [[0.0; MAX_P]; MAX_P]);
-    errors_from(&p, &dv, &mut l, &mut inv)
+    standard_errors_in(fit, data, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`standard_errors`] with the pass statistics, derivatives and matrices in a caller-provided
 /// [`MixtureWorkspace`]: the same standard errors, bit for bit, in a small stack of its own
-/// (the plain call puts about 150 KiB of buffers on its stack).
+/// (the plain call allocates a workspace per call).
 ///
 /// # Errors
 /// As [`standard_errors`].

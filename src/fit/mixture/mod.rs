@@ -54,16 +54,24 @@ mod warm;
 mod workspace;
 
 pub use estep::SuffStats;
+#[cfg(feature = "alloc")]
+pub use from_sketch::fit_mixture_from_sketch;
+pub use from_sketch::fit_mixture_from_sketch_in;
 pub(crate) use from_sketch::{fit_mixture_binned_in, fit_points_in, points_buffer};
-pub use from_sketch::{fit_mixture_from_sketch, fit_mixture_from_sketch_in};
-pub use inference::{standard_errors, standard_errors_in, StandardErrors};
-pub use online::{fit_mixture_online, fit_mixture_online_in, OnlineOptions};
+#[cfg(feature = "alloc")]
+pub use inference::standard_errors;
+pub use inference::{standard_errors_in, StandardErrors};
+#[cfg(feature = "alloc")]
+pub use online::fit_mixture_online;
+pub use online::{fit_mixture_online_in, OnlineOptions};
 pub use result::{MixtureFit, StopReason};
 #[cfg(feature = "std")]
 pub use stream::fit_mixture_sharded;
+#[cfg(feature = "alloc")]
+pub use stream::fit_mixture_source;
 pub use stream::{
-    fit_mixture_source, fit_mixture_source_in, pass_statistics, pass_statistics_into, ChunkSource,
-    F32Chunks, SliceChunks,
+    fit_mixture_source_in, pass_statistics, pass_statistics_into, ChunkSource, F32Chunks,
+    SliceChunks,
 };
 pub use warm::{Reservoir, RESERVOIR_CAPACITY};
 pub use workspace::MixtureWorkspace;
@@ -191,7 +199,7 @@ pub enum Kernel {
     /// use simstat::fit::{fit_mixture_in, FitOptions, Kernel, MixtureOptions, MixtureWorkspace};
     /// let x: Vec<f64> = (0..400).map(|i| -0.1 + 0.5 * ((i as f64 + 0.5) / 400.0).powi(2)).collect();
     /// let mo = MixtureOptions { kernel: Kernel::F32, ..MixtureOptions::default() };
-    /// let mut ws = Box::new(MixtureWorkspace::new());
+    /// let mut ws = <MixtureWorkspace>::boxed();
     /// let fit = fit_mixture_in(&x, 2, &FitOptions::default(), &mo, &mut ws).unwrap();
     /// let exact: f64 = x.iter().map(|&v| fit.ln_pdf(v)).sum();
     /// assert!((fit.log_likelihood() - exact).abs() <= 1e-5 * exact.abs());
@@ -847,26 +855,27 @@ pub(crate) fn two_stage<D: Passable, E: Passable>(
 /// values outside [lo, hi] → [`FitError::OutOfInterval`]; all values equal →
 /// [`FitError::AllEqual`].
 ///
-/// Memory: no allocation; the buffers (a [`MixtureWorkspace`]) are on this call's stack (about
-/// 0.8 MiB on x86-64). Where the stack is small, keep one workspace elsewhere and call
-/// [`fit_mixture_in`] (under 16 KiB of its own stack).
+/// Memory (feature `alloc`, on by default): one heap allocation per call, the buffers (a
+/// [`MixtureWorkspace`], 578 KiB); its own stack stays bounded (6.5 KiB measured on x86-64,
+/// `tests/stack_probe.rs`). To reuse one workspace across fits, or to fit without an allocator
+/// (a `static` on a device), call [`fit_mixture_in`] (the same fit, bit for bit).
+#[cfg(feature = "alloc")]
 pub fn fit_mixture(data: &[f64], k: usize, opts: &FitOptions) -> Result<MixtureFit, FitError> {
     fit_mixture_with(data, k, opts, &MixtureOptions::default())
 }
 
 /// [`fit_mixture`] with explicit [`MixtureOptions`].
 ///
-/// Stack: places a [`MixtureWorkspace`] on its own stack (about 0.8 MiB measured on x86-64,
-/// with the copies the compiler makes); for a bounded stack use
-/// [`fit_mixture_in`] with a workspace kept elsewhere (a `static`, a `Box`).
+/// Memory: as [`fit_mixture`] (feature `alloc`: one [`MixtureWorkspace`] on the heap per call,
+/// a bounded stack); [`fit_mixture_in`] works in a workspace you keep.
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_with(
     data: &[f64],
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit, FitError> {
-    let mut ws = MixtureWorkspace::new();
-    fit_mixture_in(data, k, opts, mo, &mut ws)
+    fit_mixture_in(data, k, opts, mo, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`fit_mixture_with`] on `f32` data, read in place in chunks ([`F32Chunks`]; no widened
@@ -890,6 +899,7 @@ pub fn fit_mixture_with(
 ///
 /// # Errors
 /// As [`fit_mixture_with`].
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_f32(
     data: &[f32],
     k: usize,
@@ -926,7 +936,7 @@ pub fn fit_mixture_f32_in<const BINS: usize, const SAMPLE: usize>(
 /// };
 /// let mut data = q(13.3, 35.5, -0.28, 1400);
 /// data.extend(q(30.0, 60.0, 0.1, 600));
-/// let mut ws = Box::new(MixtureWorkspace::new()); // or a `static`
+/// let mut ws = <MixtureWorkspace>::boxed(); // or a `static`
 /// let fit = fit_mixture_in(&data, 2, &FitOptions::default(), &MixtureOptions::default(), &mut ws)?;
 /// assert_eq!(fit.len(), 2);
 /// # Ok::<(), simstat::fit::FitError>(())
@@ -1013,22 +1023,23 @@ pub(crate) fn fit_after_scan<D: Passable, const B: usize>(
 /// # Errors
 /// As [`fit_mixture_with`] for the data and options; [`FitError::BadOption`]`("start")` when
 /// no component of `start` covers the smallest data value (the start has no likelihood).
-// Out of line: its 200 KiB of buffers must not land in the frame of a caller that also has a
-// workspace path (e.g. `select_order_in`, whose polish calls one or the other).
-#[inline(never)]
+///
+/// Memory (feature `alloc`): allocates one [`MixtureWorkspace`] on the heap per call (its own
+/// stack stays bounded: 7.3 KiB measured on x86-64); [`fit_mixture_from_in`] works in one you
+/// keep.
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_from(
     data: &[f64],
     start: &MixtureFit,
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit, FitError> {
-    let mut sc = Scratch::new();
-    fit_mixture_from_scratch(data, start, opts, mo, &mut sc)
+    fit_mixture_from_in(data, start, opts, mo, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`fit_mixture_from`] with the optimiser's buffers in a caller-provided
 /// [`MixtureWorkspace`]: the same fit, bit for bit, in a small stack of its own (the plain call
-/// puts about 200 KiB of buffers on its stack).
+/// allocates a workspace per call).
 ///
 /// # Errors
 /// As [`fit_mixture_from`].
@@ -1181,6 +1192,10 @@ pub(crate) fn warm_fit<D: Passable, const B: usize>(
 /// Fits a mixture to a histogram [`Sketch`] first (O(bins) per pass), then polishes on the
 /// exact data (`data` must be the data the sketch was built from). Same result contract as
 /// [`fit_mixture`]; the sketch stage replaces the subsample stage.
+///
+/// Memory (feature `alloc`): allocates one [`MixtureWorkspace`] on the heap per call (its own
+/// stack stays bounded); [`fit_mixture_sketch_in`] works in one you keep.
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_sketch<const B: usize>(
     sketch: &Sketch<B>,
     data: &[f64],
@@ -1188,8 +1203,7 @@ pub fn fit_mixture_sketch<const B: usize>(
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit, FitError> {
-    let mut ws = MixtureWorkspace::new();
-    fit_mixture_sketch_in(sketch, data, k, opts, mo, &mut ws)
+    fit_mixture_sketch_in(sketch, data, k, opts, mo, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`fit_mixture_sketch`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,

@@ -76,14 +76,8 @@ fn quad(a: &[f64; 4], m: &[[f64; 4]; 4], b: &[f64; 4]) -> f64 {
 /// Square scratch matrix of the largest dimension (only the leading dim × dim block is used).
 pub(crate) type Mat = [[f64; MAX_P]; MAX_P];
 
-/// Assemble the gradient (always) and the Hessian (when the pass has second-order statistics).
-pub(crate) fn derivs(p: &Params, ev: &Evaluator, st: &SuffStats) -> Derivs {
-    let mut d = Derivs::empty();
-    derivs_into(p, ev, st, &mut d);
-    d
-}
-
-/// [`derivs`] into `d` (only its leading dim × dim block is written).
+/// Assemble the gradient (always) and the Hessian (when the pass has second-order statistics)
+/// into `d` (only its leading dim × dim block is written).
 pub(crate) fn derivs_into(p: &Params, ev: &Evaluator, st: &SuffStats, d: &mut Derivs) {
     let k = p.k;
     let dim = p.dim();

@@ -129,6 +129,10 @@ fn update(
 /// assert!((fit.component(0).mean() - (-0.3 + 12.0 / 35.0)).abs() < 0.01);
 /// # Ok::<(), simstat::fit::FitError>(())
 /// ```
+///
+/// Memory (feature `alloc`): allocates one [`MixtureWorkspace`] on the heap per call (its own
+/// stack stays bounded); [`fit_mixture_online_in`] works in one you keep.
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_online<S: ChunkSource>(
     src: &mut S,
     k: usize,
@@ -136,22 +140,12 @@ pub fn fit_mixture_online<S: ChunkSource>(
     mo: &MixtureOptions,
     oo: &OnlineOptions,
 ) -> Result<MixtureFit, FitError> {
-    let mut burn = [0.0; RESERVOIR_CAPACITY];
-    let mut batch = [0.0; MAX_BATCH];
-    let mut sc = Scratch::new();
-    let mut spare = Spare::new();
-    let bufs = Buffers {
-        burn: &mut burn,
-        batch: &mut batch,
-        sc: &mut sc,
-        spare: &mut spare,
-    };
-    online(src, k, opts, mo, oo, bufs)
+    fit_mixture_online_in(src, k, opts, mo, oo, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`fit_mixture_online`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for bit,
 /// with the burn-in buffer, the minibatch buffer, the optimiser's scratch and the running
-/// statistics in the workspace (the plain call puts about 350 KiB of them on its stack).
+/// statistics in the workspace (the plain call allocates a workspace per call).
 ///
 /// # Errors
 /// As [`fit_mixture_online`].

@@ -157,19 +157,22 @@ fn scan<S: ChunkSource, const B: usize>(
 /// assert_eq!(streamed.log_likelihood(), batch.log_likelihood()); // bit for bit
 /// # Ok::<(), simstat::fit::FitError>(())
 /// ```
+///
+/// Memory (feature `alloc`): allocates one [`MixtureWorkspace`] on the heap per call (its own
+/// stack stays bounded); [`fit_mixture_source_in`] works in one you keep.
+#[cfg(feature = "alloc")]
 pub fn fit_mixture_source<S: ChunkSource>(
     src: &mut S,
     k: usize,
     opts: &FitOptions,
     mo: &MixtureOptions,
 ) -> Result<MixtureFit, FitError> {
-    let mut ws = MixtureWorkspace::new();
-    fit_mixture_source_in(src, k, opts, mo, &mut ws)
+    fit_mixture_source_in(src, k, opts, mo, &mut <MixtureWorkspace>::boxed())
 }
 
 /// [`fit_mixture_source`] in a caller-provided [`MixtureWorkspace`]: the same fit, bit for
 /// bit, with the sketch, the subsample and the optimiser's buffers in the workspace (the
-/// plain call puts one on its own stack), so a streamed fit runs in a bounded stack.
+/// plain call allocates one per call), so a streamed fit runs without an allocator.
 ///
 /// # Errors
 /// As [`fit_mixture_source`].

@@ -57,7 +57,7 @@ use super::{Cands, MixtureFit, SKETCH_BINS};
 /// use simstat::fit::MixtureWorkspace;
 /// static mut WORKSPACE: MixtureWorkspace = MixtureWorkspace::new(); // e.g. on a device
 /// static mut SMALL: MixtureWorkspace<512, 1024> = MixtureWorkspace::blank(); // less SRAM
-/// let ws = Box::new(MixtureWorkspace::new()); // or on the heap
+/// let ws = <MixtureWorkspace>::boxed(); // or on the heap (feature `alloc`)
 /// assert!(<MixtureWorkspace>::BYTES < 600 * 1024); // `<…>`: the default sizes
 /// assert!(MixtureWorkspace::<512, 1024>::BYTES < 300 * 1024);
 /// # drop(ws);
@@ -83,7 +83,8 @@ impl MixtureWorkspace {
     #[must_use]
     pub const fn new() -> Self {
         // (built here, not through `blank`: one frame fewer of temporaries in an unoptimised
-        // build, where `Box::new(MixtureWorkspace::new())` passes the value through the stack)
+        // build, where a `static` or a local is built through the stack; [`Self::boxed`] for
+        // the heap)
         MixtureWorkspace {
             bins: MomentBins::blank(),
             reservoir: Reservoir::blank(),
@@ -113,6 +114,34 @@ impl<const BINS: usize, const SAMPLE: usize> MixtureWorkspace<BINS, SAMPLE> {
             stage: StageBuffers::new(),
             slot: MixtureFit::placeholder(),
         }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<const BINS: usize, const SAMPLE: usize> MixtureWorkspace<BINS, SAMPLE> {
+    /// An unused workspace of these sizes on the heap (feature `alloc`): one allocation of
+    /// [`Self::BYTES`], how the convenience forms (`fit_mixture`, `select_order`, `cut` with a
+    /// model rule, …) get theirs. The value is a constant (all bits zero) written straight into
+    /// the allocation in optimised builds and at opt-level 1 (the convenience forms' own stacks
+    /// stay under 16 KiB there: `tests/stack_probe.rs`, `tests/stack_budget.rs`); at opt-level 0
+    /// the compiler may copy it through the stack, and the binary holds the zero constant
+    /// (about 0.6 MiB of `.rodata`, measured).
+    ///
+    /// ```
+    /// use simstat::fit::{fit_mixture_in, FitOptions, MixtureOptions, MixtureWorkspace};
+    /// let data: Vec<f64> = (0..400).map(|i| 0.1 + 0.5 * (i as f64 / 400.0).powi(2)).collect();
+    /// let mut ws = <MixtureWorkspace>::boxed(); // reused by every fit below
+    /// for k in 1..=2 {
+    ///     let fit = fit_mixture_in(&data, k, &FitOptions::default(), &MixtureOptions::default(), &mut ws)?;
+    ///     assert_eq!(fit.len(), k);
+    /// }
+    /// # Ok::<(), simstat::fit::FitError>(())
+    /// ```
+    #[must_use]
+    pub fn boxed() -> alloc::boxed::Box<Self> {
+        // (a `const` block: without it the value is built on the stack and then moved, 578 KiB
+        // of frame in a release build, measured)
+        alloc::boxed::Box::new(const { Self::blank() })
     }
 }
 
