@@ -176,7 +176,7 @@ impl GroupState {
             return Ok(None);
         }
         // the workspace on the heap: a tokio worker's stack is 2 MiB
-        let mut ws = Box::new(MixtureWorkspace::new());
+        let mut ws = <MixtureWorkspace>::boxed();
         let o = &s.cut.background;
         let fitted = match self {
             GroupState::Exact(v) => {
@@ -197,7 +197,7 @@ impl GroupState {
         if self.len() < 3 {
             return Ok(None);
         }
-        let mut ws = Box::new(MixtureWorkspace::new());
+        let mut ws = <MixtureWorkspace>::boxed();
         let decided = match self {
             GroupState::Exact(v) => {
                 let mut scratch = vec![0.0; v.len()];
