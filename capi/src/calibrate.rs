@@ -416,8 +416,9 @@ fn cut_at(
         rule: SimstatCutRule::try_from(rule)?.with_param(param),
         ..CutOptions::default()
     };
-    place.check(&avoid)?;
     let c = if matches!(opts.rule, CutRule::RelativeExcess { .. }) {
+        // the workspace is checked for every rule, used (and checked there) by the model ones
+        place.check(&avoid)?;
         cut(scores, &opts, scratch)?
     } else {
         place.run(&avoid, |ws| Ok(cut_in(scores, &opts, scratch, ws)?))?

@@ -459,7 +459,12 @@ fn cut_into<S: ScoreSlice + ?Sized, const BINS: usize, const SAMPLE: usize>(
     }
     match ws {
         Some(ws) => model_cut(scores, opts, scratch, &check, out, ws),
+        #[cfg(feature = "alloc")]
         None => model_cut_on_heap(scores, opts, scratch, &check, out),
+        // without `alloc` a model rule needs the caller's workspace (`cut_in`): refused,
+        // never a workspace on the stack
+        #[cfg(not(feature = "alloc"))]
+        None => Err(CalibrateError::BadOption("rule")),
     }
 }
 
@@ -482,19 +487,6 @@ fn model_cut_on_heap<S: ScoreSlice + ?Sized>(
         out,
         &mut <MixtureWorkspace>::boxed(),
     )
-}
-
-/// Without `alloc` a model rule needs the caller's workspace ([`cut_in`]): refused, never a
-/// workspace on the stack.
-#[cfg(not(feature = "alloc"))]
-fn model_cut_on_heap<S: ScoreSlice + ?Sized>(
-    _: &S,
-    _: &CutOptions,
-    _: &mut [f64],
-    _: &dyn Fn(usize) -> Result<f64, CalibrateError>,
-    _: &mut Cut,
-) -> Result<(), CalibrateError> {
-    Err(CalibrateError::BadOption("rule"))
 }
 
 /// The model-based rules: the background from the body, then the sorted scores (kept out of

@@ -1050,18 +1050,8 @@ pub fn fit_mixture_from_in<const BINS: usize, const SAMPLE: usize>(
     mo: &MixtureOptions,
     ws: &mut MixtureWorkspace<BINS, SAMPLE>,
 ) -> Result<MixtureFit, FitError> {
-    fit_mixture_from_scratch(data, start, opts, mo, &mut ws.stage.engine.scratch)
-}
-
-fn fit_mixture_from_scratch(
-    data: &[f64],
-    start: &MixtureFit,
-    opts: &FitOptions,
-    mo: &MixtureOptions,
-    sc: &mut Scratch,
-) -> Result<MixtureFit, FitError> {
     let mut slot = *start;
-    fit_from_slot(data, &mut slot, opts, mo, sc)?;
+    fit_from_slot(data, &mut slot, opts, mo, &mut ws.stage.engine.scratch)?;
     Ok(slot)
 }
 
